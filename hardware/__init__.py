@@ -1,0 +1,1 @@
+"""Hardware adapters: the button panel (gpiozero) and the receipt printer (python-escpos)."""
