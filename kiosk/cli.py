@@ -1,0 +1,389 @@
+"""The ``kiosk`` command. Errors are one clear line on stderr and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from kiosk import __version__
+from kiosk.config import Settings, load_settings
+from kiosk.errors import KioskError
+from kiosk.tally import MeetingState, Tally
+
+log = logging.getLogger("kiosk")
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, ensure_ascii=False, indent=2))
+
+
+def _read_file(path: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise KioskError(f"{path}: file not found") from None
+    except UnicodeDecodeError:
+        raise KioskError(f"{path}: not UTF-8 text (save the CSV as UTF-8)") from None
+    except OSError as exc:
+        raise KioskError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _tally(args: argparse.Namespace) -> Tally:
+    from kiosk.runtime import open_tally
+
+    return open_tally(args.settings)
+
+
+# --- commands ---------------------------------------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    _tally(args)
+    print(f"database ready: {args.settings.database_url}")
+    return 0
+
+
+def cmd_roster_import(args: argparse.Namespace) -> int:
+    report = _tally(args).import_roster(_read_file(args.file), actor="cli")
+    if args.json:
+        _print_json(report.as_dict())
+    else:
+        print(report.summary())
+    return 0
+
+
+def cmd_meeting_create(args: argparse.Namespace) -> int:
+    meeting = _tally(args).create_meeting(
+        code=args.code,
+        title=args.title,
+        starts=args.starts,
+        place=args.place or "",
+        quorum=args.quorum,
+        min_membership_days=args.min_days,
+        guests_may_vote=args.guests_may_vote,
+        show_choices_on_receipt=args.show_choices,
+    )
+    print(f"created meeting {meeting.code}: {meeting.title}, {meeting.local_start:%a %b %d %Y %H:%M %Z}")
+    return 0
+
+
+def cmd_meeting_list(args: argparse.Namespace) -> int:
+    meetings = _tally(args).meetings()
+    if args.json:
+        _print_json([m.as_dict() for m in meetings])
+    for m in [] if args.json else meetings:
+        print(f"{m.code:8} {m.state:12} {m.local_start:%Y-%m-%d %H:%M}  {m.title}")
+    if not meetings and not args.json:
+        print("no meetings yet")
+    return 0
+
+
+def cmd_meeting_show(args: argparse.Namespace) -> int:
+    tally = _tally(args)
+    meeting = tally.meeting(args.code)
+    info = meeting.as_dict() | {
+        "planks": [{"title": p.title, "threshold": str(p.threshold)} for p in tally.planks(args.code)]
+    }
+    if args.json:
+        _print_json(info)
+    else:
+        for key, value in info.items():
+            if key != "planks":
+                print(f"{key}: {value}")
+        for i, plank in enumerate(info["planks"], start=1):
+            print(f"plank {i}: {plank['title']} ({plank['threshold']})")
+    return 0
+
+
+def _state_command(state: MeetingState) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        meeting = _tally(args).set_state(args.code, state, actor="cli")
+        print(f"meeting {meeting.code} is now {meeting.state}")
+        return 0
+
+    return run
+
+
+def cmd_planks_import(args: argparse.Namespace) -> int:
+    report = _tally(args).import_planks(args.code, _read_file(args.file), actor="cli")
+    if args.json:
+        _print_json(report.as_dict())
+    else:
+        print(report.summary())
+    return 0
+
+
+def cmd_rsvps(args: argparse.Namespace) -> int:
+    rsvps = _tally(args).current_rsvps(args.code)
+    if args.json:
+        _print_json([r.as_dict() for r in rsvps])
+    else:
+        for r in rsvps:
+            guests = f" +{r.guests}" if r.guests else ""
+            print(f"{r.answer:5}{guests:4} {r.name or '(no name)'} {r.phone or ''} via {r.source}")
+        if not rsvps:
+            print("no RSVPs yet")
+    return 0
+
+
+def _results_rows(results: Any) -> list[list[Any]]:
+    rows: list[list[Any]] = [
+        [
+            "meeting",
+            "plank",
+            "threshold",
+            "yes",
+            "no",
+            "abstain",
+            "yes_percent",
+            "passed",
+            "quorum_required",
+            "quorum_present",
+            "quorum_met",
+            "ballots_issued",
+            "ballots_cast",
+        ]
+    ]
+    for p in results.planks:
+        rows.append(
+            [
+                results.meeting,
+                p.title,
+                str(p.threshold),
+                p.yes,
+                p.no,
+                p.abstain,
+                p.yes_percent,
+                p.passed,
+                results.quorum.required,
+                results.quorum.present,
+                results.quorum.met,
+                results.ballots_issued,
+                results.ballots_cast,
+            ]
+        )
+    return rows
+
+
+def _print_results(results: Any, args: argparse.Namespace) -> None:
+    if args.json:
+        _print_json(results.as_dict())
+    elif args.csv:
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerows(_results_rows(results))
+    else:
+        q = results.quorum
+        print(f"{results.meeting} {results.title} ({results.state})")
+        print(
+            f"quorum {q.present}/{q.required} {'met' if q.met else 'NOT met'}; "
+            f"ballots issued {results.ballots_issued}, cast {results.ballots_cast}"
+        )
+        for p in results.planks:
+            outcome = "PASSES" if p.passed else "fails"
+            print(f"  {p.title}: yes {p.yes}, no {p.no}, abstain {p.abstain} ({p.threshold}) {outcome}")
+
+
+def cmd_results(args: argparse.Namespace) -> int:
+    _print_results(_tally(args).results(args.code), args)
+    return 0
+
+
+def cmd_test_deck(args: argparse.Namespace) -> int:
+    from kiosk.testdeck import run_test_deck
+
+    results = run_test_deck(_tally(args), args.code, _read_file(args.deck))
+    _print_results(results, args)
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    report = _tally(args).audit_verify()
+    if report.ok:
+        print(f"audit log OK: {report.entries} entries, head {report.head}")
+        return 0
+    print(f"audit log FAILED: {len(report.problems)} problems in {report.entries} entries", file=sys.stderr)
+    for problem in report.problems:
+        print(f"  {problem}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def cmd_token_reissue(args: argparse.Namespace) -> int:
+    token = _tally(args).reissue_token(args.code, args.signin, actor="cli", reason=args.reason)
+    print(f"new ballot token for sign-in {args.signin}: {token} (the old one is void)")
+    return 0
+
+
+def cmd_config_template(args: argparse.Namespace) -> int:
+    from kiosk.config import template
+
+    print(template(), end="")
+    return 0
+
+
+def cmd_config_check(args: argparse.Namespace) -> int:
+    settings: Settings = args.settings
+    print(f"configuration OK ({settings.source}); database: {settings.database_url}")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from kiosk.server import run_demo
+
+    return run_demo(args.settings, port=args.port, host=args.host)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from kiosk.server import run_server
+
+    return run_server(args.settings, host=args.host, port=args.port)
+
+
+# --- parser -----------------------------------------------------------------------------------------------
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--config",
+        metavar="PATH",
+        default=argparse.SUPPRESS,
+        help="configuration file (default: $KIOSK_CONFIG, else built-in defaults)",
+    )
+    common.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="log more")
+
+    parser = argparse.ArgumentParser(
+        prog="kiosk",
+        parents=[common],
+        description="Assembly Kiosk: meeting sign-in, secret ballots, receipts and RSVPs by text.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def command(subparsers: Any, name: str, func: Callable[[argparse.Namespace], int], help: str) -> Any:
+        p = subparsers.add_parser(name, parents=[common], help=help, description=help)
+        p.set_defaults(func=func)
+        return p
+
+    def output_flags(p: argparse.ArgumentParser, csv_too: bool = False) -> None:
+        group = p.add_mutually_exclusive_group()
+        group.add_argument("--json", action="store_true", help="print JSON")
+        if csv_too:
+            group.add_argument("--csv", action="store_true", help="print CSV")
+        p.set_defaults(csv=False)
+
+    command(sub, "init", cmd_init, "create or upgrade the database")
+
+    roster = sub.add_parser("roster", help="the member roster").add_subparsers(
+        dest="sub", required=True, metavar="ACTION"
+    )
+    p = command(
+        roster, "import", cmd_roster_import, "import or update members from a CSV (name, phone, email, status, joined)"
+    )
+    p.add_argument("file")
+    output_flags(p)
+
+    meeting = sub.add_parser("meeting", help="meetings").add_subparsers(dest="sub", required=True, metavar="ACTION")
+    p = command(meeting, "create", cmd_meeting_create, "create a meeting (in draft)")
+    p.add_argument("--code", required=True, help="short code used in texts, e.g. GA12")
+    p.add_argument("--title", required=True)
+    p.add_argument("--starts", required=True, help="start, e.g. 2026-12-03T19:00 (local time) or with an offset")
+    p.add_argument("--place")
+    p.add_argument("--quorum", default="0", help="a head count (25) or a share of members in good standing (20%%)")
+    p.add_argument("--min-days", type=int, default=None, help="members must have joined at least N days before")
+    p.add_argument("--guests-may-vote", action="store_true", help="guests receive ballots too")
+    p.add_argument("--show-choices", action="store_true", help="print choices on the ballot receipt")
+    p = command(meeting, "list", cmd_meeting_list, "list meetings")
+    output_flags(p)
+    p = command(meeting, "show", cmd_meeting_show, "show a meeting and its planks")
+    p.add_argument("code")
+    output_flags(p)
+    for name, state, text in [
+        ("open-signin", MeetingState.SIGNIN_OPEN, "open sign-in"),
+        ("open-voting", MeetingState.VOTING_OPEN, "open voting (sign-in stays open)"),
+        ("close", MeetingState.CLOSED, "close the meeting (final; cannot be reopened)"),
+    ]:
+        command(meeting, name, _state_command(state), text).add_argument("code")
+
+    planks = sub.add_parser("planks", help="planks of a meeting").add_subparsers(
+        dest="sub", required=True, metavar="ACTION"
+    )
+    p = command(planks, "import", cmd_planks_import, "add or update planks from a CSV (title, text, threshold)")
+    p.add_argument("code")
+    p.add_argument("file")
+    output_flags(p)
+
+    p = command(sub, "rsvps", cmd_rsvps, "current RSVP per person for a meeting")
+    p.add_argument("code")
+    output_flags(p)
+
+    p = command(sub, "results", cmd_results, "results of a meeting")
+    p.add_argument("code")
+    output_flags(p, csv_too=True)
+
+    p = command(sub, "test-deck", cmd_test_deck, "logic-and-accuracy test: cast a CSV deck on a scratch copy")
+    p.add_argument("code")
+    p.add_argument("deck", metavar="DECK.csv")
+    output_flags(p, csv_too=True)
+
+    audit_cmd = sub.add_parser("audit", help="the audit log").add_subparsers(
+        dest="sub", required=True, metavar="ACTION"
+    )
+    command(audit_cmd, "verify", cmd_audit_verify, "check the audit log's hash chain")
+
+    token = sub.add_parser("token", help="ballot tokens").add_subparsers(dest="sub", required=True, metavar="ACTION")
+    p = command(token, "reissue", cmd_token_reissue, "void an unspent token and issue a new one (lost receipt)")
+    p.add_argument("code")
+    p.add_argument("--signin", type=int, required=True, help="the sign-in's number")
+    p.add_argument("--reason", default="lost receipt")
+
+    config = sub.add_parser("config", help="the configuration file").add_subparsers(
+        dest="sub", required=True, metavar="ACTION"
+    )
+    command(config, "template", cmd_config_template, "print a documented configuration file with every default")
+    command(config, "check", cmd_config_check, "validate the configuration")
+
+    p = command(sub, "demo", cmd_demo, "run the kiosk with simulated hardware and a seeded demo meeting")
+    p.add_argument("--port", type=int, default=None)
+    p.add_argument("--host", default="127.0.0.1", help=argparse.SUPPRESS)
+
+    p = command(sub, "serve", cmd_serve, "run the kiosk web server with the configured hardware")
+    p.add_argument("--host", default=None)
+    p.add_argument("--port", type=int, default=None)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    verbose = getattr(args, "verbose", False)
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    if not verbose:
+        logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        args.settings = load_settings(getattr(args, "config", None))
+        return int(args.func(args))
+    except KioskError as exc:
+        print(f"kiosk: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # the promise is one line, never a traceback; -v shows it for bug reports
+        if verbose:
+            raise
+        print(f"kiosk: unexpected error: {type(exc).__name__}: {exc} (run with -v for details)", file=sys.stderr)
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""Reading a roster CSV (``name, phone, email, status, joined``) into clean rows, and people's names and phones.
+
+Real rosters are messy. What this module does with each column:
+
+* **name**: kept exactly as written (accents, apostrophes, hyphens), only surrounding spaces removed. A row
+  without a name is refused.
+* **phone**: normalized to E.164 with ``phonenumbers`` (``(510) 555-0101`` → ``+15105550101``) using the
+  configured default region for numbers without a country code. Empty is allowed; something that is not a
+  phone number refuses the row (its other columns would be kept wrongly otherwise).
+* **email**: trimmed and lower-cased; empty is allowed.
+* **status**: trimmed and case-folded, one of ``member``, ``lapsed``, ``pending``, ``guest``. A file with no
+  status column makes everyone a ``member``.
+* **joined**: ``YYYY-MM-DD`` (also ``M/D/YYYY``); empty is allowed.
+
+Every refused row is reported with its line number and the reason; every good row is still imported.
+Households that share a phone are separate people.
+
+**Matching on re-import** (the stable key): a row is the same person as someone already on the roster when
+the name matches (ignoring case and accents) *and* the email matches, or else the phone matches; a row with
+neither email nor phone matches a person of the same name who has neither. Matched people are updated in
+place; nobody is ever deleted by an import (people missing from the file are counted in the report).
+
+>>> normalize_phone("(510) 555-0101", "US")
+'+15105550101'
+>>> display_name("Ana Ramírez"), display_name("Nguyễn Thị Lan"), display_name("Li")
+('Ana R.', 'Nguyễn L.', 'Li')
+>>> fold("  José  Hernández ")
+'jose hernandez'
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import phonenumbers
+
+from kiosk.errors import InvalidInput
+from kiosk.schema import MEMBER_STATUSES
+
+MAX_ROWS = 100_000
+MAX_FIELD = 200
+
+
+def fold(text: str) -> str:
+    """Lower case without accents and with single spaces: how names are compared and searched."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.split())
+
+
+def display_name(name: str) -> str:
+    """First name and last initial, which is all a kiosk screen or receipt shows of a person."""
+    words = name.split()
+    if len(words) <= 1:
+        return name.strip()
+    return f"{words[0]} {words[-1][0]}."
+
+
+def normalize_phone(raw: str, region: str) -> str | None:
+    """E.164 for a usable phone number, None for an empty one; raises InvalidInput for anything else."""
+    text = raw.strip()
+    if not text:
+        return None
+    if len(text) > 40:
+        raise InvalidInput("phone is too long to be a phone number")
+    try:
+        number = phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        raise InvalidInput(f"phone {text!r} is not a phone number") from None
+    # 555-01xx numbers are reserved for fiction and fail is_valid_number, so "possible" is the honest test.
+    if not phonenumbers.is_possible_number(number) or any(ch.isalpha() for ch in text):
+        raise InvalidInput(f"phone {text!r} is not a phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def parse_date(raw: str) -> date | None:
+    text = raw.strip()
+    if not text:
+        return None
+    for fmt in ("%Y-%m-%d", "%m/%d/%Y", "%Y/%m/%d"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise InvalidInput(f"joined {text!r} is not a date (use YYYY-MM-DD)")
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    line: int
+    name: str
+    phone: str | None
+    email: str | None
+    status: str
+    joined: date | None
+
+
+@dataclass(frozen=True)
+class Refusal:
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+@dataclass
+class ParsedRoster:
+    rows: list[RosterRow] = field(default_factory=list)
+    refused: list[Refusal] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _header_map(header: list[str]) -> dict[str, int]:
+    names = [fold(h).replace(" ", "_") for h in header]
+    return {name: i for i, name in enumerate(names) if name}
+
+
+def parse_roster(text: str, region: str) -> ParsedRoster:
+    """Parse roster CSV text; raises InvalidInput only when the file as a whole is unusable."""
+    text = text.lstrip("\ufeff")
+    result = ParsedRoster()
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise InvalidInput("the roster file is empty") from None
+    except csv.Error as exc:
+        raise InvalidInput(f"the roster file is not CSV: {exc}") from None
+    columns = _header_map(header)
+    if "name" not in columns:
+        raise InvalidInput("the roster has no 'name' column (expected: name, phone, email, status, joined)")
+    if "status" not in columns:
+        result.notes.append("no status column: everyone is imported as a member")
+    unknown = sorted(set(columns) - {"name", "phone", "email", "status", "joined"})
+    if unknown:
+        result.notes.append(f"ignored columns: {', '.join(unknown)}")
+
+    def cell(row: list[str], column: str) -> str:
+        index = columns.get(column)
+        return row[index].strip() if index is not None and index < len(row) else ""
+
+    seen: dict[tuple[str, str, str], int] = {}
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            result.refused.append(Refusal(reader.line_num, f"cannot be read as CSV ({exc})"))
+            continue
+        line = reader.line_num
+        if not any(c.strip() for c in row):
+            continue
+        if len(result.rows) + len(result.refused) >= MAX_ROWS:
+            result.refused.append(Refusal(line, f"the file has more than {MAX_ROWS} rows; the rest was not read"))
+            break
+        name = cell(row, "name")
+        if not name:
+            result.refused.append(Refusal(line, "no name"))
+            continue
+        if len(name) > MAX_FIELD or any(unicodedata.category(ch) in ("Cc", "Cf") for ch in name):
+            result.refused.append(Refusal(line, "the name is too long or has control characters"))
+            continue
+        status = fold(cell(row, "status")) if "status" in columns else "member"
+        if status not in MEMBER_STATUSES:
+            shown = status or "(empty)"
+            result.refused.append(Refusal(line, f"status {shown!r} is not one of {', '.join(MEMBER_STATUSES)}"))
+            continue
+        email = cell(row, "email").lower() or None
+        if email and ("@" not in email or len(email) > 254 or any(ch.isspace() for ch in email)):
+            result.refused.append(Refusal(line, f"email {email!r} is not an email address"))
+            continue
+        try:
+            phone = normalize_phone(cell(row, "phone"), region)
+            joined = parse_date(cell(row, "joined"))
+        except InvalidInput as exc:
+            result.refused.append(Refusal(line, str(exc)))
+            continue
+        key = (fold(name), email or "", phone or "")
+        if key in seen:
+            result.notes.append(f"line {line}: same person as line {seen[key]}; the later line was used")
+            result.rows = [r for r in result.rows if r.line != seen[key]]
+        seen[key] = line
+        result.rows.append(RosterRow(line, name, phone, email, status, joined))
+    return result

@@ -1,0 +1,58 @@
+"""Start-up: settings to an open, migrated tally. Shared by the CLI, the web server and the daemons."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from importlib import resources
+
+from kiosk import db
+from kiosk.config import Settings
+from kiosk.tally import MeetingState, Tally
+
+log = logging.getLogger(__name__)
+
+DEMO_CODE = "GA12"
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    tally: Tally
+
+
+def open_tally(settings: Settings, *, migrate: bool = True) -> Tally:
+    engine = db.make_engine(settings.database_url, busy_timeout_ms=settings.database.busy_timeout_ms)
+    if migrate:
+        db.upgrade(engine)
+    elif db.needs_upgrade(engine):
+        from kiosk.errors import DatabaseError
+
+        raise DatabaseError("the database schema is out of date; run `kiosk init` to upgrade it")
+    return Tally(engine, region=settings.organization.default_region, timezone=settings.organization.timezone)
+
+
+def seed_demo(tally: Tally) -> bool:
+    """Put a demo meeting with a small roster and six planks into an empty database; False if not empty."""
+    if tally.meetings() or tally.member_count():
+        return False
+    tz = tally.timezone
+    from zoneinfo import ZoneInfo
+
+    tomorrow = (tally.clock().astimezone(ZoneInfo(tz)) + timedelta(days=1)).date()
+    starts = datetime.combine(tomorrow, time(19, 0), tzinfo=ZoneInfo(tz))
+    data = resources.files("kiosk") / "data"
+    tally.import_roster((data / "demo-roster.csv").read_text(encoding="utf-8"), actor="demo")
+    tally.create_meeting(
+        code=DEMO_CODE,
+        title="General Assembly",
+        starts=starts,
+        place="Community Center, Room 2",
+        quorum="25%",
+        actor="demo",
+    )
+    tally.import_planks(DEMO_CODE, (data / "demo-planks.csv").read_text(encoding="utf-8"), actor="demo")
+    tally.set_state(DEMO_CODE, MeetingState.VOTING_OPEN, actor="demo")
+    log.info("seeded the demo meeting %s", DEMO_CODE)
+    return True

@@ -1,0 +1,237 @@
+"""The tally's tables, written with SQLAlchemy Core so the same schema runs on SQLite and PostgreSQL.
+
+This is the schema at the newest migration (``kiosk/migrations``); a test checks the two agree.
+
+Invariants live in the database, not only in Python:
+
+* one sign-in per person per meeting: ``UNIQUE (meeting_id, person_key)`` on ``signins``;
+* one live token per sign-in: a partial unique index over tokens that are not void;
+* one ballot per token: a token moves from ``issued`` to ``spent`` by one conditional ``UPDATE`` in the same
+  transaction that stores the ballot (a ballot cannot reference its token, or it would no longer be secret);
+* one choice per plank per ballot: the primary key of ``ballot_choices``.
+
+Ballots are kept apart from people: ``ballots`` and ``ballot_choices`` hold a random verification code, the
+meeting and the choices, nothing else. On SQLite they are ``WITHOUT ROWID`` tables keyed by that random code,
+so their storage order follows the code, not the order of casting (a rowid would count up as ballots arrive).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.types import TypeDecorator
+
+# Named constraints so that migrations can refer to them on every backend.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out; stored as naive UTC so SQLite and PostgreSQL agree."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the database; attach a time zone")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+MEMBER_STATUSES = ("member", "lapsed", "pending", "guest")
+MEETING_STATES = ("draft", "signin_open", "voting_open", "closed")
+THRESHOLDS = ("majority", "three-fifths", "two-thirds", "three-quarters")
+ANSWERS = ("yes", "no", "maybe")
+SOURCES = ("sms", "web", "kiosk", "organizer")
+SIGNIN_KINDS = ("member", "guest", "pending")
+TOKEN_STATES = ("issued", "spent", "void")
+CHOICES = ("yes", "no", "abstain")
+
+
+def _one_of(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+members = Table(
+    "members",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False),
+    # Lower-cased, accent-free copy of the name for look-ups at the door.
+    Column("search_name", String(200), nullable=False, index=True),
+    Column("phone", String(20), index=True),
+    Column("email", String(254), index=True),
+    Column("status", String(10), nullable=False),
+    Column("joined", Date),
+    Column("language", String(5)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+    CheckConstraint(_one_of("status", MEMBER_STATUSES), name="status"),
+)
+
+meetings = Table(
+    "meetings",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("code", String(16), nullable=False, unique=True),
+    Column("title", String(200), nullable=False),
+    Column("starts_at", UtcDateTime, nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("place", String(200), nullable=False, server_default=""),
+    Column("state", String(12), nullable=False, server_default="draft"),
+    Column("quorum_kind", String(8), nullable=False, server_default="count"),
+    Column("quorum_value", Integer, nullable=False, server_default="0"),
+    Column("min_membership_days", Integer),
+    Column("guests_may_vote", Boolean, nullable=False, server_default="0"),
+    Column("show_choices_on_receipt", Boolean, nullable=False, server_default="0"),
+    Column("created_at", UtcDateTime, nullable=False),
+    CheckConstraint(_one_of("state", MEETING_STATES), name="state"),
+    CheckConstraint(_one_of("quorum_kind", ("count", "percent")), name="quorum_kind"),
+    CheckConstraint("quorum_value >= 0", name="quorum_value"),
+    CheckConstraint("quorum_kind <> 'percent' OR quorum_value <= 100", name="quorum_percent"),
+)
+
+planks = Table(
+    "planks",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("meeting_id", Integer, ForeignKey("meetings.id"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("title", String(300), nullable=False),
+    Column("text", Text, nullable=False, server_default=""),
+    Column("threshold", String(16), nullable=False),
+    UniqueConstraint("meeting_id", "position", name="uq_planks_position"),
+    UniqueConstraint("meeting_id", "title", name="uq_planks_title"),
+    CheckConstraint(_one_of("threshold", THRESHOLDS), name="threshold"),
+)
+
+rsvps = Table(
+    "rsvps",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("meeting_id", Integer, ForeignKey("meetings.id"), nullable=False),
+    # "m:<member id>" for people on the roster, "p:<E.164 phone>" for numbers that are not.
+    Column("person_key", String(40), nullable=False),
+    Column("member_id", Integer, ForeignKey("members.id")),
+    Column("phone", String(20)),
+    Column("name", String(200)),
+    Column("answer", String(5), nullable=False),
+    Column("guests", Integer, nullable=False, server_default="0"),
+    Column("source", String(10), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    CheckConstraint(_one_of("answer", ANSWERS), name="answer"),
+    CheckConstraint("guests BETWEEN 0 AND 10", name="guests"),
+    CheckConstraint(_one_of("source", SOURCES), name="source"),
+    Index("ix_rsvps_latest", "meeting_id", "person_key", "id"),
+)
+
+signins = Table(
+    "signins",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("meeting_id", Integer, ForeignKey("meetings.id"), nullable=False),
+    # "m:<member id>", "p:<phone>" for a guest with a phone, "g:<folded name>" for one without.
+    Column("person_key", String(240), nullable=False),
+    Column("member_id", Integer, ForeignKey("members.id")),
+    Column("name", String(200), nullable=False),
+    Column("phone", String(20)),
+    Column("kind", String(8), nullable=False),
+    Column("eligible", Boolean, nullable=False),
+    Column("station", String(64), nullable=False),
+    Column("signed_in_at", UtcDateTime, nullable=False),
+    UniqueConstraint("meeting_id", "person_key", name="uq_signins_person"),
+    CheckConstraint(_one_of("kind", SIGNIN_KINDS), name="kind"),
+)
+
+ballot_tokens = Table(
+    "ballot_tokens",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("meeting_id", Integer, ForeignKey("meetings.id"), nullable=False),
+    Column("signin_id", Integer, ForeignKey("signins.id"), nullable=False),
+    # SHA-256 of the normalized token: the token itself is printed on the receipt and nowhere else.
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("state", String(6), nullable=False, server_default="issued"),
+    Column("issued_at", UtcDateTime, nullable=False),
+    CheckConstraint(_one_of("state", TOKEN_STATES), name="state"),
+    Index(
+        "uq_ballot_tokens_live",
+        "signin_id",
+        unique=True,
+        sqlite_where=Column("state") != "void",
+        postgresql_where=Column("state") != "void",
+    ),
+)
+
+ballots = Table(
+    "ballots",
+    metadata,
+    Column("code", String(16), nullable=False),
+    Column("meeting_id", Integer, ForeignKey("meetings.id"), nullable=False),
+    PrimaryKeyConstraint("code", name="pk_ballots"),
+    sqlite_with_rowid=False,
+)
+
+ballot_choices = Table(
+    "ballot_choices",
+    metadata,
+    Column("ballot_code", String(16), ForeignKey("ballots.code"), nullable=False),
+    Column("plank_id", Integer, ForeignKey("planks.id"), nullable=False),
+    Column("choice", String(7), nullable=False),
+    PrimaryKeyConstraint("ballot_code", "plank_id", name="pk_ballot_choices"),
+    CheckConstraint(_one_of("choice", CHOICES), name="choice"),
+    sqlite_with_rowid=False,
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("at", UtcDateTime, nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("meeting_code", String(16)),
+    Column("detail", Text, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False, unique=True),
+)
+
+# One row: the newest entry's number and hash. Writers lock it (SELECT ... FOR UPDATE on PostgreSQL; the
+# write lock on SQLite), so entries from concurrent kiosks form one chain.
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", Integer, nullable=False),
+    Column("hash", String(64), nullable=False),
+    CheckConstraint("id = 1", name="singleton"),
+)

@@ -1,0 +1,67 @@
+"""Serving: ``kiosk demo`` (everything simulated, in one process) and ``kiosk serve`` (the configured hardware).
+
+The web process is the one owner of the devices it is configured with; waitress serves it with a fixed
+number of threads and no reloader, so nothing ever opens the GPIO lines, printer or modem twice.
+"""
+
+from __future__ import annotations
+
+import errno
+import logging
+import socket
+
+from kiosk.config import Settings
+from kiosk.errors import KioskError
+from kiosk.runtime import DEMO_CODE, open_tally, seed_demo
+
+log = logging.getLogger(__name__)
+
+
+def _bind_check(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise KioskError(f"port {port} on {host} is already in use; choose another with --port") from None
+            raise KioskError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+
+
+def _serve(settings: Settings, *, host: str, port: int, simulated: bool, banner: str) -> int:
+    import waitress
+
+    from kiosk.web.app import create_app
+
+    tally = open_tally(settings)
+    if simulated:
+        seeded = seed_demo(tally)
+        if seeded:
+            log.info("demo meeting %s created in %s", DEMO_CODE, settings.database_url)
+    _bind_check(host, port)
+    app = create_app(settings, tally, simulated=simulated)
+    url = f"http://{host}:{port}/"
+    print(f"{banner}: open {url}", flush=True)
+    waitress.serve(app, host=host, port=port, threads=settings.server.threads, ident="assembly-kiosk", _quiet=True)
+    return 0
+
+
+def run_demo(settings: Settings, *, port: int | None = None, host: str = "127.0.0.1") -> int:
+    settings = settings.simulated()
+    return _serve(
+        settings,
+        host=host,
+        port=port or settings.server.port,
+        simulated=True,
+        banner="Assembly Kiosk demo (simulated buttons, on-screen receipts, simulated SMS)",
+    )
+
+
+def run_server(settings: Settings, *, host: str | None = None, port: int | None = None) -> int:
+    return _serve(
+        settings,
+        host=host or settings.server.host,
+        port=port or settings.server.port,
+        simulated=False,
+        banner="Assembly Kiosk",
+    )

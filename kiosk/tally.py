@@ -1,0 +1,1092 @@
+"""The tally: the one core every edge calls into (kiosk pages, buttons, printer queue, SMS gateway, CLI).
+
+It owns the roster, meetings and their planks, RSVPs, sign-ins, ballot tokens, secret ballots, results and
+the audit log, and imports nothing of Flask, gpiozero, escpos, pyserial or twilio (a test walks the imports).
+
+Concurrency: every method runs in its own database transaction and is safe to call from several threads and
+several processes at once. On SQLite, writes take the write lock up front (``BEGIN IMMEDIATE``); on PostgreSQL
+row locks and unique constraints do the same work. Invariants are held by the database (see ``kiosk.schema``).
+
+Secrecy: a ballot is stored under a random verification code with its choices and nothing else. Casting
+marks the token spent and stores the ballot in one transaction; no column, token, ordering or timestamp links
+the two. When voting closes, the database files are rewritten (SQLite: ``VACUUM`` and a WAL checkpoint) so that
+not even the physical order of records follows the order of casting.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Connection, Engine, and_, func, insert, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from kiosk import audit, db
+from kiosk.errors import InvalidInput, NotFound, StateError, TokenRejected
+from kiosk.results import Choice, MeetingResults, PlankResult, Quorum, Threshold, quorum_required
+from kiosk.roster import display_name, fold, normalize_phone, parse_roster
+from kiosk.schema import (
+    ballot_choices,
+    ballot_tokens,
+    ballots,
+    meetings,
+    members,
+    planks,
+    rsvps,
+    signins,
+)
+from kiosk.tokens import new_token, new_verification_code, normalize_code, token_hash
+
+log = logging.getLogger(__name__)
+
+MAX_PLANKS = 100
+
+
+class MeetingState(StrEnum):
+    DRAFT = "draft"
+    SIGNIN_OPEN = "signin_open"
+    VOTING_OPEN = "voting_open"
+    CLOSED = "closed"
+
+
+# Forward only; a step may be skipped (opening voting also keeps sign-in open for late arrivals).
+_ORDER = [MeetingState.DRAFT, MeetingState.SIGNIN_OPEN, MeetingState.VOTING_OPEN, MeetingState.CLOSED]
+
+
+class Answer(StrEnum):
+    YES = "yes"
+    NO = "no"
+    MAYBE = "maybe"
+
+
+@dataclass(frozen=True)
+class Meeting:
+    id: int
+    code: str
+    title: str
+    starts_at: datetime
+    timezone: str
+    place: str
+    state: MeetingState
+    quorum_kind: str
+    quorum_value: int
+    min_membership_days: int | None
+    guests_may_vote: bool
+    show_choices_on_receipt: bool
+
+    @property
+    def local_start(self) -> datetime:
+        return self.starts_at.astimezone(ZoneInfo(self.timezone))
+
+    @property
+    def quorum_text(self) -> str:
+        return f"{self.quorum_value}%" if self.quorum_kind == "percent" else str(self.quorum_value)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "title": self.title,
+            "starts_at": self.local_start.isoformat(),
+            "place": self.place,
+            "state": str(self.state),
+            "quorum": self.quorum_text,
+            "min_membership_days": self.min_membership_days,
+            "guests_may_vote": self.guests_may_vote,
+            "show_choices_on_receipt": self.show_choices_on_receipt,
+        }
+
+
+@dataclass(frozen=True)
+class Plank:
+    id: int
+    position: int
+    title: str
+    text: str
+    threshold: Threshold
+
+
+@dataclass(frozen=True)
+class Person:
+    """A match for the sign-in look-up: only what a kiosk screen may show."""
+
+    member_id: int | None
+    display_name: str
+    phone: str | None  # kept server-side for signing in an RSVP'd number; never shown
+    kind: str  # member, lapsed, pending, guest, or "rsvp" for an RSVP'd number not on the roster
+    signed_in: bool
+
+
+@dataclass(frozen=True)
+class SignIn:
+    id: int
+    meeting_code: str
+    display_name: str
+    kind: str
+    eligible: bool
+    already: bool
+    token: str | None  # only when a token was issued by this call: the receipt's only copy
+    token_state: str | None  # issued, spent, void or None (not eligible)
+    ineligible_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class CastBallot:
+    verification_code: str
+    meeting_code: str
+    choices: tuple[tuple[str, Choice], ...]
+
+
+@dataclass
+class ImportReport:
+    imported: int = 0
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    refused: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "imported": self.imported,
+            "added": self.added,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "refused": self.refused,
+            "notes": self.notes,
+        }
+
+    def summary(self) -> str:
+        parts = [
+            f"{self.imported} lines imported ({self.added} added, {self.updated} updated, "
+            f"{self.unchanged} unchanged), {len(self.refused)} refused"
+        ]
+        parts += [f"  refused {reason}" for reason in self.refused]
+        parts += [f"  note: {note}" for note in self.notes]
+        return "\n".join(parts)
+
+
+@dataclass(frozen=True)
+class RsvpView:
+    phone: str | None
+    name: str | None
+    member_id: int | None
+    answer: Answer
+    guests: int
+    source: str
+    at: datetime
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "phone": self.phone,
+            "name": self.name,
+            "answer": str(self.answer),
+            "guests": self.guests,
+            "source": self.source,
+        }
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Tally:
+    """The meeting tally over one database. ``clock`` returns an aware datetime (tests pass their own)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        region: str = "US",
+        timezone: str = "America/Los_Angeles",
+        clock: Callable[[], datetime] = _utcnow,
+    ) -> None:
+        self.engine = engine
+        self.region = region
+        self.timezone = timezone
+        self.clock = clock
+
+    # --- plumbing -----------------------------------------------------------------------------------------
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        with db.write_transaction(self.engine) as conn:
+            yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        with db.read_transaction(self.engine) as conn:
+            yield conn
+
+    def _meeting_row(self, conn: Connection, code: str, *, lock: bool = False) -> Any:
+        query = select(meetings).where(meetings.c.code == code.strip().upper())
+        if lock:
+            query = query.with_for_update()
+        row = conn.execute(query).first()
+        if row is None:
+            raise NotFound(f"no meeting with code {code.strip().upper()!r}")
+        return row
+
+    @staticmethod
+    def _meeting(row: Any) -> Meeting:
+        return Meeting(
+            id=row.id,
+            code=row.code,
+            title=row.title,
+            starts_at=row.starts_at,
+            timezone=row.timezone,
+            place=row.place,
+            state=MeetingState(row.state),
+            quorum_kind=row.quorum_kind,
+            quorum_value=row.quorum_value,
+            min_membership_days=row.min_membership_days,
+            guests_may_vote=bool(row.guests_may_vote),
+            show_choices_on_receipt=bool(row.show_choices_on_receipt),
+        )
+
+    def _audit(self, conn: Connection, actor: str, action: str, meeting: str | None, **detail: Any) -> str:
+        return audit.append(conn, at=self.clock(), actor=actor, action=action, meeting_code=meeting, detail=detail)
+
+    # --- roster -------------------------------------------------------------------------------------------
+
+    def import_roster(self, csv_text: str, *, actor: str = "cli") -> ImportReport:
+        parsed = parse_roster(csv_text, self.region)
+        report = ImportReport(refused=[str(r) for r in parsed.refused], notes=list(parsed.notes))
+        now = self.clock()
+        with self._write() as conn:
+            existing = conn.execute(select(members)).all()
+            by_name_email = {(fold(m.name), m.email): m for m in existing if m.email}
+            by_name_phone = {(fold(m.name), m.phone): m for m in existing if m.phone}
+            by_name_only = {fold(m.name): m for m in existing if not m.email and not m.phone}
+            touched: set[int] = set()
+            for row in parsed.rows:
+                key = fold(row.name)
+                match = (
+                    (by_name_email.get((key, row.email)) if row.email else None)
+                    or (by_name_phone.get((key, row.phone)) if row.phone else None)
+                    or (by_name_only.get(key) if not row.email and not row.phone else None)
+                )
+                values = {
+                    "name": row.name,
+                    "search_name": key,
+                    "phone": row.phone,
+                    "email": row.email,
+                    "status": row.status,
+                    "joined": row.joined,
+                }
+                report.imported += 1
+                if match is None:
+                    result = conn.execute(insert(members).values(**values, created_at=now, updated_at=now))
+                    member_id = result.inserted_primary_key[0]
+                    report.added += 1
+                elif match.id in touched:
+                    report.notes.append(f"line {row.line}: matches a person already updated from this file")
+                    continue
+                else:
+                    member_id = match.id
+                    if all(getattr(match, k) == v for k, v in values.items()):
+                        report.unchanged += 1
+                    else:
+                        conn.execute(update(members).where(members.c.id == match.id).values(**values, updated_at=now))
+                        report.updated += 1
+                touched.add(member_id)
+            missing = len({m.id for m in existing} - touched)
+            if missing:
+                report.notes.append(f"{missing} people on the roster were not in this file; nobody was removed")
+            self._audit(
+                conn,
+                actor,
+                "roster_imported",
+                None,
+                added=report.added,
+                updated=report.updated,
+                refused=len(report.refused),
+            )
+        return report
+
+    def member_count(self, status: str | None = None) -> int:
+        with self._read() as conn:
+            query = select(func.count()).select_from(members)
+            if status:
+                query = query.where(members.c.status == status)
+            return conn.execute(query).scalar_one()
+
+    def find_people(self, code: str, query: str, *, limit: int = 8) -> list[Person]:
+        """Sign-in look-up by phone number or by 3+ letters of a name; RSVP'd numbers not on the roster too."""
+        query = query.strip()
+        with self._read() as conn:
+            meeting = self._meeting_row(conn, code)
+            signed = {
+                r.person_key
+                for r in conn.execute(select(signins.c.person_key).where(signins.c.meeting_id == meeting.id))
+            }
+            digits = "".join(ch for ch in query if ch.isdigit())
+            found: list[Person] = []
+            if digits and len(digits) >= 7 and not any(ch.isalpha() for ch in query):
+                try:
+                    phone = normalize_phone(query, self.region)
+                except InvalidInput:
+                    return []
+                rows = conn.execute(select(members).where(members.c.phone == phone).order_by(members.c.name)).all()
+                found = [Person(m.id, display_name(m.name), m.phone, m.status, f"m:{m.id}" in signed) for m in rows]
+                if not found:
+                    rsvp = conn.execute(
+                        select(rsvps.c.name)
+                        .where(and_(rsvps.c.meeting_id == meeting.id, rsvps.c.person_key == f"p:{phone}"))
+                        .order_by(rsvps.c.id.desc())
+                        .limit(1)
+                    ).first()
+                    if rsvp is not None:
+                        label = display_name(rsvp.name) if rsvp.name else "RSVP ···" + phone[-4:]
+                        found = [Person(None, label, phone, "rsvp", f"p:{phone}" in signed)]
+                return found[:limit]
+            folded = fold(query)
+            if len(folded.replace(" ", "")) < 3:
+                return []
+            pattern = "%" + folded.replace("\\", "").replace("%", "").replace("_", "") + "%"
+            rows = conn.execute(
+                select(members).where(members.c.search_name.like(pattern)).order_by(members.c.name).limit(limit)
+            ).all()
+            return [Person(m.id, display_name(m.name), m.phone, m.status, f"m:{m.id}" in signed) for m in rows]
+
+    # --- meetings and planks ------------------------------------------------------------------------------
+
+    def create_meeting(
+        self,
+        *,
+        code: str,
+        title: str,
+        starts: datetime | str,
+        place: str = "",
+        quorum: str | int = 0,
+        min_membership_days: int | None = None,
+        guests_may_vote: bool = False,
+        show_choices_on_receipt: bool = False,
+        timezone: str | None = None,
+        actor: str = "cli",
+    ) -> Meeting:
+        code = code.strip().upper()
+        if not (2 <= len(code) <= 16 and code.isascii() and code.isalnum()):
+            raise InvalidInput("a meeting code is 2-16 letters and digits, like GA12")
+        if not title.strip():
+            raise InvalidInput("a meeting needs a title")
+        tz_name = timezone or self.timezone
+        starts_at = parse_start(starts, tz_name)
+        quorum_kind, quorum_value = parse_quorum(quorum)
+        if min_membership_days is not None and not 0 <= min_membership_days <= 3650:
+            raise InvalidInput("minimum membership must be between 0 and 3650 days")
+        with self._write() as conn:
+            try:
+                conn.execute(
+                    insert(meetings).values(
+                        code=code,
+                        title=title.strip(),
+                        starts_at=starts_at,
+                        timezone=tz_name,
+                        place=place.strip(),
+                        state="draft",
+                        quorum_kind=quorum_kind,
+                        quorum_value=quorum_value,
+                        min_membership_days=min_membership_days,
+                        guests_may_vote=guests_may_vote,
+                        show_choices_on_receipt=show_choices_on_receipt,
+                        created_at=self.clock(),
+                    )
+                )
+            except IntegrityError:
+                raise InvalidInput(f"a meeting with code {code} already exists") from None
+            self._audit(
+                conn,
+                actor,
+                "meeting_created",
+                code,
+                title=title.strip(),
+                starts_at=starts_at.isoformat(),
+                quorum=str(quorum),
+            )
+            return self._meeting(self._meeting_row(conn, code))
+
+    def meeting(self, code: str) -> Meeting:
+        with self._read() as conn:
+            return self._meeting(self._meeting_row(conn, code))
+
+    def meetings(self) -> list[Meeting]:
+        with self._read() as conn:
+            return [self._meeting(r) for r in conn.execute(select(meetings).order_by(meetings.c.starts_at))]
+
+    def next_meeting(self, *, open_for_rsvp: bool = True) -> Meeting | None:
+        """The soonest meeting that has not closed and starts no earlier than six hours ago."""
+        since = self.clock() - timedelta(hours=6)
+        with self._read() as conn:
+            row = conn.execute(
+                select(meetings)
+                .where(and_(meetings.c.state != "closed", meetings.c.starts_at >= since))
+                .order_by(meetings.c.starts_at)
+                .limit(1)
+            ).first()
+            return None if row is None else self._meeting(row)
+
+    def set_state(self, code: str, state: MeetingState | str, *, actor: str = "cli") -> Meeting:
+        target = MeetingState(state)
+        with self._write() as conn:
+            row = self._meeting_row(conn, code, lock=True)
+            current = MeetingState(row.state)
+            if current == target:
+                return self._meeting(row)
+            if current is MeetingState.CLOSED:
+                raise StateError(f"meeting {row.code} is closed; a closed meeting cannot be reopened")
+            if _ORDER.index(target) < _ORDER.index(current):
+                raise StateError(f"meeting {row.code} cannot go back from {current} to {target}")
+            if target is MeetingState.VOTING_OPEN:
+                count = conn.execute(
+                    select(func.count()).select_from(planks).where(planks.c.meeting_id == row.id)
+                ).scalar_one()
+                if count == 0:
+                    raise StateError(f"meeting {row.code} has no planks to vote on; import planks first")
+            conn.execute(update(meetings).where(meetings.c.id == row.id).values(state=str(target)))
+            self._audit(conn, actor, "state_changed", row.code, **{"from": str(current), "to": str(target)})
+            meeting = self._meeting(self._meeting_row(conn, code))
+        if target is MeetingState.CLOSED:
+            self.scrub_storage_order()
+        return meeting
+
+    def planks(self, code: str) -> list[Plank]:
+        with self._read() as conn:
+            meeting = self._meeting_row(conn, code)
+            return self._planks(conn, meeting.id)
+
+    @staticmethod
+    def _planks(conn: Connection, meeting_id: int) -> list[Plank]:
+        rows = conn.execute(select(planks).where(planks.c.meeting_id == meeting_id).order_by(planks.c.position))
+        return [Plank(r.id, r.position, r.title, r.text, Threshold(r.threshold)) for r in rows]
+
+    def import_planks(self, code: str, csv_text: str, *, actor: str = "cli") -> ImportReport:
+        """Add planks from CSV (``title,text,threshold``); a title already on the meeting is updated."""
+        report = ImportReport()
+        reader = csv.reader(io.StringIO(csv_text.lstrip("\ufeff"), newline=""))
+        try:
+            header = [fold(h) for h in next(reader)]
+        except StopIteration:
+            raise InvalidInput("the planks file is empty") from None
+        if "title" not in header:
+            raise InvalidInput("the planks file has no 'title' column (expected: title, text, threshold)")
+        index = {name: i for i, name in enumerate(header)}
+        parsed: list[tuple[int, str, str, Threshold]] = []
+        for row in reader:
+            line = reader.line_num
+            if not any(c.strip() for c in row):
+                continue
+
+            def cell(name: str, row: list[str] = row) -> str:
+                i = index.get(name)
+                return row[i].strip() if i is not None and i < len(row) else ""
+
+            title, body, threshold = cell("title"), cell("text"), fold(cell("threshold")) or "majority"
+            threshold = threshold.replace(" ", "-").replace("_", "-")
+            if not title:
+                report.refused.append(f"line {line}: no title")
+            elif len(title) > 300 or len(body) > 5000:
+                report.refused.append(f"line {line}: title or text too long")
+            elif threshold not in {t.value for t in Threshold}:
+                allowed = ", ".join(t.value for t in Threshold)
+                report.refused.append(f"line {line}: threshold {threshold!r} is not one of {allowed}")
+            else:
+                parsed.append((line, title, body, Threshold(threshold)))
+        with self._write() as conn:
+            meeting = self._meeting_row(conn, code, lock=True)
+            if meeting.state not in ("draft", "signin_open"):
+                raise StateError(f"planks of meeting {meeting.code} cannot change once voting has opened")
+            existing = {p.title: p for p in self._planks(conn, meeting.id)}
+            position = max((p.position for p in existing.values()), default=0)
+            for line, title, body, threshold in parsed:
+                if title in existing:
+                    conn.execute(
+                        update(planks)
+                        .where(planks.c.id == existing[title].id)
+                        .values(text=body, threshold=str(threshold))
+                    )
+                    report.updated += 1
+                elif len(existing) + report.added >= MAX_PLANKS:
+                    report.refused.append(f"line {line}: a meeting has at most {MAX_PLANKS} planks")
+                    continue
+                else:
+                    position += 1
+                    conn.execute(
+                        insert(planks).values(
+                            meeting_id=meeting.id, position=position, title=title, text=body, threshold=str(threshold)
+                        )
+                    )
+                    existing[title] = Plank(0, position, title, body, threshold)
+                    report.added += 1
+                report.imported += 1
+            self._audit(
+                conn,
+                actor,
+                "planks_imported",
+                meeting.code,
+                added=report.added,
+                updated=report.updated,
+                refused=len(report.refused),
+            )
+        return report
+
+    # --- RSVPs --------------------------------------------------------------------------------------------
+
+    def record_rsvp(
+        self,
+        code: str,
+        *,
+        answer: Answer | str,
+        guests: int = 0,
+        source: str = "sms",
+        phone: str | None = None,
+        member_id: int | None = None,
+        name: str | None = None,
+    ) -> RsvpView:
+        """Record an answer; the latest answer per person counts and earlier ones are kept as history.
+
+        A phone that belongs to exactly one member is recorded against that member. A phone shared by a
+        household (several members) is recorded against the phone: the text cannot say who is answering.
+        """
+        answer = Answer(answer)
+        if not 0 <= guests <= 10:
+            raise InvalidInput("guests must be between 0 and 10")
+        if phone is not None:
+            phone = normalize_phone(phone, self.region)
+        if phone is None and member_id is None:
+            raise InvalidInput("an RSVP needs a phone number or a member")
+        with self._write() as conn:
+            meeting = self._meeting_row(conn, code)
+            if meeting.state == "closed":
+                raise StateError(f"meeting {meeting.code} is closed")
+            if member_id is None and phone is not None:
+                owners = conn.execute(select(members.c.id).where(members.c.phone == phone)).scalars().all()
+                if len(owners) == 1:
+                    member_id = owners[0]
+            if member_id is not None:
+                member = conn.execute(select(members).where(members.c.id == member_id)).first()
+                if member is None:
+                    raise NotFound(f"no member with id {member_id}")
+                key, name = f"m:{member_id}", member.name
+                phone = phone or member.phone
+            else:
+                key = f"p:{phone}"
+                if name is None:
+                    name = conn.execute(
+                        select(rsvps.c.name)
+                        .where(and_(rsvps.c.person_key == key, rsvps.c.name.is_not(None)))
+                        .order_by(rsvps.c.id.desc())
+                        .limit(1)
+                    ).scalar()
+            now = self.clock()
+            conn.execute(
+                insert(rsvps).values(
+                    meeting_id=meeting.id,
+                    person_key=key,
+                    member_id=member_id,
+                    phone=phone,
+                    name=name,
+                    answer=str(answer),
+                    guests=guests,
+                    source=source,
+                    created_at=now,
+                )
+            )
+            return RsvpView(phone, name, member_id, answer, guests, source, now)
+
+    def name_rsvp(self, code: str, phone: str, name: str) -> None:
+        """Attach a name given by text to the latest RSVP from a number that is not on the roster."""
+        phone_e164 = normalize_phone(phone, self.region)
+        name = " ".join(name.split())[:200]
+        if not name:
+            raise InvalidInput("an empty name")
+        with self._write() as conn:
+            meeting = self._meeting_row(conn, code)
+            latest = conn.execute(
+                select(rsvps.c.id)
+                .where(and_(rsvps.c.meeting_id == meeting.id, rsvps.c.person_key == f"p:{phone_e164}"))
+                .order_by(rsvps.c.id.desc())
+                .limit(1)
+            ).scalar()
+            if latest is None:
+                raise NotFound("no RSVP from that number")
+            conn.execute(update(rsvps).where(rsvps.c.id == latest).values(name=name))
+
+    def current_rsvps(self, code: str) -> list[RsvpView]:
+        with self._read() as conn:
+            meeting = self._meeting_row(conn, code)
+            latest = (
+                select(func.max(rsvps.c.id)).where(rsvps.c.meeting_id == meeting.id).group_by(rsvps.c.person_key)
+            ).scalar_subquery()
+            rows = conn.execute(select(rsvps).where(rsvps.c.id.in_(latest)).order_by(rsvps.c.id)).all()
+            return [
+                RsvpView(r.phone, r.name, r.member_id, Answer(r.answer), r.guests, r.source, r.created_at) for r in rows
+            ]
+
+    def rsvp_history(self, code: str) -> list[RsvpView]:
+        with self._read() as conn:
+            meeting = self._meeting_row(conn, code)
+            rows = conn.execute(select(rsvps).where(rsvps.c.meeting_id == meeting.id).order_by(rsvps.c.id)).all()
+            return [
+                RsvpView(r.phone, r.name, r.member_id, Answer(r.answer), r.guests, r.source, r.created_at) for r in rows
+            ]
+
+    # --- sign-in and tokens -------------------------------------------------------------------------------
+
+    def _eligibility(self, meeting: Any, kind: str, status: str | None, joined: date | None) -> tuple[bool, str | None]:
+        if kind != "member":
+            if meeting.guests_may_vote:
+                return True, None
+            return False, "guests may not vote at this meeting"
+        if status != "member":
+            return False, f"membership status is {status}"
+        if meeting.min_membership_days:
+            local_day = meeting.starts_at.astimezone(ZoneInfo(meeting.timezone)).date()
+            cutoff = local_day - timedelta(days=meeting.min_membership_days)
+            if joined is None or joined > cutoff:
+                return False, f"members must have joined at least {meeting.min_membership_days} days before the meeting"
+        return True, None
+
+    def sign_in_member(self, code: str, member_id: int, *, station: str = "kiosk-1") -> SignIn:
+        with self._write() as conn:
+            meeting = self._meeting_row(conn, code)
+            member = conn.execute(select(members).where(members.c.id == member_id)).first()
+            if member is None:
+                raise NotFound(f"no member with id {member_id}")
+            kind = (
+                "member"
+                if member.status in ("member", "lapsed")
+                else "pending"
+                if member.status == "pending"
+                else "guest"
+            )
+            eligible, reason = self._eligibility(meeting, kind, member.status, member.joined)
+            return self._sign_in(
+                conn, meeting, f"m:{member_id}", member_id, member.name, member.phone, kind, eligible, reason, station
+            )
+
+    def sign_in_guest(
+        self, code: str, name: str, phone: str | None = None, *, station: str = "kiosk-1", joining: bool = False
+    ) -> SignIn:
+        """A walk-in: a guest, or (``joining``) someone who joins at the door and is added as a pending member."""
+        name = " ".join(name.split())
+        if not name or len(name) > 200:
+            raise InvalidInput("please give a name (up to 200 characters)")
+        phone_e164 = normalize_phone(phone, self.region) if phone else None
+        with self._write() as conn:
+            meeting = self._meeting_row(conn, code)
+            member_id = None
+            if joining:
+                now = self.clock()
+                result = conn.execute(
+                    insert(members).values(
+                        name=name,
+                        search_name=fold(name),
+                        phone=phone_e164,
+                        email=None,
+                        status="pending",
+                        joined=None,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                )
+                member_id = result.inserted_primary_key[0]
+                key, kind = f"m:{member_id}", "pending"
+            else:
+                key = f"p:{phone_e164}" if phone_e164 else f"g:{fold(name)}"
+                kind = "guest"
+            eligible, reason = self._eligibility(meeting, kind, None, None)
+            return self._sign_in(conn, meeting, key, member_id, name, phone_e164, kind, eligible, reason, station)
+
+    def _sign_in(
+        self,
+        conn: Connection,
+        meeting: Any,
+        key: str,
+        member_id: int | None,
+        name: str,
+        phone: str | None,
+        kind: str,
+        eligible: bool,
+        reason: str | None,
+        station: str,
+    ) -> SignIn:
+        if meeting.state not in ("signin_open", "voting_open"):
+            raise StateError(f"sign-in for {meeting.code} is not open")
+        existing = conn.execute(
+            select(signins).where(and_(signins.c.meeting_id == meeting.id, signins.c.person_key == key))
+        ).first()
+        if existing is not None:
+            state = conn.execute(
+                select(ballot_tokens.c.state).where(
+                    and_(ballot_tokens.c.signin_id == existing.id, ballot_tokens.c.state != "void")
+                )
+            ).scalar()
+            return SignIn(
+                existing.id,
+                meeting.code,
+                display_name(existing.name),
+                existing.kind,
+                bool(existing.eligible),
+                True,
+                None,
+                state,
+                reason,
+            )
+        now = self.clock()
+        # A savepoint, so that losing a race to another kiosk leaves this transaction usable.
+        try:
+            with conn.begin_nested():
+                result = conn.execute(
+                    insert(signins).values(
+                        meeting_id=meeting.id,
+                        person_key=key,
+                        member_id=member_id,
+                        name=name,
+                        phone=phone,
+                        kind=kind,
+                        eligible=eligible,
+                        station=station[:64],
+                        signed_in_at=now,
+                    )
+                )
+        except IntegrityError:
+            existing = conn.execute(
+                select(signins).where(and_(signins.c.meeting_id == meeting.id, signins.c.person_key == key))
+            ).first()
+            if existing is None:
+                raise
+            return SignIn(
+                existing.id,
+                meeting.code,
+                display_name(existing.name),
+                existing.kind,
+                bool(existing.eligible),
+                True,
+                None,
+                None,
+                reason,
+            )
+        signin_id = result.inserted_primary_key[0]
+        self._audit(
+            conn,
+            station,
+            "signed_in",
+            meeting.code,
+            signin=signin_id,
+            name=display_name(name),
+            kind=kind,
+            eligible=eligible,
+        )
+        token = self._issue_token(conn, meeting, signin_id, station) if eligible else None
+        return SignIn(
+            signin_id,
+            meeting.code,
+            display_name(name),
+            kind,
+            eligible,
+            False,
+            token,
+            "issued" if token else None,
+            reason,
+        )
+
+    def _issue_token(self, conn: Connection, meeting: Any, signin_id: int, actor: str) -> str:
+        while True:
+            token = new_token()
+            try:
+                with conn.begin_nested():
+                    conn.execute(
+                        insert(ballot_tokens).values(
+                            meeting_id=meeting.id,
+                            signin_id=signin_id,
+                            token_hash=token_hash(token),
+                            state="issued",
+                            issued_at=self.clock(),
+                        )
+                    )
+                break
+            except IntegrityError:
+                # A second live token for this sign-in is refused by the database; a hash collision is retried.
+                live = conn.execute(
+                    select(ballot_tokens.c.id).where(
+                        and_(ballot_tokens.c.signin_id == signin_id, ballot_tokens.c.state != "void")
+                    )
+                ).first()
+                if live is not None:
+                    raise StateError("this sign-in already has a ballot token") from None
+        self._audit(conn, actor, "token_issued", meeting.code, signin=signin_id)
+        return token
+
+    def reissue_token(
+        self, code: str, signin_id: int, *, actor: str = "organizer", reason: str = "lost receipt"
+    ) -> str:
+        """Void the sign-in's unspent token and issue a new one (a lost receipt, or a reprint)."""
+        with self._write() as conn:
+            meeting = self._meeting_row(conn, code)
+            signin = conn.execute(
+                select(signins).where(and_(signins.c.id == signin_id, signins.c.meeting_id == meeting.id))
+            ).first()
+            if signin is None:
+                raise NotFound(f"no sign-in {signin_id} at meeting {meeting.code}")
+            if not signin.eligible:
+                raise StateError("this attendee is not eligible to vote")
+            if meeting.state == "closed":
+                raise StateError(f"meeting {meeting.code} is closed")
+            live = conn.execute(
+                select(ballot_tokens).where(
+                    and_(ballot_tokens.c.signin_id == signin_id, ballot_tokens.c.state != "void")
+                )
+            ).first()
+            if live is not None and live.state == "spent":
+                raise StateError("this attendee has already voted; a spent token cannot be replaced")
+            if live is not None:
+                voided = conn.execute(
+                    update(ballot_tokens)
+                    .where(and_(ballot_tokens.c.id == live.id, ballot_tokens.c.state == "issued"))
+                    .values(state="void")
+                )
+                if voided.rowcount != 1:
+                    raise StateError("this attendee has just voted; the token can no longer be replaced")
+                self._audit(conn, actor, "token_voided", meeting.code, signin=signin_id, reason=reason[:200])
+            return self._issue_token(conn, meeting, signin_id, actor)
+
+    def signins(self, code: str) -> list[dict[str, Any]]:
+        with self._read() as conn:
+            meeting = self._meeting_row(conn, code)
+            rows = conn.execute(select(signins).where(signins.c.meeting_id == meeting.id).order_by(signins.c.id))
+            return [
+                {
+                    "id": r.id,
+                    "name": r.name,
+                    "phone": r.phone,
+                    "kind": r.kind,
+                    "eligible": bool(r.eligible),
+                    "station": r.station,
+                    "signed_in_at": r.signed_in_at.isoformat(),
+                }
+                for r in rows
+            ]
+
+    # --- ballots ------------------------------------------------------------------------------------------
+
+    def check_token(self, code: str, token: str) -> list[Plank]:
+        """The planks a token may vote on; raises TokenRejected (unknown, spent, void, other meeting, closed)."""
+        with self._read() as conn:
+            meeting = self._meeting_row(conn, code)
+            self._token_row(conn, meeting, token, for_update=False)
+            return self._planks(conn, meeting.id)
+
+    def _token_row(self, conn: Connection, meeting: Any, token: str, *, for_update: bool) -> Any:
+        query = select(ballot_tokens).where(ballot_tokens.c.token_hash == token_hash(token))
+        if for_update:
+            query = query.with_for_update()
+        row = conn.execute(query).first()
+        if row is None:
+            raise TokenRejected("unknown", "this ballot code is not known; check it against your receipt")
+        if row.meeting_id != meeting.id:
+            raise TokenRejected("other_meeting", "this ballot code is for a different meeting")
+        if row.state == "spent":
+            raise TokenRejected("spent", "this ballot code has already been used to vote")
+        if row.state == "void":
+            raise TokenRejected("void", "this ballot code was cancelled; ask an organizer for help")
+        if meeting.state == "closed":
+            raise TokenRejected("closed", "voting has closed for this meeting")
+        if meeting.state != "voting_open":
+            raise TokenRejected("not_open", "voting has not opened yet; please come back when it does")
+        return row
+
+    def cast_ballot(self, code: str, token: str, choices: Mapping[int, Choice | str | None]) -> CastBallot:
+        """Spend the token and store the ballot, in one transaction. Planks without a choice count as abstain.
+
+        ``choices`` maps plank id to a choice; every key must be a plank of this meeting.
+        """
+        with self._write() as conn:
+            meeting = self._meeting_row(conn, code)
+            plank_list = self._planks(conn, meeting.id)
+            known = {p.id for p in plank_list}
+            unknown = set(choices) - known
+            if unknown:
+                raise InvalidInput("the ballot names planks that are not on this meeting's ballot")
+            final: dict[int, Choice] = {}
+            for plank in plank_list:
+                value = choices.get(plank.id)
+                try:
+                    final[plank.id] = Choice(value) if value else Choice.ABSTAIN
+                except ValueError:
+                    raise InvalidInput(f"{value!r} is not a choice (yes, no, abstain)") from None
+            row = self._token_row(conn, meeting, token, for_update=True)
+            # The database decides: exactly one transaction can move this token from issued to spent.
+            spent = conn.execute(
+                update(ballot_tokens)
+                .where(and_(ballot_tokens.c.id == row.id, ballot_tokens.c.state == "issued"))
+                .values(state="spent")
+            )
+            if spent.rowcount != 1:
+                raise TokenRejected("spent", "this ballot code has already been used to vote")
+            while True:
+                verification = new_verification_code()
+                try:
+                    with conn.begin_nested():
+                        conn.execute(insert(ballots).values(code=normalize_code(verification), meeting_id=meeting.id))
+                    break
+                except IntegrityError:
+                    continue  # a code collision (vanishingly rare): draw another
+            conn.execute(
+                insert(ballot_choices),
+                [
+                    {"ballot_code": normalize_code(verification), "plank_id": pid, "choice": str(choice)}
+                    for pid, choice in final.items()
+                ],
+            )
+            self._audit(conn, "kiosk", "ballot_cast", meeting.code)
+        by_id = {p.id: p.title for p in plank_list}
+        return CastBallot(verification, meeting.code, tuple((by_id[pid], c) for pid, c in final.items()))
+
+    def lookup_ballot(self, verification_code: str) -> CastBallot:
+        code = normalize_code(verification_code)
+        with self._read() as conn:
+            ballot = conn.execute(select(ballots).where(ballots.c.code == code)).first()
+            if ballot is None:
+                raise NotFound("no ballot has that verification code")
+            meeting = conn.execute(select(meetings.c.code).where(meetings.c.id == ballot.meeting_id)).scalar_one()
+            rows = conn.execute(
+                select(planks.c.title, ballot_choices.c.choice)
+                .join(planks, planks.c.id == ballot_choices.c.plank_id)
+                .where(ballot_choices.c.ballot_code == code)
+                .order_by(planks.c.position)
+            ).all()
+            shown = "-".join(code[i : i + 4] for i in range(0, len(code), 4))
+            return CastBallot(shown, meeting, tuple((r.title, Choice(r.choice)) for r in rows))
+
+    # --- results ------------------------------------------------------------------------------------------
+
+    def results(self, code: str) -> MeetingResults:
+        with self._read() as conn:
+            meeting = self._meeting_row(conn, code)
+            plank_list = self._planks(conn, meeting.id)
+            counts: dict[tuple[int, str], int] = {
+                (r.plank_id, r.choice): r.n
+                for r in conn.execute(
+                    select(ballot_choices.c.plank_id, ballot_choices.c.choice, func.count().label("n"))
+                    .join(planks, planks.c.id == ballot_choices.c.plank_id)
+                    .where(planks.c.meeting_id == meeting.id)
+                    .group_by(ballot_choices.c.plank_id, ballot_choices.c.choice)
+                )
+            }
+            cast = conn.execute(
+                select(func.count()).select_from(ballots).where(ballots.c.meeting_id == meeting.id)
+            ).scalar_one()
+            issued = conn.execute(
+                select(func.count())
+                .select_from(ballot_tokens)
+                .where(and_(ballot_tokens.c.meeting_id == meeting.id, ballot_tokens.c.state != "void"))
+            ).scalar_one()
+            in_good_standing = conn.execute(
+                select(func.count()).select_from(members).where(members.c.status == "member")
+            ).scalar_one()
+            present = conn.execute(
+                select(func.count())
+                .select_from(signins)
+                .where(
+                    and_(signins.c.meeting_id == meeting.id, signins.c.kind == "member", signins.c.eligible.is_(True))
+                )
+            ).scalar_one()
+        quorum = Quorum(quorum_required(meeting.quorum_kind, meeting.quorum_value, in_good_standing), present)
+        return MeetingResults(
+            meeting=meeting.code,
+            title=meeting.title,
+            state=meeting.state,
+            quorum=quorum,
+            ballots_issued=issued,
+            ballots_cast=cast,
+            planks=[
+                PlankResult(
+                    p.position,
+                    p.title,
+                    p.threshold,
+                    counts.get((p.id, "yes"), 0),
+                    counts.get((p.id, "no"), 0),
+                    counts.get((p.id, "abstain"), 0),
+                )
+                for p in plank_list
+            ],
+        )
+
+    # --- audit --------------------------------------------------------------------------------------------
+
+    def audit_verify(self) -> audit.AuditReport:
+        with self._read() as conn:
+            return audit.verify(conn)
+
+    def audit_entries(self, meeting_code: str | None = None) -> list[audit.AuditEntry]:
+        with self._read() as conn:
+            return audit.entries(conn, meeting_code)
+
+    def record_event(self, action: str, *, actor: str, meeting_code: str | None = None, **detail: Any) -> None:
+        """An audit entry for something decided outside the tally (a reprint, a peek at live results)."""
+        with self._write() as conn:
+            self._audit(conn, actor, action, meeting_code, **detail)
+
+    # --- storage order ------------------------------------------------------------------------------------
+
+    def scrub_storage_order(self) -> None:
+        """Rewrite the database files so no physical order follows the order ballots were cast.
+
+        SQLite keeps commits in order in the WAL until a checkpoint, and inside B-tree pages records keep the
+        order they were written in; ``VACUUM`` rebuilds every table in key order (ballots are keyed by their
+        random code), and the checkpoint with TRUNCATE then empties the WAL. PostgreSQL: ``CLUSTER`` rewrites
+        the ballot tables in the order of their random primary key.
+        """
+        if db.is_sqlite(self.engine):
+            with self.engine.connect() as conn:
+                conn.exec_driver_sql("VACUUM")
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        else:
+            with self.engine.connect() as conn:
+                conn.execute(text("CLUSTER ballots USING pk_ballots"))
+                conn.execute(text("CLUSTER ballot_choices USING pk_ballot_choices"))
+                conn.commit()
+        log.info("database rewritten so that storage order no longer follows casting order")
+
+
+def parse_start(starts: datetime | str, tz_name: str) -> datetime:
+    """A meeting start from ``2026-12-03T19:00`` (local to ``tz_name``) or with an explicit offset."""
+    if isinstance(starts, str):
+        try:
+            value = datetime.fromisoformat(starts.strip())
+        except ValueError:
+            raise InvalidInput(f"start time {starts!r} is not a date and time like 2026-12-03T19:00") from None
+    else:
+        value = starts
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(tz_name))
+    return value
+
+
+def parse_quorum(quorum: str | int) -> tuple[str, int]:
+    """``25`` is a head count, ``20%`` a share of members in good standing.
+
+    >>> parse_quorum("20%"), parse_quorum(25), parse_quorum(" 30 ")
+    (('percent', 20), ('count', 25), ('count', 30))
+    """
+    text_value = str(quorum).strip()
+    try:
+        if text_value.endswith("%"):
+            value = int(text_value[:-1].strip())
+            if not 0 <= value <= 100:
+                raise ValueError
+            return "percent", value
+        value = int(text_value)
+        if value < 0:
+            raise ValueError
+        return "count", value
+    except ValueError:
+        raise InvalidInput(f"quorum {quorum!r} must be a number (25) or a percentage (20%)") from None
