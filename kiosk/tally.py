@@ -347,10 +347,10 @@ class Tally:
                         label = display_name(rsvp.name) if rsvp.name else "RSVP ···" + phone[-4:]
                         found = [Person(None, label, phone, "rsvp", f"p:{phone}" in signed)]
                 return found[:limit]
-            folded = fold(query)
-            if len(folded.replace(" ", "")) < 3:
+            folded = "".join(ch for ch in fold(query) if ch.isalnum() or ch in " '-.")
+            if sum(ch.isalnum() for ch in folded) < 3:
                 return []
-            pattern = "%" + folded.replace("\\", "").replace("%", "").replace("_", "") + "%"
+            pattern = f"%{folded}%"
             rows = conn.execute(
                 select(members).where(members.c.search_name.like(pattern)).order_by(members.c.name).limit(limit)
             ).all()
@@ -1046,9 +1046,13 @@ class Tally:
         the ballot tables in the order of their random primary key.
         """
         if db.is_sqlite(self.engine):
-            with self.engine.connect() as conn:
-                conn.exec_driver_sql("VACUUM")
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            # The raw driver connection is in autocommit mode (see kiosk.db), as VACUUM requires.
+            raw = self.engine.raw_connection()
+            try:
+                raw.driver_connection.execute("VACUUM")  # type: ignore[union-attr]
+                raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+            finally:
+                raw.close()
         else:
             with self.engine.connect() as conn:
                 conn.execute(text("CLUSTER ballots USING pk_ballots"))
