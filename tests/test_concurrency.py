@@ -78,7 +78,9 @@ def run_workers(args_per_worker: list[list[str]]) -> list[str]:
     return lines
 
 
-def test_processes_spending_the_same_tokens_make_one_ballot_each(tally: Tally, voting_meeting: str, db_url: str) -> None:
+def test_processes_spending_the_same_tokens_make_one_ballot_each(
+    tally: Tally, voting_meeting: str, db_url: str
+) -> None:
     tokens = issue_tokens(tally, voting_meeting, 30)
     start_at = f"{time.time() + 1.5:.3f}"
     lines = run_workers([["spend", db_url, voting_meeting, start_at, *tokens] for _ in range(4)])

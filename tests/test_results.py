@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -60,7 +62,7 @@ def test_thresholds_are_ordered(yes: int, no: int) -> None:
     # Whatever passes a stricter threshold passes every looser one.
     order = [Threshold.MAJORITY, Threshold.THREE_FIFTHS, Threshold.TWO_THIRDS, Threshold.THREE_QUARTERS]
     outcomes = [passes(t, yes=yes, no=no) for t in order]
-    for looser, stricter in zip(outcomes, outcomes[1:], strict=False):
+    for looser, stricter in itertools.pairwise(outcomes):
         assert looser or not stricter
 
 

@@ -59,8 +59,9 @@ def test_reimport_updates_in_place_and_never_deletes(tally: Tally, roster_csv: s
     lines = roster_csv.splitlines()
     # Ana lapses, Marcus changes phone, Li Wei leaves the file, a new member joins.
     changed = [
-        line.replace("ana.ramirez@example.org,member", "ana.ramirez@example.org,lapsed")
-        .replace("510-555-0102,MBELL", "510-555-0199,MBELL")
+        line.replace("ana.ramirez@example.org,member", "ana.ramirez@example.org,lapsed").replace(
+            "510-555-0102,MBELL", "510-555-0199,MBELL"
+        )
         for line in lines
         if not line.startswith("Li Wei,")
     ]
@@ -108,7 +109,11 @@ def test_row_level_problems_are_reported_with_line_numbers() -> None:
     parsed = parse_roster(text, "US")
     assert [r.name for r in parsed.rows] == ["Ann Lee", "Fay Ng"]
     assert [(r.line, r.reason.split()[0]) for r in parsed.refused] == [
-        (3, "phone"), (4, "status"), (5, "email"), (6, "joined"), (9, "the"),
+        (3, "phone"),
+        (4, "status"),
+        (5, "email"),
+        (6, "joined"),
+        (9, "the"),
     ]
     assert parsed.rows[1].joined is not None and parsed.rows[1].joined.isoformat() == "2021-03-04"
 

@@ -35,7 +35,10 @@ def test_meeting_state_machine_moves_forward_only(tally: Tally, planks_csv: str)
         tally.set_state("GA12", MeetingState.VOTING_OPEN)
     changes = [json.loads(e.detail) for e in tally.audit_entries("GA12") if e.action == "state_changed"]
     assert [(c["from"], c["to"]) for c in changes] == [
-        ("draft", "signin_open"), ("signin_open", "voting_open"), ("voting_open", "closed")]
+        ("draft", "signin_open"),
+        ("signin_open", "voting_open"),
+        ("voting_open", "closed"),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -72,9 +75,10 @@ def test_planks_import_reports_refusals_and_updates_by_title(tally: Tally, plank
     bad = "title,text,threshold\n,no title,majority\nX,y,supermajority\nPublic bank,New text,Two Thirds\n"
     report = tally.import_planks("GA12", bad)
     assert report.updated == 1
-    assert report.refused == ["line 2: no title",
-                              "line 3: threshold 'supermajority' is not one of majority, three-fifths, "
-                              "two-thirds, three-quarters"]
+    assert report.refused == [
+        "line 2: no title",
+        "line 3: threshold 'supermajority' is not one of majority, three-fifths, two-thirds, three-quarters",
+    ]
     planks = tally.planks("GA12")
     assert [p.position for p in planks] == [1, 2, 3, 4, 5, 6]
     assert planks[-1].title == "Public bank" and planks[-1].threshold == "two-thirds"
@@ -211,8 +215,15 @@ def test_one_live_token_per_signin_is_a_database_constraint(tally: Tally, voting
     with tally.engine.begin() as conn:
         meeting_id = conn.execute(text("SELECT id FROM meetings WHERE code='GA12'")).scalar()
         with pytest.raises(Exception, match="UNIQUE"):
-            conn.execute(ballot_tokens.insert().values(meeting_id=meeting_id, signin_id=signin.id, token_hash="x" * 64,
-                                                       state="issued", issued_at=tally.clock()))
+            conn.execute(
+                ballot_tokens.insert().values(
+                    meeting_id=meeting_id,
+                    signin_id=signin.id,
+                    token_hash="x" * 64,
+                    state="issued",
+                    issued_at=tally.clock(),
+                )
+            )
 
 
 def test_one_signin_per_person_is_a_database_constraint(tally: Tally, voting_meeting: str) -> None:
@@ -323,10 +334,15 @@ ballots_strategy = st.lists(
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(deck=ballots_strategy, thresholds=st.lists(
-    st.sampled_from(["majority", "three-fifths", "two-thirds", "three-quarters"]), min_size=3, max_size=3))
-def test_results_equal_a_naive_recount(tmp_path_factory: pytest.TempPathFactory, deck: list[list[str | None]],
-                                       thresholds: list[str]) -> None:
+@given(
+    deck=ballots_strategy,
+    thresholds=st.lists(
+        st.sampled_from(["majority", "three-fifths", "two-thirds", "three-quarters"]), min_size=3, max_size=3
+    ),
+)
+def test_results_equal_a_naive_recount(
+    tmp_path_factory: pytest.TempPathFactory, deck: list[list[str | None]], thresholds: list[str]
+) -> None:
     from kiosk import db
     from kiosk.results import Threshold, passes
 
@@ -335,8 +351,9 @@ def test_results_equal_a_naive_recount(tmp_path_factory: pytest.TempPathFactory,
     db.upgrade(engine)
     tally = Tally(engine, clock=FakeClock())
     try:
-        tally.import_roster("name,status,joined\n" + "".join(f"Voter {i:03d},member,2000-01-01\n"
-                                                             for i in range(len(deck))))
+        tally.import_roster(
+            "name,status,joined\n" + "".join(f"Voter {i:03d},member,2000-01-01\n" for i in range(len(deck)))
+        )
         tally.create_meeting(code="R1", title="Recount", starts="2026-12-03T19:00")
         tally.import_planks("R1", "title,text,threshold\n" + "".join(f"P{i},,{t}\n" for i, t in enumerate(thresholds)))
         tally.set_state("R1", MeetingState.VOTING_OPEN)
