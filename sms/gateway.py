@@ -139,7 +139,7 @@ class Gateway:
                 return Handled(str(intent), None, None, None)  # already out: stay silent
             self._set_opt_out(conn, phone, True, "text")
             reply = replies.stop_confirmation(lang, self.organization)
-            # The one confirmation the rules allow after STOP; kind "optout" is the only kind sent to an opted-out number.
+            # The one confirmation allowed after STOP: "optout" is the only kind sent to an opted-out number.
             self._queue(conn, phone, reply, "optout", f"reply:{inbound_id}", bypass_opt_out=True)
             return Handled(str(intent), None, None, reply)
         if intent is Intent.START:
