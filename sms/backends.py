@@ -26,6 +26,10 @@ class SmsConfigError(SmsError, ValueError):
     """A backend was set up with values it cannot work with."""
 
 
+class SmsInputError(SmsError, ValueError):
+    """A caller passed a value the SMS code cannot use (a naive datetime, a webhook without a sender...)."""
+
+
 class SendStatus(StrEnum):
     SENT = "sent"
     TRANSIENT = "transient"  # try again later: network down, rate limited, provider trouble

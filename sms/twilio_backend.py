@@ -38,7 +38,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
-from sms.backends import InboundText, SendResult, SendStatus, SmsConfigError
+from sms.backends import InboundText, SendResult, SendStatus, SmsConfigError, SmsInputError
 
 log = logging.getLogger(__name__)
 
@@ -307,7 +307,7 @@ def inbound_from_webhook(params: Mapping[str, str], received_at: datetime | None
     """The inbound text in a validated webhook's form fields (MessageSid, From, Body)."""
     sid = params.get("MessageSid") or params.get("SmsSid") or ""
     if not sid or not params.get("From"):
-        raise SmsConfigError("The webhook request has no MessageSid or From")
+        raise SmsInputError("The webhook request has no MessageSid or From")
     return InboundText(sid, params["From"], params.get("Body", ""), received_at or datetime.now(UTC))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from twilio.request_validator import RequestValidator
 
-from sms.backends import SmsConfigError
+from sms.backends import SmsInputError
 from sms.twilio_backend import inbound_from_webhook, twiml_empty, validate_webhook, webhook_url
 
 TOKEN = "12345678901234567890123456789012"
@@ -79,7 +79,7 @@ def test_inbound_from_webhook() -> None:
     assert (text.provider_id, text.sender) == (PARAMS["MessageSid"], "+15551234567")
     assert text.body == PARAMS["Body"]
     assert text.received_at.tzinfo is not None
-    with pytest.raises(SmsConfigError):
+    with pytest.raises(SmsInputError):
         inbound_from_webhook({"Body": "yes"})
 
 
