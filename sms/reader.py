@@ -109,7 +109,8 @@ _REACTION = re.compile(
     r"liked|loved|disliked|emphasized|emphasised|laughed at|questioned|"
     r"reacted\b.{0,24}?\bto|removed\b.{0,40}?\bfrom|"
     r"le gusto|me gusta|no le gusto|le encanto|me encanta|le encanta|enfatizo|destaco|"
-    r"se rio de|le hizo gracia|le parecio gracioso|pregunto por|cuestiono|"
+    r"se rio de|le hizo gracia|le hizo reir|me hace reir|le parecio gracioso|pregunto por|cuestiono|"
+    r"hizo enfasis en|le dio me gusta a|[^\w\s]{1,12} ?to|"
     r"reacciono\b.{0,24}?\b(?:a|en)|elimino\b.{0,40}?\bde|quito\b.{0,40}?\bde"
     r")\s*[" + _QUOTE_CHARS + r"]"
 )
@@ -135,13 +136,15 @@ _STOP_FIRST = {
     "anular", "fin",
 }  # fmt: skip
 # Words that mean stop only when they are the whole text ("para" is also "for", "basta" is also prose).
-_STOP_ALONE = {"para", "basta", "remove", "unsubscribeme", "optout"}
+_STOP_ALONE = {"para", "basta", "remove", "unsubscribeme", "optout", "eliminar", "borrar"}
+_STOP_ALONE_PHRASES = {("para", "ya"), ("ya", "basta"), ("basta", "ya")}
 _START_FIRST = {"start", "unstop", "resubscribe", "subscribe", "iniciar", "reanudar", "alta", "comenzar"}
 _HELP_FIRST = {"help", "info", "information", "ayuda", "informacion", "socorro"}
 
 _STOP_PHRASES = re.compile(
     r"\b(?:"
     r"stop (?:texting|messaging|sending|contacting|txting|texts?|messages|msging|the texts)|"
+    r"^(?:please|pls|plz|just|ok|okay) (?:stop|unsubscribe|cancel|quit)\b|"
     r"(?:remove|take|delete|drop) (?:me|my number|this number)\b.{0,20}?\b(?:off|from|list)|"
     r"(?:remove|delete) me\b|unsubscribe|opt ?-? ?out|"
     r"(?:dont|do not|never|pls dont|please dont) (?:text|message|msg|txt|contact|sms|send)|"
@@ -151,7 +154,9 @@ _STOP_PHRASES = re.compile(
     r"no me (?:escriban|escribas|escriba|manden|mandes|mande|envien|envies|envie|contacten|molesten)|"
     r"(?:dar|darme|den|de|deme|denme) de baja|"
     r"(?:quitenme|quitame|borrenme|borrame|sacame|saquenme|eliminenme|eliminame)|"
-    r"no mas (?:mensajes|textos|sms)"
+    r"no mas (?:mensajes|textos|sms)|"
+    r"no quiero (?:recibir )?(?:mas )?(?:mensajes|textos|sms)|"
+    r"(?:i )?(?:dont|do not) want (?:any more |these |your |any |more )?(?:texts?|messages|sms)"
     r")"
 )
 
@@ -214,7 +219,16 @@ _QUESTION_FIRST = {
     "que", "cuando", "donde", "quien", "quienes", "porque", "como", "cual", "cuales", "cuanto",
     "cuantos", "cuanta", "cuantas", "adonde",
 }  # fmt: skip
+_QUESTION_PAIRS = {
+    ("por", "que"),
+    ("a", "que"),
+    ("en", "donde"),
+    ("de", "que"),
+    ("a", "donde"),
+    ("para", "que"),
+}
 _SPANISH_WORDS = {
+    "para", "basta", "ya", "eliminar", "borrar", "reir", "gracia", "enfatizo",
     "si", "claro", "quizas", "quiza", "talvez", "tal", "vez", "voy", "puedo", "gracias", "hola", "ayuda",
     "parar", "baja", "alto", "cancelar", "asistire", "asistir", "con", "invitados", "invitado", "que",
     "cuando", "donde", "reunion", "nos", "vemos", "alli", "ahi", "manana", "hoy", "el", "la", "los", "las",
@@ -246,7 +260,7 @@ def _is_question(norm: str, tokens: list[str]) -> bool:
     trimmed = norm.rstrip(" .!)\"'")
     if trimmed.endswith("?") or "¿" in norm:
         return True
-    return bool(tokens) and (tokens[0] in _QUESTION_FIRST or tokens[:2] == ["por", "que"])
+    return bool(tokens) and (tokens[0] in _QUESTION_FIRST or tuple(tokens[:2]) in _QUESTION_PAIRS)
 
 
 def _starts_with(tokens: list[str], phrase: tuple[str, ...]) -> bool:
@@ -272,8 +286,8 @@ def _guests_after_yes(tokens: list[str], start: int) -> int | None:
         after = window[i + 1] if i + 1 < len(window) else None
         if after in _TIME_AFTER or before in _TIME_BEFORE:
             continue  # "yes 7 pm", "yes at 7"
-        if window[i + 1 : i + 3] == ["of", "us"]:
-            return max(value - 1, 0)  # "yes, 3 of us" counts the sender
+        if window[i + 1 : i + 3] == ["of", "us"] or before == "somos" or window[i - 2 : i] == ["party", "of"]:
+            return max(value - 1, 0)  # "yes, 3 of us", "si, somos 3": the count includes the sender
         if _DIGITS.match(token):
             if i == 0 or before in _GUEST_BEFORE or after in _GUEST_AFTER:
                 return value  # "YES 2", "yes +1", "yes, bringing 2", "yes 2 guests"
@@ -343,6 +357,7 @@ def _read(text: str, meeting_codes: Iterable[str]) -> Reading:
     if (
         first in _STOP_FIRST
         or (len(tokens) == 1 and first in _STOP_ALONE)
+        or tuple(tokens) in _STOP_ALONE_PHRASES
         or _starts_with(tokens, ("opt", "out"))
     ):
         return Reading(Intent.STOP, meeting_code=code, language=lang)

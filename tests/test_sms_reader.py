@@ -117,6 +117,15 @@ OWN_CASES: list[tuple[str, Intent, int | None, str, TextKind | None]] = [
     ("dejen de mandar mensajes por favor", Intent.STOP, None, "es", None),
     ("Bórrenme de la lista", Intent.STOP, None, "es", None),
     ("para", Intent.STOP, None, "-", None),
+    ("Para ya", Intent.STOP, None, "es", None),
+    ("please stop", Intent.STOP, None, "en", None),
+    ("Pls stop", Intent.STOP, None, "en", None),
+    ("Ya no quiero mensajes", Intent.STOP, None, "es", None),
+    ("I don't want these texts", Intent.STOP, None, "en", None),
+    ("Si, somos 3", Intent.YES, 2, "es", None),
+    ("A qué hora", Intent.UNKNOWN, None, "es", TextKind.QUESTION),
+    ('👍 to "Reply YES to RSVP"', Intent.UNKNOWN, None, "-", TextKind.REACTION),
+    ("Ya no", Intent.UNKNOWN, None, "es", TextKind.OTHER),  # "no longer": too vague to opt out on
     # start, help
     ("start", Intent.START, None, "-", None),
     ("Unstop", Intent.START, None, "-", None),
