@@ -341,7 +341,8 @@ def _read(text: str, meeting_codes: Iterable[str]) -> Reading:
     for code in meeting_codes:
         key = _code_key(str(code))
         if key:
-            codes[key] = key.upper()
+            # Report the code as the organizers wrote it (upper-cased), however the member spaced it.
+            codes[key] = " ".join(str(code).split()).upper()
     code, tokens = _find_code(all_tokens, codes)
     lang = _language(norm, all_tokens)
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sms.reader import MAX_CHARS, Intent, Reading, TextKind, read_text
+from sms.reader import MAX_CHARS, Intent, Reading, TextKind, _read, read_text
 
 FIXTURE = Path(__file__).parent / "fixtures" / "sms-inbound.tsv"
 CODES = ("GA12", "ST7", "BOARD3")
@@ -227,6 +227,11 @@ def test_meeting_code_does_not_become_guests() -> None:
     assert (reading.guests, reading.meeting_code) == (1, "GA12")
 
 
+def test_code_is_reported_as_the_organizers_wrote_it() -> None:
+    assert read_text("yes ga 12", ["ga-12"]).meeting_code == "GA-12"
+    assert read_text("yes GA-12", ["GA12"]).meeting_code == "GA12"
+
+
 def test_no_codes_means_no_code() -> None:
     assert read_text("GA12 YES").meeting_code is None
     assert read_text("GA12 YES").intent == Intent.UNKNOWN  # the first word is then "GA12"
@@ -258,7 +263,8 @@ def test_huge_input_is_bounded() -> None:
 @settings(max_examples=400, deadline=None)
 @given(st.text(), st.lists(st.text(max_size=8), max_size=4))
 def test_never_raises(text: str, codes: list[str]) -> None:
-    reading = read_text(text, codes)
+    # The rules themselves must not raise: read_text's last-resort guard is not what keeps this green.
+    reading = _read(text, codes)
     assert isinstance(reading.intent, Intent)
     assert reading.language in ("en", "es")
     assert (reading.kind is None) == (reading.intent != Intent.UNKNOWN)
@@ -266,7 +272,7 @@ def test_never_raises(text: str, codes: list[str]) -> None:
         assert 0 <= reading.guests <= 10
 
 
-@settings(max_examples=100, deadline=None)
-@given(st.text(alphabet=st.characters(), min_size=1000, max_size=20000))
+@settings(max_examples=50, deadline=None)
+@given(st.text(alphabet=st.characters(), min_size=1000, max_size=5000))
 def test_never_raises_large(text: str) -> None:
-    read_text("yes " + text, ["GA12"])
+    assert isinstance(_read("yes " + text, ["GA12"]).intent, Intent)

@@ -20,8 +20,12 @@ MEMBER = "+15551234567"
 
 @pytest.fixture
 def fake() -> Iterator[FakeTwilio]:
+    before = set(threading.enumerate())
     with FakeTwilio() as server:
         yield server
+    # Stalled handlers are released and joined by close(): nothing outlives the fake.
+    left = [t for t in threading.enumerate() if t not in before and t.is_alive()]
+    assert left == []
 
 
 def backend_for(fake: FakeTwilio, **kwargs: object) -> TwilioBackend:
