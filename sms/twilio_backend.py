@@ -6,7 +6,10 @@ API in tests) through a ``TwilioHttpClient`` subclass that rewrites the host of 
 Provider errors never raise out of ``send``; they are classified:
 
 - 21610 (the recipient opted out at the carrier) → OPTED_OUT
-- 429, 5xx, timeouts, connection and DNS errors → TRANSIENT (the Pi may be offline: fail fast, retry later)
+- 429, 5xx, timeouts, connection and DNS errors → TRANSIENT (the Pi may be offline: fail fast, retry later;
+  after a network failure sends fail at once for ``offline_backoff`` seconds instead of each waiting out the
+  timeout). Note that ``timeout`` bounds connecting and each read, not name resolution: with a resolver
+  configured but unreachable, the first lookup can take the system resolver's own timeout.
 - 401/403 (wrong account SID or auth token) → TRANSIENT: the credentials, not the text, are at fault, and
   queued texts should go out once an organizer fixes them
 - any other 4xx (21211 invalid number, 21614 not a mobile number, ...) → PERMANENT
@@ -24,6 +27,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
@@ -99,7 +103,9 @@ class TwilioBackend:
         max_seen: int = 20_000,
         page_size: int = 200,
         max_new_per_poll: int = 500,
+        offline_backoff: float = 30.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         if not account_sid.startswith("AC"):
             raise SmsConfigError("The Twilio account SID starts with AC")
@@ -118,6 +124,9 @@ class TwilioBackend:
         self._page_size = page_size
         self._max_new = max_new_per_poll
         self._clock = clock
+        self._monotonic = monotonic
+        self._offline_backoff = offline_backoff
+        self._offline_until: float | None = None
         http_client = (
             _RedirectingHttpClient(api_base, timeout) if api_base else TwilioHttpClient(timeout=timeout)
         )
@@ -141,6 +150,15 @@ class TwilioBackend:
 
     # --- sending -------------------------------------------------------------------------------------------
     def send(self, to: str, body: str) -> SendResult:
+        """Send one text. After a network failure (no connection, no answer in ``timeout``) further sends
+        fail at once as TRANSIENT for ``offline_backoff`` seconds, so a queue drained while the Pi is offline
+        costs one timeout, not one per text."""
+        with self._lock:
+            until = self._offline_until
+        if until is not None and self._monotonic() < until:
+            return SendResult(
+                SendStatus.TRANSIENT, None, f"Twilio unreachable; retrying after {self._offline_backoff:g} s"
+            )
         try:
             message = self._client.messages.create(to=to, from_=self._from, body=body)
         except TwilioRestException as error:
@@ -148,8 +166,10 @@ class TwilioBackend:
             detail = f"Twilio {error.status} error {error.code}: {error.msg}"
             return self._failed(status, detail)
         except requests.Timeout:
+            self._went_offline()
             return self._failed(SendStatus.TRANSIENT, f"Twilio did not answer within {self._timeout:g} s")
         except requests.ConnectionError as error:
+            self._went_offline()
             return self._failed(SendStatus.TRANSIENT, f"Cannot reach Twilio (no internet?): {_short(error)}")
         except (requests.RequestException, TwilioException, OSError, ValueError) as error:
             return self._failed(SendStatus.TRANSIENT, f"Sending failed: {_short(error)}")
@@ -159,9 +179,15 @@ class TwilioBackend:
                 SendStatus.PERMANENT, f"Twilio marked the text {status_text} (error {message.error_code})"
             )
         with self._lock:
+            self._offline_until = None
             self._stats["last_success"] = self._clock()
             self._stats["sent"] = int(str(self._stats["sent"])) + 1
         return SendResult(SendStatus.SENT, message.sid, status_text or "accepted")
+
+    def _went_offline(self) -> None:
+        if self._offline_backoff > 0:
+            with self._lock:
+                self._offline_until = self._monotonic() + self._offline_backoff
 
     def _failed(self, status: SendStatus, detail: str) -> SendResult:
         log.warning("Twilio send %s: %s", status, detail)
@@ -218,6 +244,7 @@ class TwilioBackend:
             for text in texts:
                 self._delivered[text.provider_id] = None
             if complete:
+                self._offline_until = None  # Twilio answered: sends may go again
                 for sid in [s for s in self._seen if s not in listed]:
                     del self._seen[sid]
                 self._stats["last_poll"] = now
@@ -255,7 +282,13 @@ class TwilioBackend:
     # --- organizer page ------------------------------------------------------------------------------------
     def status(self) -> dict[str, object]:
         with self._lock:
-            return {**self._stats, "seen": len(self._seen), "unacknowledged": len(self._delivered)}
+            offline = self._offline_until is not None and self._monotonic() < self._offline_until
+            return {
+                **self._stats,
+                "online": not offline,
+                "seen": len(self._seen),
+                "unacknowledged": len(self._delivered),
+            }
 
     def close(self) -> None:
         session = getattr(self._client.http_client, "session", None)

@@ -127,11 +127,15 @@ def test_stalled_api_times_out_as_transient(fake: FakeTwilio) -> None:
     backend.close()
 
 
-def test_no_server_is_transient_and_fast() -> None:
+def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+        return int(sock.getsockname()[1])
+
+
+def test_no_server_is_transient_and_fast() -> None:
     # Nothing listens on that port now: like a Pi without internet, the connection is refused.
+    port = closed_port()
     backend = TwilioBackend("AC" + "2" * 32, "t", OUR_NUMBER, api_base=f"http://127.0.0.1:{port}", timeout=1)
     started = time.monotonic()
     result = backend.send(MEMBER, "hello")
@@ -273,4 +277,35 @@ def test_send_and_poll_from_two_threads(fake: FakeTwilio) -> None:
     sender.join(timeout=10)
     assert len(polled) == 5
     assert all(r.status == SendStatus.SENT for r in results) and len(results) == 10
+    backend.close()
+
+
+def test_offline_backoff_skips_sends_then_tries_again(fake: FakeTwilio) -> None:
+    ticks = {"now": 0.0}
+    backend = backend_for(fake, timeout=0.2, offline_backoff=30.0, monotonic=lambda: ticks["now"])
+    fake.stall(5)
+    assert backend.send(MEMBER, "a").status == SendStatus.TRANSIENT  # waits out the 0.2 s timeout
+    fake.stall(0)
+    requests_before = len(fake.requests())
+    started = time.monotonic()
+    for _ in range(50):  # a queue drained while offline: no request, no waiting
+        result = backend.send(MEMBER, "b")
+        assert result.status == SendStatus.TRANSIENT and "unreachable" in result.detail
+    assert time.monotonic() - started < 0.5
+    assert len(fake.requests()) == requests_before
+    assert backend.status()["online"] is False
+    ticks["now"] = 31.0
+    assert backend.send(MEMBER, "c").status == SendStatus.SENT
+    assert backend.status()["online"] is True
+    backend.close()
+
+
+def test_a_successful_poll_ends_the_backoff(fake: FakeTwilio) -> None:
+    backend = backend_for(fake, timeout=0.2, offline_backoff=300.0)
+    fake.stall(5)
+    backend.send(MEMBER, "a")
+    fake.stall(0)
+    assert backend.send(MEMBER, "b").status == SendStatus.TRANSIENT
+    backend.poll()
+    assert backend.send(MEMBER, "c").status == SendStatus.SENT
     backend.close()
