@@ -170,7 +170,10 @@ def confirmation(
     >>> confirmation("en", "General Assembly", datetime(2026, 12, 3, 19, tzinfo=timezone.utc), "yes", 2)
     "You're a YES for General Assembly, Thu Dec 3, 7 pm, with 2 guests. Reply NO to change."
     """
-    answer = Intent(answer)
+    try:
+        answer = Intent(str(answer).lower())
+    except ValueError:
+        raise SmsInputError(f"A confirmation is for yes, no or maybe, not {answer!r}") from None
     if answer not in (Intent.YES, Intent.NO, Intent.MAYBE):
         raise SmsInputError(f"A confirmation is for yes, no or maybe, not {answer}")
     when = format_when(starts_at, lang)

@@ -93,6 +93,9 @@ def test_confirmation_needs_a_time_zone_and_an_answer() -> None:
         replies.confirmation("en", "GA", datetime(2026, 12, 3, 19), "yes")
     with pytest.raises(SmsInputError):
         replies.confirmation("en", "GA", START, Intent.STOP)
+    with pytest.raises(SmsInputError):
+        replies.confirmation("en", "GA", START, "perhaps")
+    assert "YES" in replies.confirmation("en", "GA", START, "YES")
 
 
 @pytest.mark.parametrize(
