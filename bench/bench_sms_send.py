@@ -34,16 +34,12 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=20.0, help="segments per second (a long code: 1)")
     parser.add_argument("--burst", type=float, default=1.0, help="bucket size in segments")
     parser.add_argument("--count", type=int, default=300, help="texts to send")
-    parser.add_argument(
-        "--body", default="Reminder: General Assembly, Thu Dec 3, 7 pm. Reply NO if you can't come."
-    )
+    parser.add_argument("--body", default="Reminder: General Assembly, Thu Dec 3, 7 pm. Reply NO if you can't come.")
     args = parser.parse_args()
 
     segments = segment_count(args.body).segments
     with FakeTwilio() as fake:
-        backend = TwilioBackend(
-            fake.account_sid, fake.auth_token, "+15550001111", api_base=fake.base_url, timeout=5
-        )
+        backend = TwilioBackend(fake.account_sid, fake.auth_token, "+15550001111", api_base=fake.base_url, timeout=5)
         limiter = TokenBucket(args.rate, args.burst)
         latencies: list[float] = []
         failures = 0
@@ -60,10 +56,7 @@ def main() -> int:
 
     span = max(received) - min(received)
     achieved = (len(received) - 1) * segments / span if span > 0 else float("inf")
-    print(
-        f"texts sent:        {len(received)} of {args.count} ({failures} failures), "
-        f"{segments} segment(s) each"
-    )
+    print(f"texts sent:        {len(received)} of {args.count} ({failures} failures), {segments} segment(s) each")
     print(f"wall time:         {wall:.2f} s")
     print(f"limit:             {args.rate:g} segments/s (burst {args.burst:g})")
     print(f"achieved:          {achieved:.2f} segments/s  ratio {achieved / args.rate:.3f} (target >= 0.95)")

@@ -376,6 +376,16 @@ class Gateway:
             log.warning("text %s to …%s not sent (%s): %s", row.id, row.recipient[-4:], result.status, result.detail)
         return True
 
+    def next_due_body(self) -> str | None:
+        """The text the next ``send_one`` would send, for rate limiting by segments."""
+        with db.read_transaction(self.engine) as conn:
+            return conn.execute(
+                select(sms_outbound.c.body)
+                .where(and_(sms_outbound.c.state == "queued", sms_outbound.c.next_attempt_at <= self.clock()))
+                .order_by(sms_outbound.c.id)
+                .limit(1)
+            ).scalar()
+
     def outbound(self, limit: int = 100) -> list[dict[str, Any]]:
         with db.read_transaction(self.engine) as conn:
             rows = conn.execute(select(sms_outbound).order_by(sms_outbound.c.id.desc()).limit(limit)).all()

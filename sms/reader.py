@@ -292,9 +292,7 @@ def _guests_after_yes(tokens: list[str], start: int) -> int | None:
             if i == 0 or before in _GUEST_BEFORE or after in _GUEST_AFTER:
                 return value  # "YES 2", "yes +1", "yes, bringing 2", "yes 2 guests"
         elif (
-            before in _STRONG_BEFORE
-            or after in _GUEST_AFTER
-            or (after is None and (i == 0 or before in _GUEST_BEFORE))
+            before in _STRONG_BEFORE or after in _GUEST_AFTER or (after is None and (i == 0 or before in _GUEST_BEFORE))
         ):
             return value  # "yes plus one", "yes, bringing two", "si, con dos"
     return None

@@ -185,31 +185,21 @@ def confirmation(
             Intent.NO: "Responde SI para cambiar.",
             Intent.MAYBE: "Responde SI o NO cuando sepas.",
         }[answer]
-        return _fit(
-            lambda v: f"Anotado: {word} a {v['title']}, {when}{extra}. {change}", {"title": meeting_title}
-        )
+        return _fit(lambda v: f"Anotado: {word} a {v['title']}, {when}{extra}. {change}", {"title": meeting_title})
     change = {
         Intent.YES: "Reply NO to change.",
         Intent.NO: "Reply YES to change.",
         Intent.MAYBE: "Reply YES or NO when you know.",
     }[answer]
     word = answer.value.upper()
-    return _fit(
-        lambda v: f"You're a {word} for {v['title']}, {when}{extra}. {change}", {"title": meeting_title}
-    )
+    return _fit(lambda v: f"You're a {word} for {v['title']}, {when}{extra}. {change}", {"title": meeting_title})
 
 
 def ask_guest_count(lang: Language) -> str:
     """Asked when a YES came with a guest count out of range; nothing was changed."""
     if lang == "es":
-        return (
-            "¿Cuantos invitados traes? Responde SI y un numero del 0 al 10, por ejemplo: SI 2. "
-            "No cambiamos nada."
-        )
-    return (
-        "How many guests will you bring? Reply YES and a number from 0 to 10, e.g. YES 2. "
-        "Nothing was changed."
-    )
+        return "¿Cuantos invitados traes? Responde SI y un numero del 0 al 10, por ejemplo: SI 2. No cambiamos nada."
+    return "How many guests will you bring? Reply YES and a number from 0 to 10, e.g. YES 2. Nothing was changed."
 
 
 def no_meeting_open(lang: Language, org: str) -> str:
@@ -220,9 +210,7 @@ def no_meeting_open(lang: Language, org: str) -> str:
             {"org": org},
         )
     return _fit(
-        lambda v: (
-            f"Thanks! {v['org']} has no meeting open for RSVPs right now. We'll text you when there is one."
-        ),
+        lambda v: f"Thanks! {v['org']} has no meeting open for RSVPs right now. We'll text you when there is one.",
         {"org": org},
     )
 
@@ -234,10 +222,7 @@ def how_to_rsvp(lang: Language) -> str:
             "Gracias, un organizador leera tu mensaje. Para confirmar responde SI, NO o QUIZAS "
             "(SI 2 si traes 2 invitados)."
         )
-    return (
-        "Thanks, an organizer will read your message. To RSVP reply YES, NO or MAYBE "
-        "(YES 2 to bring 2 guests)."
-    )
+    return "Thanks, an organizer will read your message. To RSVP reply YES, NO or MAYBE (YES 2 to bring 2 guests)."
 
 
 def stop_confirmation(lang: Language, org: str) -> str:
@@ -247,9 +232,7 @@ def stop_confirmation(lang: Language, org: str) -> str:
             lambda v: f"Ya no recibiras mensajes de {v['org']}. Responde START para volver a suscribirte.",
             {"org": org},
         )
-    return _fit(
-        lambda v: f"You're unsubscribed from {v['org']} texts. Reply START to resubscribe.", {"org": org}
-    )
+    return _fit(lambda v: f"You're unsubscribed from {v['org']} texts. Reply START to resubscribe.", {"org": org})
 
 
 def start_confirmation(lang: Language, org: str) -> str:
@@ -290,9 +273,7 @@ def ask_name(lang: Language, org: str) -> str:
     """For a number not on the roster."""
     if lang == "es":
         return _fit(
-            lambda v: (
-                f"Hola, somos {v['org']}. No tenemos tu numero: responde con tu nombre completo, por favor."
-            ),
+            lambda v: f"Hola, somos {v['org']}. No tenemos tu numero: responde con tu nombre completo, por favor.",
             {"org": org},
         )
     return _fit(
@@ -391,6 +372,4 @@ def reminder(
 def _fits_values(render: Callable[[dict[str, str]], str], values: dict[str, str], max_segments: int) -> bool:
     """Whether the text fits without shortening any value (folding to GSM-7 allowed)."""
     text = render(values)
-    return fits(text, max_segments) or fits(
-        to_gsm(render({k: to_gsm(v) for k, v in values.items()})), max_segments
-    )
+    return fits(text, max_segments) or fits(to_gsm(render({k: to_gsm(v) for k, v in values.items()})), max_segments)

@@ -112,9 +112,7 @@ class TwilioBackend:
         if not auth_token:
             raise SmsConfigError("The Twilio auth token is empty")
         if not _E164.match(from_number):
-            raise SmsConfigError(
-                f"The Twilio number must be in E.164 form (+15551234567), not {from_number!r}"
-            )
+            raise SmsConfigError(f"The Twilio number must be in E.164 form (+15551234567), not {from_number!r}")
         if timeout <= 0:
             raise SmsConfigError("timeout must be positive")
         self._from = from_number
@@ -127,9 +125,7 @@ class TwilioBackend:
         self._monotonic = monotonic
         self._offline_backoff = offline_backoff
         self._offline_until: float | None = None
-        http_client = (
-            _RedirectingHttpClient(api_base, timeout) if api_base else TwilioHttpClient(timeout=timeout)
-        )
+        http_client = _RedirectingHttpClient(api_base, timeout) if api_base else TwilioHttpClient(timeout=timeout)
         self._client = Client(account_sid, auth_token, http_client=http_client)
         self._lock = threading.Lock()
         # Acknowledged (committed) SIDs, oldest first; OrderedDict as an ordered set.
@@ -267,9 +263,7 @@ class TwilioBackend:
 
     def _trim_seen(self) -> None:
         if len(self._seen) > self._max_seen:
-            log.warning(
-                "More than %d inbound texts in the polling window; forgetting the oldest", self._max_seen
-            )
+            log.warning("More than %d inbound texts in the polling window; forgetting the oldest", self._max_seen)
             while len(self._seen) > self._max_seen:
                 self._seen.popitem(last=False)
 

@@ -115,9 +115,7 @@ class FakeTwilio:
     def fail_number(self, number: str, code: int = 21610, status: int = 400) -> None:
         """Every send to ``number`` answers ``status`` with Twilio error ``code``."""
         with self._lock:
-            self._state.number_failures[number] = _Failure(
-                status, code, ERROR_MESSAGES.get(code, "Error"), None
-            )
+            self._state.number_failures[number] = _Failure(status, code, ERROR_MESSAGES.get(code, "Error"), None)
 
     def fail_sends(self, status: int, code: int | None = None, times: int | None = None) -> None:
         """The next ``times`` sends (all, if None) answer ``status`` (e.g. 500, 429)."""
@@ -320,9 +318,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._answer(401, _error(_Failure(401, 20003, ERROR_MESSAGES[20003], None)))
             return None
         if not match or match.group("sid") != owner.account_sid:
-            self._answer(
-                404, {"code": 20404, "message": "The requested resource was not found", "status": 404}
-            )
+            self._answer(404, {"code": 20404, "message": "The requested resource was not found", "status": 404})
             return None
         query = {k: v[0] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
         return parts.path, query

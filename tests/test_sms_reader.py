@@ -176,9 +176,7 @@ OWN_CASES: list[tuple[str, Intent, int | None, str, TextKind | None]] = [
 
 
 @pytest.mark.parametrize(("text", "intent", "guests", "language", "kind"), OWN_CASES)
-def test_own_cases(
-    text: str, intent: Intent, guests: int | None, language: str, kind: TextKind | None
-) -> None:
+def test_own_cases(text: str, intent: Intent, guests: int | None, language: str, kind: TextKind | None) -> None:
     reading = read_text(text, CODES)
     assert reading.intent == intent, reading
     assert reading.guests == guests, reading

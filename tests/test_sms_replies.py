@@ -49,9 +49,7 @@ def test_confirmation_example_from_the_brief() -> None:
 
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("answer", ["yes", "no", "maybe"])
-@pytest.mark.parametrize(
-    "title", ["GA", "General Assembly", LONG, "Reunión “Especial” 🎉✊🏽 del año", "大会 " * 30]
-)
+@pytest.mark.parametrize("title", ["GA", "General Assembly", LONG, "Reunión “Especial” 🎉✊🏽 del año", "大会 " * 30])
 def test_confirmations_fit_one_segment(lang: Lang, answer: str, title: str) -> None:
     text = replies.confirmation(lang, title, START, answer, 10)
     if title.startswith("大会"):
@@ -176,9 +174,7 @@ def test_how_to_rsvp_examples_read_back_correctly() -> None:
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize("budget", [1, 2, 3])
 def test_reminder_lists_planks_within_budget(lang: Lang, budget: int) -> None:
-    text = replies.reminder(
-        lang, ORG, "General Assembly", START, "Community Center", PLANKS, max_segments=budget
-    )
+    text = replies.reminder(lang, ORG, "General Assembly", START, "Community Center", PLANKS, max_segments=budget)
     assert segment_count(text).segments <= budget, (text, segment_count(text))
     listed = sum(1 for i in range(1, len(PLANKS) + 1) if f"{i}) " in text)
     if listed < len(PLANKS):

@@ -93,9 +93,7 @@ def test_error_mapping(fake: FakeTwilio, code: int | None, http_status: int, exp
     assert result.status == expected
     assert result.provider_id is None
     assert backend.status()["last_error"] == result.detail
-    assert backend.send("+15559990000", "other member").status == (
-        SendStatus.SENT if http_status == 400 else expected
-    )
+    assert backend.send("+15559990000", "other member").status == (SendStatus.SENT if http_status == 400 else expected)
     backend.close()
 
 
@@ -190,9 +188,7 @@ def test_poll_returns_inbound_only_oldest_first(fake: FakeTwilio) -> None:
 def test_poll_dedupes_across_pages_and_calls(fake: FakeTwilio) -> None:
     backend = backend_for(fake, page_size=7)
     now = datetime.now(UTC)
-    sids = [
-        fake.add_inbound(MEMBER, f"text {i}", OUR_NUMBER, now - timedelta(seconds=100 - i)) for i in range(30)
-    ]
+    sids = [fake.add_inbound(MEMBER, f"text {i}", OUR_NUMBER, now - timedelta(seconds=100 - i)) for i in range(30)]
     got = backend.poll()
     assert [t.provider_id for t in got] == sids
     # Paging really happened.
