@@ -17,6 +17,7 @@ from sms.backends import SmsBackend
 from sms.gateway import Gateway
 from sms.ratelimit import TokenBucket
 from sms.segments import segment_count
+from sms.spool import Spool
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ def run_gateway(
     interrupted = gateway.recover_interrupted()
     if interrupted:
         log.warning("%d texts were cut off mid-send by a restart and were not retried", interrupted)
+    spool = Spool(settings.data_path / "sms-spool")
     last_reminders = 0.0
     last_report = 0.0
     while not stop.is_set():
@@ -42,6 +44,10 @@ def run_gateway(
             for text in backend.poll():
                 gateway.receive(text)
                 backend.acknowledge(text.provider_id)
+            for path in spool.claim():  # texts the Twilio webhook spooled in the web process
+                for text in spool.read(path):
+                    gateway.receive(text)
+                spool.done(path)
             now = time.monotonic()
             if now - last_reminders > 60:
                 gateway.schedule_reminders()

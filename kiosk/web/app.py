@@ -24,6 +24,10 @@ def create_app(
         app.config.update(test_config)
     app.extensions["tally"] = tally
 
+    from kiosk.web.sms_webhook import bp as sms_webhook
+
+    app.register_blueprint(sms_webhook)
+
     @app.get("/")
     def index() -> str:
         return render_template("results_index.html", meetings=tally.meetings(), org=settings.organization.name)
