@@ -459,26 +459,26 @@ def _encode_address(number: str) -> bytes:
     return bytes([len(digits), 0x91 if international else 0x81]) + bytes.fromhex(swapped)
 
 
-def _split_gsm7(chars: list[tuple[int, ...]]) -> list[list[int]]:
+def _split_gsm7(chars: list[tuple[int, ...]], per_part: int = GSM7_PART) -> list[list[int]]:
     total = sum(len(c) for c in chars)
     if total <= GSM7_SINGLE:
         return [[s for c in chars for s in c]]
     parts: list[list[int]] = [[]]
     for c in chars:  # a character's escape pair never straddles two parts
-        if len(parts[-1]) + len(c) > GSM7_PART:
+        if len(parts[-1]) + len(c) > per_part:
             parts.append([])
         parts[-1].extend(c)
     return parts
 
 
-def _split_ucs2(text: str) -> list[bytes]:
+def _split_ucs2(text: str, per_part: int = UCS2_PART) -> list[bytes]:
     if len(text.encode("utf-16-be", errors="surrogatepass")) <= 2 * UCS2_SINGLE:
         return [_utf16(text)]
     parts: list[list[str]] = [[]]
     used = 0
     for ch in text:  # a surrogate pair never straddles two parts
         units = 2 if ord(ch) > 0xFFFF else 1
-        if used + units > UCS2_PART:
+        if used + units > per_part:
             parts.append([])
             used = 0
         parts[-1].append(ch)
@@ -500,7 +500,8 @@ def _user_data_parts(
     chars = None if ucs2 else encode_gsm7(text)
     units: list[list[int]] | list[bytes]
     encoding = Encoding.GSM7 if chars is not None else Encoding.UCS2
-    units = _split_gsm7(chars) if chars is not None else _split_ucs2(text)
+    wide = 1 if ref_bits == 16 else 0  # a 16-bit reference makes the header one octet longer
+    units = _split_gsm7(chars, GSM7_PART - wide) if chars is not None else _split_ucs2(text, UCS2_PART - wide)
     total = len(units)
     if total > MAX_PARTS:
         raise PduError(f"text needs {total} parts; at most {MAX_PARTS} are possible")
