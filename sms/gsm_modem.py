@@ -164,6 +164,8 @@ CMS_MEANINGS: dict[int, str] = {
 # trouble) may pass once the modem or network recovers.
 PERMANENT_CMS = frozenset({1, 8, 10, 21, 28, 29, 30, 50, 69, 96, 97, 99, 304, 305})
 
+HUNG_AFTER = 3  # timeouts in a row before the port is reopened
+
 _BUSY_CME = frozenset({14, 515})
 _BUSY_CMS = frozenset({314})
 
@@ -293,6 +295,7 @@ class GsmModemBackend:
         self._last_error_at: datetime | None = None
         self._last_success_at: datetime | None = None
         self._skipped: set[str] = set()  # optional commands this model refuses
+        self._silent = 0  # timeouts in a row
 
         self._pdu_owner: str | None = None  # who claims the next hex line: "response", "+CMT:" or "+CDS:"
         self._notified: list[int] = []  # SIM indexes announced by +CMTI, not yet read
@@ -326,8 +329,10 @@ class GsmModemBackend:
                 for part in parts:
                     refs.append(self._send_part(part))
             except ModemError as exc:
-                self._record_error(exc)
+                self._failed(exc)
                 done = f" after {len(refs)} of {len(parts)} parts" if refs else ""
+                if isinstance(exc, ModemTimeout):
+                    done += " (the modem may still have sent it)"
                 status = classify_cms(exc.code) if isinstance(exc, CmsError) else SendStatus.TRANSIENT
                 return SendResult(status, None, f"{exc}{done}")
             self._record_success()
@@ -347,12 +352,10 @@ class GsmModemBackend:
             except ModemDisconnected:
                 return []
             except ModemError as exc:
-                self._record_error(exc)
-                self._resync()
+                self._failed(exc)
             except Exception as exc:  # garbage from a modem must never take the gateway down
                 log.exception("unexpected failure while polling the modem")
-                self._record_error(exc)
-                self._resync()
+                self._failed(exc)
             try:
                 return self._collect()
             except Exception as exc:
@@ -370,8 +373,7 @@ class GsmModemBackend:
             except ModemDisconnected:
                 pass
             except ModemError as exc:
-                self._record_error(exc)
-                self._resync()
+                self._failed(exc)
 
     def status(self) -> dict[str, object]:
         with self._lock:
@@ -389,8 +391,7 @@ class GsmModemBackend:
                 except ModemDisconnected:
                     info["connected"] = False
                 except ModemError as exc:
-                    self._record_error(exc)
-                    self._resync()
+                    self._failed(exc)
             info.update(
                 {
                     "storage": {"used": self._storage[0], "total": self._storage[1]}
@@ -737,7 +738,9 @@ class GsmModemBackend:
                 yield header, pdu
 
     def _sweep(self) -> None:
-        lines = self._command("AT+CMGL=4", expect=("+CMGL:",), timeout=max(self._timeout, 10.0))
+        lines = self._command(
+            "AT+CMGL=4", expect=("+CMGL:",), timeout=2 * self._timeout
+        )  # SIM reads are slow
         seen: dict[int, tuple[int, str]] = {}
         for header, pdu in self._pairs(lines, "+CMGL:"):
             f = _fields(header)
@@ -919,3 +922,16 @@ class GsmModemBackend:
 
     def _record_success(self) -> None:
         self._last_success_at = self._wall()
+        self._silent = 0
+
+    def _failed(self, exc: BaseException) -> None:
+        """After a failed exchange: resynchronise, and reopen the port if the modem has stopped answering."""
+        self._record_error(exc)
+        self._resync()
+        if isinstance(exc, ModemTimeout):
+            self._silent += 1
+            if self._silent >= HUNG_AFTER and self._ser is not None:
+                # a hung modem firmware often recovers when the port is reopened and re-initialised
+                self._close_port()
+                self._schedule_reconnect(f"modem stopped answering ({self._silent} timeouts in a row)")
+                self._silent = 0

@@ -84,9 +84,9 @@ class SimModem:
         self.lose_notifications = False
         self.send_errors: list[int] = []  # CMS error codes for the next CMGS commands, in order
         self.inject_next: list[str] = []  # lines to slip into the middle of the next answer
-        self.unplug_on: str | None = (
-            None  # a command prefix that makes the device vanish instead of answering
-        )
+        # a command prefix that makes the device vanish instead of answering
+        self.unplug_on: str | None = None
+        self.mute = False  # a hung firmware: commands are read but never answered
         self.csq = "17,99"
         self.creg = "0,1"
         self._mr = 0
@@ -257,6 +257,8 @@ class SimModem:
             if not command:
                 continue
             self.commands.append(command)
+            if self.mute:
+                continue
             if self.unplug_on and command.upper().startswith(self.unplug_on.upper()):
                 self.unplug_on = None
                 self.unplug()  # mid-read: the backend is waiting for this answer

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -475,6 +476,51 @@ def test_acknowledge_while_unplugged_deletes_after_replug(make_sim, make_backend
     sim.replug()
     clock.advance(8)
     assert backend.poll() == []  # not offered again, and deleted now
+    assert sim.store == {}
+
+
+def test_a_hung_modem_is_reopened_after_repeated_timeouts(make_sim, make_backend, clock) -> None:
+    sim = make_sim()
+    backend = make_backend(sim, timeout=0.1, sweep_interval=0)
+    sim.mute = True
+    for _ in range(3):
+        assert backend.poll() == []
+    status = backend.status()
+    assert status["connected"] is False
+    assert "stopped answering" in str(status["last_error"])
+    sim.mute = False
+    clock.advance(2)
+    sim.deliver("+34600111222", "back", notify=False)
+    assert [t.body for t in backend.poll()] == ["back"]
+
+
+def test_send_and_poll_from_two_threads(make_sim, make_backend) -> None:
+    sim = make_sim()
+    backend = make_backend(sim, sweep_interval=0)
+    received: list[str] = []
+    results = []
+
+    def sender() -> None:
+        for i in range(8):
+            results.append(backend.send("+34600111222", f"reply {i} ñ"))
+
+    def poller() -> None:
+        deadline = time.monotonic() + 5
+        while len(received) < 8 and time.monotonic() < deadline:
+            for text in backend.poll():
+                received.append(text.body)
+                backend.acknowledge(text.provider_id)
+
+    threads = [threading.Thread(target=sender), threading.Thread(target=poller)]
+    for t in threads:
+        t.start()
+    for i in range(8):
+        sim.deliver("+34600333444", f"text {i}")
+    for t in threads:
+        t.join(timeout=10)
+    assert all(r.status is SendStatus.SENT for r in results)
+    assert sorted(s.text for s in sim.sent) == sorted(f"reply {i} ñ" for i in range(8))
+    assert sorted(received) == sorted(f"text {i}" for i in range(8))
     assert sim.store == {}
 
 
