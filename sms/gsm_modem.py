@@ -26,7 +26,7 @@ from typing import Any
 import phonenumbers
 import serial
 
-from sms._backend_types import InboundText, SendResult, SendStatus
+from sms.backends import InboundText, SendResult, SendStatus
 from sms.pdu import (
     AddressType,
     Assembled,
@@ -394,9 +394,7 @@ class GsmModemBackend:
                     self._failed(exc)
             info.update(
                 {
-                    "storage": {"used": self._storage[0], "total": self._storage[1]}
-                    if self._storage
-                    else None,
+                    "storage": {"used": self._storage[0], "total": self._storage[1]} if self._storage else None,
                     "incomplete_texts": [
                         {"sender": i.sender, "ref": i.ref, "total": i.total, "have": list(i.have)}
                         for i in self._incomplete
@@ -625,13 +623,9 @@ class GsmModemBackend:
         for +CMGL/+CMGR). Unsolicited lines met on the way are handled, never taken for the answer."""
         self._drain()
         self._write(command.encode("ascii") + b"\r")
-        return self._read_answer(
-            command, expect, time.monotonic() + (timeout or self._timeout), final_optional
-        )
+        return self._read_answer(command, expect, time.monotonic() + (timeout or self._timeout), final_optional)
 
-    def _read_answer(
-        self, command: str, expect: tuple[str, ...], deadline: float, final_optional: bool
-    ) -> list[str]:
+    def _read_answer(self, command: str, expect: tuple[str, ...], deadline: float, final_optional: bool) -> list[str]:
         lines: list[str] = []
         self._pdu_owner = None
         while True:
@@ -738,9 +732,7 @@ class GsmModemBackend:
                 yield header, pdu
 
     def _sweep(self) -> None:
-        lines = self._command(
-            "AT+CMGL=4", expect=("+CMGL:",), timeout=2 * self._timeout
-        )  # SIM reads are slow
+        lines = self._command("AT+CMGL=4", expect=("+CMGL:",), timeout=2 * self._timeout)  # SIM reads are slow
         seen: dict[int, tuple[int, str]] = {}
         for header, pdu in self._pairs(lines, "+CMGL:"):
             f = _fields(header)
@@ -802,9 +794,7 @@ class GsmModemBackend:
                 continue
             first = text.parts[0]
             received = text.timestamp.astimezone(UTC) if text.timestamp else self._wall()
-            fresh[pid] = InboundText(
-                provider_id=pid, sender=self._sender(first), body=text.text, received_at=received
-            )
+            fresh[pid] = InboundText(provider_id=pid, sender=self._sender(first), body=text.text, received_at=received)
         self._by_pid = {pid: tuple(keys) for pid, keys in by_pid.items()}
         for pid in fresh:
             self._offered[pid] = now

@@ -493,9 +493,7 @@ def _utf16(text: str) -> bytes:
         raise PduError("text contains a lone surrogate") from None
 
 
-def _user_data_parts(
-    text: str, ref: int, ref_bits: int, ucs2: bool
-) -> tuple[Encoding, list[tuple[int, bytes]]]:
+def _user_data_parts(text: str, ref: int, ref_bits: int, ucs2: bool) -> tuple[Encoding, list[tuple[int, bytes]]]:
     """The encoding and, per part, (TP-UDL, TP-UD) with a concatenation header when there are several."""
     chars = None if ucs2 else encode_gsm7(text)
     units: list[list[int]] | list[bytes]
@@ -538,9 +536,7 @@ def encode_submit(to: str, text: str, *, ref: int = 0, validity: int = 0xAA) -> 
     dcs = 0x08 if encoding is Encoding.UCS2 else 0x00
     out = []
     for seq, (udl, ud) in enumerate(parts, start=1):
-        first = 0x11 | (
-            0x40 if len(parts) > 1 else 0
-        )  # SMS-SUBMIT, relative validity, UDHI when concatenated
+        first = 0x11 | (0x40 if len(parts) > 1 else 0)  # SMS-SUBMIT, relative validity, UDHI when concatenated
         tpdu = bytes([first, 0x00]) + address + bytes([0x00, dcs, validity, udl]) + ud
         out.append(
             SubmitPart(
@@ -569,9 +565,9 @@ def _encode_scts(when: datetime) -> bytes:
         return (n % 10) << 4 | (n // 10)
 
     zone = swap(quarters) | (0x08 if offset < timedelta(0) else 0)
-    return bytes(
-        swap(n) for n in (when.year % 100, when.month, when.day, when.hour, when.minute, when.second)
-    ) + bytes([zone])
+    return bytes(swap(n) for n in (when.year % 100, when.month, when.day, when.hour, when.minute, when.second)) + bytes(
+        [zone]
+    )
 
 
 def encode_deliver(
@@ -660,9 +656,7 @@ def reassemble(parts: Iterable[tuple[Hashable, Deliver]]) -> tuple[list[Assemble
     for key, d in parts:
         c = d.concat
         if c is None or c.total == 1:
-            whole.append(
-                Assembled(keys=(key,), sender=d.sender, text=d.text, timestamp=d.timestamp, parts=(d,))
-            )
+            whole.append(Assembled(keys=(key,), sender=d.sender, text=d.text, timestamp=d.timestamp, parts=(d,)))
             continue
         groups.setdefault((d.sender, c.ref_bits, c.ref, c.total), {}).setdefault(c.seq, []).append((key, d))
     incomplete = []
@@ -680,8 +674,6 @@ def reassemble(parts: Iterable[tuple[Hashable, Deliver]]) -> tuple[list[Assemble
                 )
             )
         else:
-            incomplete.append(
-                Incomplete(keys=keys, sender=sender, ref=ref, total=total, have=tuple(sorted(by_seq)))
-            )
+            incomplete.append(Incomplete(keys=keys, sender=sender, ref=ref, total=total, have=tuple(sorted(by_seq))))
     whole.sort(key=lambda a: (a.timestamp is None, a.timestamp or datetime.min.replace(tzinfo=UTC)))
     return whole, incomplete

@@ -232,9 +232,7 @@ class SimModem:
     def _consume(self) -> None:
         while True:
             if self._cmgs_len is not None:
-                end = min(
-                    (i for i in (self._buf.find(b"\x1a"), self._buf.find(b"\x1b")) if i >= 0), default=-1
-                )
+                end = min((i for i in (self._buf.find(b"\x1a"), self._buf.find(b"\x1b")) if i >= 0), default=-1)
                 if end < 0:
                     return
                 body, cancelled = bytes(self._buf[:end]), self._buf[end] == 0x1B
@@ -242,9 +240,7 @@ class SimModem:
                 length, self._cmgs_len = self._cmgs_len, None
                 if self._state.echo:
                     self._write(body)
-                self._reply(
-                    ["OK"] if cancelled else self._finish_cmgs(body.decode("ascii", "replace"), length)
-                )
+                self._reply(["OK"] if cancelled else self._finish_cmgs(body.decode("ascii", "replace"), length))
                 continue
             end = self._buf.find(b"\r")
             if end < 0:

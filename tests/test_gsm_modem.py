@@ -9,12 +9,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sim_modem import PROFILES, ModemProfile, SimModem
 
 import sms.gsm_modem
-from sms._backend_types import InboundText, SendStatus
+from sms.backends import InboundText, SendStatus
 from sms.gsm_modem import CmeError, CmsError, GsmModemBackend, ModemCommandError
 from sms.pdu import decode_submit
+from tests.sim_modem import PROFILES, ModemProfile, SimModem
 
 SPANISH = (
     "¡Hola! Sí, voy a la asamblea del sábado con mi hermana y dos vecinos 🎉✊. "
@@ -82,7 +82,7 @@ def test_doctests() -> None:
 
 
 def test_conforms_to_the_backend_protocol(make_sim, make_backend) -> None:
-    from sms._backend_types import SmsBackend
+    from sms.backends import SmsBackend
 
     backend: SmsBackend = make_backend(make_sim())
     assert backend.name == "gsm_modem"

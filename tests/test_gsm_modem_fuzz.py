@@ -10,10 +10,10 @@ from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sim_modem import SimModem
 
-from sms._backend_types import SendStatus
+from sms.backends import SendStatus
 from sms.gsm_modem import GsmModemBackend
+from tests.sim_modem import SimModem
 
 TRICKY = [
     "OK",
@@ -51,9 +51,9 @@ lines = st.lists(
     max_size=6,
 )
 
-# SMS_FUZZ_EXAMPLES=500 for a longer soak run; the default keeps the suite fast.
+# KIOSK_SOAK=1 for a longer soak run; the default keeps the suite fast.
 FUZZ = settings(
-    max_examples=int(os.environ.get("SMS_FUZZ_EXAMPLES", "20")),
+    max_examples=500 if os.environ.get("KIOSK_SOAK") else 20,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )

@@ -179,9 +179,7 @@ def test_too_many_parts_is_refused() -> None:
 # ---------------------------------------------------------------------------------- round trips
 
 texts = st.text(st.characters(exclude_categories=("Cs",)), max_size=400)
-gsm_texts = st.text(
-    st.sampled_from([ch for ch in GSM7_BASIC if ch != "\x1b"] + list(GSM7_EXT.values())), max_size=400
-)
+gsm_texts = st.text(st.sampled_from([ch for ch in GSM7_BASIC if ch != "\x1b"] + list(GSM7_EXT.values())), max_size=400)
 
 
 @settings(max_examples=150, deadline=None)
@@ -201,9 +199,7 @@ def test_submit_round_trip(text: str, ref: int) -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(
-    st.one_of(texts, gsm_texts), st.booleans(), st.sampled_from([8, 16]), st.randoms(use_true_random=False)
-)
+@given(st.one_of(texts, gsm_texts), st.booleans(), st.sampled_from([8, 16]), st.randoms(use_true_random=False))
 def test_deliver_round_trip_in_any_order(text: str, ucs2: bool, ref_bits: int, rnd) -> None:
     pdus = encode_deliver("+34600111222", text, timestamp=WHEN, ref=9, ref_bits=ref_bits, ucs2=ucs2)
     keyed = list(enumerate(decode_deliver(p) for p in pdus))
