@@ -749,6 +749,9 @@ class GsmModemBackend:
         self._notified = [i for i in self._notified if i not in seen]
         if self._storage:
             self._storage = (len(seen), self._storage[1])
+            if self._storage[0] >= self._storage[1] - 2:
+                # the network holds further texts until there is room; undecodable ones are never deleted
+                log.warning("SIM storage nearly full: %d of %d", *self._storage)
         self._last_sweep = self._clock()
 
     def _remember(self, index: int, stat: int, pdu: str) -> None:

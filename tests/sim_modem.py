@@ -182,7 +182,10 @@ class SimModem:
 
     def store_pdu(self, pdu: str, *, stat: int = 0, notify: bool = True) -> int:
         with self._lock:
-            index = next(i for i in range(1, self.capacity + 1) if i not in self.store)
+            free = [i for i in range(1, self.capacity + 1) if i not in self.store]
+            if not free:
+                raise RuntimeError(f"the simulated SIM is full ({self.capacity} texts)")
+            index = free[0]
             self.store[index] = (stat, pdu)
         if notify and not self.lose_notifications:
             self.emit(f'+CMTI: "SM",{index}')
