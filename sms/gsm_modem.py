@@ -335,6 +335,10 @@ class GsmModemBackend:
                     done += " (the modem may still have sent it)"
                 status = classify_cms(exc.code) if isinstance(exc, CmsError) else SendStatus.TRANSIENT
                 return SendResult(status, None, f"{exc}{done}")
+            except Exception as exc:  # never raise to the gateway over what a modem said
+                log.exception("unexpected failure while sending through the modem")
+                self._failed(exc)
+                return SendResult(SendStatus.TRANSIENT, None, f"unexpected modem failure: {exc}")
             self._record_success()
             return SendResult(SendStatus.SENT, "mr:" + ",".join(refs), f"sent in {len(parts)} part(s)")
 
@@ -372,7 +376,9 @@ class GsmModemBackend:
                 self._flush_acks()
             except ModemDisconnected:
                 pass
-            except ModemError as exc:
+            except Exception as exc:  # kept pending: deleted on a later poll
+                if not isinstance(exc, ModemError):
+                    log.exception("unexpected failure while deleting a text from the SIM")
                 self._failed(exc)
 
     def status(self) -> dict[str, object]:
@@ -446,7 +452,9 @@ class GsmModemBackend:
             return False
         except ModemDisconnected:
             return False
-        except ModemError as exc:
+        except Exception as exc:
+            if not isinstance(exc, ModemError):
+                log.exception("unexpected failure while starting the modem")
             self._close_port()
             self._schedule_reconnect(f"modem start-up failed: {exc}")
             return False
