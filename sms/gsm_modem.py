@@ -298,6 +298,7 @@ class GsmModemBackend:
         self._silent = 0  # timeouts in a row
 
         self._pdu_owner: str | None = None  # who claims the next hex line: "response", "+CMT:" or "+CDS:"
+        self._resume_owner: str | None = None
         self._notified: list[int] = []  # SIM indexes announced by +CMTI, not yet read
         self._parts: dict[Hashable, _Stored] = {}  # SIM index (or ("direct", n)) -> part
         self._undecodable: dict[int, str] = {}
@@ -635,7 +636,7 @@ class GsmModemBackend:
 
     def _read_answer(self, command: str, expect: tuple[str, ...], deadline: float, final_optional: bool) -> list[str]:
         lines: list[str] = []
-        self._pdu_owner = None
+        self._pdu_owner = self._resume_owner = None
         while True:
             if final_optional and lines:
                 line = self._readline(min(deadline, time.monotonic() + 0.3))
@@ -687,6 +688,8 @@ class GsmModemBackend:
                     log.warning("text stored in %s memory, not SM: the sweep may not see it", f[0])
             return
         if line.startswith(_URC_WITH_PDU):
+            # the URC's PDU comes next; an answer's +CMGL/+CMGR header waiting for its own PDU resumes after it
+            self._resume_owner = self._pdu_owner if self._pdu_owner == "response" else None
             self._pdu_owner = line[:5]
             return
         if _HEX.fullmatch(line) and self._pdu_owner in _URC_WITH_PDU:
@@ -696,6 +699,7 @@ class GsmModemBackend:
         log.debug("modem said %r outside an answer; ignored", line[:80])
 
     def _urc_pdu(self, owner: str, pdu: str) -> None:
+        self._pdu_owner, self._resume_owner = self._resume_owner, None
         if owner != "+CMT:":
             return  # status reports are not requested; drop them
         try:

@@ -250,6 +250,22 @@ def test_unsolicited_line_between_cmgl_header_and_its_pdu(make_sim, make_backend
     assert sorted(t.body for t in texts) == ["dos", "uno"]
 
 
+def test_pushed_text_and_status_report_inside_a_listing(make_sim, make_backend) -> None:
+    sim = make_sim()
+    backend = make_backend(sim)
+    sim.deliver("+34600111222", "uno", notify=False)
+    sim.deliver("+34600333444", "dos", notify=False)
+    pushed = _pdu("+34600555666", "tres")
+    # a status report and a text pushed without storage (+CMT), both between a +CMGL header and its PDU
+    sim.inject_next = ["+CDS: 6", "0006D60B911326880736F4", "+CMT: ,23", pushed]
+    texts = backend.poll()
+    assert sorted(t.body for t in texts) == ["dos", "tres", "uno"]
+    [tres] = [t for t in texts if t.body == "tres"]
+    backend.acknowledge(tres.provider_id)  # lives in memory only: nothing to delete on the SIM
+    assert len(sim.store) == 2
+    assert backend.poll() == []
+
+
 def test_undecodable_pdu_is_kept_on_the_sim_and_reported(make_sim, make_backend) -> None:
     sim = make_sim()
     backend = make_backend(sim)
