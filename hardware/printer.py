@@ -191,10 +191,11 @@ def render_escpos(receipt: Receipt, *, profile: str = "TM-T20II", columns: int =
     style: tuple[str, bool, int, bool] | None = None
     for line in layout(receipt, columns):
         if line.qr is not None:
-            if style is None or style[0] != "center":
-                dummy.set(align="center")
-                style = ("center", *style[1:]) if style else ("center", False, 1, False)
-            dummy.qr(line.qr.data, ec=es.constants.QR_ECLEVEL_M, size=line.qr.size, native=native_qr)
+            if style != ("center", False, 1, False):
+                dummy.set(align="center", bold=False, normal_textsize=True)
+                style = ("center", False, 1, False)
+            size = line.qr.size if native_qr else _image_qr_size(line.qr.data, line.qr.size, dummy.profile)
+            dummy.qr(line.qr.data, ec=es.constants.QR_ECLEVEL_M, size=size, native=native_qr)
             dummy.text("\n")
             continue
         wanted = (line.align, line.bold, line.scale, line.tall)
@@ -213,6 +214,18 @@ def render_escpos(receipt: Receipt, *, profile: str = "TM-T20II", columns: int =
     if cut:
         dummy.cut()
     return dummy.output
+
+
+def _image_qr_size(data: str, wanted: int, profile: Any) -> int:
+    """Module size for a QR code drawn as an image, shrunk so it fits the paper (escpos refuses wider images)."""
+    import qrcode
+
+    code = qrcode.QRCode(version=None, error_correction=qrcode.constants.ERROR_CORRECT_M, border=1)
+    code.add_data(data)
+    code.make(fit=True)
+    pixels = profile.profile_data.get("media", {}).get("width", {}).get("pixels")
+    width = pixels if isinstance(pixels, int) else 384  # 58 mm paper: the narrowest we expect
+    return max(1, min(wanted, width // (code.modules_count + 2)))
 
 
 # ---------------------------------------------------------------------------------------------------------------

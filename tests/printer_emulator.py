@@ -324,3 +324,75 @@ class PrinterEmulator:
                     return list(self.jobs)
             deadline.wait(0.01)
         raise AssertionError(f"expected {count} finished connections, have {len(self.jobs)}")
+
+
+class PtyPrinter:
+    """A serial ESC/POS printer behind a real pseudo-terminal: pyserial opens ``device`` (the slave side)."""
+
+    def __init__(self, *, paper: str = "ok", answer: bool = True) -> None:
+        self.paper = paper
+        self.answer = answer
+        self.received = bytearray()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.master = -1
+        self.slave = -1
+        self.device = ""
+
+    @property
+    def url(self) -> str:
+        return f"serial:{self.device}?baudrate=19200"
+
+    def __enter__(self) -> PtyPrinter:
+        import os
+        import tty
+
+        self.master, self.slave = os.openpty()
+        tty.setraw(self.slave)  # no echo or line discipline before pyserial configures it
+        self.device = os.ttyname(self.slave)
+        self._thread = threading.Thread(target=self._serve, daemon=True, name="pty-printer")
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import os
+
+        self._stop.set()
+        assert self._thread is not None
+        self._thread.join(timeout=5)
+        assert not self._thread.is_alive()
+        os.close(self.master)
+        os.close(self.slave)
+
+    def _serve(self) -> None:
+        import os
+
+        parsed = 0
+        while not self._stop.is_set():
+            ready, _, _ = select.select([self.master], [], [], 0.05)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(self.master, 4096)
+            except OSError:
+                return
+            self.received += chunk
+            while parsed < len(self.received):
+                try:
+                    token, end = next_token(bytes(self.received), parsed)
+                except Incomplete:
+                    break
+                except ValueError:
+                    end, token = parsed + 1, ("junk",)
+                if token[0] == "status" and self.answer:
+                    reply = bytes([_PAPER[self.paper]]) if token[1] == 4 else bytes([_ONLINE])
+                    os.write(self.master, reply)
+                parsed = end
+
+    def wait_for(self, marker: bytes, timeout: float = 3.0) -> bytes:
+        waiter = threading.Event()
+        for _ in range(int(timeout / 0.01)):
+            if marker in self.received:
+                return bytes(self.received)
+            waiter.wait(0.01)
+        raise AssertionError(f"{marker!r} never arrived; got {len(self.received)} bytes")

@@ -184,9 +184,7 @@ def test_tally_tape_counts_outcomes_quorum_and_audit_head() -> None:
 def test_quorum_not_met_is_said() -> None:
     r = results()
     low = MeetingResults(r.meeting, r.title, r.state, Quorum(10, 4), 4, 4, r.planks)
-    receipt = tally_tape(
-        organization="X", results=low, audit_head="ab", printed_at=STARTS, language="en", columns=32
-    )
+    receipt = tally_tape(organization="X", results=low, audit_head="ab", printed_at=STARTS, language="en", columns=32)
     assert "QUORUM NOT MET" in render_text(receipt)
 
 
@@ -254,7 +252,7 @@ def test_blocks_refuse_unprintable_text() -> None:
         Line("evil \x1b@")
     with pytest.raises(ValueError, match="cannot carry"):
         Heading("李伟")
-    Row("a", "b"), Rule(), Feed(2), BigText("X"), QR("x")  # noqa: B018
+    Row("a", "b"), Rule(), Feed(2), BigText("X"), QR("x")
 
 
 def test_bad_builder_arguments() -> None:
