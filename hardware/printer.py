@@ -246,6 +246,9 @@ class _SocketLink:
     def __init__(self, host: str, port: int, timeout: float) -> None:
         self.can_query = True
         self.sock = socket.create_connection((host, port), timeout=timeout)
+        # A small send buffer keeps "sent" close to "taken by the printer", so a stalled printer shows up as a
+        # send timeout instead of megabytes vanishing into kernel buffers. Receipts are a few kilobytes.
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 16384)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def send(self, data: bytes) -> None:

@@ -232,6 +232,8 @@ class PrinterEmulator:
     def start(self) -> None:
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if self.mode == "stall":
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a printer's small buffer
         listener.bind(("127.0.0.1", 0))
         self.port = listener.getsockname()[1]
         if self.mode == "refuse":

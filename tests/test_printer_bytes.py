@@ -126,7 +126,8 @@ hp.open_printer('network:127.0.0.1:9')
 import escpos.capabilities as c
 after = list(logging.root.handlers), logging.root.level
 new = [d for d in set(os.listdir(tempfile.gettempdir())) - tmp_before if d.startswith('tmp')]
-print(before == after, os.path.exists(c.pickle_dir), c.pickle_dir in [os.path.join(tempfile.gettempdir(), d) for d in new])
+made = [os.path.join(tempfile.gettempdir(), d) for d in new]
+print(before == after, os.path.exists(c.pickle_dir), c.pickle_dir in made)
 """
 
 
