@@ -12,19 +12,15 @@ Run: ``.venv/bin/python bench/bench_receipts.py`` (add ``taskset -c 0`` to pin t
 from __future__ import annotations
 
 import statistics
-import sys
 import time
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import qrcode
 
-import qrcode  # noqa: E402
-
-from hardware.printer import escpos_modules, render_escpos  # noqa: E402
-from kiosk.receipts import Receipt, ballot_receipt, layout, signin_receipt, tally_tape  # noqa: E402
-from kiosk.results import Choice, MeetingResults, PlankResult, Quorum, Threshold  # noqa: E402
+from hardware.printer import escpos_modules, render_escpos
+from kiosk.receipts import Receipt, ballot_receipt, layout, signin_receipt, tally_tape
+from kiosk.results import Choice, MeetingResults, PlankResult, Quorum, Threshold
 
 RUNS = 200
 DPI = 203
