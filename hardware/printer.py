@@ -237,7 +237,7 @@ class _Link(Protocol):
 
     def send(self, data: bytes) -> None: ...
 
-    def query(self, command: bytes) -> bytes: ...
+    def query(self, command: bytes, wait: float | None = None) -> bytes: ...
 
     def close(self) -> None: ...
 
@@ -254,8 +254,10 @@ class _SocketLink:
     def send(self, data: bytes) -> None:
         self.sock.sendall(data)
 
-    def query(self, command: bytes) -> bytes:
+    def query(self, command: bytes, wait: float | None = None) -> bytes:
         self.sock.sendall(command)
+        if wait is not None:
+            self.sock.settimeout(wait)
         answer = self.sock.recv(1)
         if not answer:
             raise ConnectionResetError("the printer closed the connection")
@@ -278,10 +280,12 @@ class _SerialLink:
         self.port.write(data)
         self.port.flush()
 
-    def query(self, command: bytes) -> bytes:
+    def query(self, command: bytes, wait: float | None = None) -> bytes:
         self.port.reset_input_buffer()
         self.port.write(command)
         self.port.flush()
+        if wait is not None:
+            self.port.timeout = wait
         answer = self.port.read(1)
         if not answer:
             raise TimeoutError("no answer to a status query")
@@ -311,7 +315,7 @@ class _FileLink:
             except BlockingIOError:
                 continue
 
-    def query(self, command: bytes) -> bytes:
+    def query(self, command: bytes, wait: float | None = None) -> bytes:
         raise NotImplementedError
 
     def close(self) -> None:
@@ -334,7 +338,7 @@ class _UsbLink:
     def send(self, data: bytes) -> None:
         self.printer._raw(data)
 
-    def query(self, command: bytes) -> bytes:
+    def query(self, command: bytes, wait: float | None = None) -> bytes:
         self.printer._raw(command)
         answer = bytes(self.printer._read())
         if not answer:
@@ -371,6 +375,8 @@ class EscposPrinter:
         self._columns = columns
         self.timeout = timeout
         self.query_status = query
+        # One job at a time per printer: many printers take a single connection, and jobs must not interleave.
+        self._lock = threading.Lock()
 
     @property
     def description(self) -> str:
@@ -384,17 +390,17 @@ class EscposPrinter:
         return f"<EscposPrinter {self._description} profile={self.profile} columns={self._columns}>"
 
     @contextmanager
-    def _plain_errors(self, doing: str) -> Iterator[None]:
+    def _plain_errors(self, doing: str, seconds: float | None = None) -> Iterator[None]:
         where = self._description
         try:
             yield
         except PrinterError:
             raise
         except Exception as exc:
-            raise self._translate(exc, doing, where) from exc
+            raise self._translate(exc, doing, where, self.timeout if seconds is None else seconds) from exc
 
-    def _translate(self, exc: Exception, doing: str, where: str) -> PrinterError:
-        t = f"{self.timeout:g}"
+    def _translate(self, exc: Exception, doing: str, where: str, seconds: float) -> PrinterError:
+        t = f"{seconds:g}"
         name = type(exc).__name__
         if name == "SerialTimeoutException" or isinstance(exc, TimeoutError):
             return PrinterTimeout(f"The printer at {where} did not respond within {t} s while {doing}.")
@@ -414,11 +420,15 @@ class EscposPrinter:
             return PrinterUnavailable(f"Cannot find the printer at {where}. Is it plugged in and switched on?")
         return PrinterError(f"The printer at {where} failed while {doing}: {exc}")
 
-    def _paper(self, link: _Link) -> Paper:
-        return _paper_from(link.query(DLE_EOT_PAPER)[0])
+    def _paper(self, link: _Link, wait: float | None = None) -> Paper:
+        return _paper_from(link.query(DLE_EOT_PAPER, wait)[0])
 
     def print_receipt(self, receipt: Receipt) -> None:
         data = render_escpos(receipt, profile=self.profile, columns=self._columns)
+        with self._lock:
+            self._print(receipt, data)
+
+    def _print(self, receipt: Receipt, data: bytes) -> None:
         with self._plain_errors("connecting"):
             link = self._connect()
         try:
@@ -433,8 +443,10 @@ class EscposPrinter:
             with self._plain_errors("printing"):
                 link.send(data)
             if check:
-                with self._plain_errors("printing"):
-                    paper = self._paper(link)
+                # The answer can queue behind data still in the printer's buffer: allow a few seconds of paper.
+                wait = max(3 * self.timeout, 5.0)
+                with self._plain_errors("printing", wait):
+                    paper = self._paper(link, wait)
                 if paper == "out":
                     raise PaperOut(
                         f"The printer at {self._description} ran out of paper while printing; "
@@ -449,6 +461,10 @@ class EscposPrinter:
 
     def status(self) -> PrinterStatus:
         """Never raises for printer trouble: an unreachable printer is ``online=False`` with the reason."""
+        with self._lock:
+            return self._status()
+
+    def _status(self) -> PrinterStatus:
         try:
             with self._plain_errors("connecting"):
                 link = self._connect()

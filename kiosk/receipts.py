@@ -306,6 +306,11 @@ class Receipt:
             if not isinstance(block, tuple(_BLOCK_TYPES.values())):
                 raise ValueError(f"not a receipt block: {block!r}")
 
+    @property
+    def has_secrets(self) -> bool:
+        """Whether the receipt carries a live ballot token: a print queue must not keep it after printing."""
+        return any(getattr(block, "secret", False) for block in self.blocks)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "kind": str(self.kind),

@@ -274,3 +274,18 @@ def test_no_threads_or_sockets_left_behind() -> None:
     # the emulator's port is closed again
     with socket.socket() as probe:
         assert probe.connect_ex(("127.0.0.1", emulator.port)) != 0
+
+
+def test_concurrent_jobs_on_one_printer_do_not_interleave() -> None:
+    import threading
+
+    with PrinterEmulator() as emulator:
+        printer = open_printer(emulator.url)
+        workers = [threading.Thread(target=printer.print_receipt, args=(tally("en", 48),)) for _ in range(4)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(timeout=10)
+        jobs = emulator.wait_for_jobs(4)
+    assert [decode(job).cuts for job in jobs] == [1, 1, 1, 1]
+    assert len({len(job) for job in jobs}) == 1

@@ -281,3 +281,9 @@ def test_core_imports_no_hardware_or_web_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_receipts_say_whether_they_carry_a_live_token() -> None:
+    assert signin().has_secrets
+    assert not signin(token=None, kind="guest").has_secrets
+    assert not ballot().has_secrets and not tally().has_secrets
