@@ -435,10 +435,10 @@ _T: dict[str, dict[str, str]] = {
         "guest": "Guest",
         "pending": "Membership pending",
         "pending_note": "An organizer will confirm your membership.",
-        "guest_note": "Welcome! Voting is for members; please join the discussion.",
+        "guest_note": "Voting is for members; you are welcome to join the discussion.",
         "token_intro": "Your ballot code",
         "token_note": "Keep this slip private. Type or scan the code at the voting station. It works once.",
-        "rsvp": "Next time, RSVP by text: {hint}",
+        "rsvp": "Next time, RSVP by text:",
         "ballot_title": "BALLOT RECEIPT",
         "ballot_recorded": "Your vote was recorded.",
         "verification": "Verification code",
@@ -485,11 +485,11 @@ _T: dict[str, dict[str, str]] = {
         "guest": "Invitada/o",
         "pending": "Membresía pendiente",
         "pending_note": "Una persona organizadora confirmará su membresía.",
-        "guest_note": "¡Bienvenida/o! Solo los miembros votan; participe en la discusión.",
+        "guest_note": "Solo los miembros votan; le invitamos a participar en la discusión.",
         "token_intro": "Su código de votación",
         "token_note": "Guarde este papel en privado. Escriba o escanee el código en la estación de voto. "
         "Sirve una sola vez.",
-        "rsvp": "La próxima vez, confirme por mensaje de texto: {hint}",
+        "rsvp": "La próxima vez, confirme por mensaje de texto:",
         "ballot_title": "COMPROBANTE DE VOTO",
         "ballot_recorded": "Su voto quedó registrado.",
         "verification": "Código de verificación",
@@ -651,7 +651,8 @@ def signin_receipt(
     blocks.append(Rule())
     hint = _safe(rsvp_hint, limit=80)
     if hint:
-        blocks.append(Line(_t(language, "rsvp", hint=hint)))
+        blocks.append(Line(_t(language, "rsvp"), align="center"))
+        blocks.append(Line(hint, bold=True, align="center"))
     if reprint:
         blocks.append(Heading(_t(language, "reprint")))
     return Receipt(ReceiptKind.SIGNIN, language, columns, tuple(blocks))
