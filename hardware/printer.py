@@ -424,7 +424,10 @@ class EscposPrinter:
         return _paper_from(link.query(DLE_EOT_PAPER, wait)[0])
 
     def print_receipt(self, receipt: Receipt) -> None:
-        data = render_escpos(receipt, profile=self.profile, columns=self._columns)
+        try:
+            data = render_escpos(receipt, profile=self.profile, columns=self._columns)
+        except escpos_modules().exceptions.Error as exc:
+            raise PrinterError(f"The receipt cannot be prepared for a {self.profile} printer: {exc}") from exc
         with self._lock:
             self._print(receipt, data)
 
@@ -472,7 +475,9 @@ class EscposPrinter:
             return PrinterStatus(False, "unknown", str(exc))
         try:
             if not (self.query_status and link.can_query):
-                return PrinterStatus(None, "unknown", f"{self._description}: this connection cannot report status")
+                return PrinterStatus(
+                    None, "unknown", f"{self._description}: reachable; paper status is not available on this connection"
+                )
             with self._plain_errors("answering a status query"):
                 online_byte = link.query(DLE_EOT_ONLINE)[0]
                 paper = self._paper(link)

@@ -289,3 +289,13 @@ def test_concurrent_jobs_on_one_printer_do_not_interleave() -> None:
         jobs = emulator.wait_for_jobs(4)
     assert [decode(job).cuts for job in jobs] == [1, 1, 1, 1]
     assert len({len(job) for job in jobs}) == 1
+
+
+def test_status_off_sends_no_queries() -> None:
+    with PrinterEmulator(paper="out") as emulator:
+        printer = open_printer(emulator.url + "?status=off")
+        state = printer.status()
+        assert state.online is None and "reachable" in state.detail
+        printer.print_receipt(signin())  # nobody asked, so paper-out cannot be noticed: documented trade-off
+        jobs = emulator.wait_for_jobs(2)
+    assert all(decode(job).status_queries == [] for job in jobs)
