@@ -209,7 +209,7 @@ class PrinterEmulator:
         self.mode = mode
         self.paper = paper
         self.drop_after = drop_after
-        self.jobs: list[bytes] = []
+        self._finished: dict[int, bytes] = {}  # by connection number, so order is arrival order
         self.connections = 0
         self._lock = threading.Lock()
         self._stop = threading.Event()
@@ -237,7 +237,8 @@ class PrinterEmulator:
         listener.bind(("127.0.0.1", 0))
         self.port = listener.getsockname()[1]
         if self.mode == "refuse":
-            listener.close()  # a closed port: the kernel refuses connections
+            # Bound but not listening: the kernel refuses connections, and the port stays ours until stop().
+            self._listener = listener
             return
         listener.listen(8)
         self._listener = listener
@@ -269,8 +270,9 @@ class PrinterEmulator:
             conn, _ = self._listener.accept()
             with self._lock:
                 self.connections += 1
+                number = self.connections
                 self._socks.append(conn)
-            self._spawn(self._serve, conn)
+            self._spawn(self._serve, conn, number)
 
     def _answer(self, n: int) -> bytes:
         if n == 1:
@@ -279,7 +281,13 @@ class PrinterEmulator:
             return bytes([_PAPER[self.paper]])
         return b"\x12"
 
-    def _serve(self, conn: socket.socket) -> None:
+    @property
+    def jobs(self) -> list[bytes]:
+        """Bytes of each finished connection, in the order the connections arrived."""
+        with self._lock:
+            return [self._finished[n] for n in sorted(self._finished)]
+
+    def _serve(self, conn: socket.socket, number: int) -> None:
         data = bytearray()
         parsed = 0
         try:
@@ -314,17 +322,17 @@ class PrinterEmulator:
             pass
         finally:
             with self._lock:
-                self.jobs.append(bytes(data))
+                self._finished[number] = bytes(data)
             conn.close()
 
     def wait_for_jobs(self, count: int, timeout: float = 3.0) -> list[bytes]:
-        """The recorded connections once at least ``count`` have closed."""
-        deadline = threading.Event()
+        """The recorded connections (in arrival order) once at least ``count`` have closed."""
+        pause = threading.Event()
         for _ in range(int(timeout / 0.01)):
-            with self._lock:
-                if len(self.jobs) >= count:
-                    return list(self.jobs)
-            deadline.wait(0.01)
+            jobs = self.jobs
+            if len(jobs) >= count:
+                return jobs
+            pause.wait(0.01)
         raise AssertionError(f"expected {count} finished connections, have {len(self.jobs)}")
 
 
