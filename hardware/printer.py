@@ -69,7 +69,13 @@ URL_FORMS = "usb:VID:PID (hex), serial:/dev/ttyUSB0?baudrate=19200, network:HOST
 
 
 class PrinterError(Exception):
-    """Anything that kept a receipt from printing; the message is meant for an organizer to read."""
+    """Anything that kept a receipt from printing; the message is meant for an organizer to read.
+
+    ``maybe_printed`` is False when the failure came before any byte of the receipt was sent (retrying cannot
+    print it twice) and True when bytes had gone out (part or all of the receipt may be on paper).
+    """
+
+    maybe_printed: bool = False
 
 
 class PrinterUnavailable(PrinterError, ConnectionError):
@@ -443,24 +449,32 @@ class EscposPrinter:
                     raise PaperOut(f"The printer at {self._description} is out of paper. Load a new roll.")
                 if paper == "low":
                     log.warning("printer %s: paper is running low", self._description)
-            with self._plain_errors("printing"):
-                link.send(data)
-            if check:
-                # The answer can queue behind data still in the printer's buffer: allow a few seconds of paper.
-                wait = max(3 * self.timeout, 5.0)
-                with self._plain_errors("printing", wait):
-                    paper = self._paper(link, wait)
-                if paper == "out":
-                    raise PaperOut(
-                        f"The printer at {self._description} ran out of paper while printing; "
-                        "the receipt may be incomplete. Load a new roll and reprint."
-                    )
+            try:
+                with self._plain_errors("printing"):
+                    link.send(data)
+                if check:
+                    self._confirm(link)
+            except PrinterError as exc:
+                exc.maybe_printed = True
+                raise
         finally:
             try:
                 link.close()
             except OSError as exc:
                 log.debug("closing printer %s: %s", self._description, exc)
         log.info("printed a %s receipt (%d bytes) on %s", receipt.kind, len(data), self._description)
+
+    def _confirm(self, link: _Link) -> None:
+        """Ask for the paper once more: notices paper running out mid-job and a connection that dropped."""
+        # The answer can queue behind data still in the printer's buffer: allow a few seconds of paper.
+        wait = max(3 * self.timeout, 5.0)
+        with self._plain_errors("printing", wait):
+            paper = self._paper(link, wait)
+        if paper == "out":
+            raise PaperOut(
+                f"The printer at {self._description} ran out of paper while printing; "
+                "the receipt may be incomplete. Load a new roll and reprint."
+            )
 
     def status(self) -> PrinterStatus:
         """Never raises for printer trouble: an unreachable printer is ``online=False`` with the reason."""

@@ -296,3 +296,20 @@ def test_status_off_sends_no_queries() -> None:
         printer.print_receipt(signin())  # nobody asked, so paper-out cannot be noticed: documented trade-off
         jobs = emulator.wait_for_jobs(2)
     assert all(decode(job).status_queries == [] for job in jobs)
+
+
+def test_errors_say_whether_anything_may_be_on_paper() -> None:
+    def failure(url: str, receipt=None, timeout: float = 0.5) -> PrinterError:
+        with pytest.raises(PrinterError) as caught:
+            open_printer(url, timeout=timeout).print_receipt(receipt or signin())
+        return caught.value
+
+    with PrinterEmulator(mode="refuse") as emulator:
+        assert failure(emulator.url).maybe_printed is False
+    with PrinterEmulator(paper="out") as emulator:
+        assert failure(emulator.url).maybe_printed is False
+    with PrinterEmulator(mode="stall") as emulator:
+        assert failure(emulator.url).maybe_printed is False  # stopped at the paper check, before the receipt
+    with PrinterEmulator(mode="drop", drop_after=200) as emulator:
+        assert failure(emulator.url, tally("en", 48)).maybe_printed is True
+    assert failure("none").maybe_printed is False
