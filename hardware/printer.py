@@ -8,7 +8,9 @@ How a job goes: the receipt is first rendered to bytes in memory with python-esc
 profile picks code pages and whether QR codes are drawn natively), so a rendering problem never leaves half a
 receipt on paper. Then a connection is opened *for this job only* with a short timeout, the paper sensor is
 asked (``DLE EOT 4``) where the transport can answer, the bytes are sent, the paper sensor is asked once more
-(this also notices a printer that dropped the connection mid-job), and the connection is closed.
+(this also notices a printer that dropped the connection mid-job), and the connection is closed. Jobs on one
+printer object run one at a time. Every failure is a :class:`PrinterError` whose ``maybe_printed`` says whether
+any byte of the receipt had been sent (a queue may retry freely when it is False).
 
 Transports are our own small classes over ``socket``, pyserial and ``os`` rather than python-escpos's
 ``Network``/``Serial``/``File``: those default to a 60 s socket timeout, set no serial write timeout (a printer

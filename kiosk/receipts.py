@@ -9,7 +9,8 @@ A receipt is a :class:`Receipt`: a kind, a language, a paper width in columns an
 (:class:`Heading`, :class:`Line`, :class:`Row`, :class:`BigText`, :class:`QR`, :class:`Rule`, :class:`Feed`).
 Blocks hold unwrapped text; :func:`layout` wraps them for a width, so a receipt built for 80 mm paper still
 prints correctly on a 58 mm printer. ``Receipt.to_json()`` / ``Receipt.from_json()`` store a receipt as data
-(blocks as plain dicts) for a print queue; loading validates every block again.
+(blocks as plain dicts) for a print queue; loading validates every block again. ``Receipt.has_secrets`` is True
+when a receipt carries a live ballot token, which a queue must erase once printed.
 
 Text from users (names, titles, organization) passes through :func:`clean`: NFC normalization, C0/C1 control
 characters (ESC, GS, DLE, FS, ...), DEL, format characters (zero-width, bidi overrides, soft hyphen), private-use
