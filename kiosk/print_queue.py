@@ -128,39 +128,57 @@ class PrintQueue:
                 row.last_error,
             )
 
-    def _finish(self, job: PrintJob, error: str | None) -> None:
+    def _finish(self, job: PrintJob, error: str | None, *, retry: bool = True) -> None:
         now = self.clock()
         with db.write_transaction(self.engine) as conn:
             if error is None:
                 values: dict[str, Any] = {"state": "printed", "printed_at": now, "last_error": None}
                 if job.kind in ("signin", "ballot"):
                     values["payload"] = None  # once on paper, a token or verification code is kept nowhere
-                conn.execute(update(print_jobs).where(print_jobs.c.id == job.id).values(**values))
+            elif retry:
+                values = {
+                    "state": "queued",
+                    "last_error": error[:500],
+                    "next_attempt_at": now + timedelta(seconds=backoff(job.attempts)),
+                }
             else:
-                conn.execute(
-                    update(print_jobs)
-                    .where(print_jobs.c.id == job.id)
-                    .values(
-                        state="queued",
-                        last_error=error[:500],
-                        next_attempt_at=now + timedelta(seconds=backoff(job.attempts)),
-                    )
-                )
+                values = {"state": "failed", "last_error": error[:500]}
+                if job.kind in ("signin", "ballot"):
+                    values["payload"] = None
+            conn.execute(update(print_jobs).where(print_jobs.c.id == job.id).values(**values))
 
     def run_once(self, printer: Printer, decode: Callable[[str], Any]) -> int:
-        """Print every due job in order until the queue is empty or the printer fails; returns jobs printed."""
+        """Print every due job in order until the queue is empty or the printer fails; returns jobs printed.
+
+        A printer error leaves the job queued for a retry with backoff (a receipt cut off mid-job by a
+        dropped connection or paper running out is printed again whole). Printing turned off (``none``) and a
+        job that cannot be read fail at once: retrying cannot help them.
+        """
         printed = 0
         while True:
             job = self._claim()
             if job is None:
                 return printed
             try:
-                printer.print_receipt(decode(job.payload or "[]"))
+                receipt = decode(job.payload or "{}")
+            except ValueError as exc:
+                log.error("print job %s cannot be read: %s", job.id, exc)
+                self._finish(job, f"the receipt could not be read: {exc}", retry=False)
+                continue
+            try:
+                printer.print_receipt(receipt)
             except Exception as exc:  # any printer failure keeps the job; the worker must not die
                 message = str(exc) or type(exc).__name__
+                disabled = type(exc).__name__ == "PrintingDisabled"
+                if getattr(exc, "maybe_printed", False):
+                    message += " (part of it may have printed; printing it again whole)"
                 log.warning("print job %s (%s) not printed: %s", job.id, job.kind, message)
-                self._finish(job, message)
-                self.report(ok=False, summary=f"Printer needs attention: {message}")
+                self._finish(job, message, retry=not disabled)
+                self.report(
+                    ok=False, summary="Printing is turned off" if disabled else f"Printer needs attention: {message}"
+                )
+                if disabled:
+                    continue
                 return printed
             self._finish(job, None)
             printed += 1

@@ -494,7 +494,13 @@ class Gateway:
 
     def report(self, backend: SmsBackend) -> None:
         status = backend.status()
-        ok = bool(status.get("connected", True)) and not status.get("last_error")
+        # Backends keep their last error after they recover: it counts only if no success came after it.
+        last_error, last_success = (
+            status.get("last_error_at"),
+            status.get("last_success_at") or status.get("last_success"),
+        )
+        recovered = last_error is None or (last_success is not None and str(last_success) >= str(last_error))
+        ok = bool(status.get("connected", True)) and bool(status.get("online", True)) and recovered
         summary = f"{backend.name}: " + ("OK" if ok else str(status.get("last_error") or "not connected"))
         set_device_status(
             self.engine,

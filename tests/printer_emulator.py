@@ -205,7 +205,7 @@ _PAPER = {"ok": 0x12, "low": 0x1E, "out": 0x72}
 class PrinterEmulator:
     """A network ESC/POS printer on 127.0.0.1. Use as a context manager; ``url`` is ready for open_printer."""
 
-    def __init__(self, *, mode: Mode = "ok", paper: str = "ok", drop_after: int = 100) -> None:
+    def __init__(self, *, mode: Mode = "ok", paper: str = "ok", drop_after: int = 100, port: int = 0) -> None:
         self.mode = mode
         self.paper = paper
         self.drop_after = drop_after
@@ -216,7 +216,7 @@ class PrinterEmulator:
         self._threads: list[threading.Thread] = []
         self._socks: list[socket.socket] = []
         self._listener: socket.socket | None = None
-        self.port = 0
+        self.port = port  # 0: chosen by the OS; a given port lets a test bring "the same printer" back
 
     @property
     def url(self) -> str:
@@ -234,7 +234,7 @@ class PrinterEmulator:
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         if self.mode == "stall":
             listener.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # a printer's small buffer
-        listener.bind(("127.0.0.1", 0))
+        listener.bind(("127.0.0.1", self.port))
         self.port = listener.getsockname()[1]
         if self.mode == "refuse":
             # Bound but not listening: the kernel refuses connections, and the port stays ours until stop().
