@@ -317,6 +317,67 @@ def cmd_sms_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _printer(args: argparse.Namespace) -> Any:
+    from hardware.printer import open_printer
+
+    p = args.settings.printer
+    return open_printer(args.url or p.url, profile=p.profile, columns=p.columns, timeout=p.timeout_s)
+
+
+def cmd_printer_test(args: argparse.Namespace) -> int:
+    from hardware.printer import PrinterError, print_test_page
+
+    printer = _printer(args)
+    try:
+        print(print_test_page(printer, language=args.language))
+    except PrinterError as exc:
+        raise KioskError(f"the test page did not print: {exc}") from None
+    finally:
+        printer.close()
+    return 0
+
+
+def cmd_printer_status(args: argparse.Namespace) -> int:
+    from kiosk.print_queue import PrintQueue
+
+    printer = _printer(args)
+    status = printer.status()
+    queue = PrintQueue(_tally(args).engine)
+    print(f"printer {printer.description}: online {status.online}, paper {status.paper}; {status.detail}")
+    print(f"print queue: {queue.pending()} waiting")
+    for job in queue.jobs(limit=10):
+        error = f" ({job.last_error})" if job.last_error else ""
+        print(f"  job {job.id} {job.kind}{' reprint' if job.reprint else ''}: {job.state}{error}")
+    printer.close()
+    return 0
+
+
+def cmd_tally_tape(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from kiosk.print_queue import PrintQueue
+    from kiosk.receipts import tally_tape
+
+    tally = _tally(args)
+    settings: Settings = args.settings
+    results = tally.results(args.code)
+    head = tally.audit_verify().head
+    tape = tally_tape(
+        organization=settings.organization.name,
+        results=results,
+        audit_head=head,
+        printed_at=datetime.now(UTC),
+        language=args.language,
+        columns=settings.printer.columns,
+    )
+    key = f"tally:{results.meeting}:{head}"
+    if PrintQueue(tally.engine).submit("tally", key, tape.to_json(), meeting_code=results.meeting, reprint=False):
+        print(f"tally tape for {results.meeting} queued for the printer (audit head {head[:16]}...)")
+    else:
+        print("this tally tape is already queued or printed; nothing has changed since")
+    return 0
+
+
 def cmd_config_template(args: argparse.Namespace) -> int:
     from kiosk.config import template
 
@@ -467,6 +528,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(sms, "status", cmd_sms_status, "the backend, the outbound queue and the inbox")
     output_flags(p)
     command(sms, "run", cmd_sms_run, "run the SMS gateway daemon (for systemd)")
+
+    printer = sub.add_parser("printer", help="the receipt printer").add_subparsers(
+        dest="sub", required=True, metavar="ACTION"
+    )
+    for name, func, text in [
+        ("test", cmd_printer_test, "print a test page and say what went wrong, in words"),
+        ("status", cmd_printer_status, "the printer's state and the print queue"),
+    ]:
+        p = command(printer, name, func, text)
+        p.add_argument("--url", help="a printer URL instead of the configured one (e.g. network:192.168.1.50)")
+        p.add_argument("--language", choices=("en", "es"), default="en")
+    p = command(meeting, "tally-tape", cmd_tally_tape, "queue the closing tally tape for the printer")
+    p.add_argument("code")
+    p.add_argument("--language", choices=("en", "es"), default="en")
 
     config = sub.add_parser("config", help="the configuration file").add_subparsers(
         dest="sub", required=True, metavar="ACTION"

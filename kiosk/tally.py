@@ -26,7 +26,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, and_, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from kiosk import audit, db
@@ -40,6 +40,7 @@ from kiosk.schema import (
     meetings,
     members,
     planks,
+    print_jobs,
     rsvps,
     signins,
 )
@@ -455,6 +456,11 @@ class Tally:
                 if count == 0:
                     raise StateError(f"meeting {row.code} has no planks to vote on; import planks first")
             conn.execute(update(meetings).where(meetings.c.id == row.id).values(state=str(target)))
+            if target is MeetingState.CLOSED:
+                # Queued ballot receipts follow the order of casting: they go before the files are rewritten.
+                conn.execute(
+                    delete(print_jobs).where(and_(print_jobs.c.kind == "ballot", print_jobs.c.meeting_code == row.code))
+                )
             self._audit(conn, actor, "state_changed", row.code, **{"from": str(current), "to": str(target)})
             meeting = self._meeting(self._meeting_row(conn, code))
         if target is MeetingState.CLOSED:
