@@ -140,7 +140,7 @@ class _Line:
 
 
 class GpioButtonPanel:
-    """The real panel: gpiozero ``Button``/``LED`` devices on ``pin_factory`` (gpiozero's default when None).
+    """The real panel: gpiozero input devices and LEDs on ``pin_factory`` (gpiozero's default when None).
 
     Debounce (our own; gpiozero's ``bounce_time`` is ignored by the mock and untrustworthy on a Pi): a falling
     edge (press) is accepted *at once* when the line had no edge of either kind in the previous ``debounce_s``;
@@ -191,22 +191,19 @@ class GpioButtonPanel:
         )
 
     def _open_devices(self) -> None:
-        from gpiozero import LED, Button, GPIOZeroError
+        from gpiozero import LED, DigitalInputDevice, GPIOZeroError
 
         try:
             for name, pin in self._pins.items():
-                # bounce_time=None: debounce is ours (see the class docstring).
-                self._buttons[name] = Button(pin, pull_up=True, bounce_time=None, pin_factory=self._factory)
+                # Not gpiozero's Button: its hold machinery runs one polling thread per button (5 threads waking
+                # every 0.1 s on a Pi, and close() waits for each) and we need none of it. bounce_time=None:
+                # debounce is ours (see the class docstring).
+                self._buttons[name] = DigitalInputDevice(pin, pull_up=True, bounce_time=None, pin_factory=self._factory)
             for name, pin in (self._led_pins or {}).items():
                 self._leds[name] = LED(pin, initial_value=False, pin_factory=self._factory)
         except (GPIOZeroError, OSError, RuntimeError) as exc:
             self._close_devices()
             raise ButtonPanelUnavailable(f"cannot open the button panel's GPIO pins: {exc}") from exc
-        now = self._clock()
-        for name, button in self._buttons.items():
-            if button.is_pressed:  # held (or shorted) since before we started: not a press
-                self._lines[name].down_since = now
-                self._lines[name].last_edge = now
 
     # -- the port ---------------------------------------------------------------------------------------------
 
@@ -216,11 +213,16 @@ class GpioButtonPanel:
             if self._on_press is not None:
                 raise ButtonPanelError("the button panel is already started")
             self._on_press = on_press
+            now = self._clock()
+            for name, button in self._buttons.items():
+                if button.is_active:  # held (or shorted) since before start(): not a press, may become stuck
+                    self._lines[name].down_since = now
+                    self._lines[name].last_edge = now
             self._dispatcher = threading.Thread(target=self._dispatch, name="button-dispatch", daemon=True)
             self._dispatcher.start()
         for name, button in self._buttons.items():
-            button.when_pressed = self._edge_handler(name, True)
-            button.when_released = self._edge_handler(name, False)
+            button.when_activated = self._edge_handler(name, True)
+            button.when_deactivated = self._edge_handler(name, False)
 
     def set_lit(self, lit: Iterable[ButtonName]) -> None:
         wanted = _names(lit)
@@ -347,6 +349,12 @@ class GpioButtonPanel:
             raise ButtonPanelClosed("the button panel is closed")
 
     def _close_devices(self) -> None:
+        for led in self._leds.values():
+            # A closed line keeps its level on some chips: leave no LED lit behind a closed panel.
+            try:
+                led.off()
+            except Exception:
+                log.exception("turning %r off failed", led)
         for device in [*self._buttons.values(), *self._leds.values()]:
             try:
                 device.close()
