@@ -58,9 +58,6 @@ DEFAULT_LED_PINS: Mapping[ButtonName, int] = {
 }
 BACKENDS = ("gpio", "simulated", "none")
 
-# How often the idle dispatcher looks for a newly stuck button (real seconds), so it is logged even when no
-# other button is pressed and nobody reads status(); a wait on the queue, not a busy loop.
-_STUCK_SWEEP_S = 1.0
 _STOP = object()
 
 
@@ -163,9 +160,10 @@ class GpioButtonPanel:
         stuck_after_s: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        stuck_sweep_s: float = 1.0,
     ) -> None:
-        if debounce_s < 0 or stuck_after_s <= 0:
-            raise ButtonConfigError("debounce_s must be >= 0 and stuck_after_s > 0")
+        if debounce_s < 0 or stuck_after_s <= 0 or stuck_sweep_s <= 0:
+            raise ButtonConfigError("debounce_s must be >= 0, stuck_after_s and stuck_sweep_s > 0")
         self._pins = _pin_map(pins, "button pins")
         self._led_pins = _pin_map(led_pins, "LED pins") if led_pins is not None else None
         used = list(self._pins.values()) + list((self._led_pins or {}).values())
@@ -174,6 +172,10 @@ class GpioButtonPanel:
         self._factory = pin_factory
         self._debounce_s = debounce_s
         self._stuck_after_s = stuck_after_s
+        # Stuck buttons are noticed on every edge of any button, in status(), and by the idle dispatcher every
+        # stuck_sweep_s real seconds (a timed wait on its queue, not a busy loop), so a stuck button is logged
+        # even when nothing else happens and nobody looks at the organizer page.
+        self._stuck_sweep_s = stuck_sweep_s
         self._clock = clock
         self._wall_clock = wall_clock
         self._lock = threading.Lock()
@@ -329,7 +331,7 @@ class GpioButtonPanel:
         assert on_press is not None
         while True:
             try:
-                item = self._queue.get(timeout=_STUCK_SWEEP_S)
+                item = self._queue.get(timeout=self._stuck_sweep_s)
             except queue.Empty:
                 with self._lock:
                     if not self._closed:

@@ -74,6 +74,12 @@ class Presses:
             return got
 
 
+@pytest.fixture(autouse=True)
+def no_stray_dispatchers() -> Iterator[None]:
+    yield
+    assert [t for t in threading.enumerate() if t.name == "button-dispatch"] == []
+
+
 @pytest.fixture
 def tick() -> Tick:
     return Tick()
@@ -214,6 +220,24 @@ def test_stuck_is_noticed_on_another_buttons_edge(panel: SimulatedButtonPanel, t
     assert panel._lines[ButtonName.BACK].stuck  # set by the YES edge, before anyone asked for status()
 
 
+def test_idle_dispatcher_notices_and_logs_a_stuck_button(
+    factory: MockFactory, tick: Tick, caplog: pytest.LogCaptureFixture
+) -> None:
+    with SimulatedButtonPanel(pin_factory=factory, clock=tick, stuck_sweep_s=0.005) as panel:
+        presses = started(panel)
+        with caplog.at_level(logging.WARNING, logger="hardware.buttons"):
+            panel.hold(ButtonName.CONFIRM)
+            presses.wait_for(1)
+            tick.advance(5.0)
+            deadline = time.monotonic() + WAIT_S
+            while not any("stuck" in r.getMessage() for r in caplog.records):
+                assert time.monotonic() < deadline, "the idle sweep never noticed the stuck button"
+                time.sleep(0.005)
+            time.sleep(0.05)  # several more sweeps: still logged once
+        assert sum("stuck" in r.getMessage() for r in caplog.records) == 1
+        assert "CONFIRM" in caplog.records[0].getMessage().upper()
+
+
 def test_stuck_button_chattering_while_held_stays_ignored(panel: SimulatedButtonPanel, tick: Tick) -> None:
     presses = started(panel)
     panel.hold(ButtonName.YES)
@@ -238,13 +262,13 @@ def test_button_held_before_start_is_not_a_press_and_can_become_stuck(factory: M
 
 
 def test_slow_consumer_loses_and_reorders_nothing(panel: SimulatedButtonPanel, tick: Tick) -> None:
-    presses = started(panel, Presses(delay_s=0.02))
+    presses = started(panel, Presses(delay_s=0.03))
     sequence = [list(ButtonName)[i % 5] for i in range(20)]
     t0 = time.perf_counter()
     for name in sequence:
         panel.press(name)
         tick.advance(0.1)
-    assert time.perf_counter() - t0 < 0.2  # pressing never waited for the slow consumer (20 x 20 ms)
+    assert time.perf_counter() - t0 < 0.3  # pressing never waited for the slow consumer (20 x 30 ms)
     assert presses.settle(20) == sequence
 
 
