@@ -75,6 +75,16 @@ class Recovery:
     at: datetime
 
     @property
+    def summary(self) -> str:
+        """One short line for the organizer page (device_status summaries hold 300 characters)."""
+        if self.restored_from is None:
+            what = "no backup found: started EMPTY"
+        else:
+            when = self.restored_from.taken_at.strftime("%Y-%m-%d %H:%M UTC")
+            what = f"restored {self.restored_from.path.name}: anything recorded after {when} is not in the database"
+        return f"Database damaged at start-up; {what}. Damaged file kept as {self.damaged.name}."
+
+    @property
     def message(self) -> str:
         if self.restored_from is None:
             lost = "no backup was found, so the kiosk started with an EMPTY database: import the roster again"
@@ -324,8 +334,9 @@ def report_recovery(engine: Engine, recovery: Recovery) -> None:
         engine,
         "database",
         ok=False,
-        summary=recovery.message,
+        summary=recovery.summary,
         detail={
+            "message": recovery.message,
             "damaged_file": str(recovery.damaged),
             "problem": recovery.problem,
             "restored_from": str(recovery.restored_from.path) if recovery.restored_from else None,
