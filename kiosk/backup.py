@@ -96,7 +96,7 @@ class Recovery:
             )
         return (
             f"The database was damaged at start-up ({self.problem}). It was set aside as {self.damaged} and "
-            f"{lost}. Keep the damaged file for inspection; see docs/pi-setup.md, 'When something goes wrong'."
+            f"{lost}. Keep the damaged file for inspection; see docs/pi-setup.md, section 7."
         )
 
 
@@ -119,20 +119,44 @@ def _require_sqlite(settings: Settings) -> Path:
     return path
 
 
+# SQLITE_CORRUPT and SQLITE_NOTADB (primary codes): the file itself is bad. Anything else (cannot open, busy,
+# no permission) says nothing about the file and must never get a good database set aside.
+_DAMAGE_CODES = (11, 26)
+
+
+class CannotCheck(BackupError):
+    """The file could not be checked (permissions, locked, missing): not evidence of damage."""
+
+
 def check_file(path: Path) -> str | None:
-    """None when ``path`` is a readable SQLite database that passes ``quick_check``; else what is wrong."""
+    """None when ``path`` is a SQLite database that passes ``quick_check``; else what is wrong with it.
+
+    Raises :class:`CannotCheck` when the file cannot be read at all (so a permission problem is never taken
+    for a damaged database).
+    """
+    if not os.access(path, os.R_OK):
+        raise CannotCheck(f"{path}: cannot read the database file (permissions?)")
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
-    except sqlite3.Error as exc:
-        return str(exc)
-    try:
-        rows = conn.execute("PRAGMA quick_check").fetchall()
-    except sqlite3.Error as exc:
-        return str(exc)
-    finally:
-        conn.close()
+        try:
+            rows = conn.execute("PRAGMA quick_check").fetchall()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        code = getattr(exc, "sqlite_errorcode", None)
+        if code is not None and code & 0xFF in _DAMAGE_CODES:
+            return str(exc)
+        raise CannotCheck(f"{path}: cannot check the database: {exc}") from None
     results = [r[0] for r in rows]
     return None if results == ["ok"] else "; ".join(results[:3])
+
+
+def _damage(path: Path) -> str | None:
+    """Like :func:`check_file`, but a file that cannot be checked counts as damaged (for backups and copies)."""
+    try:
+        return check_file(path)
+    except CannotCheck as exc:
+        return str(exc)
 
 
 def list_backups(folder: Path) -> list[Backup]:
@@ -205,7 +229,7 @@ def backup_database(
         with contextlib.suppress(FileNotFoundError):
             partial.unlink()
         _copy_database(source, partial)
-        problem = check_file(partial)
+        problem = _damage(partial)
         if problem:
             raise BackupError(f"the copy failed its check ({problem}); the live database may be damaged")
         partial.replace(target)
@@ -256,7 +280,7 @@ def restore_database(
         )
     if not backup_file.is_file():
         raise BackupError(f"{backup_file}: no such backup file")
-    problem = check_file(backup_file)
+    problem = _damage(backup_file)
     if problem:
         raise BackupError(f"{backup_file} is not a good SQLite database ({problem}); nothing was changed")
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -290,13 +314,16 @@ def kiosk_running() -> bool:
 
 @contextlib.contextmanager
 def _lock(folder: Path) -> Iterator[None]:
-    """One process at a time decides about a damaged database (web, SMS and CLI may start together)."""
-    with open(folder / ".startup.lock", "a") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+    """One process at a time decides about a damaged database (web, SMS and CLI may start together).
+
+    The lock is on the folder itself, so no lock file is left that another user might not be able to open.
+    """
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def recover_if_damaged(settings: Settings, *, clock: Callable[[], datetime] = _utcnow) -> Recovery | None:
@@ -305,14 +332,18 @@ def recover_if_damaged(settings: Settings, *, clock: Callable[[], datetime] = _u
     if db_file is None or not db_file.exists():
         return None
     with _lock(db_file.parent):
-        problem = check_file(db_file)
+        try:
+            problem = check_file(db_file)
+        except CannotCheck as exc:
+            log.warning("%s; starting without the start-up check", exc)
+            return None
         if problem is None:
             return None
         now = clock()
         damaged = _set_aside(db_file, f"damaged-{now.strftime(STAMP)}")
         restored = None
         for candidate in reversed(list_backups(settings.backup_path)):
-            if check_file(candidate.path) is None:
+            if _damage(candidate.path) is None:
                 _copy_database(candidate.path, db_file)
                 _chown_like(db_file, db_file.parent)
                 restored = candidate

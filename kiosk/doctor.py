@@ -165,7 +165,7 @@ class Doctor:
 
     def check_database(self, settings: Settings) -> list[Finding]:
         from kiosk import db
-        from kiosk.backup import NOTICE_FILE, check_file, sqlite_path
+        from kiosk.backup import NOTICE_FILE, CannotCheck, check_file, sqlite_path
 
         path = sqlite_path(settings)
         out: list[Finding] = []
@@ -181,7 +181,17 @@ class Doctor:
                         "or restore a backup with `kiosk restore FILE`.",
                     )
                 ]
-            problem = check_file(path)
+            try:
+                problem = check_file(path)
+            except CannotCheck as exc:
+                return [
+                    Finding(
+                        "database",
+                        Status.FAIL,
+                        str(exc),
+                        "Run kiosk commands as the service user (sudo -u assembly-kiosk ..., see docs/pi-setup.md).",
+                    )
+                ]
             if problem:
                 return [
                     Finding(

@@ -221,3 +221,10 @@ def test_damaged_newest_backup_falls_back_to_an_older_one(settings: Settings, ro
     tear_pages(db_file(settings))
     recovery = recover_if_damaged(settings, clock=lambda: clock() + timedelta(hours=1))
     assert recovery is not None and recovery.restored_from == older
+
+
+def test_a_database_that_cannot_be_opened_is_never_set_aside(settings: Settings) -> None:
+    """Only corruption counts: a file SQLite cannot open (here a folder in its place) is left alone."""
+    db_file(settings).mkdir(parents=True)
+    assert recover_if_damaged(settings) is None
+    assert db_file(settings).is_dir() and not list(settings.data_path.glob("tally.db.damaged-*"))
