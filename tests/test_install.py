@@ -273,3 +273,14 @@ def test_security_exposure_of_the_units(tmp_path: Path) -> None:
     assert scores[SMS] <= 2.0 and scores[BACKUP] <= 2.0, scores
     assert scores[WEB] <= 2.0, scores
     assert scores[SCREEN] < 6.0, scores  # Chromium's sandbox needs namespaces; cage needs DRM and input
+
+
+@pytest.mark.skipif(Path("/etc/assembly-kiosk").exists(), reason="this machine has a real installation")
+def test_dry_run_on_the_real_system_lists_users_and_systemctl(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["install", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    assert "would run: useradd --system --user-group --home-dir /var/lib/assembly-kiosk" in out
+    assert "--shell /usr/sbin/nologin" in out and "kiosk-screen" in out
+    assert "would run: systemctl daemon-reload" in out
+    assert "would run: systemctl enable assembly-kiosk.target" in out
+    assert not Path("/etc/assembly-kiosk").exists()
