@@ -69,6 +69,7 @@
 
   // ---- on-screen keys ------------------------------------------------------------------------------------
   let target = document.querySelector("[data-kbd-target][autofocus]") || document.querySelector("[data-kbd-target]");
+  if (target && document.activeElement === body) target.focus();
   document.addEventListener("focusin", (e) => {
     if (e.target.matches && e.target.matches("[data-kbd-target]")) target = e.target;
   });
@@ -243,6 +244,10 @@
     }
     const inField = e.target && e.target.matches && e.target.matches("input, textarea");
     if (inField) return;
+    if (target && e.key && e.key.length === 1 && !e.ctrlKey && !e.altKey && !e.metaKey) {
+      target.focus(); // typing (or a scanner) before the field had focus still lands in it
+      return;
+    }
     if (cfg.screen === "welcome") {
       // A USB barcode scanner types the receipt's QR text and then Enter.
       if (Date.now() - scanAt > 3000) scanBuffer = "";
@@ -283,7 +288,8 @@
   if (window.EventSource && cfg.eventsUrl) {
     const es = new EventSource(cfg.eventsUrl);
     es.addEventListener("press", (e) => handlePress(e.data));
-    es.addEventListener("bye", () => es.close());
+    es.addEventListener("open", () => { body.dataset.stream = "open"; });
+    es.addEventListener("bye", () => { es.close(); body.dataset.stream = "closed"; });
     window.addEventListener("pagehide", () => es.close());
     window.kioskEvents = es;
   }
