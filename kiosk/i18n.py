@@ -38,8 +38,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     # finding yourself
     "find_title": {"en": "Find your name", "es": "Busque su nombre"},
-    "by_phone": {"en": "By phone number", "es": "Por teléfono"},
-    "by_name": {"en": "By name", "es": "Por nombre"},
+    "by_phone": {"en": "Phone", "es": "Teléfono"},
+    "by_name": {"en": "Name", "es": "Nombre"},
     "phone_label": {"en": "Your phone number", "es": "Su número de teléfono"},
     "name_label": {"en": "First 3 letters of your name or more", "es": "Al menos 3 letras de su nombre"},
     "find": {"en": "Find", "es": "Buscar"},
@@ -58,9 +58,9 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Type at least 3 letters of your name, or a full phone number.",
         "es": "Escriba al menos 3 letras de su nombre, o un número de teléfono completo.",
     },
-    "walkin_link": {"en": "Not on the list? Sign in as a walk-in", "es": "¿No está en la lista? Regístrese aquí"},
+    "walkin_link": {"en": "Not on the list?", "es": "¿No está en la lista?"},
     # walk-ins
-    "walkin_title": {"en": "Sign in as a walk-in", "es": "Registro de visitantes"},
+    "walkin_title": {"en": "Sign in as a walk\u2011in", "es": "Registro de visitantes"},
     "walkin_name": {"en": "Your name", "es": "Su nombre"},
     "walkin_phone": {"en": "Phone (optional)", "es": "Teléfono (opcional)"},
     "walkin_joining": {"en": "I am joining today", "es": "Me hago miembro hoy"},
@@ -123,8 +123,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     # ballot code entry
     "token_title": {"en": "Type your ballot code", "es": "Escriba su código de votación"},
     "token_help": {
-        "en": "It is on your receipt, like ACD3-4EFG. You can also scan the receipt's square code.",
-        "es": "Está en su recibo, como ACD3-4EFG. También puede escanear el código cuadrado del recibo.",
+        "en": "It is on your receipt, like ACD3‑4EFG. You can also scan the receipt's square code.",
+        "es": "Está en su recibo, como ACD3‑4EFG. También puede escanear el código cuadrado del recibo.",
     },
     "token_label": {"en": "Ballot code", "es": "Código de votación"},
     "start_ballot": {"en": "Start voting", "es": "Empezar a votar"},

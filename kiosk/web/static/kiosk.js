@@ -47,8 +47,12 @@
 
   function activity() {
     lastInput = Date.now();
-    if (!overlay.hidden) overlay.hidden = true;
   }
+
+  // The countdown is dismissed by a touch on it, a key or a button press, and that input does nothing else:
+  // a tap meant for "I'm still here" must not land on the ballot underneath.
+  function idleShowing() { return !overlay.hidden; }
+  function dismissIdle() { activity(); overlay.hidden = true; }
 
   if (cfg.idle === "on") {
     setInterval(() => {
@@ -65,7 +69,10 @@
     }, 250);
   }
   ["pointerdown", "keydown", "input"].forEach((type) => document.addEventListener(type, activity, true));
-  document.getElementById("still-here").addEventListener("click", activity);
+  overlay.addEventListener("click", (e) => { e.stopPropagation(); dismissIdle(); });
+  document.addEventListener("keydown", (e) => {
+    if (idleShowing()) { e.preventDefault(); e.stopImmediatePropagation(); dismissIdle(); }
+  }, true);
 
   // ---- on-screen keys ------------------------------------------------------------------------------------
   let target = document.querySelector("[data-kbd-target][autofocus]") || document.querySelector("[data-kbd-target]");
@@ -130,6 +137,8 @@
       btn("next").hidden = rev;
       btn("review").hidden = rev;
       btn("cast").hidden = !rev;
+      counter.hidden = rev;
+      status.hidden = rev;
       if (rev) {
         title.textContent = words.review_title;
         counter.textContent = "";
@@ -233,11 +242,6 @@
   let scanAt = 0;
 
   function handleKey(e) {
-    if (!overlay.hidden) {
-      activity();
-      if (e.key === "Enter" || e.key === "Escape") e.preventDefault && e.preventDefault();
-      return;
-    }
     if (ballot) {
       if (ballot.key(e)) e.preventDefault && e.preventDefault();
       return;
@@ -273,6 +277,7 @@
   document.addEventListener("keydown", handleKey);
 
   function handlePress(name) {
+    if (idleShowing()) { dismissIdle(); return; }
     activity();
     if (ballot) { ballot.key({ key: PRESS_KEYS[name] }); return; }
     if (name === "back") {
