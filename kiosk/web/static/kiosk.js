@@ -248,6 +248,11 @@
     }
     const inField = e.target && e.target.matches && e.target.matches("input, textarea");
     if (inField) return;
+    if (e.key === " " && e.target.matches && e.target.matches("a[role=button]")) {
+      e.preventDefault();
+      e.target.click(); // links styled as buttons answer Space like buttons do
+      return;
+    }
     if (target && e.key && e.key.length === 1 && !e.ctrlKey && !e.altKey && !e.metaKey) {
       target.focus(); // typing (or a scanner) before the field had focus still lands in it
       return;
