@@ -18,6 +18,8 @@
     const key = names.join(",");
     if (key === litNow) return;
     litNow = key;
+    // Demo only: the simulated panel shows the LEDs the page asked for.
+    document.querySelectorAll("[data-sim]").forEach((b) => b.classList.toggle("lit", names.includes(b.dataset.sim)));
     fetch(cfg.litUrl, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
