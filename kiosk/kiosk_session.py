@@ -38,6 +38,7 @@ class KioskSession:
     signin: Any = None  # kiosk.tally.SignIn of the attendee at this screen
     token: str | None = None  # shown once as the receipt would; and the ballot's token once a ballot starts
     token_note: str | None = None  # why the token is shown: "new", "continued", "reprint"
+    prefill_phone: str = ""  # an RSVP'd number with no name: the walk-in form asks for the name
     ballot_token: str | None = None  # the token of the ballot open on this screen
     verification: str | None = None  # after casting
 

@@ -119,6 +119,18 @@ def test_rsvp_number_not_on_roster_signs_in_as_guest(client: FlaskClient, tally:
     assert tally.signins(voting_meeting)[-1]["phone"] == "+14155550199"
 
 
+def test_rsvp_without_a_name_is_asked_for_it(client: FlaskClient, tally: Tally, voting_meeting: str) -> None:
+    tally.record_rsvp(voting_meeting, answer="yes", phone="+1 415 555 0198")
+    html = _find(client, "4155550198", by="phone")
+    assert "RSVP ···0198" in html
+    response = client.post("/kiosk/signin", data={"pick": "0"})
+    assert response.headers["Location"].endswith("/kiosk/walkin")
+    assert 'value="4155550198"' in client.get("/kiosk/walkin").get_data(as_text=True)
+    client.post("/kiosk/walkin", data={"name": "Sam Lee", "phone": "4155550198"})
+    assert tally.signins(voting_meeting)[-1]["name"] == "Sam Lee"
+    assert tally.find_people(voting_meeting, "4155550198")[0].signed_in
+
+
 def test_walkin_joining_and_bad_phone(client: FlaskClient, tally: Tally, voting_meeting: str) -> None:
     bad = client.post("/kiosk/walkin", data={"name": "Zoe Quinn", "phone": "12"})
     assert bad.status_code == 422

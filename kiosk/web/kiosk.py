@@ -244,6 +244,10 @@ def sign_in() -> Any:
     except (ValueError, IndexError):
         return redirect(url_for("kiosk.find"), 303)
     tally = state().tally
+    if match.member_id is None and match.kind == "rsvp" and match.label.startswith("RSVP"):
+        # The RSVP came without a name: ask for it, with the number they typed already filled in.
+        g.ks.prefill_phone = g.ks.query
+        return redirect(url_for("kiosk.walkin"), 303)
     try:
         if match.member_id is not None:
             signin = tally.sign_in_member(meeting.code, match.member_id, station=state().station)
@@ -290,7 +294,8 @@ def walkin() -> Any:
     meeting = current_meeting()
     if not _can_sign_in(meeting):
         return redirect(url_for("kiosk.welcome"), 303)
-    return _render("walkin.html", meeting=meeting, name="", phone="", joining=False, message=None, idle_on=True)
+    phone, g.ks.prefill_phone = g.ks.prefill_phone, ""
+    return _render("walkin.html", meeting=meeting, name="", phone=phone, joining=False, message=None, idle_on=True)
 
 
 @bp.post("/walkin")

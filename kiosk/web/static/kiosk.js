@@ -229,7 +229,14 @@
         else if (k === "n" || k === "N") choose("no");
         else if (k === "a" || k === "A") choose("abstain");
         else if (k === "Backspace") back();
-        else if (k === "Enter") confirm();
+        else if (k === "Enter") {
+          // Enter on a focused control other than the options does what that control says (a review row opens
+          // its plank, Back goes back); elsewhere it is Confirm. A physical Confirm is always Confirm.
+          const el = e.target && e.target.closest ? e.target.closest("button") : null;
+          if (el && (el.dataset.goto !== undefined || ["back", "review"].includes(el.dataset.act))) el.click();
+          else if (el && el.dataset.choice && choices[index] !== el.dataset.choice) choose(el.dataset.choice);
+          else confirm();
+        }
         else if (k === "ArrowRight" || k === "ArrowDown") move(1);
         else if (k === "ArrowLeft" || k === "ArrowUp") move(-1);
         else return false;
