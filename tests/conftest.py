@@ -117,11 +117,11 @@ def client(app: Flask) -> FlaskClient:
 class LiveServer:
     """A Flask app served by waitress on 127.0.0.1 (a port chosen by the OS) in a thread."""
 
-    def __init__(self, app: Flask, *, threads: int = 8) -> None:
+    def __init__(self, app: Flask, *, threads: int = 8, **adjustments: Any) -> None:
         import waitress
 
         self.app = app
-        self.server = waitress.create_server(app, host="127.0.0.1", port=0, threads=threads)
+        self.server = waitress.create_server(app, host="127.0.0.1", port=0, threads=threads, **adjustments)
         self.url = f"http://127.0.0.1:{self.server.effective_port}"  # type: ignore[union-attr]
         self.thread = threading.Thread(target=self._run, name="live-server", daemon=True)
         self.thread.start()
@@ -149,8 +149,8 @@ class LiveServer:
 def live_server_factory() -> Iterator[Callable[..., LiveServer]]:
     servers: list[LiveServer] = []
 
-    def start(app: Flask, *, threads: int = 8) -> LiveServer:
-        server = LiveServer(app, threads=threads)
+    def start(app: Flask, *, threads: int = 8, **adjustments: Any) -> LiveServer:
+        server = LiveServer(app, threads=threads, **adjustments)
         servers.append(server)
         return server
 

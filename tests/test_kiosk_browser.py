@@ -473,3 +473,25 @@ def test_enter_on_a_review_row_opens_that_plank_and_does_not_cast(kiosk: LiveSer
     page.keyboard.press("Enter")  # ...and then confirms
     expect(h1(page)).to_have_text(tally.planks("GA12")[1].title)
     assert tally.results("GA12").ballots_cast == 0
+
+
+def test_a_closed_page_frees_its_stream_with_request_lookahead(
+    tally: Tally, voting_meeting: str, live_server_factory: Callable[..., LiveServer], browser: Any
+) -> None:
+    """With waitress's channel_request_lookahead (recommended for `kiosk serve`), a gone page is noticed in ~1 s."""
+    app = create_app(Settings(), tally, simulated=True)
+    try:
+        server = live_server_factory(app, channel_request_lookahead=1)
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(f"{server.url}/kiosk/")
+        stream_open(page)
+        hub = app.extensions["kiosk"].hub
+        assert hub.open_streams == 1
+        context.close()
+        deadline = time.monotonic() + 3
+        while hub.open_streams and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert hub.open_streams == 0
+    finally:
+        app.extensions["kiosk"].close()
