@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-@dataclass
+@dataclass(frozen=True)
 class Match:
     """One person a look-up found; the screen shows ``label`` and posts back only the match's index."""
 

@@ -19,7 +19,7 @@ in the script, only through ``textContent``.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -216,7 +216,6 @@ def find_post() -> Any:
     letters = len(fold(query).replace(" ", ""))
     if (digits < 7 or any(ch.isalpha() for ch in query)) and letters < 3:
         g.ks.matches = []
-        g.ks.query = query
         return _render(
             "find.html",
             422,
@@ -365,8 +364,6 @@ def _reissue(reason: str) -> tuple[Meeting, SignIn, str] | Any:
 
 
 def _with_state(signin: SignIn, token_state: str) -> SignIn:
-    from dataclasses import replace
-
     return replace(signin, token_state=token_state)
 
 

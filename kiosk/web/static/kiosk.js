@@ -4,7 +4,7 @@
 //   Yes = Y, No = N, Abstain = A, Back = Backspace, Confirm = Enter.
 // - The ballot's choices live here until "Cast ballot" posts them; the page tells the server which LEDs to light.
 // - Idle: after data-idle-seconds without input a 10 s countdown shows, then the screen resets (server too).
-// - Attendee data is only ever set with textContent, never innerHTML.
+// - Attendee data is only ever set with textContent, never parsed as HTML.
 "use strict";
 (function () {
   const body = document.body;
