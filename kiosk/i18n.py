@@ -20,7 +20,7 @@ DEFAULT_LANGUAGE = "en"
 
 CATALOGUE: dict[str, dict[str, str]] = {
     # welcome
-    "welcome": {"en": "Welcome", "es": "Bienvenida"},
+    "welcome": {"en": "Welcome", "es": "Bienvenidos"},
     "welcome_lead": {
         "en": "Sign in here for {title}.",
         "es": "Regístrese aquí para {title}.",
@@ -48,7 +48,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "space": {"en": "Space", "es": "Espacio"},
     "back": {"en": "Back", "es": "Atrás"},
     "pick_yourself": {"en": "Tap your name:", "es": "Toque su nombre:"},
-    "signed_in_tag": {"en": "already signed in", "es": "ya registrado"},
+    "signed_in_tag": {"en": "already signed in", "es": "ya se registró"},
     "rsvp_tag": {"en": "RSVP by text", "es": "confirmó por mensaje"},
     "none_found": {
         "en": "Nobody found. Check the number or name, or sign in as a walk-in.",
@@ -70,8 +70,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "es": "Ese número de teléfono no parece correcto. Revíselo o déjelo vacío.",
     },
     # after sign-in
-    "hello": {"en": "Welcome, {name}!", "es": "¡Bienvenida/o, {name}!"},
-    "signed_in_ok": {"en": "You are signed in.", "es": "Ya está registrado/a."},
+    "hello": {"en": "Welcome, {name}!", "es": "¡Hola, {name}!"},
+    "signed_in_ok": {"en": "You are signed in.", "es": "Su registro está listo."},
     "your_code": {"en": "Your ballot code", "es": "Su código de votación"},
     "keep_code": {
         "en": "Keep this code: it is on your receipt. Nobody else can see how you vote.",
@@ -101,7 +101,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "not_eligible": {
         "en": "You are welcome here, but you cannot vote at this meeting: {reason}.",
-        "es": "Es bienvenida/o, pero no puede votar en esta reunión: {reason}.",
+        "es": "Le damos la bienvenida, pero no puede votar en esta reunión: {reason}.",
     },
     "ask_organizer": {
         "en": "If you think this is a mistake, please ask an organizer.",

@@ -14,7 +14,10 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from kiosk.tally import SignIn
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,7 @@ class KioskSession:
     search_by: str = "phone"
     query: str = ""
     matches: list[Match] = field(default_factory=list)
-    signin: Any = None  # kiosk.tally.SignIn of the attendee at this screen
+    signin: SignIn | None = None  # the attendee at this screen
     token: str | None = None  # shown once as the receipt would; and the ballot's token once a ballot starts
     token_note: str | None = None  # why the token is shown: "new", "continued", "reprint"
     prefill_phone: str = ""  # an RSVP'd number with no name: the walk-in form asks for the name

@@ -40,6 +40,17 @@ def stream_open(page: Page) -> None:
     expect(page.locator("body")).to_have_attribute("data-stream", "open")
 
 
+def type_text(page: Page, text: str, **kw: Any) -> None:
+    """Type on a (USB) keyboard once the page's script is ready (a person is never faster than that)."""
+    page.wait_for_selector("body[data-ready]", state="attached")
+    page.keyboard.type(text, **kw)
+
+
+def press_key(page: Page, key: str) -> None:
+    page.wait_for_selector("body[data-ready]", state="attached")
+    page.keyboard.press(key)
+
+
 def tap(page: Page, name: str) -> None:
     page.get_by_role("button", name=name, exact=True).tap()
 
@@ -59,7 +70,7 @@ def sign_in_by_phone_pad(page: Page, server: LiveServer, digits: str, who: str, 
         tap(page, "Find")
     else:
         expect(page.locator("#q")).to_be_focused()
-        page.keyboard.type(digits + "\n")
+        type_text(page, digits + "\n")
     page.get_by_role("button", name=re.compile(who)).tap()
 
 
@@ -130,7 +141,7 @@ def test_double_confirm_cannot_cast_by_accident(kiosk: LiveServer, page: Page, t
     stream_open(page)
     tap(page, "Review")
     expect(h1(page)).to_have_text("Review your ballot")
-    page.keyboard.press("Enter")  # within REVIEW_ARM_MS of arriving: ignored
+    press_key(page, "Enter")  # within REVIEW_ARM_MS of arriving: ignored
     page.wait_for_timeout(100)
     expect(page.locator("body")).to_have_attribute("data-screen", "ballot")
     assert tally.results("GA12").ballots_cast == 0
@@ -185,36 +196,36 @@ def tab_to(page: Page, name: str, limit: int = 40) -> None:
 def test_full_ballot_by_keyboard_only(kiosk: LiveServer, page: Page, tally: Tally) -> None:
     page.goto(f"{kiosk.url}/kiosk/")
     tab_to(page, "Sign in")
-    page.keyboard.press("Space")  # a link that looks like a button works like one
+    press_key(page, "Space")  # a link that looks like a button works like one
     expect(page.locator("#q")).to_be_focused()
-    page.keyboard.type("510 555 0106")  # a USB number pad types like this
-    page.keyboard.press("Enter")
+    type_text(page, "510 555 0106")  # a USB number pad types like this
+    press_key(page, "Enter")
     expect(page.locator("#q")).to_be_focused()
     tab_to(page, "Keisha W.")
-    page.keyboard.press("Enter")
+    press_key(page, "Enter")
     expect(h1(page)).to_have_text("Welcome, Keisha W.!")
     tab_to(page, "Vote now")
-    page.keyboard.press("Enter")
+    press_key(page, "Enter")
     expect(page.locator("body")).to_have_attribute("data-screen", "ballot")
-    page.keyboard.press("y")
-    page.keyboard.press("Enter")
-    page.keyboard.press("n")
-    page.keyboard.press("ArrowRight")  # No -> Abstain
+    press_key(page, "y")
+    press_key(page, "Enter")
+    press_key(page, "n")
+    press_key(page, "ArrowRight")  # No -> Abstain
     expect(page.get_by_role("button", name="Abstain", exact=True)).to_be_focused()
-    page.keyboard.press("Enter")
-    page.keyboard.press("ArrowLeft")  # no choice yet: the last option
-    page.keyboard.press("ArrowLeft")  # Abstain -> No
-    page.keyboard.press("Backspace")
+    press_key(page, "Enter")
+    press_key(page, "ArrowLeft")  # no choice yet: the last option
+    press_key(page, "ArrowLeft")  # Abstain -> No
+    press_key(page, "Backspace")
     expect(page.locator("#choice-status")).to_have_text("Your choice: Abstain")
-    page.keyboard.press("Enter")
+    press_key(page, "Enter")
     expect(page.locator("#choice-status")).to_have_text("Your choice: No")
     for key in "aya":
-        page.keyboard.press("Enter")
-        page.keyboard.press(key)
-    page.keyboard.press("Enter")
+        press_key(page, "Enter")
+        press_key(page, key)
+    press_key(page, "Enter")
     expect(h1(page)).to_have_text("Review your ballot")
     page.wait_for_timeout(350)
-    page.keyboard.press("Enter")
+    press_key(page, "Enter")
     expect(h1(page)).to_have_text("✓ Your ballot is cast")
     cast = [c for _, c in tally.lookup_ballot(page.locator("#verification").inner_text()).choices]
     assert cast == ["yes", "abstain", "no", "abstain", "yes", "abstain"]
@@ -223,22 +234,22 @@ def test_full_ballot_by_keyboard_only(kiosk: LiveServer, page: Page, tally: Tall
 def test_spanish_throughout(kiosk: LiveServer, page: Page, tally: Tally) -> None:
     page.goto(f"{kiosk.url}/kiosk/")
     page.get_by_role("button", name="Español").tap()
-    expect(h1(page)).to_have_text("Bienvenida")
+    expect(h1(page)).to_have_text("Bienvenidos")
     expect(page.locator("html")).to_have_attribute("lang", "es")
     tap(page, "Sign in")  # the accessible name stays English
     expect(h1(page)).to_have_text("Busque su nombre")
     expect(page.get_by_role("button", name="Find")).to_have_text("Buscar")
-    page.keyboard.type("5105550111")
-    page.keyboard.press("Enter")
+    type_text(page, "5105550111")
+    press_key(page, "Enter")
     expect(page.get_by_text("Toque su nombre:")).to_be_visible()
     page.get_by_role("button", name="María G.").tap()
-    expect(h1(page)).to_have_text("¡Bienvenida/o, María G.!")
+    expect(h1(page)).to_have_text("¡Hola, María G.!")
     expect(page.get_by_text("Su código de votación")).to_be_visible()
     tap(page, "Vote now")
     expect(page.get_by_text("Pregunta 1 de 6")).to_be_visible()
     expect(page.locator(".threshold:visible")).to_have_text("Se aprueba con más de la mitad de los votos sí y no.")
     expect(page.get_by_role("button", name="Yes", exact=True)).to_have_text("Sí")
-    page.keyboard.press("y")
+    press_key(page, "y")
     expect(page.locator("#choice-status")).to_have_text("Su elección: Sí")
     tap(page, "Review")
     expect(h1(page)).to_have_text("Revise su voto")
@@ -272,12 +283,12 @@ def test_idle_reset_mid_ballot_leaves_no_trace(
     planks = tally.planks("GA12")
     page.goto(f"{server.url}/kiosk/")
     page.get_by_role("button", name="Español").tap()
-    expect(h1(page)).to_have_text("Bienvenida")
+    expect(h1(page)).to_have_text("Bienvenidos")
     sign_in_by_phone_pad(page, server, "5105550108", "Fatima A.")
     token = token_on_screen(page)
     tap(page, "Vote now")
-    page.keyboard.press("y")
-    page.keyboard.press("Enter")
+    press_key(page, "y")
+    press_key(page, "Enter")
     expect(page.locator("#idle")).to_be_visible(timeout=4000)
     expect(page.locator("#idle-text")).to_contain_text("Se reinicia en")
     expect(page.locator("body")).to_have_attribute("data-screen", "welcome", timeout=5000)
@@ -295,9 +306,9 @@ def test_idle_countdown_can_be_dismissed(
 ) -> None:
     server = live_server_factory(short_idle_app)
     page.goto(f"{server.url}/kiosk/find")
-    page.keyboard.type("51055")
+    type_text(page, "51055")
     expect(page.locator("#idle")).to_be_visible(timeout=4000)
-    page.keyboard.press("7")  # the key that wakes the screen types nothing
+    press_key(page, "7")  # the key that wakes the screen types nothing
     expect(page.locator("#idle")).to_be_hidden()
     expect(page.locator("#q")).to_have_value("51055")
     expect(page.locator("#idle")).to_be_visible(timeout=4000)
@@ -316,8 +327,8 @@ def test_double_vote_refused(kiosk: LiveServer, page: Page) -> None:
     tap(page, "Cast ballot")
     expect(h1(page)).to_have_text("✓ Your ballot is cast")
     page.goto(f"{kiosk.url}/kiosk/token")
-    page.keyboard.type(token)
-    page.keyboard.press("Enter")
+    type_text(page, token)
+    press_key(page, "Enter")
     expect(page.get_by_role("alert")).to_have_text(
         "This ballot code has already been used to vote. Each code votes once."
     )
@@ -330,7 +341,7 @@ def test_scanned_receipt_on_welcome_starts_the_ballot(kiosk: LiveServer, page: P
     signin = tally.sign_in_member("GA12", member_id(tally, "GA12", "Robert"))
     assert signin.token
     page.goto(f"{kiosk.url}/kiosk/")
-    page.keyboard.type(signin.token.lower() + "\n", delay=5)  # a USB barcode scanner: fast, then Enter
+    type_text(page, signin.token.lower() + "\n", delay=5)  # a USB barcode scanner: fast, then Enter
     expect(page.locator("body")).to_have_attribute("data-screen", "ballot")
 
 
@@ -382,7 +393,7 @@ def test_token_from_another_meeting_refused(
 
 def test_household_phone_lists_both_people(kiosk: LiveServer, page: Page) -> None:
     page.goto(f"{kiosk.url}/kiosk/find")
-    page.keyboard.type("(510) 555-0103\n")
+    type_text(page, "(510) 555-0103\n")
     expect(page.locator(".matches button")).to_have_text(["José H.", "Rosa D."])
     assert "0103" not in page.locator(".matches").inner_text()
     page.get_by_role("button", name="Rosa D.").tap()
@@ -391,7 +402,7 @@ def test_household_phone_lists_both_people(kiosk: LiveServer, page: Page) -> Non
 
 def test_ineligible_attendee_told_why(kiosk: LiveServer, page: Page) -> None:
     page.goto(f"{kiosk.url}/kiosk/find?by=name")
-    page.keyboard.type("aisha\n")
+    type_text(page, "aisha\n")
     page.get_by_role("button", name="Aisha T.").tap()
     expect(page.get_by_role("status")).to_have_text(
         "You are welcome here, but you cannot vote at this meeting: your membership is lapsed."
@@ -460,17 +471,17 @@ def test_screens_fit_800x480_with_large_targets(kiosk: LiveServer, page: Page) -
 def test_enter_on_a_review_row_opens_that_plank_and_does_not_cast(kiosk: LiveServer, page: Page, tally: Tally) -> None:
     sign_in_by_phone_pad(page, kiosk, "5105550112", "Robert C.")
     tap(page, "Vote now")
-    page.keyboard.press("n")
+    press_key(page, "n")
     tap(page, "Review")
     page.wait_for_timeout(350)
     page.locator(".review-list .row").nth(0).focus()
-    page.keyboard.press("Enter")
+    press_key(page, "Enter")
     expect(h1(page)).to_have_text(tally.planks("GA12")[0].title)
     page.get_by_role("button", name="Yes", exact=True).focus()
-    page.keyboard.press("Enter")  # Enter on an option not yet chosen chooses it...
+    press_key(page, "Enter")  # Enter on an option not yet chosen chooses it...
     expect(page.locator("#choice-status")).to_have_text("Your choice: Yes")
     expect(h1(page)).to_have_text(tally.planks("GA12")[0].title)
-    page.keyboard.press("Enter")  # ...and then confirms
+    press_key(page, "Enter")  # ...and then confirms
     expect(h1(page)).to_have_text(tally.planks("GA12")[1].title)
     assert tally.results("GA12").ballots_cast == 0
 

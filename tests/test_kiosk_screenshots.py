@@ -50,6 +50,12 @@ def h1(page: Page) -> Any:
     return page.get_by_role("heading", level=1)
 
 
+def type_text(page: Page, text: str, **kw: Any) -> None:
+    """Type on a (USB) keyboard once the page's script is ready (a person is never faster than that)."""
+    page.wait_for_selector("body[data-ready]", state="attached")
+    page.keyboard.type(text, **kw)
+
+
 def tap(page: Page, name: str) -> None:
     page.get_by_role("button", name=name, exact=True).tap()
 
@@ -72,7 +78,7 @@ def test_screenshots(
             shoot(page, out_dir, "01-welcome" + suffix)
             if suffix:
                 page.goto(url + "/find?by=phone")
-                page.keyboard.type("5105550103\n")
+                type_text(page, "5105550103\n")
                 expect(page.locator(".matches button")).to_have_count(2)
                 shoot(page, out_dir, "03-find-household" + suffix)
                 page.get_by_role("button", name="Rosa D.").tap()
@@ -84,7 +90,7 @@ def test_screenshots(
                 shoot(page, out_dir, "11-ballot-plank-chosen" + suffix)
                 continue
             tap(page, "Español")
-            expect(page.get_by_role("heading", level=1)).to_have_text("Bienvenida")
+            expect(page.get_by_role("heading", level=1)).to_have_text("Bienvenidos")
             shoot(page, out_dir, "02-welcome-es")
             tap(page, "English")
             expect(h1(page)).to_have_text("Welcome")
@@ -95,33 +101,33 @@ def test_screenshots(
             expect(page.locator(".matches button")).to_have_count(2)
             shoot(page, out_dir, "03-find-household")
             page.goto(url + "/find?by=name")
-            page.keyboard.type("mar")
+            type_text(page, "mar")
             shoot(page, out_dir, "04-find-by-name-keyboard")
             page.goto(url + "/walkin")
-            page.keyboard.type("Dana Whitfield")
+            type_text(page, "Dana Whitfield")
             shoot(page, out_dir, "05-walkin")
             page.goto(url + "/find?by=name")
-            page.keyboard.type("keisha\n")
+            type_text(page, "keisha\n")
             page.get_by_role("button", name="Keisha W.").tap()
             expect(h1(page)).to_contain_text("Welcome, Keisha W.")
             shoot(page, out_dir, "06-signed-in-token")
             page.goto(url + "/find?by=name")
-            page.keyboard.type("aisha\n")
+            type_text(page, "aisha\n")
             page.get_by_role("button", name="Aisha T.").tap()
             expect(h1(page)).to_contain_text("Welcome, Aisha T.")
             shoot(page, out_dir, "07-signed-in-ineligible")
             tally.sign_in_member("GA12", member_id(tally, "GA12", "Robert"))
             page.goto(url + "/find?by=name")
-            page.keyboard.type("robert\n")
+            type_text(page, "robert\n")
             page.get_by_role("button", name="Robert C.").tap()
             expect(h1(page)).to_contain_text("Welcome, Robert C.")
             shoot(page, out_dir, "08-already-signed-in")
             page.goto(url + "/token")
-            page.keyboard.type("ACD3-4EFG\n")
+            type_text(page, "ACD3-4EFG\n")
             expect(page.get_by_role("alert")).to_be_visible()
             shoot(page, out_dir, "09-token-rejected")
             page.goto(url + "/find?by=name")
-            page.keyboard.type("keisha\n")
+            type_text(page, "keisha\n")
             page.get_by_role("button", name="Keisha W.").tap()
             expect(h1(page)).to_contain_text("Welcome, Keisha W.")
             tap(page, "Show my receipt again")

@@ -3,6 +3,8 @@
 The print queue is another issue. Until it is connected, ``request_receipt`` only logs that a receipt was
 asked for (never the token: the receipt is its only copy) and the kiosk shows the receipt on screen. The lead
 connects the print queue by passing ``receipt_hook=`` to ``create_app`` (or replacing this function's body).
+The hook runs inside the sign-in request: it should only enqueue (a slow or failing printer must not hold up
+the screen). An exception from it is logged and the sign-in stands; the receipt is on screen anyway.
 """
 
 from __future__ import annotations

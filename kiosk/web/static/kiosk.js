@@ -320,6 +320,8 @@
     b.addEventListener("click", () => { fetch(`/simulate/button/${b.dataset.sim}`, { method: "POST" }).catch(() => {}); });
   });
 
+  body.dataset.ready = "1"; // for tests: handlers are in place and the text field has the focus
+
   // ---- "your ballot is cast": back to the start after a few seconds ---------------------------------------
   const returning = document.getElementById("returning");
   if (returning) {
