@@ -100,6 +100,7 @@ def current_meeting() -> Meeting | None:
 
 def _render(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
     meeting = context.pop("meeting", None) or current_meeting()
+    context.setdefault("idle_on", True)  # every screen but a clean welcome returns to welcome when left alone
     return render_template(f"kiosk/{template}", meeting=meeting, **context), status
 
 
