@@ -222,6 +222,162 @@ def cmd_token_reissue(args: argparse.Namespace) -> int:
     return 0
 
 
+def _gateway(args: argparse.Namespace) -> Any:
+    from sms.gateway import Gateway
+
+    settings: Settings = args.settings
+    return Gateway(
+        _tally(args), organization=settings.organization.name, replies_per_hour=settings.sms.replies_per_hour
+    )
+
+
+def cmd_sms_receive(args: argparse.Namespace) -> int:
+    import uuid
+    from datetime import UTC, datetime
+
+    from sms.backends import InboundText
+
+    gateway = _gateway(args)
+    handled = gateway.receive(InboundText(f"cli-{uuid.uuid4()}", args.sender, args.text, datetime.now(UTC)))
+    if args.json:
+        _print_json(handled.as_dict())
+    else:
+        print(handled.reply or "(no reply)")
+    return 0
+
+
+def cmd_sms_send(args: argparse.Namespace) -> int:
+    from sms.segments import segment_count
+
+    gateway = _gateway(args)
+    tally = gateway.tally
+    if args.text is None and args.meeting is None:
+        raise KioskError("give --text, or --meeting CODE with --invite or --reminder")
+    meeting = tally.meeting(args.meeting) if args.meeting else None
+    if args.text is not None:
+        body = args.text
+    elif meeting is not None and args.reminder:
+        body = gateway.reminder_text(meeting)
+    elif meeting is not None:
+        body = gateway.invitation_text(meeting)
+    if args.to:
+        phones = [args.to]
+    elif args.audience == "yes":
+        if meeting is None:
+            raise KioskError("--audience yes needs --meeting CODE")
+        phones = gateway.yes_phones(meeting.code)
+    else:
+        phones = gateway.member_phones()
+    recipients = gateway.recipients(phones)
+    segments = segment_count(body)
+    print(body)
+    print(
+        f"{len(recipients)} recipients × {segments.segments} segment(s) ({segments.encoding}) = "
+        f"{len(recipients) * segments.segments} segments; {len(phones) - len(recipients)} opted out and skipped"
+    )
+    if not args.yes:
+        print("nothing sent: add --yes to queue these texts")
+        return 0
+    kind = "reminder" if args.reminder else "invitation" if meeting is not None else "manual"
+    key = f"{kind}:{meeting.code if meeting else 'none'}:{args.key or segments.characters}"
+    queued = gateway.queue_bulk(recipients, body, kind=kind, key_prefix=key)
+    print(f"queued {queued} texts (already-queued ones are never sent twice)")
+    return 0
+
+
+def cmd_sms_status(args: argparse.Namespace) -> int:
+    from kiosk.print_queue import device_statuses
+
+    gateway = _gateway(args)
+    info = {
+        "backend": args.settings.sms.backend,
+        "queue": gateway.queue_counts(),
+        "devices": {k: v["summary"] for k, v in device_statuses(gateway.engine).items() if k.startswith("sms")},
+        "inbox": len(gateway.inbox()),
+    }
+    if args.json:
+        _print_json(info)
+    else:
+        for key, value in info.items():
+            print(f"{key}: {value}")
+    return 0
+
+
+def cmd_sms_run(args: argparse.Namespace) -> int:
+    import threading
+
+    from sms.daemon import install_signal_handlers, run_gateway
+    from sms.factory import open_backend
+
+    stop = threading.Event()
+    install_signal_handlers(stop)
+    backend = open_backend(args.settings)
+    print(f"SMS gateway running with the {backend.name} backend", flush=True)
+    run_gateway(args.settings, _tally(args), backend, stop=stop)
+    return 0
+
+
+def _printer(args: argparse.Namespace) -> Any:
+    from hardware.printer import open_printer
+
+    p = args.settings.printer
+    return open_printer(args.url or p.url, profile=p.profile, columns=p.columns, timeout=p.timeout_s)
+
+
+def cmd_printer_test(args: argparse.Namespace) -> int:
+    from hardware.printer import PrinterError, print_test_page
+
+    printer = _printer(args)
+    try:
+        print(print_test_page(printer, language=args.language))
+    except PrinterError as exc:
+        raise KioskError(f"the test page did not print: {exc}") from None
+    finally:
+        printer.close()
+    return 0
+
+
+def cmd_printer_status(args: argparse.Namespace) -> int:
+    from kiosk.print_queue import PrintQueue
+
+    printer = _printer(args)
+    status = printer.status()
+    queue = PrintQueue(_tally(args).engine)
+    print(f"printer {printer.description}: online {status.online}, paper {status.paper}; {status.detail}")
+    print(f"print queue: {queue.pending()} waiting")
+    for job in queue.jobs(limit=10):
+        error = f" ({job.last_error})" if job.last_error else ""
+        print(f"  job {job.id} {job.kind}{' reprint' if job.reprint else ''}: {job.state}{error}")
+    printer.close()
+    return 0
+
+
+def cmd_tally_tape(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from kiosk.print_queue import PrintQueue
+    from kiosk.receipts import tally_tape
+
+    tally = _tally(args)
+    settings: Settings = args.settings
+    results = tally.results(args.code)
+    head = tally.audit_verify().head
+    tape = tally_tape(
+        organization=settings.organization.name,
+        results=results,
+        audit_head=head,
+        printed_at=datetime.now(UTC),
+        language=args.language,
+        columns=settings.printer.columns,
+    )
+    key = f"tally:{results.meeting}:{head}"
+    if PrintQueue(tally.engine).submit("tally", key, tape.to_json(), meeting_code=results.meeting, reprint=False):
+        print(f"tally tape for {results.meeting} queued for the printer (audit head {head[:16]}...)")
+    else:
+        print("this tally tape is already queued or printed; nothing has changed since")
+    return 0
+
+
 def cmd_config_template(args: argparse.Namespace) -> int:
     from kiosk.config import template
 
@@ -344,6 +500,48 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("code")
     p.add_argument("--signin", type=int, required=True, help="the sign-in's number")
     p.add_argument("--reason", default="lost receipt")
+
+    sms = sub.add_parser("sms", help="texts: RSVPs, replies, reminders").add_subparsers(
+        dest="sub", required=True, metavar="ACTION"
+    )
+    p = command(
+        sms, "receive", cmd_sms_receive, "handle one inbound text exactly as the gateway would; print the reply"
+    )
+    p.add_argument("--from", dest="sender", required=True, metavar="PHONE")
+    p.add_argument("text")
+    output_flags(p)
+    p = command(sms, "send", cmd_sms_send, "queue an invitation, a reminder or a text (shows recipients × segments)")
+    p.add_argument("--meeting", metavar="CODE")
+    kind = p.add_mutually_exclusive_group()
+    kind.add_argument("--invite", action="store_true", help="the meeting's invitation (default with --meeting)")
+    kind.add_argument("--reminder", action="store_true", help="the meeting's reminder, with plank titles")
+    kind.add_argument("--text", help="your own text")
+    p.add_argument("--to", metavar="PHONE", help="one number instead of a list")
+    p.add_argument(
+        "--audience",
+        choices=("members", "yes"),
+        default="members",
+        help="members with a phone (default) or the meeting's YES RSVPs",
+    )
+    p.add_argument("--key", help="a name for this send, so repeating the command never texts anyone twice")
+    p.add_argument("--yes", action="store_true", help="really queue the texts")
+    p = command(sms, "status", cmd_sms_status, "the backend, the outbound queue and the inbox")
+    output_flags(p)
+    command(sms, "run", cmd_sms_run, "run the SMS gateway daemon (for systemd)")
+
+    printer = sub.add_parser("printer", help="the receipt printer").add_subparsers(
+        dest="sub", required=True, metavar="ACTION"
+    )
+    for name, func, text in [
+        ("test", cmd_printer_test, "print a test page and say what went wrong, in words"),
+        ("status", cmd_printer_status, "the printer's state and the print queue"),
+    ]:
+        p = command(printer, name, func, text)
+        p.add_argument("--url", help="a printer URL instead of the configured one (e.g. network:192.168.1.50)")
+        p.add_argument("--language", choices=("en", "es"), default="en")
+    p = command(meeting, "tally-tape", cmd_tally_tape, "queue the closing tally tape for the printer")
+    p.add_argument("code")
+    p.add_argument("--language", choices=("en", "es"), default="en")
 
     config = sub.add_parser("config", help="the configuration file").add_subparsers(
         dest="sub", required=True, metavar="ACTION"

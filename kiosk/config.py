@@ -215,7 +215,8 @@ def _check_value(where: str, name: str, value: Any, f: Any) -> Any:
     if get_origin(expected) is not None:
         expected = get_args(expected)[0]
     if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-        raise ConfigError(f"{where}: {name} must be a {expected.__name__}, not {value!r}")
+        kinds = {str: "text in quotes", int: "whole number", float: "number", bool: "true or false"}
+        raise ConfigError(f"{where}: {name} must be a {kinds.get(expected, expected.__name__)}, not {value!r}")
     choices = f.metadata.get("choices")
     if choices and value not in choices:
         raise ConfigError(f"{where}: {name} = {value!r} is not allowed; use one of: {', '.join(choices)}")

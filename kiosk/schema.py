@@ -235,3 +235,104 @@ audit_head = Table(
     Column("hash", String(64), nullable=False),
     CheckConstraint("id = 1", name="singleton"),
 )
+
+
+# --- queues for the edges (migration 0003) ----------------------------------------------------------------
+
+JOB_STATES = ("queued", "printing", "printed", "failed")
+
+# Receipts waiting for paper. ``dedupe_key`` makes "one receipt per token" a database fact: a sign-in receipt
+# is keyed by its token's hash, so a retried or restarted kiosk cannot queue it twice. Ballot receipts carry a
+# verification code; their payload is erased as soon as they are printed and their rows deleted when the
+# meeting closes, so the queue never keeps a ballot's code next to a time or a sequence number.
+print_jobs = Table(
+    "print_jobs",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(12), nullable=False),
+    Column("dedupe_key", String(100), nullable=False, unique=True),
+    Column("meeting_code", String(16)),
+    Column("payload", Text),
+    Column("reprint", Boolean, nullable=False, server_default="0"),
+    Column("state", String(8), nullable=False, server_default="queued"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("last_error", String(500)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("printed_at", UtcDateTime),
+    CheckConstraint(_one_of("state", JOB_STATES), name="state"),
+    Index("ix_print_jobs_due", "state", "next_attempt_at"),
+)
+
+SMS_STATES = ("queued", "sending", "sent", "failed", "blocked")
+
+# Texts received, kept for organizers; ``provider_id`` (Twilio SID, or the modem's stable message id) is unique,
+# so a text read twice (a poll repeated, a modem message not yet deleted when the gateway died) is stored once.
+sms_inbound = Table(
+    "sms_inbound",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("provider_id", String(120), nullable=False, unique=True),
+    Column("sender", String(20), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("received_at", UtcDateTime, nullable=False),
+    Column("intent", String(8), nullable=False),
+    Column("meeting_code", String(16)),
+    Column("kind", String(10), nullable=False, server_default="rsvp"),
+    Column("processed", Boolean, nullable=False, server_default="0"),
+    Index("ix_sms_inbound_sender", "sender", "id"),
+)
+
+# Texts to send. ``dedupe_key`` (e.g. "reply:<inbound id>", "reminder:GA12:24h:+1510...") makes each text queued
+# at most once, and a text is sent at most once: it is marked before the provider is called (see sms.gateway).
+sms_outbound = Table(
+    "sms_outbound",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("recipient", String(20), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("kind", String(12), nullable=False),
+    Column("dedupe_key", String(120), unique=True),
+    Column("state", String(8), nullable=False, server_default="queued"),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", UtcDateTime, nullable=False),
+    Column("provider_id", String(120)),
+    Column("last_error", String(500)),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("sent_at", UtcDateTime),
+    CheckConstraint(_one_of("state", SMS_STATES), name="state"),
+    Index("ix_sms_outbound_due", "state", "next_attempt_at"),
+)
+
+# Opt-outs are per phone number and honoured by every backend; START/UNSTOP clears them.
+sms_opt_outs = Table(
+    "sms_opt_outs",
+    metadata,
+    Column("phone", String(20), primary_key=True),
+    Column("opted_out", Boolean, nullable=False),
+    Column("changed_at", UtcDateTime, nullable=False),
+    Column("source", String(20), nullable=False),
+)
+
+# Per-number conversation state: a name we asked for, and when automatic replies were last sent.
+sms_conversations = Table(
+    "sms_conversations",
+    metadata,
+    Column("phone", String(20), primary_key=True),
+    Column("language", String(5)),
+    Column("awaiting_name_for", String(16)),
+    Column("asked_name", Boolean, nullable=False, server_default="0"),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# What each device owner last reported (printer, buttons, modem, Twilio), for the organizer page, which may run
+# in another process.
+device_status = Table(
+    "device_status",
+    metadata,
+    Column("device", String(40), primary_key=True),
+    Column("ok", Boolean, nullable=False),
+    Column("summary", String(300), nullable=False),
+    Column("detail", Text, nullable=False, server_default="{}"),
+    Column("updated_at", UtcDateTime, nullable=False),
+)

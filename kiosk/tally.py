@@ -26,7 +26,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, and_, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from kiosk import audit, db
@@ -40,6 +40,7 @@ from kiosk.schema import (
     meetings,
     members,
     planks,
+    print_jobs,
     rsvps,
     signins,
 )
@@ -220,6 +221,10 @@ class Tally:
         with db.write_transaction(self.engine) as conn:
             yield conn
 
+    def write(self) -> Any:
+        """A write transaction for an edge that must commit its own rows together with a tally change."""
+        return self._write()
+
     @contextmanager
     def _read(self) -> Iterator[Connection]:
         with db.read_transaction(self.engine) as conn:
@@ -347,10 +352,10 @@ class Tally:
                         label = display_name(rsvp.name) if rsvp.name else "RSVP ···" + phone[-4:]
                         found = [Person(None, label, phone, "rsvp", f"p:{phone}" in signed)]
                 return found[:limit]
-            folded = fold(query)
-            if len(folded.replace(" ", "")) < 3:
+            folded = "".join(ch for ch in fold(query) if ch.isalnum() or ch in " '-.")
+            if sum(ch.isalnum() for ch in folded) < 3:
                 return []
-            pattern = "%" + folded.replace("\\", "").replace("%", "").replace("_", "") + "%"
+            pattern = f"%{folded}%"
             rows = conn.execute(
                 select(members).where(members.c.search_name.like(pattern)).order_by(members.c.name).limit(limit)
             ).all()
@@ -451,6 +456,11 @@ class Tally:
                 if count == 0:
                     raise StateError(f"meeting {row.code} has no planks to vote on; import planks first")
             conn.execute(update(meetings).where(meetings.c.id == row.id).values(state=str(target)))
+            if target is MeetingState.CLOSED:
+                # Queued ballot receipts follow the order of casting: they go before the files are rewritten.
+                conn.execute(
+                    delete(print_jobs).where(and_(print_jobs.c.kind == "ballot", print_jobs.c.meeting_code == row.code))
+                )
             self._audit(conn, actor, "state_changed", row.code, **{"from": str(current), "to": str(target)})
             meeting = self._meeting(self._meeting_row(conn, code))
         if target is MeetingState.CLOSED:
@@ -555,6 +565,24 @@ class Tally:
         A phone that belongs to exactly one member is recorded against that member. A phone shared by a
         household (several members) is recorded against the phone: the text cannot say who is answering.
         """
+        with self._write() as conn:
+            return self.record_rsvp_in(
+                conn, code, answer=answer, guests=guests, source=source, phone=phone, member_id=member_id, name=name
+            )
+
+    def record_rsvp_in(
+        self,
+        conn: Connection,
+        code: str,
+        *,
+        answer: Answer | str,
+        guests: int = 0,
+        source: str = "sms",
+        phone: str | None = None,
+        member_id: int | None = None,
+        name: str | None = None,
+    ) -> RsvpView:
+        """``record_rsvp`` inside the caller's write transaction (the SMS gateway stores the text in the same one)."""
         answer = Answer(answer)
         if not 0 <= guests <= 10:
             raise InvalidInput("guests must be between 0 and 10")
@@ -562,62 +590,64 @@ class Tally:
             phone = normalize_phone(phone, self.region)
         if phone is None and member_id is None:
             raise InvalidInput("an RSVP needs a phone number or a member")
-        with self._write() as conn:
-            meeting = self._meeting_row(conn, code)
-            if meeting.state == "closed":
-                raise StateError(f"meeting {meeting.code} is closed")
-            if member_id is None and phone is not None:
-                owners = conn.execute(select(members.c.id).where(members.c.phone == phone)).scalars().all()
-                if len(owners) == 1:
-                    member_id = owners[0]
-            if member_id is not None:
-                member = conn.execute(select(members).where(members.c.id == member_id)).first()
-                if member is None:
-                    raise NotFound(f"no member with id {member_id}")
-                key, name = f"m:{member_id}", member.name
-                phone = phone or member.phone
-            else:
-                key = f"p:{phone}"
-                if name is None:
-                    name = conn.execute(
-                        select(rsvps.c.name)
-                        .where(and_(rsvps.c.person_key == key, rsvps.c.name.is_not(None)))
-                        .order_by(rsvps.c.id.desc())
-                        .limit(1)
-                    ).scalar()
-            now = self.clock()
-            conn.execute(
-                insert(rsvps).values(
-                    meeting_id=meeting.id,
-                    person_key=key,
-                    member_id=member_id,
-                    phone=phone,
-                    name=name,
-                    answer=str(answer),
-                    guests=guests,
-                    source=source,
-                    created_at=now,
-                )
+        meeting = self._meeting_row(conn, code)
+        if meeting.state == "closed":
+            raise StateError(f"meeting {meeting.code} is closed")
+        if member_id is None and phone is not None:
+            owners = conn.execute(select(members.c.id).where(members.c.phone == phone)).scalars().all()
+            if len(owners) == 1:
+                member_id = owners[0]
+        if member_id is not None:
+            member = conn.execute(select(members).where(members.c.id == member_id)).first()
+            if member is None:
+                raise NotFound(f"no member with id {member_id}")
+            key, name = f"m:{member_id}", member.name
+            phone = phone or member.phone
+        else:
+            key = f"p:{phone}"
+            if name is None:
+                name = conn.execute(
+                    select(rsvps.c.name)
+                    .where(and_(rsvps.c.person_key == key, rsvps.c.name.is_not(None)))
+                    .order_by(rsvps.c.id.desc())
+                    .limit(1)
+                ).scalar()
+        now = self.clock()
+        conn.execute(
+            insert(rsvps).values(
+                meeting_id=meeting.id,
+                person_key=key,
+                member_id=member_id,
+                phone=phone,
+                name=name,
+                answer=str(answer),
+                guests=guests,
+                source=source,
+                created_at=now,
             )
-            return RsvpView(phone, name, member_id, answer, guests, source, now)
+        )
+        return RsvpView(phone, name, member_id, answer, guests, source, now)
 
     def name_rsvp(self, code: str, phone: str, name: str) -> None:
         """Attach a name given by text to the latest RSVP from a number that is not on the roster."""
+        with self._write() as conn:
+            self.name_rsvp_in(conn, code, phone, name)
+
+    def name_rsvp_in(self, conn: Connection, code: str, phone: str, name: str) -> None:
         phone_e164 = normalize_phone(phone, self.region)
         name = " ".join(name.split())[:200]
         if not name:
             raise InvalidInput("an empty name")
-        with self._write() as conn:
-            meeting = self._meeting_row(conn, code)
-            latest = conn.execute(
-                select(rsvps.c.id)
-                .where(and_(rsvps.c.meeting_id == meeting.id, rsvps.c.person_key == f"p:{phone_e164}"))
-                .order_by(rsvps.c.id.desc())
-                .limit(1)
-            ).scalar()
-            if latest is None:
-                raise NotFound("no RSVP from that number")
-            conn.execute(update(rsvps).where(rsvps.c.id == latest).values(name=name))
+        meeting = self._meeting_row(conn, code)
+        latest = conn.execute(
+            select(rsvps.c.id)
+            .where(and_(rsvps.c.meeting_id == meeting.id, rsvps.c.person_key == f"p:{phone_e164}"))
+            .order_by(rsvps.c.id.desc())
+            .limit(1)
+        ).scalar()
+        if latest is None:
+            raise NotFound("no RSVP from that number")
+        conn.execute(update(rsvps).where(rsvps.c.id == latest).values(name=name))
 
     def current_rsvps(self, code: str) -> list[RsvpView]:
         with self._read() as conn:
@@ -1046,9 +1076,13 @@ class Tally:
         the ballot tables in the order of their random primary key.
         """
         if db.is_sqlite(self.engine):
-            with self.engine.connect() as conn:
-                conn.exec_driver_sql("VACUUM")
-                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            # The raw driver connection is in autocommit mode (see kiosk.db), as VACUUM requires.
+            raw = self.engine.raw_connection()
+            try:
+                raw.driver_connection.execute("VACUUM")  # type: ignore[union-attr]
+                raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
+            finally:
+                raw.close()
         else:
             with self.engine.connect() as conn:
                 conn.execute(text("CLUSTER ballots USING pk_ballots"))

@@ -62,6 +62,10 @@ def create_app(
         receipt_hook=receipt_hook,
     )
 
+    from kiosk.web.sms_webhook import bp as sms_webhook
+
+    app.register_blueprint(sms_webhook)
+
     @app.get("/")
     def index() -> str:
         return render_template("results_index.html", meetings=tally.meetings(), org=settings.organization.name)

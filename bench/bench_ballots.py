@@ -1,0 +1,104 @@
+"""Durable ballot casts per second through the tally, against plain durable sqlite3 inserts on the same disk.
+
+Both sides use SQLite in WAL mode with synchronous=FULL, one transaction per row, in a folder on the same
+disk (default: ./bench/out). The tally side casts real ballots (six planks: token spend + ballot + six choices +
+an audit entry, one transaction). Prints casts/s, p50/p99 latency, and the ratio to the plain baseline.
+
+    .venv/bin/python bench/bench_ballots.py [--ballots 1000] [--pin]   (--pin: one CPU, a Pi stand-in)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import sqlite3
+import statistics
+import time
+from pathlib import Path
+
+from kiosk import db
+from kiosk.tally import MeetingState, Tally
+
+PLANKS = "title,text,threshold\n" + "".join(f"Plank {i},Text {i},majority\n" for i in range(1, 7))
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def plain_sqlite(folder: Path, rows: int) -> list[float]:
+    path = folder / "plain.db"
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT)")
+    times = []
+    for i in range(rows):
+        start = time.perf_counter()
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("INSERT INTO t (payload) VALUES (?)", (f"row {i}",))
+        conn.execute("COMMIT")
+        times.append(time.perf_counter() - start)
+    conn.close()
+    return times
+
+
+def tally_casts(folder: Path, ballots: int) -> list[float]:
+    engine = db.make_engine(f"sqlite:///{folder / 'tally.db'}")
+    db.upgrade(engine)
+    tally = Tally(engine)
+    tally.import_roster("name,status,joined\n" + "".join(f"Voter {i:05d},member,2000-01-01\n" for i in range(ballots)))
+    tally.create_meeting(code="B1", title="Bench", starts="2026-12-03T19:00")
+    tally.import_planks("B1", PLANKS)
+    tally.set_state("B1", MeetingState.VOTING_OPEN)
+    planks = [p.id for p in tally.planks("B1")]
+    people = tally.find_people("B1", "voter", limit=ballots)
+    tokens = []
+    for person in people:
+        assert person.member_id is not None
+        signin = tally.sign_in_member("B1", person.member_id)
+        assert signin.token
+        tokens.append(signin.token)
+    times = []
+    for i, token in enumerate(tokens):
+        choices = {pid: ("yes", "no", "abstain")[(i + j) % 3] for j, pid in enumerate(planks)}
+        start = time.perf_counter()
+        tally.cast_ballot("B1", token, choices)
+        times.append(time.perf_counter() - start)
+    assert tally.results("B1").ballots_cast == len(tokens)
+    engine.dispose()
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--ballots", type=int, default=1000)
+    parser.add_argument("--pin", action="store_true", help="run on one CPU (taskset -c 0 stand-in)")
+    parser.add_argument("--dir", type=Path, default=Path(__file__).parent / "out")
+    args = parser.parse_args()
+    if args.pin:
+        os.sched_setaffinity(0, {0})
+    folder = args.dir / "ballots"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    plain = plain_sqlite(folder, args.ballots)
+    casts = tally_casts(folder, args.ballots)
+    plain_rate = len(plain) / sum(plain)
+    cast_rate = len(casts) / sum(casts)
+    print(f"disk folder: {folder.resolve()}  cpus: {'1 (pinned)' if args.pin else os.cpu_count()}")
+    print(
+        f"plain sqlite3 durable inserts: {plain_rate:8.0f}/s  p50 {statistics.median(plain) * 1000:.2f} ms  "
+        f"p99 {percentile(plain, 0.99) * 1000:.2f} ms"
+    )
+    print(
+        f"tally durable ballot casts:    {cast_rate:8.0f}/s  p50 {statistics.median(casts) * 1000:.2f} ms  "
+        f"p99 {percentile(casts, 0.99) * 1000:.2f} ms"
+    )
+    print(f"ratio tally/plain: {cast_rate / plain_rate:.2f} (target >= 0.5)")
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

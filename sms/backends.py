@@ -1,0 +1,158 @@
+"""The port every SMS backend implements (Twilio, GSM modem, console), its values, and the console backend.
+
+A backend moves texts and nothing else: it never raises for provider errors on send (it classifies them into a
+``SendStatus``), it hands inbound texts over with ``poll()`` and may forget one only after ``acknowledge()``
+says the gateway has committed it. Storing, replying and retrying belong to the gateway.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Protocol, runtime_checkable
+
+log = logging.getLogger(__name__)
+
+
+class SmsError(Exception):
+    """Root of the SMS backends' own errors (configuration mistakes, not provider failures on send)."""
+
+
+class SmsConfigError(SmsError, ValueError):
+    """A backend was set up with values it cannot work with."""
+
+
+class SmsInputError(SmsError, ValueError):
+    """A caller passed a value the SMS code cannot use (a naive datetime, a webhook without a sender...)."""
+
+
+class SendStatus(StrEnum):
+    SENT = "sent"
+    TRANSIENT = "transient"  # try again later: network down, rate limited, provider trouble
+    PERMANENT = "permanent"  # never retry this text to this number: invalid, not mobile, refused
+    OPTED_OUT = "opted_out"  # the recipient opted out at the carrier: record it, never retry
+
+
+@dataclass(frozen=True)
+class SendResult:
+    status: SendStatus
+    provider_id: str | None
+    detail: str
+
+
+@dataclass(frozen=True)
+class InboundText:
+    provider_id: str
+    sender: str  # E.164
+    body: str
+    received_at: datetime  # timezone-aware
+
+
+@runtime_checkable
+class SmsBackend(Protocol):
+    name: str
+
+    def send(self, to: str, body: str) -> SendResult: ...  # never raises for provider errors: classifies them
+
+    def poll(self) -> list[InboundText]: ...  # new inbound texts since last poll ([] for push-only)
+
+    def acknowledge(self, provider_id: str) -> None: ...  # text committed; the backend may now delete it
+
+    def status(self) -> dict[str, object]: ...  # for the organizer page: last success, last error, ...
+
+    def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class SentText:
+    """One text the console backend 'sent'."""
+
+    to: str
+    body: str
+    provider_id: str
+    sent_at: datetime
+
+
+class ConsoleBackend:
+    """Sends to the log and to memory; inbound texts are injected. For development, demos and tests.
+
+    ``fail_numbers`` maps a number to the status its sends get, so the gateway's error paths can be exercised
+    without a provider.
+    """
+
+    name = "console"
+
+    def __init__(self, fail_numbers: dict[str, SendStatus] | None = None, *, keep: int = 1000) -> None:
+        self._lock = threading.Lock()
+        self._sent: deque[SentText] = deque(maxlen=keep)
+        self._inbox: list[InboundText] = []
+        self._delivered: dict[str, InboundText] = {}
+        self._counter = 0
+        self._fail = dict(fail_numbers or {})
+        self._last_success: datetime | None = None
+        self._last_error: str | None = None
+        self._closed = False
+
+    def send(self, to: str, body: str) -> SendResult:
+        with self._lock:
+            if self._closed:
+                return SendResult(SendStatus.TRANSIENT, None, "console backend is closed")
+            failure = self._fail.get(to)
+            if failure is not None and failure != SendStatus.SENT:
+                self._last_error = f"{failure} for {to}"
+                return SendResult(failure, None, f"console: configured to answer {failure} for {to}")
+            self._counter += 1
+            provider_id = f"console-out-{self._counter}"
+            now = datetime.now(UTC)
+            self._sent.append(SentText(to, body, provider_id, now))
+            self._last_success = now
+        log.info("SMS to %s (%s): %s", to, provider_id, body)
+        return SendResult(SendStatus.SENT, provider_id, "logged")
+
+    def sent(self) -> list[SentText]:
+        """Texts sent so far, oldest first (the last ``keep`` of them)."""
+        with self._lock:
+            return list(self._sent)
+
+    def inject(self, sender: str, body: str, received_at: datetime | None = None) -> InboundText:
+        """Pretend ``sender`` texted ``body``; the next ``poll()`` returns it."""
+        with self._lock:
+            self._counter += 1
+            text = InboundText(f"console-in-{self._counter}", sender, body, received_at or datetime.now(UTC))
+            self._inbox.append(text)
+            return text
+
+    def poll(self) -> list[InboundText]:
+        with self._lock:
+            texts, self._inbox = self._inbox, []
+            for text in texts:
+                self._delivered[text.provider_id] = text
+            return texts
+
+    def acknowledge(self, provider_id: str) -> None:
+        with self._lock:
+            self._delivered.pop(provider_id, None)
+
+    def unacknowledged(self) -> list[InboundText]:
+        """Texts handed out by ``poll()`` and not yet acknowledged."""
+        with self._lock:
+            return list(self._delivered.values())
+
+    def status(self) -> dict[str, object]:
+        with self._lock:
+            return {
+                "backend": self.name,
+                "connected": not self._closed,
+                "last_success": self._last_success,
+                "last_error": self._last_error,
+                "sent": len(self._sent),
+                "waiting_inbound": len(self._inbox),
+            }
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True

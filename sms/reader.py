@@ -1,0 +1,398 @@
+"""Reads one inbound text into what the sender meant: an RSVP answer, a keyword, or something for a person.
+
+Pure: no I/O, no state. English and Spanish. The rules, in the order they apply:
+
+1. Phone "reactions" sent as text (``Liked "Reply YES…"``, ``Le gustó «…»``) are unknown/reaction, even
+   though they quote a keyword.
+2. Carrier keywords as the first word: STOP and friends (and Spanish PARAR, BAJA…) → stop; START, UNSTOP →
+   start; HELP, INFO, AYUDA → help. Plain requests anywhere ("please stop texting me", "no me escriban")
+   → stop.
+3. Texts with a link, and questions (ending in ?, holding ¿, or starting with a question word) are unknown.
+4. Otherwise the first word decides yes / no / maybe; a guest count is read only for yes.
+5. Everything else is unknown/other: prose such as "Can't make it this time" is never guessed at.
+
+Only the first ``MAX_CHARS`` characters are looked at, so the work is bounded for any input, and
+``read_text`` never raises for any ``str``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal
+
+MAX_CHARS = 1600
+MAX_GUESTS = 10
+
+Language = Literal["en", "es"]
+
+
+class Intent(StrEnum):
+    YES = "yes"
+    NO = "no"
+    MAYBE = "maybe"
+    STOP = "stop"
+    START = "start"
+    HELP = "help"
+    UNKNOWN = "unknown"
+
+
+class TextKind(StrEnum):
+    """Why a text was not understood; organizers see this next to the text."""
+
+    REACTION = "reaction"
+    QUESTION = "question"
+    LINK = "link"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What one text says. ``kind`` is set only for unknown texts.
+
+    ``guests`` is None when not given, or when out of range (then ``guests_out_of_range`` is True and the
+    gateway should ask for a number from 0 to 10 and change nothing).
+    """
+
+    intent: Intent
+    guests: int | None = None
+    guests_out_of_range: bool = False
+    meeting_code: str | None = None
+    language: Language = "en"
+    kind: TextKind | None = None
+
+
+# --- normalization -----------------------------------------------------------------------------------------
+
+_QUOTE_MAP = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u02bc": "'",
+        "\u00b4": "'",
+        "`": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u201e": '"',
+        "\u00ab": '"',
+        "\u00bb": '"',
+        "\u2039": '"',
+        "\u203a": '"',
+    }
+)
+
+
+def _normalize(text: str) -> str:
+    """Lower case, accents off, curly quotes straightened, whitespace collapsed."""
+    text = text.translate(_QUOTE_MAP)
+    decomposed = unicodedata.normalize("NFKD", text)
+    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(stripped.casefold().split())
+
+
+_TOKEN = re.compile(r"[a-z0-9]+|\+")
+
+
+def _tokens(norm: str) -> list[str]:
+    # Apostrophes join their word ("don't" → "dont") so contractions stay one token.
+    return _TOKEN.findall(norm.replace("'", ""))
+
+
+# --- reactions ---------------------------------------------------------------------------------------------
+
+_QUOTE_CHARS = "\"'"
+_REACTION = re.compile(
+    r"^(?:"
+    r"liked|loved|disliked|emphasized|emphasised|laughed at|questioned|"
+    r"reacted\b.{0,24}?\bto|removed\b.{0,40}?\bfrom|"
+    r"le gusto|me gusta|no le gusto|le encanto|me encanta|le encanta|enfatizo|destaco|"
+    r"se rio de|le hizo gracia|le hizo reir|me hace reir|le parecio gracioso|pregunto por|cuestiono|"
+    r"hizo enfasis en|le dio me gusta a|[^\w\s]{1,12} ?to|"
+    r"reacciono\b.{0,24}?\b(?:a|en)|elimino\b.{0,40}?\bde|quito\b.{0,40}?\bde"
+    r")\s*[" + _QUOTE_CHARS + r"]"
+)
+# "Liked an image", "Le gustó una imagen": reactions to attachments carry no quote.
+_REACTION_ATTACHMENT = re.compile(
+    r"^(?:liked|loved|disliked|emphasized|laughed at|questioned|le gusto|me gusta|le encanto)\s+"
+    r"(?:an? (?:image|photo|picture|video|attachment|message|gif)|una? (?:imagen|foto|video|mensaje))\b"
+)
+
+
+def _is_reaction(norm: str, tokens: list[str]) -> bool:
+    if _REACTION.match(norm) or _REACTION_ATTACHMENT.match(norm):
+        return True
+    # A text of only emoji or symbols (no letters or digits) is a reaction too: "👍", "❤️".
+    return not tokens and any(unicodedata.category(ch).startswith("S") for ch in norm)
+
+
+# --- keywords ----------------------------------------------------------------------------------------------
+
+_STOP_FIRST = {
+    "stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout", "unsub", "stopp",
+    "parar", "baja", "alto", "cancelar", "detener", "terminar", "salir", "desuscribir", "desuscribirme",
+    "anular", "fin",
+}  # fmt: skip
+# Words that mean stop only when they are the whole text ("para" is also "for", "basta" is also prose).
+_STOP_ALONE = {"para", "basta", "remove", "unsubscribeme", "optout", "eliminar", "borrar"}
+_STOP_ALONE_PHRASES = {("para", "ya"), ("ya", "basta"), ("basta", "ya")}
+_START_FIRST = {"start", "unstop", "resubscribe", "subscribe", "iniciar", "reanudar", "alta", "comenzar"}
+_HELP_FIRST = {"help", "info", "information", "ayuda", "informacion", "socorro"}
+
+_STOP_PHRASES = re.compile(
+    r"\b(?:"
+    r"stop (?:texting|messaging|sending|contacting|txting|texts?|messages|msging|the texts)|"
+    r"^(?:please|pls|plz|just|ok|okay) (?:stop|unsubscribe|cancel|quit)\b|"
+    r"(?:remove|take|delete|drop) (?:me|my number|this number)\b.{0,20}?\b(?:off|from|list)|"
+    r"(?:remove|delete) me\b|unsubscribe|opt ?-? ?out|"
+    r"(?:dont|do not|never|pls dont|please dont) (?:text|message|msg|txt|contact|sms|send)|"
+    r"no more (?:texts?|messages|txts|msgs|sms)|"
+    r"(?:dejen|deja|dejar|dejen ya) de (?:escribir|mandar|enviar|textear)|"
+    r"no (?:escriban|escribas|escriba|manden|mandes|mande|envien|envies|envie) mas|"
+    r"no me (?:escriban|escribas|escriba|manden|mandes|mande|envien|envies|envie|contacten|molesten)|"
+    r"(?:dar|darme|den|de|deme|denme) de baja|"
+    r"(?:quitenme|quitame|borrenme|borrame|sacame|saquenme|eliminenme|eliminame)|"
+    r"no mas (?:mensajes|textos|sms)|"
+    r"no quiero (?:recibir )?(?:mas )?(?:mensajes|textos|sms)|"
+    r"(?:i )?(?:dont|do not) want (?:any more |these |your |any |more )?(?:texts?|messages|sms)"
+    r")"
+)
+
+# --- answers -----------------------------------------------------------------------------------------------
+
+_YES_FIRST = {
+    "yes", "y", "yep", "yeah", "yea", "yah", "yup", "ye", "yass", "yas", "sure", "absolutely", "definitely",
+    "affirmative", "attending", "si", "sip", "sii", "claro", "seguro", "confirmo", "confirmado", "asistire",
+    "voy", "dale", "vale", "yesyes",
+}  # fmt: skip
+_YES_PHRASES = (("of", "course"), ("count", "me", "in"), ("por", "supuesto"), ("de", "acuerdo"))
+_NO_FIRST = {"no", "n", "nope", "nah", "nay", "naw", "negative", "nop", "nel"}
+# "No problem, see you there" is not a no.
+_NO_NOT = {"problem", "prob", "probs", "worries", "worry", "doubt", "te", "hay", "way"}
+_MAYBE_FIRST = {
+    "maybe", "mayb", "mabye", "maybee", "perhaps", "possibly", "probably", "tentative", "tentatively",
+    "unsure", "idk", "quizas", "quiza", "talvez", "posiblemente", "probablemente", "igual",
+}  # fmt: skip
+_MAYBE_PHRASES = (
+    ("not", "sure"),
+    ("tal", "vez"),
+    ("a", "lo", "mejor"),
+    ("no", "se"),
+    ("no", "lo", "se"),
+    ("puede", "ser"),
+    ("puede", "que"),
+    ("might",),
+    ("may", "be"),
+)
+
+_YES_GLUED = re.compile(r"^(y|yes|yep|yeah|si|sip)\+?([0-9]+)$")
+_STRETCHED_SI = re.compile(r"^s+i+$")
+_YES_STRETCHED = re.compile(r"^(?:y+e+s+|y+e+a+h*|s+i+|y+u+p+)$")
+_NUMBER_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "cero": 0, "uno": 1, "una": 1, "un": 1, "dos": 2, "tres": 3, "cuatro": 4,
+    "cinco": 5, "seis": 6, "siete": 7, "ocho": 8, "nueve": 9, "diez": 10,
+}  # fmt: skip
+_GUEST_BEFORE = {
+    "+", "plus", "bringing", "bring", "with", "w", "and", "con", "traigo", "llevo", "mas", "y", "invitados",
+    "guests", "guest", "also",
+}  # fmt: skip
+_GUEST_AFTER = {
+    "guest", "guests", "people", "person", "persons", "more", "others", "friends", "friend", "kids",
+    "invitados", "invitado", "invitadas", "personas", "amigos", "amigas", "mas", "acompanantes", "extra",
+}  # fmt: skip
+_STRONG_BEFORE = {"+", "plus", "bringing", "bring", "traigo", "llevo"}
+_TIME_AFTER = {"pm", "am", "oclock", "hrs", "h", "horas", "hours", "mins", "minutes", "minutos", "min"}
+_TIME_BEFORE = {"at", "a", "las", "around", "by", "until", "till", "hasta"}
+_DIGITS = re.compile(r"^[0-9]+$")
+
+# --- questions, links, language ----------------------------------------------------------------------------
+
+_LINK = re.compile(
+    r"(?:https?://|www\.|\b[a-z0-9-]+\.(?:com|org|net|edu|gov|io|ly|gl|me|co|us|mx|es|info|app)\b(?:/|$|\s))"
+)
+_QUESTION_FIRST = {
+    "what", "when", "where", "who", "whom", "whose", "why", "how", "which", "whats", "wheres", "whens",
+    "hows", "is", "are", "can", "could", "do", "does", "did", "will", "would", "should", "shall",
+    "que", "cuando", "donde", "quien", "quienes", "porque", "como", "cual", "cuales", "cuanto",
+    "cuantos", "cuanta", "cuantas", "adonde",
+}  # fmt: skip
+_QUESTION_PAIRS = {
+    ("por", "que"),
+    ("a", "que"),
+    ("en", "donde"),
+    ("de", "que"),
+    ("a", "donde"),
+    ("para", "que"),
+}
+_SPANISH_WORDS = {
+    "para", "basta", "ya", "eliminar", "borrar", "reir", "gracia", "enfatizo",
+    "si", "claro", "quizas", "quiza", "talvez", "tal", "vez", "voy", "puedo", "gracias", "hola", "ayuda",
+    "parar", "baja", "alto", "cancelar", "asistire", "asistir", "con", "invitados", "invitado", "que",
+    "cuando", "donde", "reunion", "nos", "vemos", "alli", "ahi", "manana", "hoy", "el", "la", "los", "las",
+    "por", "favor", "pero", "estoy", "estare", "seguro", "dale", "vale", "mi", "mis", "yo", "somos", "amigo",
+    "amiga", "esposa", "esposo", "hora", "lugar", "supuesto", "acuerdo", "mejor", "se", "lo", "traigo",
+    "llevo", "mas", "informacion", "buenas", "buenos", "dias", "tardes", "le", "gusto", "me", "gusta",
+    "escriban", "mensajes", "quitenme", "borrame", "sip", "nel", "posiblemente", "probablemente", "confirmo",
+    "pregunta", "tengo", "te", "preocupes", "problema", "puede", "ser", "uno", "dos", "tres", "cuatro",
+    "cinco", "de", "es",
+}  # fmt: skip
+_ENGLISH_WORDS = {
+    "yes", "yeah", "yep", "maybe", "the", "see", "you", "there", "will", "be", "bringing", "with", "please",
+    "thanks", "thank", "what", "when", "where", "time", "meeting", "cant", "make", "it", "sorry", "stop",
+    "help", "info", "start", "i", "im", "my", "and", "guests", "guest", "friend", "sure", "not", "nope",
+    "this", "is", "me", "to", "of", "a", "an", "at", "in", "on", "we", "our", "can", "do", "does", "come",
+    "coming", "liked", "loved", "texting", "remove", "list", "plus", "one", "two", "three", "four", "five",
+}  # fmt: skip
+
+
+def _language(norm_original: str, tokens: list[str]) -> Language:
+    es = sum(1 for t in tokens if t in _SPANISH_WORDS or _STRETCHED_SI.match(t))
+    en = sum(1 for t in tokens if t in _ENGLISH_WORDS)
+    if "¿" in norm_original or "¡" in norm_original or "ñ" in norm_original:
+        es += 2
+    return "es" if es > en else "en"
+
+
+def _is_question(norm: str, tokens: list[str]) -> bool:
+    trimmed = norm.rstrip(" .!)\"'")
+    if trimmed.endswith("?") or "¿" in norm:
+        return True
+    return bool(tokens) and (tokens[0] in _QUESTION_FIRST or tuple(tokens[:2]) in _QUESTION_PAIRS)
+
+
+def _starts_with(tokens: list[str], phrase: tuple[str, ...]) -> bool:
+    return tuple(tokens[: len(phrase)]) == phrase
+
+
+def _number(token: str) -> int | None:
+    if _DIGITS.match(token):
+        # Cap the length: int() of thousands of digits is slow (and refused past 4300).
+        return int(token) if len(token) <= 6 else 10**6
+    return _NUMBER_WORDS.get(token)
+
+
+def _guests_after_yes(tokens: list[str], start: int) -> int | None:
+    """The guest count said after the yes word, if any (not range-checked)."""
+    # Only the next few words count: in "yes see you at 7, I'll bring my 2 kids" neither number is it.
+    window = tokens[start : start + 6]
+    for i, token in enumerate(window):
+        value = _number(token)
+        if value is None:
+            continue
+        before = window[i - 1] if i > 0 else None
+        after = window[i + 1] if i + 1 < len(window) else None
+        if after in _TIME_AFTER or before in _TIME_BEFORE:
+            continue  # "yes 7 pm", "yes at 7"
+        if window[i + 1 : i + 3] == ["of", "us"] or before == "somos" or window[i - 2 : i] == ["party", "of"]:
+            return max(value - 1, 0)  # "yes, 3 of us", "si, somos 3": the count includes the sender
+        if _DIGITS.match(token):
+            if i == 0 or before in _GUEST_BEFORE or after in _GUEST_AFTER:
+                return value  # "YES 2", "yes +1", "yes, bringing 2", "yes 2 guests"
+        elif (
+            before in _STRONG_BEFORE or after in _GUEST_AFTER or (after is None and (i == 0 or before in _GUEST_BEFORE))
+        ):
+            return value  # "yes plus one", "yes, bringing two", "si, con dos"
+    return None
+
+
+def _find_code(tokens: list[str], codes: dict[str, str]) -> tuple[str | None, list[str]]:
+    """The meeting code in the text (also split as "GA 12" / "GA-12"), and the tokens without it."""
+    if not codes:
+        return None, tokens
+    for i, token in enumerate(tokens):
+        if token in codes:
+            return codes[token], tokens[:i] + tokens[i + 1 :]
+        if i + 1 < len(tokens) and token + tokens[i + 1] in codes:
+            return codes[token + tokens[i + 1]], tokens[:i] + tokens[i + 2 :]
+    return None, tokens
+
+
+def _code_key(code: str) -> str:
+    return "".join(ch for ch in _normalize(code) if ch.isascii() and ch.isalnum())
+
+
+def read_text(text: str, meeting_codes: Iterable[str] = ()) -> Reading:
+    """Read one inbound text. ``meeting_codes`` are the codes of open meetings; only those are recognized.
+
+    >>> read_text("Yes, see you there!").intent
+    <Intent.YES: 'yes'>
+    >>> r = read_text("ga12 si 2", ["GA12"]); (r.intent, r.guests, r.meeting_code, r.language)
+    (<Intent.YES: 'yes'>, 2, 'GA12', 'es')
+    >>> read_text('Liked "Reply YES to RSVP"').kind
+    <TextKind.REACTION: 'reaction'>
+    """
+    try:
+        return _read(text, meeting_codes)
+    except Exception:  # pragma: no cover - a last guard: a member's text must never crash the gateway
+        return Reading(Intent.UNKNOWN, kind=TextKind.OTHER)
+
+
+def _read(text: str, meeting_codes: Iterable[str]) -> Reading:
+    if not isinstance(text, str):
+        text = str(text)
+    norm = _normalize(text[:MAX_CHARS])
+    all_tokens = _tokens(norm)
+    codes: dict[str, str] = {}
+    for code in meeting_codes:
+        key = _code_key(str(code))
+        if key:
+            # Report the code as the organizers wrote it (upper-cased), however the member spaced it.
+            codes[key] = " ".join(str(code).split()).upper()
+    code, tokens = _find_code(all_tokens, codes)
+    lang = _language(norm, all_tokens)
+
+    def unknown(kind: TextKind) -> Reading:
+        return Reading(Intent.UNKNOWN, meeting_code=code, language=lang, kind=kind)
+
+    if not norm:
+        return unknown(TextKind.OTHER)
+    if _is_reaction(norm, all_tokens):
+        return unknown(TextKind.REACTION)
+
+    first = tokens[0] if tokens else ""
+    if (
+        first in _STOP_FIRST
+        or (len(tokens) == 1 and first in _STOP_ALONE)
+        or tuple(tokens) in _STOP_ALONE_PHRASES
+        or _starts_with(tokens, ("opt", "out"))
+    ):
+        return Reading(Intent.STOP, meeting_code=code, language=lang)
+    if first in _START_FIRST:
+        return Reading(Intent.START, meeting_code=code, language=lang)
+    if first in _HELP_FIRST:
+        return Reading(Intent.HELP, meeting_code=code, language=lang)
+    if _STOP_PHRASES.search(" ".join(tokens)):
+        return Reading(Intent.STOP, meeting_code=code, language=lang)
+
+    if _LINK.search(norm):
+        return unknown(TextKind.LINK)
+    if _is_question(norm, tokens):
+        return unknown(TextKind.QUESTION)
+    if not tokens:
+        return unknown(TextKind.OTHER)
+
+    # Maybe phrases first: "no se" (I don't know) must not read as "no".
+    if first in _MAYBE_FIRST or any(_starts_with(tokens, p) for p in _MAYBE_PHRASES):
+        return Reading(Intent.MAYBE, meeting_code=code, language=lang)
+
+    glued = _YES_GLUED.match(first)
+    if glued:
+        return _yes(_number(glued.group(2)), code, lang)
+    if first in _YES_FIRST or _YES_STRETCHED.match(first):
+        return _yes(_guests_after_yes(tokens, 1), code, lang)
+    for phrase in _YES_PHRASES:
+        if _starts_with(tokens, phrase):
+            return _yes(_guests_after_yes(tokens, len(phrase)), code, lang)
+
+    if first in _NO_FIRST and not (len(tokens) > 1 and tokens[1] in _NO_NOT):
+        return Reading(Intent.NO, meeting_code=code, language=lang)
+    return unknown(TextKind.OTHER)
+
+
+def _yes(guests: int | None, code: str | None, lang: Language) -> Reading:
+    if guests is not None and not 0 <= guests <= MAX_GUESTS:
+        return Reading(Intent.YES, None, True, code, lang)
+    return Reading(Intent.YES, guests, False, code, lang)
