@@ -53,7 +53,11 @@ async ([name, index]) => {
   const response = await fetch('/simulate/button/' + name, {method: 'POST'});
   const answered = performance.now();
   if (response.status !== 204) throw new Error('press refused: ' + response.status);
-  while (window.__marks.length <= index) await new Promise(r => setTimeout(r, 0));
+  const deadline = performance.now() + 2000;
+  while (window.__marks.length <= index) {
+    if (performance.now() > deadline) throw new Error('press ' + index + ' never reached the page');
+    await new Promise(r => setTimeout(r, 0));
+  }
   const [dom, frame] = window.__marks[index];
   return [dom - t0, frame - t0, answered - t0];
 }
@@ -108,10 +112,15 @@ def main() -> int:
             page.evaluate(OBSERVE)
             for i in range(5):  # warm-up, not counted
                 page.evaluate(PRESS, ["yes" if i % 2 == 0 else "no", i])
+                time.sleep(0.1)
             page.evaluate("() => { window.__marks = []; }")
             dom, frame, answered = [], [], []
             for i in range(args.presses):
+                # The panel debounces each button for [hardware] debounce_ms (50): pace the presses like a
+                # quick person (one every 100 ms, so the same button comes back after 200 ms).
+                next_at = time.monotonic() + 0.1
                 d, f, a = page.evaluate(PRESS, ["no" if i % 2 == 0 else "yes", i])
+                time.sleep(max(0.0, next_at - time.monotonic()))
                 dom.append(d)
                 frame.append(f)
                 answered.append(a)

@@ -30,7 +30,16 @@ def kiosk(live_server: LiveServer, voting_meeting: str) -> LiveServer:
     return live_server
 
 
+_last_press: dict[tuple[str, str], float] = {}
+
+
 def press(server: LiveServer, name: str) -> None:
+    """Press a (mock) button, never sooner than a person could: the panel debounces 50 ms per button."""
+    key = (server.url, name)
+    wait = _last_press.get(key, 0.0) + 0.08 - time.monotonic()
+    if wait > 0:
+        time.sleep(wait)
+    _last_press[key] = time.monotonic()
     request = urllib.request.Request(f"{server.url}/simulate/button/{name}", method="POST")
     with urllib.request.urlopen(request, timeout=5) as response:
         assert response.status == 204

@@ -26,7 +26,7 @@ def open_panel(settings: Settings, *, simulated: bool) -> ButtonPanel:
         backend,
         pins,
         leds,
-        debounce_ms=settings.hardware.debounce_ms,
+        debounce_s=settings.hardware.debounce_ms / 1000,
         stuck_after_s=settings.hardware.stuck_after_s,
     )
 
