@@ -6,12 +6,14 @@ import re
 import time
 import urllib.request
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
+from hardware.buttons import ButtonName
 from kiosk.config import Settings
 from kiosk.tally import MeetingState, Tally
 from kiosk.web.app import create_app
@@ -513,5 +515,31 @@ def test_a_closed_page_frees_its_stream_with_request_lookahead(
         while hub.open_streams and time.monotonic() < deadline:
             time.sleep(0.05)
         assert hub.open_streams == 0
+    finally:
+        app.extensions["kiosk"].close()
+
+
+def test_a_stuck_button_does_not_block_the_others(
+    tally: Tally, voting_meeting: str, live_server_factory: Callable[..., LiveServer], page: Page
+) -> None:
+    settings = Settings()
+    settings = replace(settings, hardware=replace(settings.hardware, stuck_after_s=0.2))
+    app = create_app(settings, tally, simulated=True)
+    try:
+        server = live_server_factory(app)
+        panel = app.extensions["kiosk"].panel
+        sign_in_by_phone_pad(page, server, "5105550116", "Jamal C.")
+        tap(page, "Vote now")
+        stream_open(page)
+        panel.hold(ButtonName.YES)  # pressed, and then never let go
+        expect(page.locator("#choice-status")).to_have_text("Your choice: Yes")
+        time.sleep(0.4)  # now it is stuck
+        press(server, "no")
+        expect(page.locator("#choice-status")).to_have_text("Your choice: No")
+        press(server, "confirm")
+        expect(h1(page)).to_have_text(tally.planks("GA12")[1].title)
+        assert "stuck" not in page.locator("body").inner_text().lower()
+        assert any(s.stuck for s in panel.status())
+        panel.release(ButtonName.YES)
     finally:
         app.extensions["kiosk"].close()
