@@ -140,7 +140,12 @@ class LiveServer:
                 with contextlib.suppress(OSError):
                     dispatcher.close()
 
-        self.server.trigger.pull_trigger(close_all)  # type: ignore[union-attr]
+        try:
+            self.server.trigger.pull_trigger(close_all)  # type: ignore[union-attr]
+        except OSError:
+            # The loop already closed its wake-up pipe (seen rarely after the browser dropped its connections):
+            # close what is left from here; the loop ends when its map is empty.
+            close_all()
         self.thread.join(5)
         self.server.task_dispatcher.shutdown(timeout=5)  # type: ignore[union-attr]
 
