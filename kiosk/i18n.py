@@ -73,6 +73,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "hello": {"en": "Welcome, {name}!", "es": "¡Hola, {name}!"},
     "signed_in_ok": {"en": "You are signed in.", "es": "Su registro está listo."},
     "your_code": {"en": "Your ballot code", "es": "Su código de votación"},
+    "printer_attention": {
+        "en": "The printer needs attention; your sign-in is saved. Your receipt will print when it is fixed.",
+        "es": "La impresora necesita atención; su registro está guardado. Su recibo se imprimirá cuando se arregle.",
+    },
     "keep_code": {
         "en": "Keep this code: it is on your receipt. Nobody else can see how you vote.",
         "es": "Guarde este código: está en su recibo. Nadie más puede ver cómo vota.",

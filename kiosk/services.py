@@ -39,6 +39,12 @@ class Services:
         if self.sms_thread is not None:
             self.sms_thread.join(5)
 
+    def printer_ok(self) -> bool:
+        from kiosk.print_queue import device_statuses
+
+        status = device_statuses(self.tally.engine).get("printer")
+        return status is None or bool(status["ok"]) or status["summary"] == "Printing is turned off"
+
     # --- receipts -----------------------------------------------------------------------------------------
 
     def rsvp_hint(self, language: str) -> str:

@@ -39,6 +39,7 @@ def create_app(
     test_config: dict[str, Any] | None = None,
     panel: ButtonPanel | None = None,
     receipt_hook: Any = None,
+    services: Any = None,
 ) -> Flask:
     app = Flask(__name__)
     app.config.update(
@@ -61,6 +62,16 @@ def create_app(
         max_streams=max(1, settings.server.threads // 4),
         receipt_hook=receipt_hook,
     )
+
+    if services is not None:  # the print queue and (in the demo) the console SMS gateway: see kiosk.services
+        state = app.extensions["kiosk"]
+        state.receipt_hook = services.signin_receipt_requested
+        state.ballot_hook = services.ballot_receipt_requested
+        state.printer_ok = services.printer_ok
+        if simulated:
+            from kiosk.web import simulation
+
+            simulation.init_app(app, services)
 
     from kiosk.web.sms_webhook import bp as sms_webhook
 

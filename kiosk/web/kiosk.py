@@ -67,6 +67,10 @@ class KioskState:
     org: str
     simulated: bool
     receipt_hook: Any = request_receipt
+    # After a cast: (meeting code, verification code, choices, language) -> None; queues the ballot receipt.
+    ballot_hook: Any = None
+    # () -> bool: False while the printer needs attention (the sign-in screen then says the sign-in is saved).
+    printer_ok: Any = None
     closed: bool = field(default=False)
 
     def close(self) -> None:
@@ -265,11 +269,11 @@ def _signed_in(meeting: Meeting, signin: SignIn) -> None:
     ks.signin = signin
     ks.token = signin.token
     ks.token_note = "new" if signin.token else None
-    if signin.token:
+    if not signin.already:  # everyone gets a sign-in receipt; eligible attendees' carries their ballot token
         _print_receipt(meeting, signin, signin.token, reprint=False)
 
 
-def _print_receipt(meeting: Meeting, signin: SignIn, token: str, *, reprint: bool) -> None:
+def _print_receipt(meeting: Meeting, signin: SignIn, token: str | None, *, reprint: bool) -> None:
     try:
         state().receipt_hook(
             ReceiptRequest(
@@ -280,6 +284,7 @@ def _print_receipt(meeting: Meeting, signin: SignIn, token: str, *, reprint: boo
                 language=g.ks.lang,
                 station=state().station,
                 reprint=reprint,
+                kind=signin.kind,
             )
         )
     except Exception:  # the receipt is also on screen: a printer problem must not lose the sign-in
@@ -345,8 +350,19 @@ def signed_in() -> Any:
         token_note=g.ks.token_note,
         voting_open=_ballot_open(meeting),
         reason=reason,
+        printer_trouble=_printer_trouble(),
         idle_on=True,
     )
+
+
+def _printer_trouble() -> bool:
+    check = state().printer_ok
+    if check is None:
+        return False
+    try:
+        return not check()
+    except Exception:
+        return False
 
 
 def _reissue(reason: str) -> tuple[Meeting, SignIn, str] | Any:
@@ -481,6 +497,11 @@ def cast() -> Any:
     except InvalidInput:
         abort(400)
     ks = g.ks
+    if state().ballot_hook is not None:
+        try:
+            state().ballot_hook(meeting.code, result.verification_code, result.choices, ks.lang)
+        except Exception:  # the code is on screen: a printer problem must not undo a cast ballot
+            log.exception("ballot receipt request failed")
     ks.ballot_token = None
     ks.token = None
     ks.signin = None

@@ -20,10 +20,11 @@ class ReceiptRequest:
     meeting_code: str
     meeting_title: str
     display_name: str  # first name and last initial
-    token: str  # the ballot token as issued (``ACD3-4EFG``)
+    token: str | None  # the ballot token as issued (``ACD3-4EFG``); None for an attendee who may not vote
     language: str  # "en" or "es"
     station: str
     reprint: bool  # True when the attendee asked for it again (a new token voided the old one)
+    kind: str = "member"  # member, guest or pending, as printed on the receipt
 
 
 def request_receipt(receipt: ReceiptRequest) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
 
-bp = Blueprint("simulate", __name__, url_prefix="/simulate")
+bp = Blueprint("demo_pages", __name__, url_prefix="/simulate")
 
 
 def _services() -> Any:
@@ -27,12 +27,12 @@ def phone() -> str:
     if backend is None:
         abort(404)
     number = request.args.get("from", "+15105550101")
-    inbound = [(t.received_at, "in", t.body) for t in getattr(backend, "injected", lambda: [])()
-               if t.sender == number]
+    inbound = [(t.received_at, "in", t.body) for t in getattr(backend, "injected", lambda: [])() if t.sender == number]
     outbound = [(s.sent_at, "out", s.body) for s in backend.sent() if s.to == number]
     messages = sorted(inbound + outbound, key=lambda m: m[0])
-    return render_template("simulate/phone.html", number=number, messages=messages,
-                           org=current_app.config["SETTINGS"].organization.name)
+    return render_template(
+        "simulate/phone.html", number=number, messages=messages, org=current_app.config["SETTINGS"].organization.name
+    )
 
 
 @bp.post("/phone")
@@ -45,7 +45,7 @@ def phone_send() -> Any:
     body = (request.form.get("body") or "")[:1600]
     if body.strip():
         backend.inject(number, body)
-    return redirect(url_for("simulate.phone", **{"from": number}))
+    return redirect(url_for("demo_pages.phone", **{"from": number}))
 
 
 @bp.get("/receipts")
@@ -54,8 +54,11 @@ def receipts() -> str:
     recent = getattr(services.printer, "recent", None)
     if recent is None:
         abort(404)
-    return render_template("simulate/receipts.html", receipts=list(reversed(recent())),
-                           org=current_app.config["SETTINGS"].organization.name)
+    return render_template(
+        "simulate/receipts.html",
+        receipts=list(reversed(recent())),
+        org=current_app.config["SETTINGS"].organization.name,
+    )
 
 
 def init_app(app: Flask, services: Any) -> None:
