@@ -39,10 +39,31 @@ def _serve(settings: Settings, *, host: str, port: int, simulated: bool, banner:
         if seeded:
             log.info("demo meeting %s created in %s", DEMO_CODE, settings.database_url)
     _bind_check(host, port)
-    app = create_app(settings, tally, simulated=simulated)
-    url = f"http://{host}:{port}/"
-    print(f"{banner}: open {url}", flush=True)
-    waitress.serve(app, host=host, port=port, threads=settings.server.threads, ident="assembly-kiosk", _quiet=True)
+    from kiosk.services import start_services
+
+    services = start_services(settings, tally, simulated=simulated)
+    app = create_app(settings, tally, simulated=simulated, services=services)
+    base = f"http://{host}:{port}"
+    print(f"{banner}: open {base}/kiosk/", flush=True)
+    if simulated:
+        print(
+            f"  simulated phone: {base}/simulate/phone  on-screen receipts: {base}/simulate/receipts  results: {base}/",
+            flush=True,
+        )
+    try:
+        # channel_request_lookahead lets waitress notice a closed page at once and free its stream's thread.
+        waitress.serve(
+            app,
+            host=host,
+            port=port,
+            threads=settings.server.threads,
+            ident="assembly-kiosk",
+            channel_request_lookahead=1,
+            _quiet=True,
+        )
+    finally:
+        app.extensions["kiosk"].close()
+        services.stop()
     return 0
 
 

@@ -31,6 +31,7 @@ class Services:
     sms_backend: Any = None
     sms_stop: threading.Event = field(default_factory=threading.Event)
     sms_thread: threading.Thread | None = None
+    phone_log: list[Any] = field(default_factory=list)  # texts sent from the demo's simulated phone page
 
     def stop(self) -> None:
         self.worker.stop()

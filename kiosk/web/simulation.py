@@ -27,7 +27,7 @@ def phone() -> str:
     if backend is None:
         abort(404)
     number = request.args.get("from", "+15105550101")
-    inbound = [(t.received_at, "in", t.body) for t in getattr(backend, "injected", lambda: [])() if t.sender == number]
+    inbound = [(t.received_at, "in", t.body) for t in services.phone_log if t.sender == number]
     outbound = [(s.sent_at, "out", s.body) for s in backend.sent() if s.to == number]
     messages = sorted(inbound + outbound, key=lambda m: m[0])
     return render_template(
@@ -44,7 +44,8 @@ def phone_send() -> Any:
     number = (request.form.get("from") or "").strip()[:20] or "+15105550101"
     body = (request.form.get("body") or "")[:1600]
     if body.strip():
-        backend.inject(number, body)
+        services.phone_log.append(backend.inject(number, body))
+        del services.phone_log[:-200]
     return redirect(url_for("demo_pages.phone", **{"from": number}))
 
 

@@ -1,0 +1,118 @@
+"""The kiosk pages with the real services: sign-in and ballot receipts go through the print queue to a printer
+(the TCP emulator), a printer in trouble is reported kindly, and the demo's phone and receipt pages work."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from kiosk.config import Settings
+from kiosk.services import Services, start_services
+from kiosk.tally import Tally
+from kiosk.web.app import create_app
+from tests.printer_emulator import PrinterEmulator, decode
+
+
+def settings_for(printer_url: str, show_choices: bool = False) -> Settings:
+    base = Settings()
+    return replace(base, printer=replace(base.printer, url=printer_url, timeout_s=1.0))
+
+
+@pytest.fixture
+def emulator() -> Iterator[PrinterEmulator]:
+    with PrinterEmulator() as printer:
+        yield printer
+
+
+def make_app(tally: Tally, settings: Settings, app_config: dict[str, Any], simulated: bool) -> tuple[Flask, Services]:
+    services = start_services(settings, tally, simulated=simulated)
+    app = create_app(settings, tally, simulated=simulated, test_config=app_config, services=services)
+    return app, services
+
+
+def sign_in_and_vote(client: FlaskClient, tally: Tally, code: str) -> tuple[str, str]:
+    client.post("/kiosk/find", data={"by": "name", "q": "Marcus"}, follow_redirects=True)
+    html = client.post("/kiosk/signin", data={"pick": "0"}, follow_redirects=True).get_data(as_text=True)
+    token = re.search(r'id="receipt-token">([A-Z0-9-]+)<', html).group(1)  # type: ignore[union-attr]
+    client.post("/kiosk/vote")
+    form = {f"choice-{p.id}": "yes" for p in tally.planks(code)}
+    done = client.post("/kiosk/ballot/cast", data=form, follow_redirects=True).get_data(as_text=True)
+    verification = re.search(r'id="verification">([A-Z0-9-]+)<', done).group(1)  # type: ignore[union-attr]
+    return token, verification
+
+
+def test_signin_and_ballot_receipts_print(
+    tally: Tally, voting_meeting: str, app_config: dict[str, Any], emulator: PrinterEmulator
+) -> None:
+    app, services = make_app(tally, settings_for(emulator.url), app_config, simulated=False)
+    try:
+        token, verification = sign_in_and_vote(app.test_client(), tally, voting_meeting)
+        jobs = emulator.wait_for_jobs(2, timeout=10)
+    finally:
+        app.extensions["kiosk"].close()
+        services.stop()
+    signin_text, ballot_text = (decode(job).text for job in jobs[:2])
+    assert "Marcus B." in signin_text and token in signin_text
+    assert verification in ballot_text and "Marcus" not in ballot_text
+    assert all(j.payload is None for j in services.queue.jobs())  # token and code erased once printed
+
+
+def test_printer_trouble_is_said_and_the_signin_kept(
+    tally: Tally, voting_meeting: str, app_config: dict[str, Any]
+) -> None:
+    with PrinterEmulator(mode="refuse") as offline:
+        app, services = make_app(tally, settings_for(offline.url), app_config, simulated=False)
+        try:
+            client = app.test_client()
+            client.post("/kiosk/find", data={"by": "name", "q": "Keisha"}, follow_redirects=True)
+            client.post("/kiosk/signin", data={"pick": "0"})
+            deadline = time.monotonic() + 10
+            while services.printer_ok() and time.monotonic() < deadline:
+                time.sleep(0.05)
+            html = client.get("/kiosk/signed-in").get_data(as_text=True)
+        finally:
+            app.extensions["kiosk"].close()
+            services.stop()
+    assert "The printer needs attention; your sign-in is saved." in html
+    assert tally.results(voting_meeting).ballots_issued == 1 and services.queue.pending() == 1
+
+
+def test_demo_phone_and_receipt_pages(tally: Tally, voting_meeting: str, app_config: dict[str, Any]) -> None:
+    app, services = make_app(tally, Settings().simulated(), app_config, simulated=True)
+    try:
+        client = app.test_client()
+        assert client.post("/simulate/phone", data={"from": "+15105550101", "body": "yes 2"}).status_code == 302
+        deadline = time.monotonic() + 10
+        page = ""
+        while "You&#39;re a YES" not in page and time.monotonic() < deadline:
+            time.sleep(0.1)
+            page = client.get("/simulate/phone?from=%2B15105550101").get_data(as_text=True)
+        assert "yes 2" in page and "You&#39;re a YES for General Assembly" in page
+        sign_in_and_vote(client, tally, voting_meeting)
+        deadline = time.monotonic() + 10
+        while len(services.printer.recent()) < 2 and time.monotonic() < deadline:  # type: ignore[attr-defined]
+            time.sleep(0.05)
+        receipts = client.get("/simulate/receipts").get_data(as_text=True)
+        assert "Marcus B." in receipts
+    finally:
+        app.extensions["kiosk"].close()
+        services.stop()
+    assert [r.answer for r in tally.current_rsvps(voting_meeting)] == ["yes"]
+
+
+def test_demo_pages_absent_outside_simulation(tally: Tally, app_config: dict[str, Any]) -> None:
+    app, services = make_app(tally, Settings(), app_config, simulated=False)
+    try:
+        client = app.test_client()
+        assert client.get("/simulate/phone").status_code == 404
+        assert client.get("/simulate/receipts").status_code == 404
+    finally:
+        app.extensions["kiosk"].close()
+        services.stop()
