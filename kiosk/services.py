@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -86,7 +87,8 @@ class Services:
             language=language,
             columns=self.settings.printer.columns,
         )
-        self.queue.submit("ballot", f"ballot:{verification_code}", receipt.to_json(), meeting_code=meeting_code)
+        # The key must not hold the code: the row keeps its id and time after the payload is erased.
+        self.queue.submit("ballot", f"ballot:{uuid.uuid4()}", receipt.to_json(), meeting_code=meeting_code)
 
 
 def start_services(
