@@ -18,6 +18,7 @@ from kiosk.config import Settings
 from kiosk.print_queue import PrintQueue, PrintWorker
 from kiosk.receipts import Receipt, ballot_receipt, signin_receipt
 from kiosk.tally import Tally
+from kiosk.tokens import token_hash
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,8 @@ class Services:
             columns=self.settings.printer.columns,
             reprint=request.reprint,
         )
-        key = f"signin:{request.meeting_code}:{request.token or request.display_name}"
+        # One receipt per token (the queue refuses a second job with this key); the key holds only the token's hash.
+        key = f"signin:{token_hash(request.token)}" if request.token else f"signin:{uuid.uuid4()}"
         if request.reprint:
             key = f"reprint:{key}:{datetime.now(UTC).timestamp()}"
         self.queue.submit("signin", key, receipt.to_json(), meeting_code=request.meeting_code, reprint=request.reprint)

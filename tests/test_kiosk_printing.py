@@ -64,6 +64,7 @@ def test_signin_and_ballot_receipts_print(
     jobs_left = services.queue.jobs()
     assert all(j.payload is None for j in jobs_left)  # token and code erased once printed
     assert not any(verification.replace("-", "") in j.dedupe_key.replace("-", "") for j in jobs_left)
+    assert not any(token.replace("-", "") in j.dedupe_key.replace("-", "") for j in jobs_left)
 
 
 def test_printer_trouble_is_said_and_the_signin_kept(
