@@ -52,8 +52,12 @@ class Services:
 
     def rsvp_hint(self, language: str) -> str:
         number = self.settings.organization.sms_number
-        if not number:
-            return ""
+        if not number:  # no number configured ([organization] sms_number): still say texting is possible
+            return (
+                "Pregunte por el número para confirmar por texto"
+                if language == "es"
+                else "Ask for our number to RSVP by text"
+            )
         return f"Texto SI al {number} para confirmar" if language == "es" else f"Text YES to {number} to RSVP"
 
     def signin_receipt_requested(self, request: Any) -> None:

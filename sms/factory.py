@@ -18,9 +18,19 @@ def open_backend(settings: Settings) -> SmsBackend:
         missing = [k for k in ("account_sid", "auth_token", "from_number") if not getattr(t, k)]
         if missing:
             raise ConfigError(f'{settings.source}: [sms.twilio] needs {", ".join(missing)} for backend = "twilio"')
+        from sms.backends import SmsConfigError
         from sms.twilio_backend import TwilioBackend
 
-        return TwilioBackend(t.account_sid, t.auth_token, t.from_number, api_base=t.api_base or None)
+        try:
+            return TwilioBackend(
+                t.account_sid,
+                t.auth_token,
+                t.from_number,
+                api_base=t.api_base or None,
+                poll_inbound=t.inbound == "poll",
+            )
+        except SmsConfigError as exc:
+            raise ConfigError(f"{settings.source}: [sms.twilio] {exc}") from None
     if name == "modem":
         from sms.gsm_modem import GsmModemBackend
 

@@ -106,7 +106,10 @@ class TwilioBackend:
         offline_backoff: float = 30.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         monotonic: Callable[[], float] = time.monotonic,
+        poll_inbound: bool = True,
     ) -> None:
+        # False when texts arrive by webhook: then poll() never calls the API.
+        self._poll_inbound = poll_inbound
         if not account_sid.startswith("AC"):
             raise SmsConfigError("The Twilio account SID starts with AC")
         if not auth_token:
@@ -204,6 +207,8 @@ class TwilioBackend:
         A text older than the window when first polled (the Pi was off for longer than ``lookback``) is
         not read: choose ``lookback`` accordingly.
         """
+        if not self._poll_inbound:
+            return []
         now = self._clock()
         texts: list[InboundText] = []
         listed: set[str] = set()
