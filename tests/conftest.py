@@ -1,4 +1,10 @@
-"""Shared fixtures: a tally on a real SQLite file, with a controllable clock, and a meeting ready to vote."""
+"""Shared fixtures: a tally on a real database, with a controllable clock, and a meeting ready to vote.
+
+Every test that uses ``db_url`` (directly or through ``tally``) runs twice: on a SQLite file and on a fresh
+database of a real PostgreSQL server (see ``tests/postgres_server.py``). Tests marked ``sqlite_only`` run on
+SQLite alone. Without a PostgreSQL server the PostgreSQL variants are skipped, with the reason, unless
+``KIOSK_TEST_POSTGRES=require`` (as ``scripts/test`` sets), which makes that an error.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +16,7 @@ import pytest
 
 from kiosk import db
 from kiosk.tally import MeetingState, Tally
+from tests import postgres_server
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -32,9 +39,49 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+BACKENDS = ("sqlite", "postgresql")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # ``backend`` has no fixture function: every test that needs it (through db_url) is parametrized here.
+    if "backend" in metafunc.fixturenames:
+        only_sqlite = metafunc.definition.get_closest_marker("sqlite_only") is not None
+        metafunc.parametrize("backend", BACKENDS[:1] if only_sqlite else BACKENDS)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[postgres_server.Server]:
+    """A PostgreSQL server for the session (started on first use, stopped at the end)."""
+    try:
+        with postgres_server.server() as server:
+            yield server
+            return
+    except postgres_server.Unavailable as exc:
+        reason = f"no PostgreSQL server: {exc}"
+    if postgres_server.mode() == "require":
+        pytest.fail(f"KIOSK_TEST_POSTGRES=require, but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'tally.db'}"
+def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A URL of an empty database: a SQLite file, or a fresh PostgreSQL database dropped after the test."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'tally.db'}"
+        return
+    server: postgres_server.Server = request.getfixturevalue("postgres")
+    name = server.create_database()
+    try:
+        yield server.url_for(name)
+    finally:
+        server.drop_database(name)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if postgres_server.startup_seconds is not None:
+        terminalreporter.write_line(
+            f"PostgreSQL: throwaway cluster made and started in {postgres_server.startup_seconds:.2f} s"
+        )
 
 
 @pytest.fixture
