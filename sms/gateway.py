@@ -99,9 +99,7 @@ class Gateway:
         reading = read_text(body, open_codes)
         try:
             with self.tally.write() as conn:
-                exists = conn.execute(
-                    select(sms_inbound.c.id).where(sms_inbound.c.provider_id == provider_id)
-                ).first()
+                exists = conn.execute(select(sms_inbound.c.id).where(sms_inbound.c.provider_id == provider_id)).first()
                 if exists is not None:
                     return Handled(str(reading.intent), reading.guests, reading.meeting_code, None, duplicate=True)
                 result = conn.execute(
