@@ -1072,8 +1072,15 @@ class Tally:
 
         SQLite keeps commits in order in the WAL until a checkpoint, and inside B-tree pages records keep the
         order they were written in; ``VACUUM`` rebuilds every table in key order (ballots are keyed by their
-        random code), and the checkpoint with TRUNCATE then empties the WAL. PostgreSQL: ``CLUSTER`` rewrites
-        the ballot tables in the order of their random primary key.
+        random code), and the checkpoint with TRUNCATE then empties the WAL.
+
+        PostgreSQL stamps every row version with the id of the transaction that wrote it (``xmin``, readable by
+        any SQL client): the spent token, its ballot's choices and the ballot share one, which names the voter.
+        So one transaction first rewrites every token, ballot and choice (all then carry its id), and
+        ``CLUSTER`` rewrites the ballot tables in the order of their random keys and the tokens in the order of
+        their random hashes, leaving no old row version behind; ``VACUUM FULL`` drops the deleted and erased
+        ballot receipts from the print queue. (The server's write-ahead log keeps older records until its
+        segments are reused: see docs/multi-kiosk.md.)
         """
         if db.is_sqlite(self.engine):
             # The raw driver connection is in autocommit mode (see kiosk.db), as VACUUM requires.
@@ -1084,10 +1091,15 @@ class Tally:
             finally:
                 raw.close()
         else:
-            with self.engine.connect() as conn:
+            with self.engine.begin() as conn:
+                conn.execute(update(ballot_tokens).values(state=ballot_tokens.c.state))
+                conn.execute(update(ballots).values(meeting_id=ballots.c.meeting_id))
+                conn.execute(update(ballot_choices).values(choice=ballot_choices.c.choice))
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(text("CLUSTER ballots USING pk_ballots"))
                 conn.execute(text("CLUSTER ballot_choices USING pk_ballot_choices"))
-                conn.commit()
+                conn.execute(text("CLUSTER ballot_tokens USING uq_ballot_tokens_token_hash"))
+                conn.execute(text("VACUUM FULL print_jobs"))
         log.info("database rewritten so that storage order no longer follows casting order")
 
 
