@@ -2,8 +2,9 @@
 
 Every test that uses ``db_url`` (directly or through ``tally``) runs twice: on a SQLite file and on a fresh
 database of a real PostgreSQL server (see ``tests/postgres_server.py``). Tests marked ``sqlite_only`` run on
-SQLite alone. Without a PostgreSQL server the PostgreSQL variants are skipped, with the reason, unless
-``KIOSK_TEST_POSTGRES=require`` (as ``scripts/test`` sets), which makes that an error.
+SQLite alone, ``postgresql_only`` on PostgreSQL alone. Without a PostgreSQL server the PostgreSQL variants
+are skipped, with the reason, unless ``KIOSK_TEST_POSTGRES=require`` (as ``scripts/test`` sets) makes that
+an error.
 """
 
 from __future__ import annotations
@@ -45,8 +46,12 @@ BACKENDS = ("sqlite", "postgresql")
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     # ``backend`` has no fixture function: every test that needs it (through db_url) is parametrized here.
     if "backend" in metafunc.fixturenames:
-        only_sqlite = metafunc.definition.get_closest_marker("sqlite_only") is not None
-        metafunc.parametrize("backend", BACKENDS[:1] if only_sqlite else BACKENDS)
+        if metafunc.definition.get_closest_marker("sqlite_only"):
+            metafunc.parametrize("backend", ["sqlite"])
+        elif metafunc.definition.get_closest_marker("postgresql_only"):
+            metafunc.parametrize("backend", ["postgresql"])
+        else:
+            metafunc.parametrize("backend", BACKENDS)
 
 
 @pytest.fixture(scope="session")

@@ -62,7 +62,7 @@ class Server:
     def create_database(self) -> str:
         name = f"kiosk_test_{secrets.token_hex(6)}"
         with self._admin() as conn:
-            conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\' STRATEGY file_copy')
+            conn.execute(f"CREATE DATABASE \"{name}\" TEMPLATE template0 ENCODING 'UTF8' STRATEGY file_copy")
         return name
 
     def drop_database(self, name: str) -> None:
@@ -116,7 +116,11 @@ class Cluster:
             [*self._as_postgres, *map(str, argv)], capture_output=True, text=True, timeout=timeout, cwd=self.base
         )
         if proc.returncode != 0:
-            log = (self.base / "server.log").read_text(errors="replace")[-2000:] if (self.base / "server.log").exists() else ""
+            log = (
+                (self.base / "server.log").read_text(errors="replace")[-2000:]
+                if (self.base / "server.log").exists()
+                else ""
+            )
             raise Unavailable(f"{Path(str(argv[0])).name} failed: {proc.stderr.strip() or proc.stdout.strip()}\n{log}")
 
     def start(self) -> Server:
@@ -144,7 +148,17 @@ class Cluster:
                 "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
             )
             try:
-                self._run(self.bindir / "pg_ctl", "-D", self.data, "-l", self.base / "server.log", "-w", "-o", options, "start")
+                self._run(
+                    self.bindir / "pg_ctl",
+                    "-D",
+                    self.data,
+                    "-l",
+                    self.base / "server.log",
+                    "-w",
+                    "-o",
+                    options,
+                    "start",
+                )
                 break
             except Unavailable:
                 if attempt == 2:

@@ -215,7 +215,7 @@ def test_one_live_token_per_signin_is_a_database_constraint(tally: Tally, voting
     signin = tally.sign_in_member(voting_meeting, member_id(tally, voting_meeting, "Ana Ram"))
     with tally.engine.begin() as conn:
         meeting_id = conn.execute(text("SELECT id FROM meetings WHERE code='GA12'")).scalar()
-        with pytest.raises(IntegrityError, match="(?i)unique"):
+        with pytest.raises(IntegrityError, match=r"(?i)unique"):
             conn.execute(
                 ballot_tokens.insert().values(
                     meeting_id=meeting_id,
@@ -234,7 +234,7 @@ def test_one_signin_per_person_is_a_database_constraint(tally: Tally, voting_mee
         assert row is not None
         values = dict(row._mapping)
         del values["id"]
-        with pytest.raises(IntegrityError, match="(?i)unique"):
+        with pytest.raises(IntegrityError, match=r"(?i)unique"):
             conn.execute(signins.insert().values(**values))
 
 
@@ -442,8 +442,8 @@ def test_choice_values_are_constrained(tally: Tally, voting_meeting: str) -> Non
     signin = tally.sign_in_member(voting_meeting, member_id(tally, voting_meeting, "Ana Ram"))
     assert signin.token
     cast = tally.cast_ballot(voting_meeting, signin.token, {})
-    with pytest.raises(IntegrityError, match="(?i)check"), tally.engine.begin() as conn:
+    with pytest.raises(IntegrityError, match=r"(?i)check"), tally.engine.begin() as conn:
         conn.execute(text("UPDATE ballot_choices SET choice = 'maybe'"))
     assert all(c is Choice.ABSTAIN for _, c in tally.lookup_ballot(cast.verification_code).choices)
-    with pytest.raises(IntegrityError, match="(?i)check"), tally.engine.begin() as conn:
+    with pytest.raises(IntegrityError, match=r"(?i)check"), tally.engine.begin() as conn:
         conn.execute(update(ballot_tokens).values(state="used"))
