@@ -80,7 +80,7 @@ def _bindir() -> Path | None:
     return Path(found).resolve().parent if found else None
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -142,7 +142,7 @@ class Cluster:
         )
         pwfile.unlink()
         for attempt in range(3):  # a port picked free can be taken before the server binds it
-            self.port = _free_port()
+            self.port = free_port()
             options = (
                 f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.base} "
                 "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
