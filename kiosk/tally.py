@@ -230,10 +230,13 @@ class Tally:
         with db.read_transaction(self.engine) as conn:
             yield conn
 
-    def _meeting_row(self, conn: Connection, code: str, *, lock: bool = False) -> Any:
+    def _meeting_row(self, conn: Connection, code: str, *, lock: bool = False, share: bool = False) -> Any:
+        """``lock``: to change the meeting; ``share``: so that it cannot change (e.g. close) until we commit."""
         query = select(meetings).where(meetings.c.code == code.strip().upper())
         if lock:
             query = query.with_for_update()
+        elif share:
+            query = query.with_for_update(read=True)
         row = conn.execute(query).first()
         if row is None:
             raise NotFound(f"no meeting with code {code.strip().upper()!r}")
@@ -939,7 +942,9 @@ class Tally:
         ``choices`` maps plank id to a choice; every key must be a plank of this meeting.
         """
         with self._write() as conn:
-            meeting = self._meeting_row(conn, code)
+            # Closing waits for this ballot (or this ballot sees the meeting closed): on PostgreSQL a ballot
+            # committed after the close would miss the rewrite that unlinks ballots from tokens.
+            meeting = self._meeting_row(conn, code, share=True)
             plank_list = self._planks(conn, meeting.id)
             known = {p.id for p in plank_list}
             unknown = set(choices) - known
