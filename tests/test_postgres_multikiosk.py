@@ -15,13 +15,13 @@ from collections import Counter
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Engine, Table, event, func, select
+from sqlalchemy import Engine, Table, event, func, select, text
 from sqlalchemy.engine import make_url
 
 from kiosk import db
 from kiosk.errors import DatabaseError
 from kiosk.schema import audit_head, ballot_tokens, ballots, members, signins
-from kiosk.tally import Tally
+from kiosk.tally import MeetingState, Tally
 from kiosk.tokens import token_hash
 from tests.conftest import FakeClock, member_id
 from tests.postgres_netcut import NetCut
@@ -234,3 +234,35 @@ def test_unreachable_server_is_a_plain_database_error(voting_meeting: str, db_ur
     assert message.startswith("the database could not be written (") and "\n" not in message, message
     assert_nothing_written(tally, token, 0)
     engine.dispose()
+
+
+def test_closing_the_meeting_waits_for_a_vote_in_progress(tally: Tally, voting_meeting: str) -> None:
+    token = sign_in(tally, voting_meeting, "Grace")
+    reached, go = threading.Event(), threading.Event()
+    cast: list[object] = []
+
+    def pause_the_voter(_conn, _cursor, statement, *_args) -> None:  # type: ignore[no-untyped-def]
+        if statement.startswith("INSERT INTO ballots ") and threading.current_thread().name == "voter":
+            reached.set()
+            go.wait(10)
+
+    event.listen(tally.engine, "before_cursor_execute", pause_the_voter)
+    voter = threading.Thread(target=lambda: cast.append(tally.cast_ballot(voting_meeting, token, {})), name="voter")
+    voter.start()
+    assert reached.wait(10)
+    closer = threading.Thread(target=tally.set_state, args=(voting_meeting, MeetingState.CLOSED))
+    closer.start()
+    closer.join(0.5)
+    closed_during_the_vote = not closer.is_alive() or tally.meeting(voting_meeting).state is MeetingState.CLOSED
+    go.set()
+    voter.join(20)
+    closer.join(30)
+    event.remove(tally.engine, "before_cursor_execute", pause_the_voter)
+    assert not closed_during_the_vote
+    assert len(cast) == 1 and tally.meeting(voting_meeting).state is MeetingState.CLOSED
+    assert tally.results(voting_meeting).ballots_cast == 1
+    if tally.engine.dialect.name == "postgresql":  # the ballot was rewritten at close like the others
+        with tally.engine.connect() as conn:
+            closing = conn.execute(text("SELECT DISTINCT xmin::text FROM ballot_choices")).scalars().all()
+            tokens = conn.execute(text("SELECT DISTINCT xmin::text FROM ballot_tokens")).scalars().all()
+        assert len(closing) == 1 and tokens == closing
