@@ -25,6 +25,7 @@ def test_newest_migration_matches_the_schema(tally: Tally) -> None:
     assert db.current_revision(tally.engine) == db.head_revision()
 
 
+@pytest.mark.empty_database
 def test_old_database_upgrades_with_its_data(db_url: str) -> None:
     engine = db.make_engine(db_url)
     db.upgrade(engine, "0001")  # the schema of the first release

@@ -78,6 +78,7 @@ def _per_worker(lines: list[str], per: int) -> Iterator[list[str]]:
         yield lines[start : start + per]
 
 
+@pytest.mark.empty_database
 def test_first_audit_entries_from_several_kiosks_at_once(db_url: str) -> None:
     engine = db.make_engine(db_url)
     db.upgrade(engine)
@@ -92,6 +93,7 @@ def test_first_audit_entries_from_several_kiosks_at_once(db_url: str) -> None:
     tally.engine.dispose()
 
 
+@pytest.mark.empty_database
 def test_first_audit_entries_from_threads_at_once(db_url: str) -> None:
     engine = db.make_engine(db_url)
     db.upgrade(engine)
