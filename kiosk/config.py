@@ -150,6 +150,16 @@ class ModemSettings:
 
 
 @dataclass(frozen=True)
+class BackupSettings:
+    folder: str = setting(
+        "",
+        "Folder (or mounted USB stick) for database backups made by `kiosk backup` and the nightly timer. "
+        "Empty: the backups folder inside [kiosk] data_dir.",
+    )
+    keep_days: int = setting(14, "Backups older than this many days are deleted (the newest one is always kept).")
+
+
+@dataclass(frozen=True)
 class Settings:
     organization: OrganizationSettings = field(default_factory=OrganizationSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
@@ -162,6 +172,7 @@ class Settings:
     sms: SmsSettings = field(default_factory=SmsSettings)
     twilio: TwilioSettings = field(default_factory=TwilioSettings)
     modem: ModemSettings = field(default_factory=ModemSettings)
+    backup: BackupSettings = field(default_factory=BackupSettings)
     source: str = "(built-in defaults)"
 
     @property
@@ -173,6 +184,10 @@ class Settings:
         if self.database.url:
             return self.database.url
         return f"sqlite:///{(self.data_path / 'tally.db').resolve()}"
+
+    @property
+    def backup_path(self) -> Path:
+        return Path(self.backup.folder).expanduser() if self.backup.folder else self.data_path / "backups"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -201,6 +216,7 @@ SECTIONS: dict[str, str] = {
     "sms": "sms",
     "sms.twilio": "twilio",
     "sms.modem": "modem",
+    "backup": "backup",
 }
 
 
@@ -280,6 +296,8 @@ def validate(settings: Settings) -> None:
     pins += [getattr(settings.leds, f.name) for f in fields(LedPins)]
     if any(not 0 <= p <= 27 for p in pins):
         raise ConfigError(f"{where}: [buttons]/[leds] pins are BCM numbers 0-27")
+    if settings.backup.keep_days < 1:
+        raise ConfigError(f"{where}: [backup] keep_days must be at least 1")
     if len(set(pins)) != len(pins):
         raise ConfigError(f"{where}: [buttons]/[leds] each pin may be used only once")
 

@@ -23,6 +23,9 @@ class Runtime:
 
 
 def open_tally(settings: Settings, *, migrate: bool = True) -> Tally:
+    from kiosk.backup import recover_if_damaged, report_recovery
+
+    recovery = recover_if_damaged(settings)  # a damaged SQLite file is set aside and the last backup restored
     engine = db.make_engine(settings.database_url, busy_timeout_ms=settings.database.busy_timeout_ms)
     if migrate:
         db.upgrade(engine)
@@ -30,6 +33,8 @@ def open_tally(settings: Settings, *, migrate: bool = True) -> Tally:
         from kiosk.errors import DatabaseError
 
         raise DatabaseError("the database schema is out of date; run `kiosk init` to upgrade it")
+    if recovery is not None:
+        report_recovery(engine, recovery)
     return Tally(engine, region=settings.organization.default_region, timezone=settings.organization.timezone)
 
 

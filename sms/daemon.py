@@ -12,6 +12,7 @@ import threading
 import time
 
 from kiosk.config import Settings
+from kiosk.sdnotify import notify
 from kiosk.tally import Tally
 from sms.backends import SmsBackend
 from sms.gateway import Gateway
@@ -39,7 +40,9 @@ def run_gateway(
     spool = Spool(settings.data_path / "sms-spool")
     last_reminders = 0.0
     last_report = 0.0
+    notify("READY=1")
     while not stop.is_set():
+        notify("WATCHDOG=1")  # systemd restarts the gateway if a turn hangs longer than WatchdogSec
         try:
             for text in backend.poll():
                 gateway.receive(text)
@@ -54,6 +57,7 @@ def run_gateway(
                 last_reminders = now
             # Send while due texts remain and the rate allows; a long text costs one token per segment.
             while not stop.is_set():
+                notify("WATCHDOG=1")  # a long send-out is still progress
                 nxt = gateway.next_due_body()
                 if nxt is None:
                     break

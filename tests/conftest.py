@@ -1,4 +1,5 @@
-"""Shared fixtures: a tally on a real database, with a controllable clock, and a meeting ready to vote.
+"""Shared fixtures: a tally on a real database with a controllable clock, a meeting ready to vote, the web app,
+a live waitress server and a headless Chromium.
 
 Every test that uses ``db_url`` (directly or through ``tally``) runs twice: on a SQLite file and on a fresh
 database of a real PostgreSQL server (see ``tests/postgres_server.py``). Tests marked ``sqlite_only`` run on
@@ -9,11 +10,16 @@ an error.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import contextlib
+import threading
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 
 from kiosk import db
 from kiosk.tally import MeetingState, Tally
@@ -139,3 +145,117 @@ def member_id(tally: Tally, code: str, name: str) -> int:
     assert len(people) == 1, people
     assert people[0].member_id is not None
     return people[0].member_id
+
+
+# --- web: the app, a live waitress server, headless Chromium ------------------------------------------------
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+
+
+@pytest.fixture
+def app_config() -> dict[str, Any]:
+    """Extra Flask config for the ``app`` fixture; override this fixture in a test module to change it."""
+    return {"TESTING": True}
+
+
+@pytest.fixture
+def app(tally: Tally, app_config: dict[str, Any]) -> Iterator[Flask]:
+    """The web app over ``tally``, in simulation mode (mock button pins, the simulate endpoint)."""
+    from kiosk.config import Settings
+    from kiosk.web.app import create_app
+
+    application = create_app(Settings(), tally, simulated=True, test_config=app_config)
+    yield application
+    application.extensions["kiosk"].close()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+class LiveServer:
+    """A Flask app served by waitress on 127.0.0.1 (a port chosen by the OS) in a thread."""
+
+    def __init__(self, app: Flask, *, threads: int = 8, **adjustments: Any) -> None:
+        import waitress
+
+        self.app = app
+        self.server = waitress.create_server(app, host="127.0.0.1", port=0, threads=threads, **adjustments)
+        self.url = f"http://127.0.0.1:{self.server.effective_port}"  # type: ignore[union-attr]
+        self.thread = threading.Thread(target=self._run, name="live-server", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        with contextlib.suppress(OSError, ValueError):  # sockets closed under the loop at shutdown
+            self.server.run()
+
+    def stop(self) -> None:
+        kiosk = self.app.extensions.get("kiosk")
+        if kiosk is not None:
+            kiosk.close()  # ends open event streams, so worker threads finish
+
+        def close_all() -> None:  # runs on the server's loop thread: the loop ends when its map is empty
+            for dispatcher in list(self.server._map.values()):  # type: ignore[union-attr]
+                with contextlib.suppress(OSError):
+                    dispatcher.close()
+
+        try:
+            self.server.trigger.pull_trigger(close_all)  # type: ignore[union-attr]
+        except OSError:
+            # The loop already closed its wake-up pipe (seen rarely after the browser dropped its connections):
+            # close what is left from here; the loop ends when its map is empty.
+            close_all()
+        self.thread.join(5)
+        self.server.task_dispatcher.shutdown(timeout=5)  # type: ignore[union-attr]
+
+
+@pytest.fixture
+def live_server_factory() -> Iterator[Callable[..., LiveServer]]:
+    servers: list[LiveServer] = []
+
+    def start(app: Flask, *, threads: int = 8, **adjustments: Any) -> LiveServer:
+        server = LiveServer(app, threads=threads, **adjustments)
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def live_server(app: Flask, live_server_factory: Callable[..., LiveServer]) -> LiveServer:
+    return live_server_factory(app)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One headless Chromium for the whole session (Debian's /usr/bin/chromium; nothing is downloaded)."""
+    if not CHROMIUM.exists():
+        pytest.skip("browser tests need Chromium at /usr/bin/chromium (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh browser context and page (no cookies shared between tests), 800x480 like the Pi touchscreen."""
+    context = browser.new_context(viewport={"width": 800, "height": 480}, has_touch=True)
+    context.set_default_timeout(5000)
+    pg = context.new_page()
+    yield pg
+    context.close()

@@ -1,4 +1,9 @@
-"""The Flask application factory (as in Flask's tutorial): settings and an open tally in, an app out."""
+"""The Flask application factory (as in Flask's tutorial): settings and an open tally in, an app out.
+
+The app owns the button panel it opens (one owner per process; see ``kiosk.web.presses``): pass ``panel=`` to
+use one opened elsewhere (tests), otherwise it is opened from ``[hardware] buttons`` (always the simulated
+panel when ``simulated``). ``app.extensions["kiosk"].close()`` releases it.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +11,34 @@ from typing import Any
 
 from flask import Flask, abort, jsonify, render_template
 
+from hardware.buttons import ButtonName, ButtonPanel, open_button_panel
 from kiosk.config import Settings
 from kiosk.errors import NotFound
 from kiosk.tally import Tally
+from kiosk.web import kiosk
+
+
+def open_panel(settings: Settings, *, simulated: bool) -> ButtonPanel:
+    backend = "simulated" if simulated else settings.hardware.buttons
+    pins = {name: getattr(settings.buttons, name.value) for name in ButtonName}
+    leds = {name: getattr(settings.leds, name.value) for name in ButtonName}
+    return open_button_panel(
+        backend,
+        pins,
+        leds,
+        debounce_s=settings.hardware.debounce_ms / 1000,
+        stuck_after_s=settings.hardware.stuck_after_s,
+    )
 
 
 def create_app(
-    settings: Settings, tally: Tally, *, simulated: bool = False, test_config: dict[str, Any] | None = None
+    settings: Settings,
+    tally: Tally,
+    *,
+    simulated: bool = False,
+    test_config: dict[str, Any] | None = None,
+    panel: ButtonPanel | None = None,
+    receipt_hook: Any = None,
 ) -> Flask:
     app = Flask(__name__)
     app.config.update(
@@ -23,6 +49,18 @@ def create_app(
     if test_config:
         app.config.update(test_config)
     app.extensions["tally"] = tally
+    kiosk.init_app(
+        app,
+        tally=tally,
+        panel=panel if panel is not None else open_panel(settings, simulated=simulated),
+        station=settings.kiosk.station,
+        org=settings.organization.name,
+        simulated=simulated,
+        idle_seconds=settings.kiosk.idle_seconds,
+        # Leave most of waitress's threads for ordinary requests (each open stream holds one).
+        max_streams=max(1, settings.server.threads // 4),
+        receipt_hook=receipt_hook,
+    )
 
     from kiosk.web.sms_webhook import bp as sms_webhook
 

@@ -1,0 +1,268 @@
+"""Every attendee-facing word of the kiosk, in English and Spanish, and how to look one up.
+
+An in-project catalogue stands in for Flask-Babel (not installed): ``translate(key, lang, **kw)`` works in
+templates, in the web layer and anywhere else (the receipt printer can use it too). A missing translation
+falls back to English; a test checks that every key has every language.
+
+Accessible names of the kiosk's controls stay English on purpose (see ``kiosk.web.kiosk``); only visible
+words are translated here.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+log = logging.getLogger(__name__)
+
+LANGUAGES: dict[str, str] = {"en": "English", "es": "Español"}
+DEFAULT_LANGUAGE = "en"
+
+CATALOGUE: dict[str, dict[str, str]] = {
+    # welcome
+    "welcome": {"en": "Welcome", "es": "Bienvenidos"},
+    "welcome_lead": {
+        "en": "Sign in here for {title}.",
+        "es": "Regístrese aquí para {title}.",
+    },
+    "sign_in": {"en": "Sign in", "es": "Registrarse"},
+    "have_code": {"en": "I have a ballot code", "es": "Tengo un código de votación"},
+    "language": {"en": "Language", "es": "Idioma"},
+    "no_meeting": {
+        "en": "No meeting is open for sign-in right now.",
+        "es": "Ahora no hay ninguna reunión abierta para registrarse.",
+    },
+    "signin_closed": {
+        "en": "Sign-in is not open right now. Please ask an organizer.",
+        "es": "El registro no está abierto ahora. Pregunte a un organizador, por favor.",
+    },
+    # finding yourself
+    "find_title": {"en": "Find your name", "es": "Busque su nombre"},
+    "by_phone": {"en": "Phone", "es": "Teléfono"},
+    "by_name": {"en": "Name", "es": "Nombre"},
+    "phone_label": {"en": "Your phone number", "es": "Su número de teléfono"},
+    "name_label": {"en": "First 3 letters of your name or more", "es": "Al menos 3 letras de su nombre"},
+    "find": {"en": "Find", "es": "Buscar"},
+    "delete": {"en": "Delete", "es": "Borrar"},
+    "clear": {"en": "Clear", "es": "Limpiar"},
+    "space": {"en": "Space", "es": "Espacio"},
+    "back": {"en": "Back", "es": "Atrás"},
+    "pick_yourself": {"en": "Tap your name:", "es": "Toque su nombre:"},
+    "signed_in_tag": {"en": "already signed in", "es": "ya se registró"},
+    "rsvp_tag": {"en": "RSVP by text", "es": "confirmó por mensaje"},
+    "none_found": {
+        "en": "Nobody found. Check the number or name, or sign in as a walk-in.",
+        "es": "No se encontró a nadie. Revise el número o el nombre, o regístrese como visitante.",
+    },
+    "too_short": {
+        "en": "Type at least 3 letters of your name, or a full phone number.",
+        "es": "Escriba al menos 3 letras de su nombre, o un número de teléfono completo.",
+    },
+    "walkin_link": {"en": "Not on the list?", "es": "¿No está en la lista?"},
+    # walk-ins
+    "walkin_title": {"en": "Sign in as a walk\u2011in", "es": "Registro de visitantes"},
+    "walkin_name": {"en": "Your name", "es": "Su nombre"},
+    "walkin_phone": {"en": "Phone (optional)", "es": "Teléfono (opcional)"},
+    "walkin_joining": {"en": "I am joining today", "es": "Me hago miembro hoy"},
+    "walkin_need_name": {"en": "Please type your name.", "es": "Escriba su nombre, por favor."},
+    "bad_phone": {
+        "en": "That phone number does not look right. Check it, or leave it empty.",
+        "es": "Ese número de teléfono no parece correcto. Revíselo o déjelo vacío.",
+    },
+    # after sign-in
+    "hello": {"en": "Welcome, {name}!", "es": "¡Hola, {name}!"},
+    "signed_in_ok": {"en": "You are signed in.", "es": "Su registro está listo."},
+    "your_code": {"en": "Your ballot code", "es": "Su código de votación"},
+    "keep_code": {
+        "en": "Keep this code: it is on your receipt. Nobody else can see how you vote.",
+        "es": "Guarde este código: está en su recibo. Nadie más puede ver cómo vota.",
+    },
+    "vote_now": {"en": "Vote now", "es": "Votar ahora"},
+    "done_for_now": {"en": "Done", "es": "Listo"},
+    "come_back": {
+        "en": "Voting has not opened yet. Come back with your code when it opens.",
+        "es": "La votación no ha abierto todavía. Vuelva con su código cuando abra.",
+    },
+    "already_in": {"en": "You are already signed in.", "es": "Ya se registró antes."},
+    "continue_ballot": {"en": "Continue to the ballot", "es": "Seguir a la votación"},
+    "reprint": {"en": "Show my receipt again", "es": "Mostrar mi recibo otra vez"},
+    "replaces_code": {
+        "en": "This gives you a new ballot code; your old code will stop working.",
+        "es": "Esto le da un código nuevo; el código anterior dejará de funcionar.",
+    },
+    "already_voted": {
+        "en": "You have already voted at this meeting. Thank you!",
+        "es": "Ya votó en esta reunión. ¡Gracias!",
+    },
+    "receipt_title": {"en": "Your receipt", "es": "Su recibo"},
+    "receipt_note": {
+        "en": "Your receipt is shown here. Write down the code, or ask an organizer for a printed copy.",
+        "es": "Su recibo se muestra aquí. Anote el código, o pida una copia impresa a un organizador.",
+    },
+    "not_eligible": {
+        "en": "You are welcome here, but you cannot vote at this meeting: {reason}.",
+        "es": "Le damos la bienvenida, pero no puede votar en esta reunión: {reason}.",
+    },
+    "ask_organizer": {
+        "en": "If you think this is a mistake, please ask an organizer.",
+        "es": "Si cree que es un error, pregunte a un organizador, por favor.",
+    },
+    "reason_guest": {"en": "only members may vote", "es": "solo los miembros pueden votar"},
+    "reason_status": {
+        "en": "your membership is {status}",
+        "es": "su membresía está {status}",
+    },
+    "status_lapsed": {"en": "lapsed", "es": "vencida"},
+    "status_pending": {"en": "still pending", "es": "todavía pendiente"},
+    "status_guest": {"en": "not active", "es": "inactiva"},
+    "reason_days": {
+        "en": "members must have joined at least {days} days before the meeting",
+        "es": "los miembros deben tener al menos {days} días de antigüedad antes de la reunión",
+    },
+    "reason_other": {"en": "your membership could not be confirmed", "es": "no se pudo confirmar su membresía"},
+    # ballot code entry
+    "token_title": {"en": "Type your ballot code", "es": "Escriba su código de votación"},
+    "token_help": {
+        "en": "It is on your receipt, like ACD3‑4EFG. You can also scan the receipt's square code.",
+        "es": "Está en su recibo, como ACD3‑4EFG. También puede escanear el código cuadrado del recibo.",
+    },
+    "token_label": {"en": "Ballot code", "es": "Código de votación"},
+    "start_ballot": {"en": "Start voting", "es": "Empezar a votar"},
+    "token_unknown": {
+        "en": "This ballot code is not known. Check it against your receipt.",
+        "es": "Este código no existe. Compárelo con su recibo.",
+    },
+    "token_spent": {
+        "en": "This ballot code has already been used to vote. Each code votes once.",
+        "es": "Este código ya se usó para votar. Cada código vota una sola vez.",
+    },
+    "token_void": {
+        "en": "This ballot code was replaced by a newer one. Use your newest receipt, or ask an organizer.",
+        "es": "Este código fue reemplazado por uno nuevo. Use su recibo más reciente o pregunte a un organizador.",
+    },
+    "token_other_meeting": {
+        "en": "This ballot code is for a different meeting.",
+        "es": "Este código es de otra reunión.",
+    },
+    "token_closed": {"en": "Voting has closed for this meeting.", "es": "La votación de esta reunión ya cerró."},
+    "token_not_open": {
+        "en": "Voting has not opened yet. Please come back when it opens.",
+        "es": "La votación no ha abierto todavía. Vuelva cuando abra, por favor.",
+    },
+    "token_empty": {"en": "Please type your ballot code.", "es": "Escriba su código de votación, por favor."},
+    # the ballot
+    "plank_n_of": {"en": "Question {n} of {total}", "es": "Pregunta {n} de {total}"},
+    "threshold_majority": {
+        "en": "Passes with more than half of the yes and no votes.",
+        "es": "Se aprueba con más de la mitad de los votos sí y no.",
+    },
+    "threshold_three-fifths": {
+        "en": "Passes with at least three fifths of the yes and no votes.",
+        "es": "Se aprueba con al menos tres quintos de los votos sí y no.",
+    },
+    "threshold_two-thirds": {
+        "en": "Passes with at least two thirds of the yes and no votes.",
+        "es": "Se aprueba con al menos dos tercios de los votos sí y no.",
+    },
+    "threshold_three-quarters": {
+        "en": "Passes with at least three quarters of the yes and no votes.",
+        "es": "Se aprueba con al menos tres cuartos de los votos sí y no.",
+    },
+    "yes": {"en": "Yes", "es": "Sí"},
+    "no": {"en": "No", "es": "No"},
+    "abstain": {"en": "Abstain", "es": "Abstención"},
+    "next": {"en": "Next", "es": "Siguiente"},
+    "review": {"en": "Review", "es": "Revisar"},
+    "your_choice": {"en": "Your choice: {choice}", "es": "Su elección: {choice}"},
+    "no_choice_yet": {
+        "en": "No choice yet. Press Yes, No or Abstain.",
+        "es": "Todavía no eligió. Pulse Sí, No o Abstención.",
+    },
+    "choose_first": {
+        "en": "Choose Yes, No or Abstain first, then press Confirm.",
+        "es": "Primero elija Sí, No o Abstención, y luego pulse Confirmar.",
+    },
+    "first_plank": {"en": "This is the first question.", "es": "Esta es la primera pregunta."},
+    "ballot_help": {
+        "en": "Buttons: Yes, No, Abstain. Confirm goes on. Back goes back.",
+        "es": "Botones: Sí, No, Abstención. Confirmar avanza. Atrás regresa.",
+    },
+    "review_title": {"en": "Review your ballot", "es": "Revise su voto"},
+    "review_help": {
+        "en": "Check your choices. Tap a question to change it. Press Confirm or Cast ballot to vote.",
+        "es": "Revise sus elecciones. Toque una pregunta para cambiarla. Pulse Confirmar o Emitir voto para votar.",
+    },
+    "no_choice": {"en": "No choice (counts as abstain)", "es": "Sin elección (cuenta como abstención)"},
+    "cast": {"en": "Cast ballot", "es": "Emitir voto"},
+    "cast_title": {"en": "Your ballot is cast", "es": "Su voto fue emitido"},
+    "verification": {"en": "Verification code", "es": "Código de verificación"},
+    "verification_help": {
+        "en": "With this code you can check later that your ballot was counted. It does not show your name.",
+        "es": "Con este código puede comprobar después que su voto se contó. No muestra su nombre.",
+    },
+    "thank_you": {"en": "Thank you for voting!", "es": "¡Gracias por votar!"},
+    "returning": {
+        "en": "Returning to the start in {seconds} seconds.",
+        "es": "Volviendo al inicio en {seconds} segundos.",
+    },
+    "finish": {"en": "Finish", "es": "Terminar"},
+    "ballot_gone": {
+        "en": "Your ballot could not be cast: {reason}",
+        "es": "No se pudo emitir su voto: {reason}",
+    },
+    # idle
+    "still_there": {"en": "Are you still there?", "es": "¿Sigue ahí?"},
+    "idle_countdown": {
+        "en": "Starting over in {seconds} seconds. Touch the screen or press any button to continue.",
+        "es": "Se reinicia en {seconds} segundos. Toque la pantalla o pulse un botón para continuar.",
+    },
+    "still_here": {"en": "I'm still here", "es": "Sigo aquí"},
+    "start_over": {"en": "Start over", "es": "Empezar de nuevo"},
+    # simulation
+    "sim_panel": {"en": "Simulated buttons", "es": "Botones simulados"},
+    "confirm": {"en": "Confirm", "es": "Confirmar"},
+}
+
+_INELIGIBLE = [
+    (re.compile(r"guests may not vote"), lambda m, lang: translate("reason_guest", lang)),
+    (
+        re.compile(r"membership status is (\w+)"),
+        lambda m, lang: translate(
+            "reason_status",
+            lang,
+            status=translate(f"status_{m.group(1)}", lang) if f"status_{m.group(1)}" in CATALOGUE else m.group(1),
+        ),
+    ),
+    (re.compile(r"at least (\d+) days"), lambda m, lang: translate("reason_days", lang, days=m.group(1))),
+]
+
+
+def language(lang: str | None) -> str:
+    """A supported language code for ``lang`` (``es-MX`` -> ``es``), else the default."""
+    code = (lang or "").strip().lower()[:2]
+    return code if code in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def translate(key: str, lang: str, /, **kw: object) -> str:
+    """The words for ``key`` in ``lang`` with ``{placeholders}`` filled; English when not translated."""
+    entry = CATALOGUE.get(key)
+    if entry is None:
+        log.warning("no catalogue entry %r", key)
+        return key
+    text = entry.get(language(lang)) or entry[DEFAULT_LANGUAGE]
+    return text.format(**kw) if kw else text
+
+
+def ineligible_reason(reason: str | None, lang: str) -> str:
+    """The tally's (English) reason an attendee may not vote, said kindly in ``lang``."""
+    for pattern, words in _INELIGIBLE:
+        match = pattern.search(reason or "")
+        if match:
+            return words(match, lang)
+    return translate("reason_other", lang)
+
+
+def token_rejected(reason: str, lang: str) -> str:
+    """The message for a ``TokenRejected.reason``."""
+    key = f"token_{reason}"
+    return translate(key if key in CATALOGUE else "token_unknown", lang)

@@ -1,0 +1,587 @@
+"""The attendee kiosk: sign-in and the secret ballot, by touch, keyboard and the physical button panel.
+
+Screens (all under ``/kiosk``): welcome, find yourself (phone pad or letters), walk-in, signed in (the
+receipt's token), ballot code entry (typed or scanned), the ballot (one plank per screen, then review), and
+"your ballot is cast". Plain server-rendered HTML and one small script (``static/kiosk.js``), no build step.
+
+State: what an attendee typed, found and was given lives server-side in ``kiosk.kiosk_session`` (the cookie is
+a random id), in the attendee's language, and is dropped on reset or after ``idle_seconds``. The ballot's
+choices live only in the page until "Cast ballot" posts them with the token held server-side.
+
+Buttons: see ``kiosk.web.presses`` — the page treats a physical press exactly like the matching key and tells
+the server which LEDs to light; ``POST /simulate/button/<name>`` (simulation only) drives the mock pins.
+
+Accessible names of controls are English in every language (``aria-label``) so screen-reader scripts and tests
+are stable; visible words come from ``kiosk.i18n``. Attendee data is rendered only by Jinja's autoescape and,
+in the script, only through ``textContent``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+
+from hardware.buttons import ButtonName, ButtonPanel
+from kiosk import i18n
+from kiosk.errors import InvalidInput, KioskError, NotFound, StateError, TokenRejected
+from kiosk.kiosk_session import KioskSession, Match, SessionStore
+from kiosk.roster import fold
+from kiosk.tally import Meeting, MeetingState, SignIn, Tally
+from kiosk.tokens import ALPHABET, normalize_code
+from kiosk.web.presses import PressHub
+from kiosk.web.receipts import ReceiptRequest, request_receipt
+
+log = logging.getLogger(__name__)
+
+COOKIE = "kiosk_sid"
+SIGNIN_STATES = (MeetingState.SIGNIN_OPEN, MeetingState.VOTING_OPEN)
+
+bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
+sim_bp = Blueprint("simulate", __name__, url_prefix="/simulate")
+
+
+@dataclass
+class KioskState:
+    """What the kiosk pages share in one web process (``app.extensions["kiosk"]``)."""
+
+    tally: Tally
+    panel: ButtonPanel
+    hub: PressHub
+    sessions: SessionStore
+    station: str
+    org: str
+    simulated: bool
+    receipt_hook: Any = request_receipt
+    closed: bool = field(default=False)
+
+    def close(self) -> None:
+        """End open event streams and release the panel's pins (idempotent)."""
+        if self.closed:
+            return
+        self.closed = True
+        self.hub.close()
+        try:
+            self.panel.set_lit(())
+        finally:
+            self.panel.close()
+
+
+def state() -> KioskState:
+    return current_app.extensions["kiosk"]  # type: ignore[no-any-return]
+
+
+def t(key: str, **kw: object) -> str:
+    return i18n.translate(key, g.ks.lang, **kw)
+
+
+def current_meeting() -> Meeting | None:
+    """The meeting this kiosk serves: ``KIOSK_MEETING`` if configured, else the next meeting."""
+    code = current_app.config.get("KIOSK_MEETING")
+    try:
+        return state().tally.meeting(code) if code else state().tally.next_meeting()
+    except NotFound:
+        return None
+
+
+def _render(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
+    meeting = context.pop("meeting", None) or current_meeting()
+    context.setdefault("idle_on", True)  # every screen but a clean welcome returns to welcome when left alone
+    return render_template(f"kiosk/{template}", meeting=meeting, **context), status
+
+
+# --- request plumbing ---------------------------------------------------------------------------------------
+
+
+@bp.before_request
+def _load_session() -> None:
+    sid = request.cookies.get(COOKIE)
+    g.sid, g.ks = state().sessions.get(sid)
+    g.new_sid = g.sid != sid
+
+
+@bp.after_request
+def _save_session(response: Response) -> Response:
+    if getattr(g, "new_sid", False):
+        response.set_cookie(COOKIE, g.sid, httponly=True, samesite="Strict", path="/")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.app_context_processor
+def _template_globals() -> dict[str, Any]:
+    ks: KioskSession | None = g.get("ks")
+    lang = ks.lang if ks else current_app.config["SETTINGS"].kiosk.language
+    cfg = current_app.config
+    return {
+        "t": (lambda key, **kw: i18n.translate(key, lang, **kw)),
+        "lang": lang,
+        "languages": i18n.LANGUAGES,
+        "org": state().org,
+        "simulated": state().simulated,
+        "idle_seconds": cfg["IDLE_SECONDS"],
+        "countdown_seconds": cfg["IDLE_COUNTDOWN_SECONDS"],
+        "token_alphabet": ALPHABET,
+    }
+
+
+def _ballot_open(meeting: Meeting | None) -> bool:
+    return meeting is not None and meeting.state is MeetingState.VOTING_OPEN
+
+
+# --- welcome and language -----------------------------------------------------------------------------------
+
+
+@bp.get("/")
+def welcome() -> Any:
+    meeting = current_meeting()
+    state().panel.set_lit(())
+    dirty = g.ks.lang != state().sessions.default_lang or g.ks.query or g.ks.signin
+    return _render("welcome.html", meeting=meeting, idle_on=bool(dirty), can_sign_in=_can_sign_in(meeting))
+
+
+def _can_sign_in(meeting: Meeting | None) -> bool:
+    return meeting is not None and meeting.state in SIGNIN_STATES
+
+
+@bp.post("/lang")
+def set_language() -> Any:
+    g.ks.lang = i18n.language(request.form.get("lang"))
+    target = request.form.get("next", "")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/kiosk/"):
+        target = url_for("kiosk.welcome")
+    return redirect(target, 303)
+
+
+@bp.post("/reset")
+def reset() -> Any:
+    state().sessions.reset(g.sid)
+    state().panel.set_lit(())
+    response = redirect(url_for("kiosk.welcome"), 303)
+    response.delete_cookie(COOKIE, path="/")
+    g.new_sid = False
+    return response
+
+
+# --- finding yourself ---------------------------------------------------------------------------------------
+
+
+@bp.get("/find")
+def find() -> Any:
+    by = request.args.get("by", g.ks.search_by)
+    by = by if by in ("phone", "name") else "phone"
+    if by != g.ks.search_by:
+        g.ks.search_by = by
+        g.ks.clear_lookup()
+    meeting = current_meeting()
+    if not _can_sign_in(meeting):
+        return redirect(url_for("kiosk.welcome"), 303)
+    return _render(
+        "find.html",
+        meeting=meeting,
+        by=by,
+        query=g.ks.query,
+        matches=g.ks.matches,
+        searched=bool(g.ks.query),
+        message=None,
+        idle_on=True,
+    )
+
+
+@bp.post("/find")
+def find_post() -> Any:
+    meeting = current_meeting()
+    if not _can_sign_in(meeting):
+        return redirect(url_for("kiosk.welcome"), 303)
+    assert meeting is not None
+    by = request.form.get("by", "phone")
+    g.ks.search_by = by if by in ("phone", "name") else "phone"
+    query = " ".join(request.form.get("q", "").split())[:60]
+    g.ks.query = query
+    digits = sum(ch.isdigit() for ch in query)
+    letters = len(fold(query).replace(" ", ""))
+    if (digits < 7 or any(ch.isalpha() for ch in query)) and letters < 3:
+        g.ks.matches = []
+        return _render(
+            "find.html",
+            422,
+            meeting=meeting,
+            by=g.ks.search_by,
+            query=query,
+            matches=[],
+            searched=False,
+            message=t("too_short"),
+            idle_on=True,
+        )
+    people = state().tally.find_people(meeting.code, query)
+    g.ks.matches = [Match(p.display_name, p.member_id, p.phone, p.kind, p.signed_in) for p in people]
+    return redirect(url_for("kiosk.find", by=g.ks.search_by), 303)
+
+
+@bp.post("/signin")
+def sign_in() -> Any:
+    meeting = current_meeting()
+    if not _can_sign_in(meeting):
+        return redirect(url_for("kiosk.welcome"), 303)
+    assert meeting is not None
+    try:
+        match = g.ks.matches[int(request.form.get("pick", ""))]
+    except (ValueError, IndexError):
+        return redirect(url_for("kiosk.find"), 303)
+    tally = state().tally
+    if match.member_id is None and match.kind == "rsvp" and match.label.startswith("RSVP"):
+        # The RSVP came without a name: ask for it, with the number they typed already filled in.
+        g.ks.prefill_phone = g.ks.query
+        return redirect(url_for("kiosk.walkin"), 303)
+    try:
+        if match.member_id is not None:
+            signin = tally.sign_in_member(meeting.code, match.member_id, station=state().station)
+        else:
+            signin = tally.sign_in_guest(meeting.code, match.label, match.phone, station=state().station)
+    except StateError:
+        return _render("message.html", 409, meeting=meeting, title=t("welcome"), text=t("signin_closed"))
+    _signed_in(meeting, signin)
+    return redirect(url_for("kiosk.signed_in"), 303)
+
+
+def _signed_in(meeting: Meeting, signin: SignIn) -> None:
+    ks = g.ks
+    ks.clear_lookup()
+    ks.signin = signin
+    ks.token = signin.token
+    ks.token_note = "new" if signin.token else None
+    if signin.token:
+        _print_receipt(meeting, signin, signin.token, reprint=False)
+
+
+def _print_receipt(meeting: Meeting, signin: SignIn, token: str, *, reprint: bool) -> None:
+    try:
+        state().receipt_hook(
+            ReceiptRequest(
+                meeting_code=meeting.code,
+                meeting_title=meeting.title,
+                display_name=signin.display_name,
+                token=token,
+                language=g.ks.lang,
+                station=state().station,
+                reprint=reprint,
+            )
+        )
+    except Exception:  # the receipt is also on screen: a printer problem must not lose the sign-in
+        log.exception("receipt request failed")
+
+
+# --- walk-ins -----------------------------------------------------------------------------------------------
+
+
+@bp.get("/walkin")
+def walkin() -> Any:
+    meeting = current_meeting()
+    if not _can_sign_in(meeting):
+        return redirect(url_for("kiosk.welcome"), 303)
+    phone, g.ks.prefill_phone = g.ks.prefill_phone, ""
+    return _render("walkin.html", meeting=meeting, name="", phone=phone, joining=False, message=None, idle_on=True)
+
+
+@bp.post("/walkin")
+def walkin_post() -> Any:
+    meeting = current_meeting()
+    if not _can_sign_in(meeting):
+        return redirect(url_for("kiosk.welcome"), 303)
+    assert meeting is not None
+    name = request.form.get("name", "")[:200]
+    phone = request.form.get("phone", "")[:40]
+    joining = request.form.get("joining") == "1"
+
+    def again(message: str) -> Any:
+        return _render(
+            "walkin.html", 422, meeting=meeting, name=name, phone=phone, joining=joining, message=message, idle_on=True
+        )
+
+    if not name.strip():
+        return again(t("walkin_need_name"))
+    try:
+        signin = state().tally.sign_in_guest(
+            meeting.code, name, phone.strip() or None, station=state().station, joining=joining
+        )
+    except InvalidInput:
+        return again(t("bad_phone"))
+    except StateError:
+        return _render("message.html", 409, meeting=meeting, title=t("welcome"), text=t("signin_closed"))
+    _signed_in(meeting, signin)
+    return redirect(url_for("kiosk.signed_in"), 303)
+
+
+# --- after sign-in ------------------------------------------------------------------------------------------
+
+
+@bp.get("/signed-in")
+def signed_in() -> Any:
+    signin: SignIn | None = g.ks.signin
+    if signin is None:
+        return redirect(url_for("kiosk.welcome"), 303)
+    meeting = current_meeting()
+    reason = None if signin.eligible else i18n.ineligible_reason(signin.ineligible_reason, g.ks.lang)
+    return _render(
+        "signed_in.html",
+        meeting=meeting,
+        signin=signin,
+        token=g.ks.token,
+        token_note=g.ks.token_note,
+        voting_open=_ballot_open(meeting),
+        reason=reason,
+        idle_on=True,
+    )
+
+
+def _reissue(reason: str) -> tuple[Meeting, SignIn, str] | Any:
+    signin: SignIn | None = g.ks.signin
+    meeting = current_meeting()
+    if signin is None or meeting is None or meeting.code != signin.meeting_code or not signin.eligible:
+        return redirect(url_for("kiosk.welcome"), 303)
+    try:
+        token = state().tally.reissue_token(meeting.code, signin.id, actor=state().station, reason=reason)
+    except StateError:
+        # Spent: the attendee has voted. Show it on the signed-in screen.
+        g.ks.signin = _with_state(signin, "spent")
+        g.ks.token = None
+        return redirect(url_for("kiosk.signed_in"), 303)
+    return meeting, signin, token
+
+
+def _with_state(signin: SignIn, token_state: str) -> SignIn:
+    return replace(signin, token_state=token_state)
+
+
+@bp.post("/continue")
+def continue_to_ballot() -> Any:
+    result = _reissue("continued at kiosk")
+    if not isinstance(result, tuple):
+        return result
+    _meeting, signin, token = result
+    g.ks.signin = _with_state(signin, "issued")
+    g.ks.token = token
+    g.ks.token_note = "continued"
+    g.ks.ballot_token = token
+    return redirect(url_for("kiosk.ballot"), 303)
+
+
+@bp.post("/reprint")
+def reprint() -> Any:
+    result = _reissue("receipt reprinted at kiosk")
+    if not isinstance(result, tuple):
+        return result
+    meeting, signin, token = result
+    g.ks.signin = _with_state(signin, "issued")
+    g.ks.token = token
+    g.ks.token_note = "reprint"
+    _print_receipt(meeting, signin, token, reprint=True)
+    return redirect(url_for("kiosk.signed_in"), 303)
+
+
+@bp.post("/vote")
+def vote_now() -> Any:
+    if not g.ks.token:
+        return redirect(url_for("kiosk.welcome"), 303)
+    g.ks.ballot_token = g.ks.token
+    return redirect(url_for("kiosk.ballot"), 303)
+
+
+# --- ballot code entry --------------------------------------------------------------------------------------
+
+
+@bp.get("/token")
+def token_entry() -> Any:
+    return _render("token.html", code="", message=None, idle_on=True)
+
+
+@bp.post("/token")
+def token_post() -> Any:
+    raw = request.form.get("token", "")[:40]
+    meeting = current_meeting()
+    code = normalize_code(raw)
+    if not code:
+        return _render("token.html", 422, meeting=meeting, code=raw, message=t("token_empty"), idle_on=True)
+    if meeting is None:
+        return _render("token.html", 409, meeting=meeting, code=raw, message=t("no_meeting"), idle_on=True)
+    try:
+        state().tally.check_token(meeting.code, code)
+    except TokenRejected as exc:
+        message = i18n.token_rejected(exc.reason, g.ks.lang)
+        return _render("token.html", 409, meeting=meeting, code=raw, message=message, idle_on=True)
+    g.ks.ballot_token = code
+    return redirect(url_for("kiosk.ballot"), 303)
+
+
+# --- the ballot ---------------------------------------------------------------------------------------------
+
+
+@bp.get("/ballot")
+def ballot() -> Any:
+    token = g.ks.ballot_token
+    meeting = current_meeting()
+    if not token or meeting is None:
+        return redirect(url_for("kiosk.welcome"), 303)
+    try:
+        planks = state().tally.check_token(meeting.code, token)
+    except TokenRejected as exc:
+        g.ks.ballot_token = None
+        message = i18n.token_rejected(exc.reason, g.ks.lang)
+        return _render("token.html", 409, meeting=meeting, code="", message=message, idle_on=True)
+    words = {
+        key: t(key) for key in ("yes", "no", "abstain", "no_choice", "no_choice_yet", "choose_first", "first_plank")
+    }
+    words["your_choice"] = t("your_choice", choice="{choice}")
+    words["review_title"] = t("review_title")
+    return _render(
+        "ballot.html",
+        meeting=meeting,
+        planks=planks,
+        words=words,
+        arm_ms=current_app.config["REVIEW_ARM_MS"],
+        idle_on=True,
+        no_lang_switch=True,
+    )
+
+
+@bp.post("/ballot/cast")
+def cast() -> Any:
+    token = g.ks.ballot_token
+    meeting = current_meeting()
+    if not token or meeting is None:
+        return redirect(url_for("kiosk.welcome"), 303)
+    choices: dict[int, str | None] = {}
+    for key, value in request.form.items():
+        if key.startswith("choice-"):
+            try:
+                choices[int(key.removeprefix("choice-"))] = value or None
+            except ValueError:
+                abort(400)
+    try:
+        result = state().tally.cast_ballot(meeting.code, token, choices)
+    except TokenRejected as exc:
+        g.ks.ballot_token = None
+        text = t("ballot_gone", reason=i18n.token_rejected(exc.reason, g.ks.lang))
+        return _render("message.html", 409, meeting=meeting, title=t("token_title"), text=text, idle_on=True)
+    except InvalidInput:
+        abort(400)
+    ks = g.ks
+    ks.ballot_token = None
+    ks.token = None
+    ks.signin = None
+    ks.verification = result.verification_code
+    state().panel.set_lit(())
+    return redirect(url_for("kiosk.done"), 303)
+
+
+@bp.get("/done")
+def done() -> Any:
+    if not g.ks.verification:
+        return redirect(url_for("kiosk.welcome"), 303)
+    return _render(
+        "done.html",
+        verification=g.ks.verification,
+        done_seconds=current_app.config["DONE_SECONDS"],
+        idle_on=False,
+        no_lang_switch=True,
+    )
+
+
+# --- buttons ------------------------------------------------------------------------------------------------
+
+
+@bp.get("/events")
+def events() -> Response:
+    hub = state().hub
+    sub = hub.subscribe()
+    disconnected = request.environ.get("waitress.client_disconnected")
+    response = Response(hub.stream(sub, disconnected), mimetype="text/event-stream")
+    response.headers["X-Accel-Buffering"] = "no"
+    return response
+
+
+@bp.post("/panel/lit")
+def panel_lit() -> Any:
+    data = request.get_json(silent=True) or {}
+    names = data.get("lit", []) if isinstance(data, dict) else []
+    try:
+        lit = [ButtonName(n) for n in names]
+    except ValueError:
+        abort(400)
+    state().panel.set_lit(lit)
+    return "", 204
+
+
+@sim_bp.post("/button/<name>")
+def simulate_button(name: str) -> Any:
+    try:
+        button = ButtonName(name)
+    except ValueError:
+        abort(404)
+    panel = state().panel
+    press = getattr(panel, "press", None)
+    if press is None:
+        abort(404)
+    press(button)
+    return "", 204
+
+
+@bp.errorhandler(KioskError)
+def _kiosk_error(exc: KioskError) -> Any:
+    log.warning("kiosk page error: %s", exc)
+    return _render("message.html", 409, title=t("welcome"), text=t("ask_organizer"), idle_on=True)
+
+
+def init_app(
+    app: Flask,
+    *,
+    tally: Tally,
+    panel: ButtonPanel,
+    station: str,
+    org: str,
+    simulated: bool,
+    idle_seconds: int,
+    max_streams: int,
+    receipt_hook: Any = None,
+) -> KioskState:
+    app.config.setdefault("IDLE_SECONDS", idle_seconds)
+    app.config.setdefault("IDLE_COUNTDOWN_SECONDS", 10)
+    app.config.setdefault("DONE_SECONDS", 8)
+    app.config.setdefault("REVIEW_ARM_MS", 700)
+    app.config.setdefault("SSE_KEEPALIVE_SECONDS", 10.0)
+    app.config.setdefault("SSE_MAX_STREAMS", max_streams)
+    kiosk_state = KioskState(
+        tally=tally,
+        panel=panel,
+        hub=PressHub(max_streams=app.config["SSE_MAX_STREAMS"], keepalive_s=app.config["SSE_KEEPALIVE_SECONDS"]),
+        sessions=SessionStore(
+            # The page resets itself at idle_seconds; the server forgets a little later so it never wins the race.
+            idle_seconds=app.config["IDLE_SECONDS"] + 5,
+            default_lang=i18n.language(app.config["SETTINGS"].kiosk.language),
+        ),
+        station=station,
+        org=org,
+        simulated=simulated,
+        receipt_hook=receipt_hook or request_receipt,
+    )
+    app.extensions["kiosk"] = kiosk_state
+    panel.start(kiosk_state.hub.publish)
+    app.register_blueprint(bp)
+    if simulated:
+        app.register_blueprint(sim_bp)
+    return kiosk_state

@@ -1,0 +1,335 @@
+// Assembly Kiosk: the attendee pages' one script (no build step, no libraries).
+//
+// - A physical button press arrives as a server-sent event and is handled exactly like its key:
+//   Yes = Y, No = N, Abstain = A, Back = Backspace, Confirm = Enter.
+// - The ballot's choices live here until "Cast ballot" posts them; the page tells the server which LEDs to light.
+// - Idle: after data-idle-seconds without input a 10 s countdown shows, then the screen resets (server too).
+// - Attendee data is only ever set with textContent, never parsed as HTML.
+"use strict";
+(function () {
+  const body = document.body;
+  const cfg = body.dataset;
+  const CHOICES = ["yes", "no", "abstain"];
+  const TOKEN_CHARS = "ACDEFGHJKMNPRTUVWXY34679";
+
+  // ---- LEDs ---------------------------------------------------------------------------------------------
+  let litNow = null;
+  function setLit(names) {
+    const key = names.join(",");
+    if (key === litNow) return;
+    litNow = key;
+    // Demo only: the simulated panel shows the LEDs the page asked for.
+    document.querySelectorAll("[data-sim]").forEach((b) => b.classList.toggle("lit", names.includes(b.dataset.sim)));
+    fetch(cfg.litUrl, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ lit: names }),
+      keepalive: true,
+    }).catch(() => {});
+  }
+
+  // ---- idle reset ----------------------------------------------------------------------------------------
+  const idleSeconds = Number(cfg.idleSeconds || 60);
+  const countdownSeconds = Math.min(Number(cfg.countdownSeconds || 10), idleSeconds);
+  const overlay = document.getElementById("idle");
+  const idleText = document.getElementById("idle-text");
+  const resetForm = document.getElementById("reset-form");
+  let lastInput = Date.now();
+  let resetting = false;
+
+  function resetNow() {
+    if (resetting) return;
+    resetting = true;
+    // Clear what was typed before leaving, so nothing lingers on screen while the next page loads.
+    document.querySelectorAll("input[type=text], input[type=tel]").forEach((el) => { el.value = ""; });
+    const mainEl = document.getElementById("main");
+    if (mainEl) mainEl.hidden = true;
+    resetForm.submit();
+  }
+
+  function activity() {
+    lastInput = Date.now();
+  }
+
+  // The countdown is dismissed by a touch on it, a key or a button press, and that input does nothing else:
+  // a tap meant for "I'm still here" must not land on the ballot underneath.
+  function idleShowing() { return !overlay.hidden; }
+  function dismissIdle() { activity(); overlay.hidden = true; }
+
+  if (cfg.idle === "on") {
+    setInterval(() => {
+      const left = idleSeconds - (Date.now() - lastInput) / 1000;
+      if (left <= 0) {
+        resetNow();
+      } else if (left <= countdownSeconds) {
+        idleText.textContent = cfg.idleTemplate.replace("{s}", String(Math.ceil(left)));
+        if (overlay.hidden) {
+          overlay.hidden = false;
+          document.getElementById("still-here").focus();
+        }
+      }
+    }, 250);
+  }
+  ["pointerdown", "keydown", "input"].forEach((type) => document.addEventListener(type, activity, true));
+  overlay.addEventListener("click", (e) => { e.stopPropagation(); dismissIdle(); });
+  document.addEventListener("keydown", (e) => {
+    if (idleShowing()) { e.preventDefault(); e.stopImmediatePropagation(); dismissIdle(); }
+  }, true);
+
+  // ---- on-screen keys ------------------------------------------------------------------------------------
+  let target = document.querySelector("[data-kbd-target][autofocus]") || document.querySelector("[data-kbd-target]");
+  if (target && document.activeElement === body) target.focus();
+  document.addEventListener("focusin", (e) => {
+    if (e.target.matches && e.target.matches("[data-kbd-target]")) target = e.target;
+  });
+  document.querySelectorAll(".keys").forEach((pad) => {
+    // Keep the text field focused (and its caret) while keys are tapped.
+    pad.addEventListener("pointerdown", (e) => { if (e.target.closest("button")) e.preventDefault(); });
+    pad.addEventListener("click", (e) => {
+      const key = e.target.closest("button");
+      if (!key || !target) return;
+      const start = target.selectionStart ?? target.value.length;
+      const end = target.selectionEnd ?? target.value.length;
+      if (key.dataset.action === "clear") {
+        target.value = "";
+      } else if (key.dataset.action === "delete") {
+        if (start !== end) target.setRangeText("", start, end, "end");
+        else if (start > 0) target.setRangeText("", start - 1, start, "end");
+      } else if (key.dataset.key !== undefined) {
+        let ch = key.dataset.key;
+        if (target.id !== "token" && /[A-ZÑ]/.test(ch) && target.value.slice(0, start).trim() !== "" &&
+            !/[\s'-]$/.test(target.value.slice(0, start))) {
+          ch = ch.toLowerCase(); // Names read better as "Ana", not "ANA".
+        }
+        target.setRangeText(ch, start, end, "end");
+      }
+      target.focus();
+      target.dispatchEvent(new Event("input", { bubbles: true }));
+    });
+  });
+
+  // ---- the ballot ----------------------------------------------------------------------------------------
+  const ballotEl = document.getElementById("ballot");
+  let ballot = null;
+  if (ballotEl) ballot = makeBallot(ballotEl);
+
+  function makeBallot(root) {
+    const words = JSON.parse(root.dataset.words);
+    const armMs = Number(root.dataset.armMs || 700);
+    const planks = Array.from(root.querySelectorAll("section.plank"));
+    const review = document.getElementById("review");
+    const title = document.getElementById("screen-title");
+    const counter = document.getElementById("counter");
+    const options = document.getElementById("options");
+    const status = document.getElementById("choice-status");
+    const form = document.getElementById("cast-form");
+    const btn = (act) => form.querySelector(`[data-act=${act}]`);
+    const choices = planks.map(() => null);
+    let index = 0; // planks.length means the review screen
+    let armedAt = 0;
+    let sent = false;
+
+    function onReview() { return index === planks.length; }
+
+    function render() {
+      const rev = onReview();
+      planks.forEach((p, i) => { p.hidden = i !== index; });
+      review.hidden = !rev;
+      options.hidden = rev;
+      btn("next").hidden = rev;
+      btn("review").hidden = rev;
+      btn("cast").hidden = !rev;
+      counter.hidden = rev;
+      status.hidden = rev;
+      if (rev) {
+        title.textContent = words.review_title;
+        counter.textContent = "";
+        status.textContent = "";
+        planks.forEach((p, i) => {
+          const c = choices[i];
+          root.querySelector(`[data-row-choice="${i}"]`).textContent = c ? words[c] : words.no_choice;
+        });
+        setLit(["confirm"]);
+      } else {
+        const p = planks[index];
+        const c = choices[index];
+        title.textContent = p.dataset.title;
+        counter.textContent = p.dataset.counter;
+        options.querySelectorAll(".opt").forEach((b) => {
+          const on = b.dataset.choice === c;
+          b.setAttribute("aria-pressed", on ? "true" : "false");
+          b.querySelector(".mark").textContent = on ? "✓" : "";
+        });
+        status.textContent = c ? words.your_choice.replace("{choice}", words[c]) : words.no_choice_yet;
+        status.dataset.choice = c || "";
+        setLit(c ? [c] : []);
+      }
+      planks.forEach((p, i) => { form.querySelector(`[data-input="${i}"]`).value = choices[i] || ""; });
+    }
+
+    function show(i) {
+      index = i;
+      if (onReview()) armedAt = Date.now() + armMs;
+      render();
+      title.focus({ preventScroll: true });
+    }
+
+    function choose(c) {
+      if (onReview()) return; // A stray Yes/No/Abstain on the review screen changes nothing.
+      choices[index] = c;
+      render();
+    }
+
+    function move(delta) {
+      if (onReview()) return;
+      const at = CHOICES.indexOf(choices[index]);
+      const next = at < 0 ? (delta > 0 ? 0 : CHOICES.length - 1) : (at + delta + CHOICES.length) % CHOICES.length;
+      choose(CHOICES[next]);
+      options.querySelector(`[data-choice=${CHOICES[next]}]`).focus();
+    }
+
+    function confirm() {
+      if (onReview()) { cast(); return; }
+      if (!choices[index]) { status.textContent = words.choose_first; return; }
+      show(index + 1);
+    }
+
+    function back() {
+      if (onReview()) { show(planks.length - 1); return; }
+      if (index === 0) { status.textContent = words.first_plank; return; }
+      show(index - 1);
+    }
+
+    function cast() {
+      // Only the review screen casts, and not in the first moments after reaching it (a double press).
+      if (!onReview() || sent || Date.now() < armedAt) return;
+      sent = true;
+      btn("cast").disabled = true;
+      form.submit();
+    }
+
+    options.addEventListener("click", (e) => {
+      const b = e.target.closest(".opt");
+      if (b) choose(b.dataset.choice);
+    });
+    btn("next").addEventListener("click", confirm);
+    btn("back").addEventListener("click", back);
+    btn("review").addEventListener("click", () => show(planks.length));
+    form.addEventListener("submit", (e) => { e.preventDefault(); cast(); });
+    review.addEventListener("click", (e) => {
+      const row = e.target.closest("[data-goto]");
+      if (row) show(Number(row.dataset.goto));
+    });
+    render();
+
+    return {
+      key(e) {
+        const k = e.key;
+        if (k === "y" || k === "Y") choose("yes");
+        else if (k === "n" || k === "N") choose("no");
+        else if (k === "a" || k === "A") choose("abstain");
+        else if (k === "Backspace") back();
+        else if (k === "Enter") {
+          // Enter on a focused control other than the options does what that control says (a review row opens
+          // its plank, Back goes back); elsewhere it is Confirm. A physical Confirm is always Confirm.
+          const el = e.target && e.target.closest ? e.target.closest("button") : null;
+          if (el && (el.dataset.goto !== undefined || ["back", "review"].includes(el.dataset.act))) el.click();
+          else if (el && el.dataset.choice && choices[index] !== el.dataset.choice) choose(el.dataset.choice);
+          else confirm();
+        }
+        else if (k === "ArrowRight" || k === "ArrowDown") move(1);
+        else if (k === "ArrowLeft" || k === "ArrowUp") move(-1);
+        else return false;
+        return true;
+      },
+    };
+  }
+
+  // ---- keys and physical buttons -------------------------------------------------------------------------
+  const PRESS_KEYS = { yes: "y", no: "n", abstain: "a", back: "Backspace", confirm: "Enter" };
+  let scanBuffer = "";
+  let scanAt = 0;
+
+  function handleKey(e) {
+    if (ballot) {
+      if (ballot.key(e)) e.preventDefault && e.preventDefault();
+      return;
+    }
+    const inField = e.target && e.target.matches && e.target.matches("input, textarea");
+    if (inField) return;
+    if (e.key === " " && e.target.matches && e.target.matches("a[role=button]")) {
+      e.preventDefault();
+      e.target.click(); // links styled as buttons answer Space like buttons do
+      return;
+    }
+    if (target && e.key && e.key.length === 1 && !e.ctrlKey && !e.altKey && !e.metaKey) {
+      target.focus(); // typing (or a scanner) before the field had focus still lands in it
+      return;
+    }
+    if (cfg.screen === "welcome") {
+      // A USB barcode scanner types the receipt's QR text and then Enter.
+      if (Date.now() - scanAt > 3000) scanBuffer = "";
+      scanAt = Date.now();
+      if (e.key === "Enter") {
+        const code = scanBuffer.toUpperCase().replace(/[\s-]/g, "");
+        scanBuffer = "";
+        if (code.length === 8 && [...code].every((ch) => TOKEN_CHARS.includes(ch))) {
+          document.getElementById("scan-token").value = code;
+          document.getElementById("scan-form").submit();
+          e.preventDefault && e.preventDefault();
+        }
+        return;
+      }
+      if (e.key && e.key.length === 1) scanBuffer += e.key;
+      return;
+    }
+    if (e.key === "Backspace") {
+      const back = document.querySelector("[data-back]");
+      if (back) { e.preventDefault && e.preventDefault(); back.click(); }
+    }
+  }
+  document.addEventListener("keydown", handleKey);
+
+  function handlePress(name) {
+    if (idleShowing()) { dismissIdle(); return; }
+    activity();
+    if (ballot) { ballot.key({ key: PRESS_KEYS[name] }); return; }
+    if (name === "back") {
+      const back = document.querySelector("[data-back]");
+      if (back) back.click();
+    } else if (name === "confirm") {
+      const primary = document.querySelector("[data-confirm]");
+      if (primary) primary.click();
+    }
+  }
+
+  // One stream per page; closed when the page goes, and not reopened when another page took over.
+  if (window.EventSource && cfg.eventsUrl) {
+    const es = new EventSource(cfg.eventsUrl);
+    es.addEventListener("press", (e) => handlePress(e.data));
+    es.addEventListener("open", () => { body.dataset.stream = "open"; });
+    es.addEventListener("bye", () => { es.close(); body.dataset.stream = "closed"; });
+    window.addEventListener("pagehide", () => es.close());
+    window.kioskEvents = es;
+  }
+  if (!ballot) setLit([]);
+
+  // ---- simulated panel (demo only) -----------------------------------------------------------------------
+  document.querySelectorAll("[data-sim]").forEach((b) => {
+    b.addEventListener("pointerdown", (e) => e.preventDefault()); // keep focus where it was
+    b.addEventListener("click", () => { fetch(`/simulate/button/${b.dataset.sim}`, { method: "POST" }).catch(() => {}); });
+  });
+
+  body.dataset.ready = "1"; // for tests: handlers are in place and the text field has the focus
+
+  // ---- "your ballot is cast": back to the start after a few seconds ---------------------------------------
+  const returning = document.getElementById("returning");
+  if (returning) {
+    let left = Number(returning.dataset.seconds);
+    const tick = setInterval(() => {
+      left -= 1;
+      if (left <= 0) { clearInterval(tick); resetNow(); return; }
+      returning.textContent = returning.dataset.template.replace("{s}", String(left));
+    }, 1000);
+  }
+})();

@@ -1,0 +1,545 @@
+"""The kiosk in headless Chromium over a live waitress server: touch, keyboard and physical buttons, end to end."""
+
+from __future__ import annotations
+
+import re
+import time
+import urllib.request
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from flask import Flask
+from playwright.sync_api import Page, expect
+
+from hardware.buttons import ButtonName
+from kiosk.config import Settings
+from kiosk.tally import MeetingState, Tally
+from kiosk.web.app import create_app
+from tests.conftest import LiveServer, member_id
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def app_config() -> dict[str, Any]:
+    return {"TESTING": True, "REVIEW_ARM_MS": 300, "DONE_SECONDS": 2}
+
+
+@pytest.fixture
+def kiosk(live_server: LiveServer, voting_meeting: str) -> LiveServer:
+    return live_server
+
+
+_last_press: dict[tuple[str, str], float] = {}
+
+
+def press(server: LiveServer, name: str) -> None:
+    """Press a (mock) button, never sooner than a person could: the panel debounces 50 ms per button."""
+    key = (server.url, name)
+    wait = _last_press.get(key, 0.0) + 0.08 - time.monotonic()
+    if wait > 0:
+        time.sleep(wait)
+    _last_press[key] = time.monotonic()
+    request = urllib.request.Request(f"{server.url}/simulate/button/{name}", method="POST")
+    with urllib.request.urlopen(request, timeout=5) as response:
+        assert response.status == 204
+
+
+def stream_open(page: Page) -> None:
+    expect(page.locator("body")).to_have_attribute("data-stream", "open")
+
+
+def type_text(page: Page, text: str, **kw: Any) -> None:
+    """Type on a (USB) keyboard once the page's script is ready (a person is never faster than that)."""
+    page.wait_for_selector("body[data-ready]", state="attached")
+    page.keyboard.type(text, **kw)
+
+
+def press_key(page: Page, key: str) -> None:
+    page.wait_for_selector("body[data-ready]", state="attached")
+    page.keyboard.press(key)
+
+
+def tap(page: Page, name: str) -> None:
+    page.get_by_role("button", name=name, exact=True).tap()
+
+
+def h1(page: Page) -> Any:
+    return page.get_by_role("heading", level=1)
+
+
+def sign_in_by_phone_pad(page: Page, server: LiveServer, digits: str, who: str, *, by_touch: bool = False) -> None:
+    """Sign in by phone: tapping the on-screen pad, or (faster, for tests about later screens) a USB number pad."""
+    page.goto(f"{server.url}/kiosk/")
+    tap(page, "Sign in")
+    tap(page, "By phone number")
+    if by_touch:
+        for digit in digits:
+            tap(page, digit)
+        tap(page, "Find")
+    else:
+        expect(page.locator("#q")).to_be_focused()
+        type_text(page, digits + "\n")
+    page.get_by_role("button", name=re.compile(who)).tap()
+
+
+def token_on_screen(page: Page) -> str:
+    return page.locator("#receipt-token").inner_text()
+
+
+def current_choice(page: Page) -> str | None:
+    return page.locator("#choice-status").get_attribute("data-choice")
+
+
+def test_full_ballot_by_physical_buttons(kiosk: LiveServer, page: Page, tally: Tally, voting_meeting: str) -> None:
+    panel = kiosk.app.extensions["kiosk"].panel
+    sign_in_by_phone_pad(page, kiosk, "5105550102", "Marcus B.", by_touch=True)
+    expect(h1(page)).to_have_text("Welcome, Marcus B.!")
+    stream_open(page)
+    press(kiosk, "confirm")  # Confirm = the screen's primary action: "Vote now"
+    expect(page.locator("body")).to_have_attribute("data-screen", "ballot")
+    stream_open(page)
+    planks = tally.planks(voting_meeting)
+    expect(h1(page)).to_have_text(planks[0].title)
+
+    press(kiosk, "confirm")  # no choice yet: stays, and says what to do
+    expect(page.locator("#choice-status")).to_contain_text("Choose Yes, No or Abstain first")
+    expect(h1(page)).to_have_text(planks[0].title)
+
+    press(kiosk, "yes")
+    expect(page.get_by_role("button", name="Yes", exact=True)).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#choice-status")).to_have_text("Your choice: Yes")
+    deadline = time.monotonic() + 3
+    while panel.lit() != {"yes"} and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert panel.lit() == {"yes"}
+    press(kiosk, "confirm")
+    expect(h1(page)).to_have_text(planks[1].title)
+    press(kiosk, "no")
+    press(kiosk, "back")  # back to plank 1, choice kept
+    expect(h1(page)).to_have_text(planks[0].title)
+    expect(page.locator("#choice-status")).to_have_text("Your choice: Yes")
+    press(kiosk, "confirm")
+    expect(page.locator("#choice-status")).to_have_text("Your choice: No")
+    press(kiosk, "abstain")
+    press(kiosk, "confirm")
+    for plank in planks[2:]:
+        expect(h1(page)).to_have_text(plank.title)
+        press(kiosk, "yes")
+        expect(page.locator("#choice-status")).to_have_text("Your choice: Yes")
+        press(kiosk, "confirm")
+    expect(h1(page)).to_have_text("Review your ballot")
+    press(kiosk, "confirm")  # a second Confirm straight away (a double press) does not cast
+    page.wait_for_timeout(350)  # REVIEW_ARM_MS
+    expect(page.locator("body")).to_have_attribute("data-screen", "ballot")
+    press(kiosk, "yes")  # stray choice presses on the review screen change nothing
+    press(kiosk, "confirm")
+    expect(page.locator("body")).to_have_attribute("data-screen", "done")
+    expect(h1(page)).to_have_text("✓ Your ballot is cast")
+    code = page.locator("#verification").inner_text()
+    cast = dict(tally.lookup_ballot(code).choices)
+    assert cast[planks[0].title] == "yes" and cast[planks[1].title] == "abstain"
+    assert list(cast.values())[2:] == ["yes"] * (len(planks) - 2)
+    expect(page.locator("body")).to_have_attribute("data-screen", "welcome", timeout=5000)  # DONE_SECONDS = 2
+    assert panel.lit() == set()
+
+
+def test_double_confirm_cannot_cast_by_accident(kiosk: LiveServer, page: Page, tally: Tally) -> None:
+    sign_in_by_phone_pad(page, kiosk, "5105550102", "Marcus B.")
+    tap(page, "Vote now")
+    stream_open(page)
+    tap(page, "Review")
+    expect(h1(page)).to_have_text("Review your ballot")
+    press_key(page, "Enter")  # within REVIEW_ARM_MS of arriving: ignored
+    page.wait_for_timeout(100)
+    expect(page.locator("body")).to_have_attribute("data-screen", "ballot")
+    assert tally.results("GA12").ballots_cast == 0
+
+
+def test_full_ballot_by_touch(kiosk: LiveServer, page: Page, tally: Tally, voting_meeting: str) -> None:
+    page.goto(f"{kiosk.url}/kiosk/")
+    tap(page, "Sign in")
+    tap(page, "By name")
+    for letter in "GRA":
+        tap(page, letter)
+    expect(page.locator("#q")).to_have_value("Gra")
+    tap(page, "Find")
+    page.get_by_role("button", name="Grace T.").tap()
+    tap(page, "Vote now")
+    planks = tally.planks(voting_meeting)
+    tap(page, "No")
+    expect(page.get_by_role("button", name="No", exact=True)).to_have_attribute("aria-pressed", "true")
+    tap(page, "Next")
+    tap(page, "Yes")
+    tap(page, "Back")
+    expect(h1(page)).to_have_text(planks[0].title)
+    tap(page, "Review")
+    rows = page.locator(".review-list .rc")
+    expect(rows.nth(0)).to_have_text("No")
+    expect(rows.nth(1)).to_have_text("Yes")
+    expect(rows.nth(2)).to_have_text("No choice (counts as abstain)")
+    page.locator(".review-list .row").nth(2).tap()  # change plank 3 from the review screen
+    expect(h1(page)).to_have_text(planks[2].title)
+    tap(page, "Abstain")
+    tap(page, "Review")
+    page.wait_for_timeout(350)
+    tap(page, "Cast ballot")
+    expect(h1(page)).to_have_text("✓ Your ballot is cast")
+    cast = [c for _, c in tally.lookup_ballot(page.locator("#verification").inner_text()).choices]
+    assert cast == ["no", "yes", "abstain", "abstain", "abstain", "abstain"]
+
+
+def tab_to(page: Page, name: str, limit: int = 40) -> None:
+    """Press Tab until the control named ``name`` has the focus (keyboard only, as a person would)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            "() => { const e = document.activeElement;"
+            " return e ? (e.getAttribute('aria-label') || e.textContent).trim() : ''; }"
+        )
+        if focused == name:
+            return
+    raise AssertionError(f"Tab never reached {name!r}")
+
+
+def test_full_ballot_by_keyboard_only(kiosk: LiveServer, page: Page, tally: Tally) -> None:
+    page.goto(f"{kiosk.url}/kiosk/")
+    tab_to(page, "Sign in")
+    press_key(page, "Space")  # a link that looks like a button works like one
+    expect(page.locator("#q")).to_be_focused()
+    type_text(page, "510 555 0106")  # a USB number pad types like this
+    press_key(page, "Enter")
+    expect(page.locator("#q")).to_be_focused()
+    tab_to(page, "Keisha W.")
+    press_key(page, "Enter")
+    expect(h1(page)).to_have_text("Welcome, Keisha W.!")
+    tab_to(page, "Vote now")
+    press_key(page, "Enter")
+    expect(page.locator("body")).to_have_attribute("data-screen", "ballot")
+    press_key(page, "y")
+    press_key(page, "Enter")
+    press_key(page, "n")
+    press_key(page, "ArrowRight")  # No -> Abstain
+    expect(page.get_by_role("button", name="Abstain", exact=True)).to_be_focused()
+    press_key(page, "Enter")
+    press_key(page, "ArrowLeft")  # no choice yet: the last option
+    press_key(page, "ArrowLeft")  # Abstain -> No
+    press_key(page, "Backspace")
+    expect(page.locator("#choice-status")).to_have_text("Your choice: Abstain")
+    press_key(page, "Enter")
+    expect(page.locator("#choice-status")).to_have_text("Your choice: No")
+    for key in "aya":
+        press_key(page, "Enter")
+        press_key(page, key)
+    press_key(page, "Enter")
+    expect(h1(page)).to_have_text("Review your ballot")
+    page.wait_for_timeout(350)
+    press_key(page, "Enter")
+    expect(h1(page)).to_have_text("✓ Your ballot is cast")
+    cast = [c for _, c in tally.lookup_ballot(page.locator("#verification").inner_text()).choices]
+    assert cast == ["yes", "abstain", "no", "abstain", "yes", "abstain"]
+
+
+def test_spanish_throughout(kiosk: LiveServer, page: Page, tally: Tally) -> None:
+    page.goto(f"{kiosk.url}/kiosk/")
+    page.get_by_role("button", name="Español").tap()
+    expect(h1(page)).to_have_text("Bienvenidos")
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    tap(page, "Sign in")  # the accessible name stays English
+    expect(h1(page)).to_have_text("Busque su nombre")
+    expect(page.get_by_role("button", name="Find")).to_have_text("Buscar")
+    type_text(page, "5105550111")
+    press_key(page, "Enter")
+    expect(page.get_by_text("Toque su nombre:")).to_be_visible()
+    page.get_by_role("button", name="María G.").tap()
+    expect(h1(page)).to_have_text("¡Hola, María G.!")
+    expect(page.get_by_text("Su código de votación")).to_be_visible()
+    tap(page, "Vote now")
+    expect(page.get_by_text("Pregunta 1 de 6")).to_be_visible()
+    expect(page.locator(".threshold:visible")).to_have_text("Se aprueba con más de la mitad de los votos sí y no.")
+    expect(page.get_by_role("button", name="Yes", exact=True)).to_have_text("Sí")
+    press_key(page, "y")
+    expect(page.locator("#choice-status")).to_have_text("Su elección: Sí")
+    tap(page, "Review")
+    expect(h1(page)).to_have_text("Revise su voto")
+    expect(page.locator(".review-list .rc").nth(1)).to_have_text("Sin elección (cuenta como abstención)")
+    expect(page.get_by_role("button", name="Cast ballot")).to_have_text("Emitir voto")
+    page.wait_for_timeout(350)
+    tap(page, "Cast ballot")
+    expect(h1(page)).to_have_text("✓ Su voto fue emitido")
+    expect(page.get_by_text("Código de verificación")).to_be_visible()
+    # Back at the welcome screen the next attendee gets the default language again.
+    expect(page.locator("body")).to_have_attribute("data-screen", "welcome", timeout=5000)
+    expect(h1(page)).to_have_text("Welcome")
+
+
+@pytest.fixture
+def short_idle_app(tally: Tally, voting_meeting: str) -> Any:
+    app = create_app(
+        Settings(),
+        tally,
+        simulated=True,
+        test_config={"IDLE_SECONDS": 3, "IDLE_COUNTDOWN_SECONDS": 2, "REVIEW_ARM_MS": 300},
+    )
+    yield app
+    app.extensions["kiosk"].close()
+
+
+def test_idle_reset_mid_ballot_leaves_no_trace(
+    short_idle_app: Flask, live_server_factory: Callable[..., LiveServer], page: Page, tally: Tally
+) -> None:
+    server = live_server_factory(short_idle_app)
+    planks = tally.planks("GA12")
+    page.goto(f"{server.url}/kiosk/")
+    page.get_by_role("button", name="Español").tap()
+    expect(h1(page)).to_have_text("Bienvenidos")
+    sign_in_by_phone_pad(page, server, "5105550108", "Fatima A.")
+    token = token_on_screen(page)
+    tap(page, "Vote now")
+    press_key(page, "y")
+    press_key(page, "Enter")
+    expect(page.locator("#idle")).to_be_visible(timeout=4000)
+    expect(page.locator("#idle-text")).to_contain_text("Se reinicia en")
+    expect(page.locator("body")).to_have_attribute("data-screen", "welcome", timeout=5000)
+    expect(h1(page)).to_have_text("Welcome")  # language back to the default too
+    body = page.locator("body").inner_text()
+    assert planks[1].title not in body and token not in body and "Fatima" not in body
+    page.go_back()  # the ballot page is not cached and the server forgot the token
+    expect(page.locator("body")).to_have_attribute("data-screen", "welcome")
+    # The token itself is still good: nothing was cast.
+    assert tally.results("GA12").ballots_cast == 0
+
+
+def test_idle_countdown_can_be_dismissed(
+    short_idle_app: Flask, live_server_factory: Callable[..., LiveServer], page: Page
+) -> None:
+    server = live_server_factory(short_idle_app)
+    page.goto(f"{server.url}/kiosk/find")
+    type_text(page, "51055")
+    expect(page.locator("#idle")).to_be_visible(timeout=4000)
+    press_key(page, "7")  # the key that wakes the screen types nothing
+    expect(page.locator("#idle")).to_be_hidden()
+    expect(page.locator("#q")).to_have_value("51055")
+    expect(page.locator("#idle")).to_be_visible(timeout=4000)
+    tap(page, "I'm still here")
+    expect(page.locator("#idle")).to_be_hidden()
+    expect(page.locator("#q")).to_have_value("51055")
+    expect(page.locator("body")).to_have_attribute("data-screen", "find")
+
+
+def test_double_vote_refused(kiosk: LiveServer, page: Page) -> None:
+    sign_in_by_phone_pad(page, kiosk, "5105550109", "Grace T.")
+    token = token_on_screen(page)
+    tap(page, "Vote now")
+    tap(page, "Review")
+    page.wait_for_timeout(350)
+    tap(page, "Cast ballot")
+    expect(h1(page)).to_have_text("✓ Your ballot is cast")
+    page.goto(f"{kiosk.url}/kiosk/token")
+    type_text(page, token)
+    press_key(page, "Enter")
+    expect(page.get_by_role("alert")).to_have_text(
+        "This ballot code has already been used to vote. Each code votes once."
+    )
+    # Signing in again says so too.
+    sign_in_by_phone_pad(page, kiosk, "5105550109", "Grace T.")
+    expect(page.get_by_text("You have already voted at this meeting")).to_be_visible()
+
+
+def test_scanned_receipt_on_welcome_starts_the_ballot(kiosk: LiveServer, page: Page, tally: Tally) -> None:
+    signin = tally.sign_in_member("GA12", member_id(tally, "GA12", "Robert"))
+    assert signin.token
+    page.goto(f"{kiosk.url}/kiosk/")
+    type_text(page, signin.token.lower() + "\n", delay=5)  # a USB barcode scanner: fast, then Enter
+    expect(page.locator("body")).to_have_attribute("data-screen", "ballot")
+
+
+def test_walkin_named_script_renders_as_text(kiosk: LiveServer, page: Page) -> None:
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(f"{kiosk.url}/kiosk/walkin")
+    page.locator("#name").fill("<script>alert(1)</script>")
+    page.locator("#phone").tap()
+    for digit in "5105550177":
+        tap(page, digit)
+    tap(page, "Sign in")
+    expect(h1(page)).to_have_text("Welcome, <script>alert(1)</script>!")
+    expect(page.get_by_text("only members may vote")).to_be_visible()
+    page.wait_for_timeout(100)
+    assert dialogs == []
+
+
+def test_walkin_joining_on_screen_keyboard(kiosk: LiveServer, page: Page, tally: Tally) -> None:
+    page.goto(f"{kiosk.url}/kiosk/walkin")
+    for key in ["R", "U", "T", "H", "Space", "O", "D", "U", "X", "Delete", "M"]:
+        tap(page, key)
+    expect(page.locator("#name")).to_have_value("Ruth Odum")
+    page.get_by_label("I am joining today").check()
+    tap(page, "Sign in")
+    expect(h1(page)).to_have_text("Welcome, Ruth O.!")
+    assert tally.signins("GA12")[-1]["kind"] == "pending"
+
+
+def test_token_from_another_meeting_refused(
+    tally: Tally, voting_meeting: str, planks_csv: str, live_server_factory: Callable[..., LiveServer], page: Page
+) -> None:
+    tally.create_meeting(code="GA13", title="Second Assembly", starts="2026-12-03T20:00")
+    tally.import_planks("GA13", planks_csv)
+    tally.set_state("GA13", MeetingState.VOTING_OPEN)
+    signin = tally.sign_in_member("GA12", member_id(tally, "GA12", "Li Wei"))
+    assert signin.token
+    app = create_app(Settings(), tally, simulated=True, test_config={"KIOSK_MEETING": "GA13"})
+    try:
+        server = live_server_factory(app)
+        page.goto(f"{server.url}/kiosk/token")
+        for ch in signin.token.replace("-", ""):
+            tap(page, ch)
+        tap(page, "Start voting")
+        expect(page.get_by_role("alert")).to_have_text("This ballot code is for a different meeting.")
+    finally:
+        app.extensions["kiosk"].close()
+
+
+def test_household_phone_lists_both_people(kiosk: LiveServer, page: Page) -> None:
+    page.goto(f"{kiosk.url}/kiosk/find")
+    type_text(page, "(510) 555-0103\n")
+    expect(page.locator(".matches button")).to_have_text(["José H.", "Rosa D."])
+    assert "0103" not in page.locator(".matches").inner_text()
+    page.get_by_role("button", name="Rosa D.").tap()
+    expect(h1(page)).to_have_text("Welcome, Rosa D.!")
+
+
+def test_ineligible_attendee_told_why(kiosk: LiveServer, page: Page) -> None:
+    page.goto(f"{kiosk.url}/kiosk/find?by=name")
+    type_text(page, "aisha\n")
+    page.get_by_role("button", name="Aisha T.").tap()
+    expect(page.get_by_role("status")).to_have_text(
+        "You are welcome here, but you cannot vote at this meeting: your membership is lapsed."
+    )
+    expect(page.get_by_role("button", name="Vote now")).to_have_count(0)
+
+
+def test_event_streams_do_not_exhaust_server_threads(
+    tally: Tally, voting_meeting: str, live_server_factory: Callable[..., LiveServer], page: Page
+) -> None:
+    app = create_app(Settings(), tally, simulated=True, test_config={"SSE_MAX_STREAMS": 2})
+    try:
+        server = live_server_factory(app, threads=4)
+        for i in range(12):
+            page.goto(f"{server.url}/kiosk/" + ("find" if i % 2 else ""))
+            stream_open(page)
+        started = time.monotonic()
+        with urllib.request.urlopen(f"{server.url}/healthz", timeout=5) as response:
+            assert response.status == 200
+        assert time.monotonic() - started < 1.0
+        assert app.extensions["kiosk"].hub.open_streams <= 2
+        press(server, "back")  # the page still on screen still gets presses: Back = the Back link
+        expect(page.locator("body")).to_have_attribute("data-screen", "welcome")
+    finally:
+        app.extensions["kiosk"].close()
+
+
+def test_screens_fit_800x480_with_large_targets(kiosk: LiveServer, page: Page) -> None:
+    """Exactly one h1 per screen, every visible control at least 48x48 px, nothing wider than the screen."""
+    screens: list[str] = []
+
+    def check(screen: str) -> None:
+        expect(page.locator("body")).to_have_attribute("data-screen", screen)
+        page.wait_for_load_state()
+        screens.append(screen)
+        assert page.locator("h1").count() == 1
+        sizes = page.eval_on_selector_all(
+            "button:not([hidden]), a.button, input[type=checkbox]",
+            "els => els.filter(e => e.offsetParent).map(e => {const r = e.getBoundingClientRect();"
+            " const l = e.closest('label'); const t = l ? l.getBoundingClientRect() : r;"
+            " return [e.getAttribute('aria-label') || e.textContent.trim(), t.width, t.height]})",
+        )
+        small = [s for s in sizes if s[1] < 48 or s[2] < 48]
+        assert not small, (screens[-1], small)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 800
+
+    page.goto(f"{kiosk.url}/kiosk/")
+    check("welcome")
+    tap(page, "Sign in")
+    check("find")
+    tap(page, "By name")
+    expect(page.get_by_role("button", name="Q", exact=True)).to_be_visible()
+    check("find")
+    page.goto(f"{kiosk.url}/kiosk/walkin")
+    check("walkin")
+    page.goto(f"{kiosk.url}/kiosk/token")
+    check("token")
+    sign_in_by_phone_pad(page, kiosk, "5105550112", "Robert C.")
+    check("signed-in")
+    tap(page, "Vote now")
+    check("ballot")
+    tap(page, "Review")
+    check("ballot")
+
+
+def test_enter_on_a_review_row_opens_that_plank_and_does_not_cast(kiosk: LiveServer, page: Page, tally: Tally) -> None:
+    sign_in_by_phone_pad(page, kiosk, "5105550112", "Robert C.")
+    tap(page, "Vote now")
+    press_key(page, "n")
+    tap(page, "Review")
+    page.wait_for_timeout(350)
+    page.locator(".review-list .row").nth(0).focus()
+    press_key(page, "Enter")
+    expect(h1(page)).to_have_text(tally.planks("GA12")[0].title)
+    page.get_by_role("button", name="Yes", exact=True).focus()
+    press_key(page, "Enter")  # Enter on an option not yet chosen chooses it...
+    expect(page.locator("#choice-status")).to_have_text("Your choice: Yes")
+    expect(h1(page)).to_have_text(tally.planks("GA12")[0].title)
+    press_key(page, "Enter")  # ...and then confirms
+    expect(h1(page)).to_have_text(tally.planks("GA12")[1].title)
+    assert tally.results("GA12").ballots_cast == 0
+
+
+def test_a_closed_page_frees_its_stream_with_request_lookahead(
+    tally: Tally, voting_meeting: str, live_server_factory: Callable[..., LiveServer], browser: Any
+) -> None:
+    """With waitress's channel_request_lookahead (recommended for `kiosk serve`), a gone page is noticed in ~1 s."""
+    app = create_app(Settings(), tally, simulated=True)
+    try:
+        server = live_server_factory(app, channel_request_lookahead=1)
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(f"{server.url}/kiosk/")
+        stream_open(page)
+        hub = app.extensions["kiosk"].hub
+        assert hub.open_streams == 1
+        context.close()
+        deadline = time.monotonic() + 3
+        while hub.open_streams and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert hub.open_streams == 0
+    finally:
+        app.extensions["kiosk"].close()
+
+
+def test_a_stuck_button_does_not_block_the_others(
+    tally: Tally, voting_meeting: str, live_server_factory: Callable[..., LiveServer], page: Page
+) -> None:
+    settings = Settings()
+    settings = replace(settings, hardware=replace(settings.hardware, stuck_after_s=0.2))
+    app = create_app(settings, tally, simulated=True)
+    try:
+        server = live_server_factory(app)
+        panel = app.extensions["kiosk"].panel
+        sign_in_by_phone_pad(page, server, "5105550116", "Jamal C.")
+        tap(page, "Vote now")
+        stream_open(page)
+        panel.hold(ButtonName.YES)  # pressed, and then never let go
+        expect(page.locator("#choice-status")).to_have_text("Your choice: Yes")
+        time.sleep(0.4)  # now it is stuck
+        press(server, "no")
+        expect(page.locator("#choice-status")).to_have_text("Your choice: No")
+        press(server, "confirm")
+        expect(h1(page)).to_have_text(tally.planks("GA12")[1].title)
+        assert "stuck" not in page.locator("body").inner_text().lower()
+        assert any(s.stuck for s in panel.status())
+        panel.release(ButtonName.YES)
+    finally:
+        app.extensions["kiosk"].close()
