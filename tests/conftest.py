@@ -3,9 +3,9 @@ a live waitress server and a headless Chromium.
 
 Every test that uses ``db_url`` (directly or through ``tally``) runs twice: on a SQLite file and on a fresh
 database of a real PostgreSQL server (see ``tests/postgres_server.py``). Tests marked ``sqlite_only`` run on
-SQLite alone, ``postgresql_only`` on PostgreSQL alone. Without a PostgreSQL server the PostgreSQL variants
-are skipped, with the reason, unless ``KIOSK_TEST_POSTGRES=require`` (as ``scripts/test`` sets) makes that
-an error.
+SQLite alone, ``postgresql_only`` on PostgreSQL alone, and the screen tests (Chromium) on SQLite. Without a
+PostgreSQL server the PostgreSQL variants are skipped, with the reason, unless ``KIOSK_TEST_POSTGRES=require``
+(as ``scripts/test`` sets) makes that an error.
 """
 
 from __future__ import annotations
@@ -49,15 +49,21 @@ def clock() -> FakeClock:
 BACKENDS = ("sqlite", "postgresql")
 
 
+# The screen tests drive Chromium through the web layer, which reaches the database only through the tally:
+# they stay on SQLite (the tally's own tests, the web layer's test-client tests and the CLI run on both).
+_SCREEN_FIXTURES = {"browser", "page", "live_server", "live_server_factory"}
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    # ``backend`` has no fixture function: every test that needs it (through db_url) is parametrized here.
-    if "backend" in metafunc.fixturenames:
-        if metafunc.definition.get_closest_marker("sqlite_only"):
-            metafunc.parametrize("backend", ["sqlite"])
-        elif metafunc.definition.get_closest_marker("postgresql_only"):
-            metafunc.parametrize("backend", ["postgresql"])
-        else:
-            metafunc.parametrize("backend", BACKENDS)
+    # ``db_backend`` has no fixture function: every test that needs it (through db_url) is parametrized here.
+    if "db_backend" not in metafunc.fixturenames:
+        return
+    if metafunc.definition.get_closest_marker("postgresql_only"):
+        metafunc.parametrize("db_backend", ["postgresql"])
+    elif metafunc.definition.get_closest_marker("sqlite_only") or _SCREEN_FIXTURES & set(metafunc.fixturenames):
+        metafunc.parametrize("db_backend", ["sqlite"])
+    else:
+        metafunc.parametrize("db_backend", BACKENDS)
 
 
 @pytest.fixture(scope="session")
@@ -85,13 +91,13 @@ def postgres_head_template(postgres: postgres_server.Server) -> str:
 
 
 @pytest.fixture
-def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+def db_url(db_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
     """A URL of a fresh database: a SQLite file, or a PostgreSQL database dropped after the test.
 
     The PostgreSQL one is already at the newest schema (copied from a template migrated once per session: the
     migrations take longer than the copy), unless the test is marked ``empty_database``.
     """
-    if backend == "sqlite":
+    if db_backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'tally.db'}"
         return
     server: postgres_server.Server = request.getfixturevalue("postgres")
