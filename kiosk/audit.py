@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from kiosk.schema import audit_head, audit_log
 
@@ -42,14 +43,18 @@ def append(
     detail: Mapping[str, Any] | None = None,
 ) -> str:
     """Add one entry inside the caller's write transaction; returns its hash."""
-    head = conn.execute(
-        select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
-    ).first()
+    locked_head = select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
+    head = conn.execute(locked_head).first()
     if head is None:
-        conn.execute(insert(audit_head).values(id=1, seq=0, hash=GENESIS))
-        seq, prev = 0, GENESIS
-    else:
-        seq, prev = head.seq, head.hash
+        # The very first entry. On PostgreSQL two first writers can both find no head row (there is no row to
+        # lock yet): the second insert waits for the first and fails, and the savepoint lets it lock theirs.
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(audit_head).values(id=1, seq=0, hash=GENESIS))
+        except IntegrityError:
+            pass
+        head = conn.execute(locked_head).one()
+    seq, prev = head.seq, head.hash
     seq += 1
     text = json.dumps(dict(detail or {}), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     digest = entry_hash(seq, at, actor, action, meeting_code, text, prev)

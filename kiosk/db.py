@@ -5,12 +5,18 @@ on power loss: see ``docs/durability.md``), foreign keys on and a busy timeout. 
 ``BEGIN IMMEDIATE`` so that two writers never both read and then both try to upgrade to a write lock (which
 SQLite answers with an immediate "database is locked" instead of waiting).
 
-PostgreSQL needs nothing special: row locks and unique constraints carry the invariants.
+PostgreSQL (psycopg 3, ``postgresql+psycopg://user:password@host/db``): row locks and unique constraints carry
+the invariants. A kiosk on the hall's network must notice a dropped network in seconds, not after TCP's
+minutes, and a kiosk that loses power mid-transaction must not hold its locks for hours; so unless the URL
+says otherwise, connections get a connect timeout, TCP keepalives and a TCP user timeout, wait at most
+``busy_timeout_ms`` for a lock (like SQLite's busy timeout), and the server ends a session left idle inside a
+transaction. Every failure to reach the server becomes ``DatabaseError``; a transaction is all or nothing.
 """
 
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,7 +24,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, InterfaceError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from kiosk.errors import ConfigError, DatabaseError
 
@@ -40,10 +47,39 @@ def make_engine(url: str, *, busy_timeout_ms: int = 10000) -> Engine:
         engine = create_engine(parsed, connect_args={"timeout": busy_timeout_ms / 1000})
         _configure_sqlite(engine, busy_timeout_ms)
         return engine
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")  # the one driver we install and test
+    connect_args = {key: value for key, value in _postgres_defaults(busy_timeout_ms).items() if key not in parsed.query}
     try:
-        return create_engine(parsed, pool_pre_ping=True, pool_size=5, max_overflow=5)
+        engine = create_engine(
+            parsed, pool_pre_ping=True, pool_size=5, max_overflow=5, pool_timeout=10, connect_args=connect_args
+        )
     except NoSuchModuleError as exc:
         raise ConfigError(f"[database] url: driver not installed ({exc})") from None
+    # An engine dropped without dispose() (a CLI command's) closes its pooled connections instead of leaving
+    # them to the garbage collector; dispose() replaces the pool, so the finalizer follows the current one.
+    pools = [engine.pool]
+    event.listen(engine, "engine_disposed", lambda _engine: pools.append(_engine.pool))
+    weakref.finalize(engine, _dispose_pools, pools)
+    return engine
+
+
+def _postgres_defaults(busy_timeout_ms: int) -> dict[str, Any]:
+    return {
+        "connect_timeout": 5,
+        "keepalives": 1,
+        "keepalives_idle": 5,
+        "keepalives_interval": 2,
+        "keepalives_count": 3,
+        "tcp_user_timeout": 10000,
+        "application_name": "assembly-kiosk",
+        "options": f"-c lock_timeout={int(busy_timeout_ms)} -c idle_in_transaction_session_timeout=30000",
+    }
+
+
+def _dispose_pools(pools: list[Any]) -> None:
+    for pool in pools:
+        pool.dispose()
 
 
 def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
@@ -66,16 +102,42 @@ def _configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+class CommitUnknown(DatabaseError):
+    """The connection failed while committing: the change may or may not have been saved (never half of it)."""
+
+
+# What "the database cannot be reached or is too busy" looks like through SQLAlchemy: the server or network
+# (OperationalError), a connection already closed under us (InterfaceError), no free pooled connection.
+_UNREACHABLE = (OperationalError, InterfaceError, PoolTimeout)
+
+
+def _reason(exc: Exception) -> str:
+    orig = getattr(exc, "orig", None) or exc
+    lines = [line.strip() for line in str(orig).splitlines() if line.strip()]
+    return lines[0] if lines else type(orig).__name__
+
+
 @contextmanager
 def write_transaction(engine: Engine) -> Iterator[Connection]:
-    """A transaction that will write: on SQLite it takes the write lock up front."""
+    """A transaction that will write: on SQLite it takes the write lock up front.
+
+    All or nothing: any failure to reach the database raises ``DatabaseError`` and nothing was written, except
+    ``CommitUnknown`` when the connection failed during the commit itself.
+    """
+    committing = False
     try:
         with engine.connect() as conn:
             conn.execution_options(kiosk_write=True)
             with conn.begin():
                 yield conn
-    except OperationalError as exc:
-        raise DatabaseError(f"the database could not be written: {exc.orig}") from exc
+                committing = True
+    except _UNREACHABLE as exc:
+        if committing:
+            raise CommitUnknown(
+                f"the connection to the database failed while saving ({_reason(exc)}); "
+                "the change may or may not have been saved"
+            ) from exc
+        raise DatabaseError(f"the database could not be written ({_reason(exc)}); nothing was saved") from exc
 
 
 @contextmanager
@@ -84,8 +146,8 @@ def read_transaction(engine: Engine) -> Iterator[Connection]:
     try:
         with engine.connect() as conn, conn.begin():
             yield conn
-    except OperationalError as exc:
-        raise DatabaseError(f"the database could not be read: {exc.orig}") from exc
+    except _UNREACHABLE as exc:
+        raise DatabaseError(f"the database could not be read ({_reason(exc)})") from exc
 
 
 def is_sqlite(engine: Engine) -> bool:

@@ -230,10 +230,13 @@ class Tally:
         with db.read_transaction(self.engine) as conn:
             yield conn
 
-    def _meeting_row(self, conn: Connection, code: str, *, lock: bool = False) -> Any:
+    def _meeting_row(self, conn: Connection, code: str, *, lock: bool = False, share: bool = False) -> Any:
+        """``lock``: to change the meeting; ``share``: so that it cannot change (e.g. close) until we commit."""
         query = select(meetings).where(meetings.c.code == code.strip().upper())
         if lock:
             query = query.with_for_update()
+        elif share:
+            query = query.with_for_update(read=True)
         row = conn.execute(query).first()
         if row is None:
             raise NotFound(f"no meeting with code {code.strip().upper()!r}")
@@ -939,7 +942,9 @@ class Tally:
         ``choices`` maps plank id to a choice; every key must be a plank of this meeting.
         """
         with self._write() as conn:
-            meeting = self._meeting_row(conn, code)
+            # Closing waits for this ballot (or this ballot sees the meeting closed): on PostgreSQL a ballot
+            # committed after the close would miss the rewrite that unlinks ballots from tokens.
+            meeting = self._meeting_row(conn, code, share=True)
             plank_list = self._planks(conn, meeting.id)
             known = {p.id for p in plank_list}
             unknown = set(choices) - known
@@ -1072,8 +1077,15 @@ class Tally:
 
         SQLite keeps commits in order in the WAL until a checkpoint, and inside B-tree pages records keep the
         order they were written in; ``VACUUM`` rebuilds every table in key order (ballots are keyed by their
-        random code), and the checkpoint with TRUNCATE then empties the WAL. PostgreSQL: ``CLUSTER`` rewrites
-        the ballot tables in the order of their random primary key.
+        random code), and the checkpoint with TRUNCATE then empties the WAL.
+
+        PostgreSQL stamps every row version with the id of the transaction that wrote it (``xmin``, readable by
+        any SQL client): the spent token, its ballot's choices and the ballot share one, which names the voter.
+        So one transaction first rewrites every token, ballot and choice (all then carry its id), and
+        ``CLUSTER`` rewrites the ballot tables in the order of their random keys and the tokens in the order of
+        their random hashes, leaving no old row version behind; ``VACUUM FULL`` drops the deleted and erased
+        ballot receipts from the print queue. (The server's write-ahead log keeps older records until its
+        segments are reused: see docs/multi-kiosk.md.)
         """
         if db.is_sqlite(self.engine):
             # The raw driver connection is in autocommit mode (see kiosk.db), as VACUUM requires.
@@ -1084,10 +1096,15 @@ class Tally:
             finally:
                 raw.close()
         else:
-            with self.engine.connect() as conn:
+            with self.engine.begin() as conn:
+                conn.execute(update(ballot_tokens).values(state=ballot_tokens.c.state))
+                conn.execute(update(ballots).values(meeting_id=ballots.c.meeting_id))
+                conn.execute(update(ballot_choices).values(choice=ballot_choices.c.choice))
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
                 conn.execute(text("CLUSTER ballots USING pk_ballots"))
                 conn.execute(text("CLUSTER ballot_choices USING pk_ballot_choices"))
-                conn.commit()
+                conn.execute(text("CLUSTER ballot_tokens USING uq_ballot_tokens_token_hash"))
+                conn.execute(text("VACUUM FULL print_jobs"))
         log.info("database rewritten so that storage order no longer follows casting order")
 
 

@@ -92,20 +92,20 @@ class Gateway:
             sender = normalize_phone(text.sender, self.tally.region) or ""
         except InvalidInput:
             sender = ""
-        body = text.body[:5000]
+        # PostgreSQL text cannot hold NUL (a modem or a fuzzer can send one); SQLite could, but both store the same.
+        body = text.body.replace("\x00", "\ufffd")[:5000]
+        provider_id = text.provider_id.replace("\x00", "\ufffd")[:120]
         open_codes = [m.code for m in self.tally.meetings() if m.state is not MeetingState.CLOSED]
         reading = read_text(body, open_codes)
         try:
             with self.tally.write() as conn:
-                exists = conn.execute(
-                    select(sms_inbound.c.id).where(sms_inbound.c.provider_id == text.provider_id[:120])
-                ).first()
+                exists = conn.execute(select(sms_inbound.c.id).where(sms_inbound.c.provider_id == provider_id)).first()
                 if exists is not None:
                     return Handled(str(reading.intent), reading.guests, reading.meeting_code, None, duplicate=True)
                 result = conn.execute(
                     insert(sms_inbound).values(
-                        provider_id=text.provider_id[:120],
-                        sender=(sender or text.sender)[:20],
+                        provider_id=provider_id,
+                        sender=(sender or text.sender.replace("\x00", "\ufffd"))[:20],
                         body=body,
                         received_at=text.received_at,
                         intent=str(reading.intent),

@@ -1,5 +1,12 @@
-"""Shared fixtures: a tally on a real SQLite file with a controllable clock, a meeting ready to vote, the web app,
-a live waitress server and a headless Chromium."""
+"""Shared fixtures: a tally on a real database with a controllable clock, a meeting ready to vote, the web app,
+a live waitress server and a headless Chromium.
+
+Every test that uses ``db_url`` (directly or through ``tally``) runs twice: on a SQLite file and on a fresh
+database of a real PostgreSQL server (see ``tests/postgres_server.py``). Tests marked ``sqlite_only`` run on
+SQLite alone, ``postgresql_only`` on PostgreSQL alone, and the screen tests (Chromium) on SQLite. Without a
+PostgreSQL server the PostgreSQL variants are skipped, with the reason, unless ``KIOSK_TEST_POSTGRES=require``
+(as ``scripts/test`` sets) makes that an error.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +23,7 @@ from flask.testing import FlaskClient
 
 from kiosk import db
 from kiosk.tally import MeetingState, Tally
+from tests import postgres_server
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -38,9 +46,76 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+BACKENDS = ("sqlite", "postgresql")
+
+
+# The screen tests drive Chromium through the web layer, which reaches the database only through the tally:
+# they stay on SQLite (the tally's own tests, the web layer's test-client tests and the CLI run on both).
+_SCREEN_FIXTURES = {"browser", "page", "live_server", "live_server_factory"}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    # ``db_backend`` has no fixture function: every test that needs it (through db_url) is parametrized here.
+    if "db_backend" not in metafunc.fixturenames:
+        return
+    if metafunc.definition.get_closest_marker("postgresql_only"):
+        metafunc.parametrize("db_backend", ["postgresql"])
+    elif metafunc.definition.get_closest_marker("sqlite_only") or _SCREEN_FIXTURES & set(metafunc.fixturenames):
+        metafunc.parametrize("db_backend", ["sqlite"])
+    else:
+        metafunc.parametrize("db_backend", BACKENDS)
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[postgres_server.Server]:
+    """A PostgreSQL server for the session (started on first use, stopped at the end)."""
+    try:
+        with postgres_server.server() as server:
+            yield server
+            return
+    except postgres_server.Unavailable as exc:
+        reason = f"no PostgreSQL server: {exc}"
+    if postgres_server.mode() == "require":
+        pytest.fail(f"KIOSK_TEST_POSTGRES=require, but {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def postgres_head_template(postgres: postgres_server.Server) -> str:
+    """A database at the newest schema, migrated once, that each test's database is copied from."""
+    name = postgres.create_database()
+    engine = db.make_engine(postgres.url_for(name))
+    db.upgrade(engine)
+    engine.dispose()
+    return name
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'tally.db'}"
+def db_url(db_backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A URL of a fresh database: a SQLite file, or a PostgreSQL database dropped after the test.
+
+    The PostgreSQL one is already at the newest schema (copied from a template migrated once per session: the
+    migrations take longer than the copy), unless the test is marked ``empty_database``.
+    """
+    if db_backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'tally.db'}"
+        return
+    server: postgres_server.Server = request.getfixturevalue("postgres")
+    if request.node.get_closest_marker("empty_database"):
+        name = server.create_database()
+    else:
+        name = server.create_database(template=request.getfixturevalue("postgres_head_template"))
+    try:
+        yield server.url_for(name)
+    finally:
+        server.drop_database(name)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if postgres_server.startup_seconds is not None:
+        terminalreporter.write_line(
+            f"PostgreSQL: throwaway cluster made and started in {postgres_server.startup_seconds:.2f} s"
+        )
 
 
 @pytest.fixture

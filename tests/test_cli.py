@@ -22,10 +22,10 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def kiosk(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
+def kiosk(tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):  # type: ignore[no-untyped-def]
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("KIOSK_CONFIG", raising=False)
-    monkeypatch.setenv("KIOSK_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("KIOSK_DATABASE_URL", db_url)
 
     def run(*argv: str) -> tuple[int, str, str]:
         code = main(list(argv))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from kiosk import db
 from kiosk.config import documented_settings, load_settings, parse_settings, template
@@ -25,8 +25,9 @@ def test_newest_migration_matches_the_schema(tally: Tally) -> None:
     assert db.current_revision(tally.engine) == db.head_revision()
 
 
-def test_old_database_upgrades_with_its_data(tmp_path: Path) -> None:
-    engine = db.make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+@pytest.mark.empty_database
+def test_old_database_upgrades_with_its_data(db_url: str) -> None:
+    engine = db.make_engine(db_url)
     db.upgrade(engine, "0001")  # the schema of the first release
     now = datetime(2026, 1, 1, tzinfo=UTC).replace(tzinfo=None)
     with engine.begin() as conn:
@@ -44,8 +45,7 @@ def test_old_database_upgrades_with_its_data(tmp_path: Path) -> None:
             ),
             {"now": now},
         )
-        columns = [r[1] for r in conn.execute(text("PRAGMA table_info(members)"))]
-        assert "language" not in columns
+    assert "language" not in [c["name"] for c in inspect(engine).get_columns("members")]
     assert db.needs_upgrade(engine)
     db.upgrade(engine)
     assert not db.needs_upgrade(engine)

@@ -1,8 +1,9 @@
 """Ballot secrecy in the database files themselves, and durability of acknowledged ballots under SIGKILL.
 
 Secrecy: ballots are cast in a known order; after voting closes, every order that can be read back (queries
-without ORDER BY, an SQL dump, byte offsets in the raw database file, the WAL) is compared with the casting
-order by Kendall's tau, which must stay within ±0.1.
+without ORDER BY, an SQL dump, byte offsets in the raw database file, the WAL; on PostgreSQL the physical
+order ``ctid``) is compared with the casting order by Kendall's tau, which must stay within ±0.1. On
+PostgreSQL the transaction ids stamped on rows (``xmin``) must not link a ballot to its token either.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 
 from kiosk import db
 from kiosk.tally import MeetingState, Tally
@@ -65,6 +66,7 @@ def cast_in_known_order(tally: Tally, voting_meeting: str) -> tuple[Tally, list[
     return tally, cast_order
 
 
+@pytest.mark.sqlite_only
 def test_nothing_links_ballots_to_casting_order_after_close(
     cast_in_known_order: tuple[Tally, list[str]], db_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -97,19 +99,78 @@ def test_nothing_links_ballots_to_casting_order_after_close(
         assert abs(kendall_tau(order, cast_order)) <= 0.1, name
 
 
+def _xmin_links(conn: Connection) -> int:
+    """Ballots whose choices were written by the same transaction as exactly one spent token: a named voter."""
+    return conn.execute(
+        text(
+            "SELECT count(*) FROM (SELECT c.ballot_code FROM ballot_choices c "
+            "JOIN ballot_tokens t ON t.xmin = c.xmin AND t.state = 'spent' "
+            "GROUP BY c.ballot_code HAVING count(DISTINCT t.id) = 1) AS linked"
+        )
+    ).scalar_one()
+
+
+@pytest.mark.postgresql_only
+def test_postgresql_nothing_links_ballots_to_casting_order_or_tokens_after_close(
+    cast_in_known_order: tuple[Tally, list[str]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    tally, cast_order = cast_in_known_order
+    results_before = tally.results("GA12")
+    physical = "SELECT code FROM ballots ORDER BY ctid"
+    with tally.engine.connect() as conn:
+        before_tau = kendall_tau(list(conn.execute(text(physical)).scalars()), cast_order)
+        before_links = _xmin_links(conn)
+    tally.set_state("GA12", MeetingState.CLOSED)
+    tally.engine.dispose()
+
+    readings: dict[str, list[str]] = {}
+    with tally.engine.connect() as conn:
+        readings["SELECT code FROM ballots"] = list(conn.execute(text("SELECT code FROM ballots")).scalars())
+        readings[physical] = list(conn.execute(text(physical)).scalars())
+        for query in ("SELECT ballot_code FROM ballot_choices", "SELECT ballot_code FROM ballot_choices ORDER BY ctid"):
+            readings[query] = list(dict.fromkeys(conn.execute(text(query)).scalars()))
+        after_links = _xmin_links(conn)
+        stamps = conn.execute(
+            text(
+                "SELECT count(DISTINCT xmin::text) FROM (SELECT xmin FROM ballots UNION ALL "
+                "SELECT xmin FROM ballot_choices UNION ALL SELECT xmin FROM ballot_tokens WHERE state = 'spent') AS s"
+            )
+        ).scalar_one()
+    with capsys.disabled():
+        print(
+            f"\n  secrecy (PostgreSQL), {BALLOTS} ballots: ctid tau before close {before_tau:+.3f}, "
+            f"ballots linked to their token by xmin before close: {before_links}"
+        )
+        for name, order in readings.items():
+            print(f"  secrecy after close: {name}: tau {kendall_tau(order, cast_order):+.3f} over {len(order)} ballots")
+        print(
+            f"  after close: linked by xmin {after_links}; distinct xmin over ballots, choices, spent tokens {stamps}"
+        )
+    assert tally.results("GA12").planks == results_before.planks and tally.audit_verify().ok
+    assert before_links == BALLOTS  # the leak the rewrite exists for: every ballot named before close
+    assert after_links == 0 and stamps == 1
+    for name, order in readings.items():
+        assert len(order) == BALLOTS, name
+        assert abs(kendall_tau(order, cast_order)) <= 0.1, name
+
+
+@pytest.mark.sqlite_only  # PostgreSQL: checked by the test above, which casts its own 1000 ballots
 def test_results_unchanged_by_the_rewrite(cast_in_known_order: tuple[Tally, list[str]]) -> None:
     tally, _ = cast_in_known_order
     before = tally.results("GA12")
     tally.set_state("GA12", MeetingState.CLOSED)
     after = tally.results("GA12")
     assert before.planks == after.planks and after.ballots_cast == BALLOTS
-    with tally.engine.connect() as conn:
-        assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+    assert tally.audit_verify().ok
+    if db.is_sqlite(tally.engine):
+        with tally.engine.connect() as conn:
+            assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
 
 
 # --- durability -------------------------------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_only
 def test_sqlite_runs_in_wal_with_full_sync(tally: Tally) -> None:
     with tally.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
@@ -150,7 +211,8 @@ def test_sigkill_while_casting_loses_no_acknowledged_ballot(
         assert proc.returncode == -signal.SIGKILL
         engine = db.make_engine(db_url)
         with engine.connect() as conn:
-            assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+            if db.is_sqlite(engine):
+                assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
             stored = set(conn.execute(text("SELECT code FROM ballots")).scalars())
             spent = conn.execute(text("SELECT count(*) FROM ballot_tokens WHERE state = 'spent'")).scalar()
         engine.dispose()

@@ -282,14 +282,14 @@ def test_any_text_never_crashes_and_gets_a_bounded_reply(gateway: Gateway, clock
     assert handled.reply is None or 0 < len(handled.reply) <= 320
 
 
-def test_cli_sms_receive_json(tmp_path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_cli_sms_receive_json(tmp_path, db_url, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
     import json
 
     from kiosk.cli import main
     from tests.conftest import FIXTURES
 
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("KIOSK_DATABASE_URL", f"sqlite:///{tmp_path / 'sms.db'}")
+    monkeypatch.setenv("KIOSK_DATABASE_URL", db_url)
     assert main(["roster", "import", str(FIXTURES / "roster-messy.csv")]) == 0
     assert (
         main(["meeting", "create", "--code", "GA12", "--title", "General Assembly", "--starts", "2030-12-03T19:00"])

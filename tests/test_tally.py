@@ -8,6 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import inspect, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from kiosk.errors import InvalidInput, NotFound, StateError, TokenRejected
 from kiosk.results import Choice
@@ -214,7 +215,7 @@ def test_one_live_token_per_signin_is_a_database_constraint(tally: Tally, voting
     signin = tally.sign_in_member(voting_meeting, member_id(tally, voting_meeting, "Ana Ram"))
     with tally.engine.begin() as conn:
         meeting_id = conn.execute(text("SELECT id FROM meetings WHERE code='GA12'")).scalar()
-        with pytest.raises(Exception, match="UNIQUE"):
+        with pytest.raises(IntegrityError, match=r"(?i)unique"):
             conn.execute(
                 ballot_tokens.insert().values(
                     meeting_id=meeting_id,
@@ -233,7 +234,7 @@ def test_one_signin_per_person_is_a_database_constraint(tally: Tally, voting_mee
         assert row is not None
         values = dict(row._mapping)
         del values["id"]
-        with pytest.raises(Exception, match="UNIQUE"):
+        with pytest.raises(IntegrityError, match=r"(?i)unique"):
             conn.execute(signins.insert().values(**values))
 
 
@@ -431,17 +432,18 @@ def test_unknown_meeting(tally: Tally) -> None:
 def test_ballot_tables_hold_nothing_that_links_to_a_person(tally: Tally) -> None:
     columns = {t: [c["name"] for c in inspect(tally.engine).get_columns(t)] for t in ("ballots", "ballot_choices")}
     assert columns == {"ballots": ["code", "meeting_id"], "ballot_choices": ["ballot_code", "plank_id", "choice"]}
-    with tally.engine.connect() as conn:
-        ddl = conn.execute(text("SELECT sql FROM sqlite_master WHERE name IN ('ballots', 'ballot_choices')")).scalars()
-        assert all("WITHOUT ROWID" in sql for sql in ddl)
+    if tally.engine.dialect.name == "sqlite":  # no rowid counting up as ballots arrive (PostgreSQL has none)
+        with tally.engine.connect() as conn:
+            ddl = conn.execute(text("SELECT sql FROM sqlite_master WHERE name IN ('ballots', 'ballot_choices')"))
+            assert all("WITHOUT ROWID" in sql for sql in ddl.scalars())
 
 
 def test_choice_values_are_constrained(tally: Tally, voting_meeting: str) -> None:
     signin = tally.sign_in_member(voting_meeting, member_id(tally, voting_meeting, "Ana Ram"))
     assert signin.token
     cast = tally.cast_ballot(voting_meeting, signin.token, {})
-    with pytest.raises(Exception, match="CHECK"), tally.engine.begin() as conn:
+    with pytest.raises(IntegrityError, match=r"(?i)check"), tally.engine.begin() as conn:
         conn.execute(text("UPDATE ballot_choices SET choice = 'maybe'"))
     assert all(c is Choice.ABSTAIN for _, c in tally.lookup_ballot(cast.verification_code).choices)
-    with pytest.raises(Exception, match="CHECK"), tally.engine.begin() as conn:
+    with pytest.raises(IntegrityError, match=r"(?i)check"), tally.engine.begin() as conn:
         conn.execute(update(ballot_tokens).values(state="used"))
