@@ -48,7 +48,7 @@ def _tally(args: argparse.Namespace) -> Tally:
 
 def cmd_init(args: argparse.Namespace) -> int:
     _tally(args)
-    print(f"database ready: {args.settings.database_url}")
+    print(f"database ready: {args.settings.database_display}")
     return 0
 
 
@@ -387,7 +387,7 @@ def cmd_config_template(args: argparse.Namespace) -> int:
 
 def cmd_config_check(args: argparse.Namespace) -> int:
     settings: Settings = args.settings
-    print(f"configuration OK ({settings.source}); database: {settings.database_url}")
+    print(f"configuration OK ({settings.source}); database: {settings.database_display}")
     return 0
 
 

@@ -190,6 +190,16 @@ class Settings:
         return Path(self.backup.folder).expanduser() if self.backup.folder else self.data_path / "backups"
 
     @property
+    def database_display(self) -> str:
+        """The database URL with any password hidden, for messages and logs."""
+        from sqlalchemy.engine import make_url
+
+        try:
+            return make_url(self.database_url).render_as_string(hide_password=True)
+        except Exception:
+            return "(an unreadable database URL)"
+
+    @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.organization.timezone)
 

@@ -223,7 +223,7 @@ class Doctor:
                 Finding(
                     "database",
                     Status.FAIL,
-                    f"cannot open {settings.database_url}: {exc}",
+                    f"cannot open {settings.database_display}: {exc}",
                     "Check [database] url and that the database server is running.",
                 ),
             ]

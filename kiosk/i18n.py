@@ -107,6 +107,18 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "You are welcome here, but you cannot vote at this meeting: {reason}.",
         "es": "Le damos la bienvenida, pero no puede votar en esta reunión: {reason}.",
     },
+    "database_down": {
+        "en": "This kiosk cannot reach the tally right now, so it cannot take your sign-in or vote. "
+        "Nothing was saved. Please use another kiosk or ask an organizer.",
+        "es": "Este quiosco no puede conectar con el registro ahora, así que no puede registrarle ni tomar su voto. "
+        "No se guardó nada. Use otro quiosco o pregunte a un organizador, por favor.",
+    },
+    "commit_unknown": {
+        "en": "The connection dropped while saving. Try again with the same ballot code: if it says the code "
+        "was already used, your vote counted.",
+        "es": "La conexión se cortó al guardar. Inténtelo de nuevo con el mismo código: si dice que ya se usó, "
+        "su voto contó.",
+    },
     "ask_organizer": {
         "en": "If you think this is a mistake, please ask an organizer.",
         "es": "Si cree que es un error, pregunte a un organizador, por favor.",

@@ -37,7 +37,7 @@ def _serve(settings: Settings, *, host: str, port: int, simulated: bool, banner:
     if simulated:
         seeded = seed_demo(tally)
         if seeded:
-            log.info("demo meeting %s created in %s", DEMO_CODE, settings.database_url)
+            log.info("demo meeting %s created in %s", DEMO_CODE, settings.database_display)
     _bind_check(host, port)
     from kiosk.services import start_services
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -227,3 +228,18 @@ def test_panel_lit_sets_leds(app: Flask, client: FlaskClient) -> None:
     assert client.post("/kiosk/panel/lit", json={"lit": ["bogus"]}).status_code == 400
     client.post("/kiosk/reset")
     assert panel.lit() == set()
+
+
+def test_unreachable_database_is_said_plainly(app_config: dict[str, Any]) -> None:
+    from kiosk import db
+
+    engine = db.make_engine("postgresql+psycopg://kiosk:secret@127.0.0.1:1/tally?connect_timeout=1")
+    app = create_app(Settings(), Tally(engine), simulated=True, test_config=app_config)
+    try:
+        response = app.test_client().post("/kiosk/find", data={"by": "name", "q": "Marcus"})
+        assert response.status_code == 503
+        assert "cannot reach the tally right now" in response.get_data(as_text=True)
+        assert "Nothing was saved" in response.get_data(as_text=True)
+    finally:
+        app.extensions["kiosk"].close()
+        engine.dispose()

@@ -38,7 +38,8 @@ from flask import (
 
 from hardware.buttons import ButtonName, ButtonPanel
 from kiosk import i18n
-from kiosk.errors import InvalidInput, KioskError, NotFound, StateError, TokenRejected
+from kiosk.db import CommitUnknown
+from kiosk.errors import DatabaseError, InvalidInput, KioskError, NotFound, StateError, TokenRejected
 from kiosk.kiosk_session import KioskSession, Match, SessionStore
 from kiosk.roster import fold
 from kiosk.tally import Meeting, MeetingState, SignIn, Tally
@@ -103,7 +104,12 @@ def current_meeting() -> Meeting | None:
 
 
 def _render(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
-    meeting = context.pop("meeting", None) or current_meeting()
+    meeting = context.pop("meeting", None)
+    if meeting is None:
+        try:
+            meeting = current_meeting()
+        except DatabaseError:  # the page that says the database is unreachable must not need it
+            meeting = None
     context.setdefault("idle_on", True)  # every screen but a clean welcome returns to welcome when left alone
     return render_template(f"kiosk/{template}", meeting=meeting, **context), status
 
@@ -565,6 +571,10 @@ def simulate_button(name: str) -> Any:
 @bp.errorhandler(KioskError)
 def _kiosk_error(exc: KioskError) -> Any:
     log.warning("kiosk page error: %s", exc)
+    if isinstance(exc, CommitUnknown):  # the vote may or may not have been saved: never half of it
+        return _render("message.html", 503, title=t("welcome"), text=t("commit_unknown"), idle_on=True)
+    if isinstance(exc, DatabaseError):
+        return _render("message.html", 503, title=t("welcome"), text=t("database_down"), idle_on=True)
     return _render("message.html", 409, title=t("welcome"), text=t("ask_organizer"), idle_on=True)
 
 
