@@ -114,6 +114,10 @@ meetings = Table(
     Column("guests_may_vote", Boolean, nullable=False, server_default="0"),
     Column("show_choices_on_receipt", Boolean, nullable=False, server_default="0"),
     Column("created_at", UtcDateTime, nullable=False),
+    # Organizer display choices (migration 0004): live figures on the room's projector, and results kept
+    # hidden from every screen until voting closes (an organizer may still "peek", which is audited).
+    Column("live_results_shown", Boolean, nullable=False, server_default="0"),
+    Column("results_hidden_until_close", Boolean, nullable=False, server_default="0"),
     CheckConstraint(_one_of("state", MEETING_STATES), name="state"),
     CheckConstraint(_one_of("quorum_kind", ("count", "percent")), name="quorum_kind"),
     CheckConstraint("quorum_value >= 0", name="quorum_value"),
@@ -334,5 +338,29 @@ device_status = Table(
     Column("ok", Boolean, nullable=False),
     Column("summary", String(300), nullable=False),
     Column("detail", Text, nullable=False, server_default="{}"),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+
+# --- organizer accounts (migration 0004) ------------------------------------------------------------------
+
+# People who may use the organizer pages. Passwords are argon2id hashes (kiosk.accounts).
+organizers = Table(
+    "organizers",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# Failed logins per account name and client address, so the slow-down survives a restart.
+login_attempts = Table(
+    "login_attempts",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("failures", Integer, nullable=False, server_default="0"),
+    Column("locked_until", UtcDateTime),
     Column("updated_at", UtcDateTime, nullable=False),
 )
