@@ -82,6 +82,8 @@ class Meeting:
     min_membership_days: int | None
     guests_may_vote: bool
     show_choices_on_receipt: bool
+    live_results_shown: bool = False
+    results_hidden_until_close: bool = False
 
     @property
     def local_start(self) -> datetime:
@@ -102,6 +104,8 @@ class Meeting:
             "min_membership_days": self.min_membership_days,
             "guests_may_vote": self.guests_may_vote,
             "show_choices_on_receipt": self.show_choices_on_receipt,
+            "live_results_shown": self.live_results_shown,
+            "results_hidden_until_close": self.results_hidden_until_close,
         }
 
 
@@ -257,6 +261,8 @@ class Tally:
             min_membership_days=row.min_membership_days,
             guests_may_vote=bool(row.guests_may_vote),
             show_choices_on_receipt=bool(row.show_choices_on_receipt),
+            live_results_shown=bool(row.live_results_shown),
+            results_hidden_until_close=bool(row.results_hidden_until_close),
         )
 
     def _audit(self, conn: Connection, actor: str, action: str, meeting: str | None, **detail: Any) -> str:
@@ -440,6 +446,126 @@ class Tally:
                 .limit(1)
             ).first()
             return None if row is None else self._meeting(row)
+
+    def update_meeting(self, code: str, *, actor: str = "organizer", **changes: Any) -> Meeting:
+        """Change a meeting's details (not its code or state); returns the meeting. Audited with what changed.
+
+        Accepts ``title``, ``starts``, ``place``, ``quorum``, ``min_membership_days``, ``guests_may_vote``,
+        ``show_choices_on_receipt``, ``live_results_shown``, ``results_hidden_until_close``. Who may vote and
+        the quorum are fixed once voting opens; only the display choices may change after that.
+        """
+        flags = ("guests_may_vote", "show_choices_on_receipt", "live_results_shown", "results_hidden_until_close")
+        allowed = {"title", "starts", "place", "quorum", "min_membership_days", *flags}
+        unknown = set(changes) - allowed
+        if unknown:
+            raise InvalidInput(f"unknown meeting field {sorted(unknown)[0]!r}")
+        with self._write() as conn:
+            row = self._meeting_row(conn, code, lock=True)
+            values: dict[str, Any] = {}
+            if "title" in changes:
+                if not str(changes["title"]).strip():
+                    raise InvalidInput("a meeting needs a title")
+                values["title"] = str(changes["title"]).strip()[:200]
+            if "starts" in changes:
+                values["starts_at"] = parse_start(changes["starts"], row.timezone)
+            if "place" in changes:
+                values["place"] = str(changes["place"] or "").strip()[:200]
+            if "quorum" in changes:
+                values["quorum_kind"], values["quorum_value"] = parse_quorum(changes["quorum"])
+            if "min_membership_days" in changes:
+                days = changes["min_membership_days"]
+                if days is not None and not 0 <= int(days) <= 3650:
+                    raise InvalidInput("minimum membership must be between 0 and 3650 days")
+                values["min_membership_days"] = None if days is None else int(days)
+            for flag in flags:
+                if flag in changes:
+                    values[flag] = bool(changes[flag])
+            changed = {k: v for k, v in values.items() if getattr(row, k) != v}
+            fixed = {"quorum_kind", "quorum_value", "min_membership_days", "guests_may_vote"}
+            if row.state == "closed" and changed:
+                raise StateError(f"meeting {row.code} is closed; it can no longer be changed")
+            if row.state == "voting_open" and fixed & set(changed):
+                raise StateError(f"meeting {row.code}: quorum and who may vote are fixed once voting has opened")
+            if changed:
+                conn.execute(update(meetings).where(meetings.c.id == row.id).values(**changed))
+                self._audit(
+                    conn,
+                    actor,
+                    "meeting_updated",
+                    row.code,
+                    **{k: v.isoformat() if isinstance(v, datetime) else v for k, v in changed.items()},
+                )
+            return self._meeting(self._meeting_row(conn, code))
+
+    def update_plank(
+        self,
+        code: str,
+        plank_id: int,
+        *,
+        title: str | None = None,
+        text: str | None = None,
+        threshold: Threshold | str | None = None,
+        actor: str = "organizer",
+    ) -> Plank:
+        """Edit one plank's title, text or threshold (only before voting opens)."""
+        with self._write() as conn:
+            meeting = self._planks_editable(conn, code)
+            row = conn.execute(
+                select(planks).where(and_(planks.c.id == plank_id, planks.c.meeting_id == meeting.id))
+            ).first()
+            if row is None:
+                raise NotFound(f"no plank {plank_id} on meeting {meeting.code}")
+            values: dict[str, Any] = {}
+            if title is not None:
+                if not title.strip() or len(title.strip()) > 300:
+                    raise InvalidInput("a plank title is 1-300 characters")
+                values["title"] = title.strip()
+            if text is not None:
+                if len(text) > 5000:
+                    raise InvalidInput("a plank text is at most 5000 characters")
+                values["text"] = text.strip()
+            if threshold is not None:
+                try:
+                    values["threshold"] = str(Threshold(threshold))
+                except ValueError:
+                    raise InvalidInput(
+                        f"threshold {threshold!r} is not one of majority, three-fifths, two-thirds, three-quarters"
+                    ) from None
+            try:
+                with conn.begin_nested():
+                    conn.execute(update(planks).where(planks.c.id == plank_id).values(**values))
+            except IntegrityError:
+                raise InvalidInput("another plank of this meeting already has that title") from None
+            self._audit(conn, actor, "plank_updated", meeting.code, plank=plank_id, **values)
+            return next(p for p in self._planks(conn, meeting.id) if p.id == plank_id)
+
+    def move_plank(self, code: str, plank_id: int, offset: int, *, actor: str = "organizer") -> list[Plank]:
+        """Move a plank up (negative offset) or down the ballot (only before voting opens); returns the new order."""
+        with self._write() as conn:
+            meeting = self._planks_editable(conn, code)
+            order = self._planks(conn, meeting.id)
+            index = next((i for i, p in enumerate(order) if p.id == plank_id), None)
+            if index is None:
+                raise NotFound(f"no plank {plank_id} on meeting {meeting.code}")
+            target = max(0, min(len(order) - 1, index + offset))
+            if target == index:
+                return order
+            moved = order.pop(index)
+            order.insert(target, moved)
+            # Positions are unique per meeting: park every plank out of the way, then number them afresh.
+            top = max(p.position for p in order)
+            for i, plank in enumerate(order, start=1):
+                conn.execute(update(planks).where(planks.c.id == plank.id).values(position=top + i))
+            for i, plank in enumerate(order, start=1):
+                conn.execute(update(planks).where(planks.c.id == plank.id).values(position=i))
+            self._audit(conn, actor, "plank_moved", meeting.code, plank=plank_id, position=target + 1)
+            return self._planks(conn, meeting.id)
+
+    def _planks_editable(self, conn: Connection, code: str) -> Any:
+        meeting = self._meeting_row(conn, code, lock=True)
+        if meeting.state not in ("draft", "signin_open"):
+            raise StateError(f"planks of meeting {meeting.code} cannot change once voting has opened")
+        return meeting
 
     def set_state(self, code: str, state: MeetingState | str, *, actor: str = "cli") -> Meeting:
         target = MeetingState(state)
