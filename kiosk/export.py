@@ -1,0 +1,280 @@
+"""Exports for organizers: attendance, RSVPs and results as CSV or JSON, and the meeting bundle.
+
+CSV cells are made safe to open in a spreadsheet: a cell that starts with ``= + - @`` (or a tab or carriage
+return) is prefixed with a single quote, so no cell can run as a formula.
+
+The meeting bundle (only for a closed meeting) is one JSON document that another machine can check without
+our database: the whole audit log with its hash chain and head, the meeting's ballots (verification code and
+choices, nothing else, sorted by code), a SHA-256 over those sorted ballots (the closing tally tape prints it
+too), and the results. ``verify_bundle`` recomputes the chain, the ballots hash and the results from the
+ballots, and checks that the log recorded exactly as many cast ballots as the bundle holds.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from kiosk import audit, db
+from kiosk.errors import InvalidInput, StateError
+from kiosk.results import Choice, Threshold, passes
+from kiosk.schema import ballot_choices, ballots, planks
+from kiosk.tally import MeetingState, Tally
+
+BUNDLE_FORMAT = "assembly-kiosk-bundle/1"
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: Any) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([safe_cell(h) for h in header])
+    for row in rows:
+        writer.writerow([safe_cell(v) for v in row])
+    return out.getvalue()
+
+
+def attendance_csv(tally: Tally, code: str) -> str:
+    rows = tally.signins(code)
+    return to_csv(
+        ["number", "name", "kind", "eligible", "station", "signed_in_at"],
+        (
+            [r["id"], r["name"], r["kind"], "yes" if r["eligible"] else "no", r["station"], r["signed_in_at"]]
+            for r in rows
+        ),
+    )
+
+
+def rsvps_csv(tally: Tally, code: str) -> str:
+    return to_csv(
+        ["name", "phone", "answer", "guests", "source", "at"],
+        (
+            [r.name or "", r.phone or "", str(r.answer), r.guests, r.source, r.at.isoformat()]
+            for r in tally.current_rsvps(code)
+        ),
+    )
+
+
+def results_csv(tally: Tally, code: str) -> str:
+    results = tally.results(code)
+    return to_csv(
+        ["position", "title", "threshold", "yes", "no", "abstain", "yes_percent", "passed"],
+        (
+            [p.position, p.title, str(p.threshold), p.yes, p.no, p.abstain, p.yes_percent, "yes" if p.passed else "no"]
+            for p in results.planks
+        ),
+    )
+
+
+def results_json(tally: Tally, code: str) -> str:
+    data = {"meeting": tally.meeting(code).as_dict(), "results": tally.results(code).as_dict()}
+    return json.dumps(data, ensure_ascii=False, indent=2)
+
+
+# --- the ballots hash -------------------------------------------------------------------------------------
+
+
+def ballot_lines(ballot_list: Iterable[dict[str, Any]]) -> list[str]:
+    """One line per ballot, ``CODE yes,no,abstain`` (choices in ballot order), sorted."""
+    return sorted(f"{b['code']} {','.join(b['choices'])}" for b in ballot_list)
+
+
+def ballots_hash(ballot_list: Iterable[dict[str, Any]]) -> str:
+    return hashlib.sha256("\n".join(ballot_lines(ballot_list)).encode("utf-8")).hexdigest()
+
+
+def meeting_ballots(tally: Tally, code: str) -> list[dict[str, Any]]:
+    """Every ballot of a meeting as ``{"code", "choices"}`` (choices in plank order), sorted by code."""
+    meeting = tally.meeting(code)
+    with db.read_transaction(tally.engine) as conn:
+        plank_ids = list(
+            conn.execute(select(planks.c.id).where(planks.c.meeting_id == meeting.id).order_by(planks.c.position))
+            .scalars()
+            .all()
+        )
+        codes = (
+            conn.execute(select(ballots.c.code).where(ballots.c.meeting_id == meeting.id).order_by(ballots.c.code))
+            .scalars()
+            .all()
+        )
+        choices: dict[str, dict[int, str]] = {c: {} for c in codes}
+        rows = conn.execute(
+            select(ballot_choices.c.ballot_code, ballot_choices.c.plank_id, ballot_choices.c.choice)
+            .join(ballots, ballots.c.code == ballot_choices.c.ballot_code)
+            .where(ballots.c.meeting_id == meeting.id)
+        )
+        for row in rows:
+            choices[row.ballot_code][row.plank_id] = row.choice
+    return [{"code": c, "choices": [choices[c].get(pid, "abstain") for pid in plank_ids]} for c in codes]
+
+
+# --- the bundle -------------------------------------------------------------------------------------------
+
+
+def _entry_dict(entry: audit.AuditEntry) -> dict[str, Any]:
+    # The detail is kept as the exact text that was hashed, so the chain can be recomputed byte for byte.
+    return {
+        "seq": entry.seq,
+        "at": entry.at.isoformat(timespec="microseconds"),
+        "actor": entry.actor,
+        "action": entry.action,
+        "meeting": entry.meeting_code,
+        "detail": entry.detail,
+        "prev_hash": entry.prev_hash,
+        "hash": entry.hash,
+    }
+
+
+def meeting_bundle(tally: Tally, code: str, *, exported_at: datetime) -> dict[str, Any]:
+    meeting = tally.meeting(code)
+    if meeting.state is not MeetingState.CLOSED:
+        raise StateError(f"meeting {meeting.code} is not closed yet; the bundle is made after voting closes")
+    ballot_list = meeting_ballots(tally, code)
+    entries = tally.audit_entries()
+    report = tally.audit_verify()
+    return {
+        "format": BUNDLE_FORMAT,
+        "exported_at": exported_at.isoformat(),
+        "meeting": meeting.as_dict(),
+        "planks": [
+            {"position": p.position, "title": p.title, "threshold": str(p.threshold)} for p in tally.planks(code)
+        ],
+        "results": tally.results(code).as_dict(),
+        "ballots": ballot_list,
+        "ballots_hash": ballots_hash(ballot_list),
+        "audit": {"head": report.head, "entries": [_entry_dict(e) for e in entries]},
+    }
+
+
+@dataclass(frozen=True)
+class BundleReport:
+    meeting: str
+    entries: int
+    ballots: int
+    audit_head: str
+    ballots_hash: str
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _entries_from(data: list[dict[str, Any]]) -> list[audit.AuditEntry]:
+    out = []
+    for e in data:
+        out.append(
+            audit.AuditEntry(
+                seq=int(e["seq"]),
+                at=datetime.fromisoformat(e["at"]),
+                actor=str(e["actor"]),
+                action=str(e["action"]),
+                meeting_code=e.get("meeting"),
+                detail=str(e["detail"]),
+                prev_hash=str(e["prev_hash"]),
+                hash=str(e["hash"]),
+            )
+        )
+    return out
+
+
+def verify_bundle(text: str | bytes) -> BundleReport:
+    """Check a bundle on its own: audit chain, ballots hash, and results recomputed from the ballots."""
+    try:
+        data = json.loads(text)
+        if data.get("format") != BUNDLE_FORMAT:
+            raise InvalidInput(f"this is not a meeting bundle (format {data.get('format')!r})")
+        code = str(data["meeting"]["code"])
+        ballot_list = list(data["ballots"])
+        plank_list = list(data["planks"])
+        results = data["results"]
+        entries = _entries_from(data["audit"]["entries"])
+        head = str(data["audit"]["head"])
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        if isinstance(exc, InvalidInput):
+            raise
+        raise InvalidInput(f"the bundle is not readable: {exc}") from None
+    problems: list[str] = []
+    chain = audit.verify_entries(entries, expected_head=head)
+    problems += [f"audit log: {p}" for p in chain.problems]
+    recomputed_hash = ballots_hash(ballot_list)
+    if recomputed_hash != data.get("ballots_hash"):
+        problems.append("ballots: the ballots hash does not match the ballots in the bundle")
+    cast_entries = sum(1 for e in entries if e.action == "ballot_cast" and e.meeting_code == code)
+    if cast_entries != len(ballot_list):
+        problems.append(
+            f"ballots: the audit log records {cast_entries} ballots cast, the bundle holds {len(ballot_list)}"
+        )
+    if results.get("ballots_cast") != len(ballot_list):
+        problems.append(f"results: {results.get('ballots_cast')} ballots cast stated, {len(ballot_list)} in the bundle")
+    if len({b["code"] for b in ballot_list}) != len(ballot_list):
+        problems.append("ballots: a verification code appears twice")
+    stated = results.get("planks", [])
+    if len(stated) != len(plank_list):
+        problems.append("results: not one result per plank")
+    for i, plank in enumerate(plank_list):
+        counts = {c.value: 0 for c in Choice}
+        for b in ballot_list:
+            choice = b["choices"][i] if i < len(b["choices"]) else "abstain"
+            if choice not in counts:
+                problems.append(f"ballot {b['code']}: {choice!r} is not a choice")
+                continue
+            counts[choice] += 1
+        if i >= len(stated):
+            continue
+        shown = stated[i]
+        if (shown.get("yes"), shown.get("no"), shown.get("abstain")) != (
+            counts["yes"],
+            counts["no"],
+            counts["abstain"],
+        ):
+            problems.append(
+                f"plank {i + 1} ({plank['title']}): stated {shown.get('yes')}/{shown.get('no')}/{shown.get('abstain')}"
+                f", the ballots give {counts['yes']}/{counts['no']}/{counts['abstain']} (yes/no/abstain)"
+            )
+        try:
+            outcome = passes(Threshold(plank["threshold"]), yes=counts["yes"], no=counts["no"])
+        except ValueError:
+            problems.append(f"plank {i + 1}: unknown threshold {plank['threshold']!r}")
+            continue
+        if bool(shown.get("passed")) != outcome:
+            problems.append(f"plank {i + 1} ({plank['title']}): the stated outcome does not follow from the ballots")
+    return BundleReport(code, len(entries), len(ballot_list), chain.head, recomputed_hash, problems)
+
+
+# --- the closing tally tape -------------------------------------------------------------------------------
+
+
+def closing_tape(
+    tally: Tally, code: str, *, organization: str, columns: int, printed_at: datetime, language: str = "en"
+) -> tuple[str, Any]:
+    """The tally tape with the ballots hash added; returns (print-queue dedupe key, receipt)."""
+    from kiosk.receipts import Line, Rule, tally_tape
+
+    results = tally.results(code)
+    head = tally.audit_verify().head
+    tape = tally_tape(
+        organization=organization,
+        results=results,
+        audit_head=head,
+        printed_at=printed_at,
+        language=language,
+        columns=columns,
+    )
+    digest = ballots_hash(meeting_ballots(tally, code))
+    label = "Ballots hash (sorted codes + choices):" if language == "en" else "Hash de las boletas (ordenadas):"
+    tape = replace(tape, blocks=(*tape.blocks, Rule(), Line(label, bold=True), Line(digest)))
+    return f"tally:{results.meeting}:{head}", tape
