@@ -75,6 +75,27 @@ class ServerSettings:
 
 
 @dataclass(frozen=True)
+class OrganizerSettings:
+    host: str = setting(
+        "127.0.0.1",
+        "Address the organizer pages (and the ballot verification page and projector view) listen on. "
+        "Loopback by default; 0.0.0.0 to reach them from other devices on the LAN. The kiosk itself stays on "
+        "[server] host.",
+    )
+    port: int = setting(8081, "Port of the organizer pages.")
+    trusted_hosts: str = setting(
+        "",
+        "Comma-separated host names the organizer pages answer to (against DNS rebinding). Empty: localhost, "
+        "127.0.0.1, ::1 and this machine's host name (and NAME.local).",
+    )
+    secure_cookie: bool = setting(False, "Send the login cookie only over https (set true behind an https proxy).")
+    session_hours: int = setting(12, "Hours an organizer stays logged in.")
+    live_step: int = setting(
+        5, "Live per-plank figures change only after at least this many new ballots, until voting closes."
+    )
+
+
+@dataclass(frozen=True)
 class HardwareSettings:
     buttons: str = setting(
         "simulated",
@@ -165,6 +186,7 @@ class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     kiosk: KioskSettings = field(default_factory=KioskSettings)
     server: ServerSettings = field(default_factory=ServerSettings)
+    organizer: OrganizerSettings = field(default_factory=OrganizerSettings)
     hardware: HardwareSettings = field(default_factory=HardwareSettings)
     buttons: ButtonPins = field(default_factory=ButtonPins)
     leds: LedPins = field(default_factory=LedPins)
@@ -219,6 +241,7 @@ SECTIONS: dict[str, str] = {
     "database": "database",
     "kiosk": "kiosk",
     "server": "server",
+    "organizer": "organizer",
     "hardware": "hardware",
     "buttons": "buttons",
     "leds": "leds",
@@ -300,6 +323,10 @@ def validate(settings: Settings) -> None:
         raise ConfigError(f"{where}: [printer] columns must be 48 (80 mm) or 32 (58 mm)")
     if not 1 <= settings.server.port <= 65535:
         raise ConfigError(f"{where}: [server] port must be between 1 and 65535")
+    if not 1 <= settings.organizer.port <= 65535:
+        raise ConfigError(f"{where}: [organizer] port must be between 1 and 65535")
+    if settings.organizer.live_step < 1:
+        raise ConfigError(f"{where}: [organizer] live_step must be at least 1")
     if settings.kiosk.idle_seconds < 15:
         raise ConfigError(f"{where}: [kiosk] idle_seconds must be at least 15")
     pins = [getattr(settings.buttons, f.name) for f in fields(ButtonPins)]
