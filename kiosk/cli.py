@@ -197,6 +197,44 @@ def cmd_results(args: argparse.Namespace) -> int:
     return 0
 
 
+# --- organizer accounts and meeting bundles (organizer pages) ----------------------------------------------
+
+
+def _verify_bundle(path: str) -> int:
+    """Check a meeting bundle on its own, with no database: audit chain, ballots hash, results."""
+    from kiosk.export import verify_bundle
+
+    report = verify_bundle(_read_file(path))
+    if report.ok:
+        print(
+            f"bundle OK: meeting {report.meeting}, {report.ballots} ballots, {report.entries} audit entries\n"
+            f"  audit head   {report.audit_head}\n  ballots hash {report.ballots_hash}\n"
+            "Compare both with the closing tally tape."
+        )
+        return 0
+    print(f"bundle FAILED: {len(report.problems)} problems", file=sys.stderr)
+    for problem in report.problems:
+        print(f"  {problem}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def cmd_organizer_add(args: argparse.Namespace) -> int:
+    import getpass
+
+    from kiosk.accounts import add_organizer, check_name
+
+    name = check_name(args.name)
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass(f"Password for {name}: ")
+        if getpass.getpass("Again: ") != password:
+            raise KioskError("the two passwords differ; nothing was changed")
+    created = add_organizer(_tally(args).engine, name, password)
+    print(f"organizer {name} {'added' if created else 'now has a new password'}")
+    return 0
+
+
 def cmd_test_deck(args: argparse.Namespace) -> int:
     from kiosk.testdeck import run_test_deck
 
@@ -206,6 +244,8 @@ def cmd_test_deck(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
+    if getattr(args, "bundle", None):
+        return _verify_bundle(args.bundle)
     report = _tally(args).audit_verify()
     if report.ok:
         print(f"audit log OK: {report.entries} entries, head {report.head}")
@@ -556,7 +596,15 @@ def build_parser() -> argparse.ArgumentParser:
     audit_cmd = sub.add_parser("audit", help="the audit log").add_subparsers(
         dest="sub", required=True, metavar="ACTION"
     )
-    command(audit_cmd, "verify", cmd_audit_verify, "check the audit log's hash chain")
+    p = command(audit_cmd, "verify", cmd_audit_verify, "check the audit log's hash chain, or a meeting bundle")
+    p.add_argument("bundle", nargs="?", metavar="BUNDLE", help="a meeting bundle (JSON) to check instead, no database")
+
+    organizer = sub.add_parser("organizer", help="organizer accounts").add_subparsers(
+        dest="sub", required=True, metavar="ACTION"
+    )
+    p = command(organizer, "add", cmd_organizer_add, "add an organizer (or set a new password); asks twice")
+    p.add_argument("name")
+    p.add_argument("--password-stdin", action="store_true", help="read the password from one line of stdin")
 
     token = sub.add_parser("token", help="ballot tokens").add_subparsers(dest="sub", required=True, metavar="ACTION")
     p = command(token, "reissue", cmd_token_reissue, "void an unspent token and issue a new one (lost receipt)")

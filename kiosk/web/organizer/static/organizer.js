@@ -1,0 +1,52 @@
+// Organizer pages: live updates over server-sent events (one stream per page) and the text cost counter.
+"use strict";
+
+function startLive() {
+  const box = document.getElementById("live");
+  if (!box || !box.dataset.events || !window.EventSource) return;
+  const status = document.getElementById("live-status");
+  const source = new EventSource(box.dataset.events);
+  source.addEventListener("update", (event) => {
+    const data = JSON.parse(event.data);
+    box.innerHTML = data.html; // rendered and escaped by the server's templates
+    box.dataset.updated = String(Date.now());
+    if (status) status.textContent = "Updated " + new Date().toLocaleTimeString() + ".";
+  });
+  source.addEventListener("error", () => {
+    if (status) status.textContent = "Reconnecting…";
+  });
+  window.addEventListener("pagehide", () => source.close());
+}
+
+function startCounter() {
+  const form = document.getElementById("compose");
+  if (!form) return;
+  const out = document.getElementById("count");
+  let timer = null;
+  let serial = 0;
+  const update = async () => {
+    const mine = ++serial;
+    const body = new FormData(form);
+    try {
+      const response = await fetch(form.dataset.count, {
+        method: "POST",
+        body,
+        headers: { "X-CSRF-Token": body.get("csrf_token") },
+        credentials: "same-origin",
+      });
+      if (!response.ok || mine !== serial) return;
+      const c = await response.json();
+      out.textContent = c.recipients + " recipients × " + c.segments + " segment" + (c.segments === 1 ? "" : "s") +
+        " = " + c.total + " segments (" + c.characters + " characters, " + c.encoding + ")";
+      out.dataset.total = String(c.total);
+    } catch (err) {
+      out.textContent = "Could not count just now.";
+    }
+  };
+  const soon = () => { clearTimeout(timer); timer = setTimeout(update, 250); };
+  form.addEventListener("input", soon);
+  form.addEventListener("change", soon);
+  update();
+}
+
+document.addEventListener("DOMContentLoaded", () => { startLive(); startCounter(); });

@@ -1,0 +1,629 @@
+"""The organizer pages (``/organizer/...``) and the public ballot verification page (``/verify``).
+
+Every organizer view requires a login; every form posts a CSRF token (see ``security``). Actions that cannot
+be undone (opening sign-in or voting, closing, reissuing a ballot code, sending texts) go through a
+confirmation page first and are recorded in the audit log with the organizer's name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    stream_with_context,
+    url_for,
+)
+
+from kiosk import accounts, export
+from kiosk.errors import InvalidInput, KioskError, NotFound, StateError, TokenRejected
+from kiosk.print_queue import PrintQueue, device_statuses
+from kiosk.results import Threshold
+from kiosk.tally import MeetingState, Tally
+from kiosk.testdeck import run_test_deck
+from kiosk.tokens import token_hash
+from kiosk.web.organizer.live import LiveFigures, View
+from kiosk.web.organizer.security import current_organizer, log_in, log_out, login_required, safe_next
+from sms.segments import segment_count
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("organizer", __name__, url_prefix="/organizer", template_folder="templates", static_folder="static")
+public = Blueprint("public", __name__, template_folder="templates")
+
+KEEPALIVE_S = 10.0
+STREAM_MAX_S = 300.0  # the browser reconnects by itself; a long-lived thread is given back now and then
+POLL_S = 1.0
+
+STATE_ACTIONS = {
+    "open-signin": (MeetingState.SIGNIN_OPEN, "Open sign-in", "Attendees can sign in at the kiosk."),
+    "open-voting": (
+        MeetingState.VOTING_OPEN,
+        "Open voting",
+        "Ballots can be cast. Planks, quorum and who may vote can no longer change. Sign-in stays open.",
+    ),
+    "close": (
+        MeetingState.CLOSED,
+        "Close the meeting",
+        "This is final: voting ends for everyone and the meeting cannot be reopened.",
+    ),
+}
+
+
+def _tally() -> Tally:
+    return current_app.extensions["tally"]
+
+
+def _live() -> LiveFigures:
+    return current_app.extensions["organizer_live"]
+
+
+def _settings() -> Any:
+    return current_app.config["SETTINGS"]
+
+
+def _meeting_or_404(code: str) -> Any:
+    try:
+        return _tally().meeting(code)
+    except NotFound:
+        abort(404)
+
+
+def _actor() -> str:
+    return f"organizer:{current_organizer()}"
+
+
+def _now() -> datetime:
+    return _tally().clock()
+
+
+def _client_address() -> str:
+    return request.remote_addr or "unknown"
+
+
+# --- login ------------------------------------------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> Any:
+    message = None
+    if request.method == "POST":
+        name = request.form.get("name", "")
+        password = request.form.get("password", "")
+        result = accounts.authenticate(_tally().engine, name, password, _client_address(), clock=_now)
+        if result.ok and result.name:
+            log_in(result.name)
+            _tally().record_event("organizer_login", actor=f"organizer:{result.name}", address=_client_address())
+            return redirect(safe_next(request.form.get("next")))
+        if result.outcome is accounts.LoginOutcome.LOCKED:
+            message = f"Too many failed attempts. Try again in {result.retry_after_s} seconds."
+        else:
+            message = "That name and password do not match."
+        status = 429 if result.outcome is accounts.LoginOutcome.LOCKED else 401
+        return render_template(
+            "organizer/login.html", message=message, next=request.form.get("next", ""), name=name
+        ), status
+    return render_template("organizer/login.html", message=None, next=request.args.get("next", ""), name="")
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    log_out()
+    return redirect(url_for("organizer.login"))
+
+
+# --- meetings ---------------------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@login_required
+def meetings() -> str:
+    return render_template("organizer/meetings.html", meetings=_tally().meetings(), members=_tally().member_count())
+
+
+def _meeting_fields(form: Any) -> dict[str, Any]:
+    days = form.get("min_membership_days", "").strip()
+    try:
+        min_days = int(days) if days else None
+    except ValueError:
+        raise InvalidInput("minimum membership days must be a whole number") from None
+    return {
+        "title": form.get("title", ""),
+        "starts": form.get("starts", ""),
+        "place": form.get("place", ""),
+        "quorum": form.get("quorum", "0") or "0",
+        "min_membership_days": min_days,
+        "guests_may_vote": form.get("guests_may_vote") == "on",
+        "show_choices_on_receipt": form.get("show_choices_on_receipt") == "on",
+        "live_results_shown": form.get("live_results_shown") == "on",
+        "results_hidden_until_close": form.get("results_hidden_until_close") == "on",
+    }
+
+
+@bp.post("/meetings")
+@login_required
+def create_meeting() -> Any:
+    tally = _tally()
+    try:
+        fields = _meeting_fields(request.form)
+        display = {k: fields.pop(k) for k in ("live_results_shown", "results_hidden_until_close")}
+        meeting = tally.create_meeting(code=request.form.get("code", ""), actor=_actor(), **fields)
+        if any(display.values()):
+            tally.update_meeting(meeting.code, actor=_actor(), **display)
+    except KioskError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("organizer.meetings"))
+    flash(f"Meeting {meeting.code} created.", "ok")
+    return redirect(url_for("organizer.meeting", code=meeting.code))
+
+
+@bp.get("/m/<code>")
+@login_required
+def meeting(code: str) -> str:
+    m = _meeting_or_404(code)
+    tally = _tally()
+    report = session.pop("import_report", None)
+    deck = session.pop("deck_results", None)
+    return render_template(
+        "organizer/meeting.html",
+        m=m,
+        planks=tally.planks(m.code),
+        thresholds=[t.value for t in Threshold],
+        report=report,
+        deck=deck,
+        editable=m.state in (MeetingState.DRAFT, MeetingState.SIGNIN_OPEN),
+        members=tally.member_count(),
+    )
+
+
+@bp.post("/m/<code>/edit")
+@login_required
+def edit_meeting(code: str) -> Any:
+    m = _meeting_or_404(code)
+    try:
+        _tally().update_meeting(m.code, actor=_actor(), **_meeting_fields(request.form))
+        flash("Meeting saved.", "ok")
+    except KioskError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("organizer.meeting", code=m.code))
+
+
+@bp.post("/m/<code>/planks/<int:plank_id>/edit")
+@login_required
+def edit_plank(code: str, plank_id: int) -> Any:
+    m = _meeting_or_404(code)
+    try:
+        _tally().update_plank(
+            m.code,
+            plank_id,
+            title=request.form.get("title", ""),
+            text=request.form.get("text", ""),
+            threshold=request.form.get("threshold", "majority"),
+            actor=_actor(),
+        )
+        flash("Plank saved.", "ok")
+    except KioskError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("organizer.meeting", code=m.code) + "#planks")
+
+
+@bp.post("/m/<code>/planks/<int:plank_id>/move")
+@login_required
+def move_plank(code: str, plank_id: int) -> Any:
+    m = _meeting_or_404(code)
+    offset = -1 if request.form.get("direction") == "up" else 1
+    try:
+        _tally().move_plank(m.code, plank_id, offset, actor=_actor())
+    except KioskError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("organizer.meeting", code=m.code) + "#planks")
+
+
+def _upload_text() -> str:
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise InvalidInput("choose a CSV file first")
+    try:
+        return upload.read().decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InvalidInput("the file is not UTF-8 text; save it from the spreadsheet as 'CSV UTF-8'") from None
+
+
+@bp.post("/m/<code>/import/<what>")
+@login_required
+def import_csv(code: str, what: str) -> Any:
+    m = _meeting_or_404(code)
+    tally = _tally()
+    try:
+        text = _upload_text()
+        if what == "planks":
+            report = tally.import_planks(m.code, text, actor=_actor())
+        elif what == "roster":
+            report = tally.import_roster(text, actor=_actor())
+        else:
+            abort(404)
+        session["import_report"] = {"what": what, **report.as_dict()}
+    except KioskError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("organizer.meeting", code=m.code) + "#import")
+
+
+@bp.post("/m/<code>/test-deck")
+@login_required
+def test_deck(code: str) -> Any:
+    m = _meeting_or_404(code)
+    try:
+        results = run_test_deck(_tally(), m.code, _upload_text())
+        session["deck_results"] = results.as_dict()
+        _tally().record_event("test_deck_run", actor=_actor(), meeting_code=m.code, ballots=results.ballots_cast)
+    except KioskError as exc:
+        flash(f"Test deck: {exc}", "error")
+    return redirect(url_for("organizer.meeting", code=m.code) + "#testdeck")
+
+
+@bp.route("/m/<code>/state/<action>", methods=["GET", "POST"])
+@login_required
+def change_state(code: str, action: str) -> Any:
+    m = _meeting_or_404(code)
+    if action not in STATE_ACTIONS:
+        abort(404)
+    target, label, explanation = STATE_ACTIONS[action]
+    if request.method == "GET":
+        return render_template("organizer/confirm_state.html", m=m, action=action, label=label, explanation=explanation)
+    if request.form.get("confirm") != m.code:
+        flash(f"Type the meeting code {m.code} to confirm.", "error")
+        return redirect(url_for("organizer.change_state", code=m.code, action=action))
+    try:
+        _tally().set_state(m.code, target, actor=_actor())
+        flash(f"{label}: done.", "ok")
+    except KioskError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("organizer.dashboard", code=m.code))
+
+
+# --- during the meeting -----------------------------------------------------------------------------------
+
+
+def _peeking(code: str) -> bool:
+    return code in session.get("peek", [])
+
+
+@bp.get("/m/<code>/dashboard")
+@login_required
+def dashboard(code: str) -> str:
+    m = _meeting_or_404(code)
+    view = _live().view(_tally(), m.code, peek=_peeking(m.code))
+    return render_template("organizer/dashboard.html", m=m, v=view, peeking=_peeking(m.code))
+
+
+@bp.post("/m/<code>/peek")
+@login_required
+def peek(code: str) -> Any:
+    m = _meeting_or_404(code)
+    if request.form.get("stop"):
+        session["peek"] = [c for c in session.get("peek", []) if c != m.code]
+    else:
+        _tally().record_event("results_peeked", actor=_actor(), meeting_code=m.code)
+        session["peek"] = [*session.get("peek", []), m.code]
+    return redirect(url_for("organizer.dashboard", code=m.code))
+
+
+@bp.get("/m/<code>/projector")
+@login_required
+def projector(code: str) -> str:
+    m = _meeting_or_404(code)
+    view = _live().view(_tally(), m.code, for_projector=True)
+    return render_template("organizer/projector.html", m=m, v=view)
+
+
+def _fragment(view: View, kind: str) -> str:
+    template = "organizer/_projector_body.html" if kind == "projector" else "organizer/_dashboard_body.html"
+    return render_template(template, v=view, m=view.meeting)
+
+
+@bp.get("/m/<code>/events")
+@login_required
+def events(code: str) -> Response:
+    """Server-sent events: the dashboard or projector body, re-rendered when it changes, with keep-alives."""
+    m = _meeting_or_404(code)
+    kind = "projector" if request.args.get("view") == "projector" else "dashboard"
+    peeking = _peeking(m.code) and kind == "dashboard"
+    tally, live = _tally(), _live()
+
+    def stream() -> Iterator[str]:
+        started = last_sent_at = time.monotonic()
+        last = None
+        yield "retry: 2000\n\n"
+        while time.monotonic() - started < STREAM_MAX_S:
+            view = live.view(tally, m.code, for_projector=kind == "projector", peek=peeking)
+            html = _fragment(view, kind)
+            if html != last:
+                last = html
+                last_sent_at = time.monotonic()
+                yield f"event: update\ndata: {json.dumps({'html': html, 'state': str(view.meeting.state)})}\n\n"
+            elif time.monotonic() - last_sent_at >= KEEPALIVE_S:
+                # A comment line; a dead client is only noticed when a write fails.
+                last_sent_at = time.monotonic()
+                yield ": keep-alive\n\n"
+            time.sleep(POLL_S)
+
+    response = Response(stream_with_context(stream()), mimetype="text/event-stream")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Accel-Buffering"] = "no"
+    return response
+
+
+@bp.get("/m/<code>/people")
+@login_required
+def people(code: str) -> str:
+    m = _meeting_or_404(code)
+    return render_template("organizer/people.html", m=m, people=_tally().signins(m.code))
+
+
+@bp.route("/m/<code>/people/<int:signin_id>/reissue", methods=["GET", "POST"])
+@login_required
+def reissue(code: str, signin_id: int) -> Any:
+    m = _meeting_or_404(code)
+    tally = _tally()
+    person = next((p for p in tally.signins(m.code) if p["id"] == signin_id), None)
+    if person is None:
+        abort(404)
+    if request.method == "GET":
+        return render_template("organizer/confirm_reissue.html", m=m, person=person)
+    try:
+        token = tally.reissue_token(
+            m.code, signin_id, actor=_actor(), reason=request.form.get("reason", "lost receipt")
+        )
+    except (KioskError, TokenRejected) as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("organizer.people", code=m.code))
+    from kiosk.receipts import signin_receipt
+    from kiosk.roster import display_name
+
+    settings = _settings()
+    receipt = signin_receipt(
+        organization=settings.organization.name,
+        meeting_title=m.title,
+        starts_at=m.local_start,
+        display_name=display_name(person["name"]),
+        kind=person["kind"],
+        token=token,
+        rsvp_hint=settings.organization.sms_number,
+        language="en",
+        columns=settings.printer.columns,
+        reprint=True,
+    )
+    PrintQueue(tally.engine).submit(
+        "signin", f"signin:{token_hash(token)}", receipt.to_json(), meeting_code=m.code, reprint=True
+    )
+    flash(
+        f"A new ballot code for {display_name(person['name'])} is printing (marked REPRINT). The old one no "
+        "longer works.",
+        "ok",
+    )
+    return redirect(url_for("organizer.people", code=m.code))
+
+
+@bp.post("/m/<code>/tally-tape")
+@login_required
+def tally_tape(code: str) -> Any:
+    m = _meeting_or_404(code)
+    settings = _settings()
+    key, tape = export.closing_tape(
+        _tally(),
+        m.code,
+        organization=settings.organization.name,
+        columns=settings.printer.columns,
+        printed_at=datetime.now(UTC),
+    )
+    if PrintQueue(_tally().engine).submit("tally", key, tape.to_json(), meeting_code=m.code):
+        _tally().record_event("tally_tape_queued", actor=_actor(), meeting_code=m.code)
+        flash("The tally tape is queued for the printer.", "ok")
+    else:
+        flash("This tally tape is already queued or printed; nothing has changed since.", "ok")
+    return redirect(url_for("organizer.dashboard", code=m.code))
+
+
+@bp.get("/devices")
+@login_required
+def devices() -> str:
+    tally = _tally()
+    queue = PrintQueue(tally.engine)
+    return render_template(
+        "organizer/devices.html",
+        statuses=device_statuses(tally.engine),
+        jobs=queue.jobs(limit=20),
+        pending=queue.pending(),
+        sms_counts=_gateway().queue_counts(),
+    )
+
+
+# --- RSVPs and texts --------------------------------------------------------------------------------------
+
+
+def _gateway() -> Any:
+    return current_app.extensions["organizer_gateway"]
+
+
+@bp.get("/m/<code>/rsvps")
+@login_required
+def rsvps(code: str) -> str:
+    m = _meeting_or_404(code)
+    current = _tally().current_rsvps(m.code)
+    counts = {a: sum(1 for r in current if r.answer == a) for a in ("yes", "no", "maybe")}
+    guests = sum(r.guests for r in current if r.answer == "yes")
+    maybe_guests = sum(r.guests for r in current if r.answer == "maybe")
+    expected = counts["yes"] + guests + (counts["maybe"] + maybe_guests) // 2
+    required = _tally().results(m.code).quorum.required
+    # Guests do not count toward quorum: the forecast counts members answering yes (and half the maybes).
+    member_forecast = (
+        sum(1 for r in current if r.answer == "yes" and r.member_id)
+        + sum(1 for r in current if r.answer == "maybe" and r.member_id) // 2
+    )
+    return render_template(
+        "organizer/rsvps.html",
+        m=m,
+        rsvps=current,
+        counts=counts,
+        guests=guests,
+        expected=expected,
+        required=required,
+        member_forecast=member_forecast,
+    )
+
+
+def _audience(code: str, audience: str) -> list[str]:
+    gateway = _gateway()
+    phones = gateway.yes_phones(code) if audience == "yes" else gateway.member_phones()
+    return gateway.recipients(phones)
+
+
+@bp.get("/m/<code>/texts")
+@login_required
+def texts(code: str) -> str:
+    m = _meeting_or_404(code)
+    gateway = _gateway()
+    kind = request.args.get("kind", "invitation")
+    body = gateway.reminder_text(m) if kind == "reminder" else gateway.invitation_text(m)
+    return render_template(
+        "organizer/texts.html",
+        m=m,
+        kind=kind,
+        body=body,
+        outbound=gateway.outbound(limit=50),
+        inbox=gateway.inbox(limit=50),
+        counts=gateway.queue_counts(),
+    )
+
+
+@bp.post("/m/<code>/texts/count")
+@login_required
+def texts_count(code: str) -> Any:
+    m = _meeting_or_404(code)
+    body = request.form.get("body", "")
+    recipients = len(_audience(m.code, request.form.get("audience", "members")))
+    seg = segment_count(body) if body else None
+    segments = seg.segments if seg else 0
+    return jsonify(
+        {
+            "recipients": recipients,
+            "segments": segments,
+            "encoding": str(seg.encoding) if seg else "",
+            "characters": seg.characters if seg else 0,
+            "total": recipients * segments,
+        }
+    )
+
+
+def _send_key(code: str, audience: str, body: str) -> str:
+    return f"org:{code}:{audience}:{hashlib.sha256(body.encode('utf-8')).hexdigest()[:12]}"
+
+
+@bp.post("/m/<code>/texts/review")
+@login_required
+def texts_review(code: str) -> Any:
+    m = _meeting_or_404(code)
+    body = request.form.get("body", "").strip()
+    audience = request.form.get("audience", "members")
+    if not body:
+        flash("Write the text first.", "error")
+        return redirect(url_for("organizer.texts", code=m.code))
+    recipients = _audience(m.code, audience)
+    seg = segment_count(body)
+    return render_template(
+        "organizer/texts_review.html",
+        m=m,
+        body=body,
+        audience=audience,
+        recipients=len(recipients),
+        segments=seg.segments,
+        total=len(recipients) * seg.segments,
+        kind=request.form.get("kind", "manual"),
+    )
+
+
+@bp.post("/m/<code>/texts/send")
+@login_required
+def texts_send(code: str) -> Any:
+    m = _meeting_or_404(code)
+    body = request.form.get("body", "").strip()
+    audience = request.form.get("audience", "members")
+    kind = request.form.get("kind", "manual")
+    if kind not in ("invitation", "reminder", "manual") or not body:
+        abort(400)
+    recipients = _audience(m.code, audience)
+    queued = _gateway().queue_bulk(recipients, body, kind=kind, key_prefix=_send_key(m.code, audience, body))
+    _tally().record_event(
+        "texts_queued", actor=_actor(), meeting_code=m.code, audience=audience, kind=kind, queued=queued
+    )
+    if queued < len(recipients):
+        flash(f"{queued} texts queued; {len(recipients) - queued} had this same text already.", "ok")
+    else:
+        flash(f"{queued} texts queued.", "ok")
+    return redirect(url_for("organizer.texts", code=m.code))
+
+
+# --- exports ----------------------------------------------------------------------------------------------
+
+
+def _download(body: str, filename: str, mimetype: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.get("/m/<code>/export/<name>")
+@login_required
+def export_file(code: str, name: str) -> Response:
+    m = _meeting_or_404(code)
+    tally = _tally()
+    results_names = ("results.csv", "results.json")
+    if name in results_names and m.results_hidden_until_close and m.state is not MeetingState.CLOSED:
+        abort(403, "This meeting hides results until voting closes.")
+    base = f"{m.code}-{name}"
+    if name == "attendance.csv":
+        return _download(export.attendance_csv(tally, m.code), base, "text/csv")
+    if name == "rsvps.csv":
+        return _download(export.rsvps_csv(tally, m.code), base, "text/csv")
+    if name == "results.csv":
+        return _download(export.results_csv(tally, m.code), base, "text/csv")
+    if name == "results.json":
+        return _download(export.results_json(tally, m.code), base, "application/json")
+    if name == "bundle.json":
+        try:
+            bundle = export.meeting_bundle(tally, m.code, exported_at=datetime.now(UTC))
+        except StateError as exc:
+            abort(409, str(exc))
+        tally.record_event("bundle_exported", actor=_actor(), meeting_code=m.code, ballots_hash=bundle["ballots_hash"])
+        return _download(json.dumps(bundle, ensure_ascii=False, indent=1), base, "application/json")
+    abort(404)
+
+
+# --- public: ballot verification --------------------------------------------------------------------------
+
+
+@public.route("/verify", methods=["GET", "POST"])
+def verify() -> Any:
+    code = (request.form.get("code") if request.method == "POST" else request.args.get("code")) or ""
+    ballot = error = None
+    if code.strip():
+        try:
+            ballot = _tally().lookup_ballot(code)
+        except (NotFound, InvalidInput):
+            error = "No ballot has that verification code. Check it against your receipt."
+    return render_template("organizer/verify.html", ballot=ballot, error=error, code=code[:40])
