@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import logging
 import socket
+from typing import Any
 
 from kiosk.config import Settings
 from kiosk.errors import KioskError
@@ -50,6 +51,13 @@ def _serve(settings: Settings, *, host: str, port: int, simulated: bool, banner:
             f"  simulated phone: {base}/simulate/phone  on-screen receipts: {base}/simulate/receipts  results: {base}/",
             flush=True,
         )
+    organizer = None
+    try:
+        organizer = _start_organizer(settings, tally)
+    except KioskError as exc:
+        if not simulated:
+            raise
+        log.warning("organizer pages not started: %s", exc)
     try:
         # channel_request_lookahead lets waitress notice a closed page at once and free its stream's thread.
         waitress.serve(
@@ -62,9 +70,40 @@ def _serve(settings: Settings, *, host: str, port: int, simulated: bool, banner:
             _quiet=True,
         )
     finally:
+        if organizer is not None:
+            organizer.extensions["organizer_streams"].stopping.set()  # open live pages end their streams
         app.extensions["kiosk"].close()
         services.stop()
     return 0
+
+
+def _start_organizer(settings: Settings, tally: object) -> Any:
+    """The organizer pages on their own listener ([organizer] host:port), beside the kiosk app on loopback.
+
+    One process, two WSGI apps: the kiosk app (kiosk pages, /simulate/*, the button stream) stays on
+    [server] host (127.0.0.1), so no LAN device can drive the kiosk; the organizer app serves /organizer/*,
+    /verify and the projector view, and nothing of the kiosk.
+    """
+    import threading
+
+    import waitress
+
+    from kiosk.web.organizer import create_organizer_app
+
+    org = settings.organizer
+    _bind_check(org.host, org.port)
+    app = create_organizer_app(settings, tally)  # type: ignore[arg-type]
+    server = waitress.create_server(
+        app,
+        host=org.host,
+        port=org.port,
+        threads=settings.server.threads,
+        ident="assembly-kiosk-organizer",
+        channel_request_lookahead=1,  # notice a closed live page at once and free its stream's thread
+    )
+    threading.Thread(target=server.run, name="organizer-http", daemon=True).start()
+    print(f"  organizer pages: http://{org.host}:{org.port}/organizer/", flush=True)
+    return app
 
 
 def run_demo(settings: Settings, *, port: int | None = None, host: str = "127.0.0.1") -> int:
