@@ -21,7 +21,7 @@ from kiosk.web.organizer.live import LiveFigures
 def create_organizer_app(
     settings: Settings, tally: Tally, *, gateway: Any = None, test_config: dict[str, Any] | None = None
 ) -> Flask:
-    from kiosk.web.organizer.views import bp, public
+    from kiosk.web.organizer.views import StreamRegistry, bp, public
 
     app = Flask(__name__, static_folder=None)
     app.config.update(SETTINGS=settings, TEMPLATES_AUTO_RELOAD=False)
@@ -39,6 +39,8 @@ def create_organizer_app(
             tally, organization=settings.organization.name, replies_per_hour=settings.sms.replies_per_hour
         )
     app.extensions["organizer_gateway"] = gateway
+    # Set app.extensions["organizer_streams"].stopping before closing the server: open streams end at once.
+    app.extensions["organizer_streams"] = StreamRegistry()
     app.register_blueprint(bp)
     app.register_blueprint(public)
     app.jinja_env.globals["org"] = settings.organization.name

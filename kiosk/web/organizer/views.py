@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -63,6 +64,23 @@ STATE_ACTIONS = {
         "This is final: voting ends for everyone and the meeting cannot be reopened.",
     ),
 }
+
+
+class StreamRegistry:
+    """Counts open event streams, and ends them all when the server stops (each holds a waitress thread)."""
+
+    def __init__(self) -> None:
+        self.stopping = threading.Event()
+        self._lock = threading.Lock()
+        self.open = 0
+
+    def opened(self) -> None:
+        with self._lock:
+            self.open += 1
+
+    def closed(self) -> None:
+        with self._lock:
+            self.open -= 1
 
 
 def _tally() -> Tally:
@@ -344,23 +362,30 @@ def events(code: str) -> Response:
     kind = "projector" if request.args.get("view") == "projector" else "dashboard"
     peeking = _peeking(m.code) and kind == "dashboard"
     tally, live = _tally(), _live()
+    streams: StreamRegistry = current_app.extensions["organizer_streams"]
+    keepalive = float(current_app.config.get("ORGANIZER_KEEPALIVE_S", KEEPALIVE_S))
+    poll = float(current_app.config.get("ORGANIZER_POLL_S", POLL_S))
 
     def stream() -> Iterator[str]:
         started = last_sent_at = time.monotonic()
         last = None
-        yield "retry: 2000\n\n"
-        while time.monotonic() - started < STREAM_MAX_S:
-            view = live.view(tally, m.code, for_projector=kind == "projector", peek=peeking)
-            html = _fragment(view, kind)
-            if html != last:
-                last = html
-                last_sent_at = time.monotonic()
-                yield f"event: update\ndata: {json.dumps({'html': html, 'state': str(view.meeting.state)})}\n\n"
-            elif time.monotonic() - last_sent_at >= KEEPALIVE_S:
-                # A comment line; a dead client is only noticed when a write fails.
-                last_sent_at = time.monotonic()
-                yield ": keep-alive\n\n"
-            time.sleep(POLL_S)
+        streams.opened()
+        try:
+            yield "retry: 2000\n\n"
+            while time.monotonic() - started < STREAM_MAX_S and not streams.stopping.is_set():
+                view = live.view(tally, m.code, for_projector=kind == "projector", peek=peeking)
+                html = _fragment(view, kind)
+                if html != last:
+                    last = html
+                    last_sent_at = time.monotonic()
+                    yield f"event: update\ndata: {json.dumps({'html': html, 'state': str(view.meeting.state)})}\n\n"
+                elif time.monotonic() - last_sent_at >= keepalive:
+                    # A comment line; a client that has gone is only noticed when a write fails.
+                    last_sent_at = time.monotonic()
+                    yield ": keep-alive\n\n"
+                streams.stopping.wait(poll)
+        finally:
+            streams.closed()
 
     response = Response(stream_with_context(stream()), mimetype="text/event-stream")
     response.headers["Cache-Control"] = "no-store"

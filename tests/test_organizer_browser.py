@@ -1,0 +1,224 @@
+"""The organizer pages in headless Chromium: the whole meeting, live updates over SSE, and no script injection.
+
+Set KIOSK_SCREENSHOTS=1 to write docs/screenshots/organizer-dashboard.png and organizer-projector.png.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kiosk import accounts
+from kiosk.tally import Tally
+from kiosk.web.organizer import create_organizer_app
+from tests.conftest import FIXTURES
+from tests.test_organizer import PASSWORD, XSS, organizer_settings
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+]
+
+if not Path(CHROMIUM).exists():  # pragma: no cover
+    pytest.skip("Debian's chromium is not installed", allow_module_level=True)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Served:
+    url: str
+    streams: Any
+
+
+@pytest.fixture
+def served(tally: Tally, tmp_path: Path, db_url: str) -> Iterator[Served]:
+    import waitress
+
+    accounts.add_organizer(tally.engine, "rosa", PASSWORD)
+    settings = organizer_settings(tmp_path, db_url)
+    settings = replace(settings, organizer=replace(settings.organizer, live_step=2))
+    app = create_organizer_app(settings, tally, test_config={"ORGANIZER_KEEPALIVE_S": 0.3, "ORGANIZER_POLL_S": 0.2})
+    httpd = waitress.create_server(app, host="127.0.0.1", port=0, threads=6)
+    thread = threading.Thread(target=httpd.run, daemon=True)
+    thread.start()
+    streams = app.extensions["organizer_streams"]
+    try:
+        yield Served(f"http://127.0.0.1:{httpd.effective_port}", streams)  # type: ignore[union-attr]
+    finally:
+        streams.stopping.set()
+        deadline = time.monotonic() + 5
+        while streams.open and time.monotonic() < deadline:
+            time.sleep(0.05)
+        httpd.close()
+        thread.join(timeout=5)
+
+
+def shots_dir(tmp_path: Path) -> Path:
+    if os.environ.get("KIOSK_SCREENSHOTS"):
+        return ROOT / "docs" / "screenshots"
+    return tmp_path
+
+
+def test_a_whole_meeting_in_the_browser(browser: object, served: Served, tally: Tally, tmp_path: Path) -> None:
+    server = served.url
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)  # type: ignore[attr-defined]
+    page = context.new_page()
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    try:
+        page.goto(f"{server}/organizer/")
+        assert "/organizer/login" in page.url
+        page.fill("input[name=name]", "rosa")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button:has-text('Log in')")
+        page.wait_for_url(f"{server}/organizer/")
+
+        # Before the meeting: create it, import the roster and planks, see the reports.
+        page.fill("input[name=code]", "GA12")
+        page.fill("input[name=title]", "General Assembly")
+        page.fill("input[name=starts]", "2026-12-03T19:00")
+        page.fill("input[name=place]", "Community Center, Room 2")
+        page.fill("input[name=quorum]", "25%")
+        page.check("input[name=live_results_shown]")
+        page.click("button:has-text('Create meeting')")
+        page.wait_for_url(f"{server}/organizer/m/GA12")
+        roster = (ROOT / "kiosk" / "data" / "demo-roster.csv").read_text(encoding="utf-8")
+        roster += f'"{XSS}",,,member,2010-01-01\nNo Status Person,,,,\n'
+        page.set_input_files(
+            "form[action$='/import/roster'] input[type=file]",
+            {"name": "roster.csv", "mimeType": "text/csv", "buffer": roster.encode("utf-8")},
+        )
+        page.click("button:has-text('Import roster')")
+        assert "Roster import report" in page.inner_text("#import-report")
+        planks = (FIXTURES / "planks.csv").read_text(encoding="utf-8")
+        page.set_input_files(
+            "form[action$='/import/planks'] input[type=file]",
+            {"name": "planks.csv", "mimeType": "text/csv", "buffer": planks.encode("utf-8")},
+        )
+        page.click("button:has-text('Import planks')")
+        assert "Planks import report" in page.inner_text("#import-report")
+
+        # Open sign-in and voting, each confirmed by typing the code.
+        for action in ("Open sign-in", "Open voting"):
+            page.click(f"a:has-text('{action}')")
+            page.fill("input[name=confirm]", "GA12")
+            page.click(f"button:has-text('{action}')")
+            page.wait_for_url(f"{server}/organizer/m/GA12/dashboard")
+
+        # Sign people in and let some vote, through the tally (the kiosk pages are another branch).
+        ids = [p.id for p in tally.planks("GA12")]
+        tokens = []
+        names = [line.split(",")[0] for line in roster.splitlines()[1:] if line.strip()]
+        members = [p for name in names for p in tally.find_people("GA12", name.strip('"')[:12])]
+        members += tally.find_people("GA12", "onerror")
+        seen: set[int] = set()
+        for person in members:
+            if person.member_id is None or person.member_id in seen:
+                continue
+            seen.add(person.member_id)
+            signin = tally.sign_in_member("GA12", person.member_id)
+            if signin.token:
+                tokens.append(signin.token)
+        tally.sign_in_guest("GA12", "Visiting Friend", station="door")
+        assert len(tokens) >= 8
+        pattern = ["yes", "yes", "no", "yes", "abstain", "yes", "no", "yes", "yes", "no"]
+
+        page.goto(f"{server}/organizer/m/GA12/dashboard")
+        before = page.inner_text("[data-k=ballots]")
+        assert before.startswith("0 /")
+        for i, token in enumerate(tokens[:7]):
+            tally.cast_ballot("GA12", token, {pid: pattern[(i + j) % len(pattern)] for j, pid in enumerate(ids)})
+        # The page updates itself over server-sent events: no reload.
+        from playwright.sync_api import expect
+
+        expect(page.locator("[data-k=ballots]")).to_have_text(re.compile(r"^7 /"), timeout=10_000)
+        assert page.locator("svg.bars rect").count() > len(ids)
+        assert "7 of 7 ballots counted" in page.inner_text("#live")
+        # One more ballot: the count moves, the per-plank figures wait for a step of 2.
+        tally.cast_ballot("GA12", tokens[7], {pid: "no" for pid in ids})
+        expect(page.locator("[data-k=ballots]")).to_have_text(re.compile(r"^8 /"), timeout=10_000)
+        assert "7 of 8 ballots counted" in page.inner_text("#live")
+        page.screenshot(path=str(shots_dir(tmp_path) / "organizer-dashboard.png"), full_page=True)
+
+        # The stream ends when its page goes away (noticed at the next keep-alive write).
+        streams = served.streams
+        assert streams.open == 1  # one stream per page
+        page.goto(f"{server}/organizer/m/GA12/people")
+        deadline = time.monotonic() + 5
+        while streams.open and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert streams.open == 0
+
+        # The hostile roster name is text everywhere.
+        page.goto(f"{server}/organizer/m/GA12/people")
+        assert XSS in page.inner_text("table")
+        assert page.locator("table img").count() == 0
+
+        # Close (the page says it is final), then the projector shows the results.
+        page.goto(f"{server}/organizer/m/GA12/dashboard")
+        page.click("a:has-text('Close the meeting')")
+        assert "final" in page.inner_text("main")
+        page.fill("input[name=confirm]", "GA12")
+        page.click("button:has-text('Close the meeting')")
+        page.wait_for_url(f"{server}/organizer/m/GA12/dashboard")
+        assert "Final results" in page.inner_text("#live")
+
+        projector = context.new_page()
+        projector.set_viewport_size({"width": 1920, "height": 1080})
+        projector.goto(f"{server}/organizer/m/GA12/projector")
+        assert "Final results" in projector.inner_text("main")
+        assert "PASSES" in projector.inner_html("svg.bars") or "FAILS" in projector.inner_html("svg.bars")
+        assert projector.locator("img").count() == 0
+        projector.screenshot(path=str(shots_dir(tmp_path) / "organizer-projector.png"), full_page=True)
+        projector.close()
+
+        # Export the bundle from the page and verify it on "another machine" (no database, a new process).
+        page.goto(f"{server}/organizer/m/GA12")
+        with page.expect_download() as download:
+            page.click("a:has-text('Meeting bundle')")
+        bundle = tmp_path / "GA12-bundle.json"
+        download.value.save_as(str(bundle))
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
+        proc = subprocess.run(
+            [sys.executable, "-m", "kiosk", "audit", "verify", str(bundle)],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=env,
+            timeout=30,
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert "bundle OK" in proc.stdout and "ballots hash" in proc.stdout
+        attendance = page.request.get(f"{server}/organizer/m/GA12/export/attendance.csv").text()
+        assert XSS in attendance
+        assert dialogs == []
+    finally:
+        context.close()
