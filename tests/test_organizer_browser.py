@@ -222,3 +222,29 @@ def test_a_whole_meeting_in_the_browser(browser: object, served: Served, tally: 
         assert dialogs == []
     finally:
         context.close()
+
+
+def test_text_cost_updates_as_you_type_and_sending_needs_a_second_step(
+    browser: object, served: Served, tally: Tally, voting_meeting: str
+) -> None:
+    from playwright.sync_api import expect
+
+    context = browser.new_context()  # type: ignore[attr-defined]
+    page = context.new_page()
+    try:
+        page.goto(f"{served.url}/organizer/login")
+        page.fill("input[name=name]", "rosa")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button:has-text('Log in')")
+        page.goto(f"{served.url}/organizer/m/GA12/texts")
+        expect(page.locator("#count")).to_contain_text("recipients ×")
+        page.fill("textarea[name=body]", "Short text")
+        expect(page.locator("#count")).to_contain_text("× 1 segment =")
+        page.fill("textarea[name=body]", "Asamblea mañana 😀 " * 5)
+        expect(page.locator("#count")).to_contain_text("× 2 segments =")
+        page.click("button:has-text('Review before sending')")
+        assert "Send" in page.inner_text("h1")
+        page.click("button.primary:has-text('texts')")
+        assert "texts queued" in page.inner_text("main")
+    finally:
+        context.close()
