@@ -364,3 +364,15 @@ login_attempts = Table(
     Column("locked_until", UtcDateTime),
     Column("updated_at", UtcDateTime, nullable=False),
 )
+
+# The per-plank figures last shown live for a meeting (kiosk.web.organizer.live): kept in the database so a
+# restart or a second process cannot show a new snapshot fewer than [organizer] live_step ballots after the
+# last one. Removed when the meeting closes.
+live_figures = Table(
+    "live_figures",
+    metadata,
+    Column("meeting_code", String(16), primary_key=True),
+    Column("ballots_cast", Integer, nullable=False),
+    Column("figures", Text, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)

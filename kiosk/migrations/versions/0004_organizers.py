@@ -1,4 +1,4 @@
-"""Organizer accounts, failed-login throttling, and the meeting's results display choices.
+"""Organizer accounts, failed-login throttling, live figures, and the meeting's results display choices.
 
 Revision ID: 0004
 Revises: 0003
@@ -14,6 +14,14 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "live_figures",
+        sa.Column("meeting_code", sa.String(length=16), nullable=False),
+        sa.Column("ballots_cast", sa.Integer(), nullable=False),
+        sa.Column("figures", sa.Text(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("meeting_code", name=op.f("pk_live_figures")),
+    )
     op.create_table(
         "login_attempts",
         sa.Column("key", sa.String(length=200), nullable=False),
@@ -34,9 +42,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("meetings") as batch_op:
         batch_op.add_column(sa.Column("live_results_shown", sa.Boolean(), server_default="0", nullable=False))
-        batch_op.add_column(
-            sa.Column("results_hidden_until_close", sa.Boolean(), server_default="0", nullable=False)
-        )
+        batch_op.add_column(sa.Column("results_hidden_until_close", sa.Boolean(), server_default="0", nullable=False))
 
 
 def downgrade() -> None:
@@ -45,3 +51,4 @@ def downgrade() -> None:
         batch_op.drop_column("live_results_shown")
     op.drop_table("organizers")
     op.drop_table("login_attempts")
+    op.drop_table("live_figures")

@@ -4,16 +4,23 @@ Live per-plank figures move only in steps of at least ``step`` new ballots until
 shown are a snapshot taken when the count of cast ballots had grown by ``step`` or more since the last one, so
 nobody can watch a screen while one person votes and learn their vote. Once the meeting is closed the exact
 results are shown. A meeting that hides results until close shows none anywhere before then, except to an
-organizer who asks to "peek" (audited by the caller).
+organizer who asks to "peek" (audited by the caller). The last snapshot is kept in the database, so a
+restart or another process cannot show a fresh one early.
 """
 
 from __future__ import annotations
 
-import threading
+import json
 from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
+from sqlalchemy import Engine, delete, insert, select, update
+
+from kiosk import db
 from kiosk.results import MeetingResults, PlankResult
+from kiosk.schema import live_figures
 from kiosk.tally import Meeting, MeetingState, Tally
 
 BAR_WIDTH = 600
@@ -91,27 +98,61 @@ def _zeroed(results: MeetingResults) -> MeetingResults:
 
 
 class LiveFigures:
-    """Per-meeting snapshots of the results, renewed only after ``step`` more ballots (in this process)."""
+    """Per-meeting snapshots of the results, renewed only after ``step`` more ballots.
+
+    The snapshot lives in the database (``live_figures``), so every process and every restart shows the same
+    figures, and the step holds across them.
+    """
 
     def __init__(self, step: int) -> None:
         self.step = max(1, step)
-        self._lock = threading.Lock()
-        self._shown: dict[str, MeetingResults] = {}
 
-    def stepped(self, results: MeetingResults) -> MeetingResults:
+    def stepped(self, engine: Engine, results: MeetingResults, now: datetime) -> MeetingResults:
         if results.state == MeetingState.CLOSED:
+            with db.write_transaction(engine) as conn:
+                conn.execute(delete(live_figures).where(live_figures.c.meeting_code == results.meeting))
             return results
-        with self._lock:
-            shown = self._shown.get(results.meeting)
-            if shown is None:
-                shown = _zeroed(results)
-            if results.ballots_cast - shown.ballots_cast >= self.step or results.ballots_cast < shown.ballots_cast:
-                shown = results
-            # Titles and thresholds follow the meeting even between steps (edits before voting).
-            if [p.title for p in shown.planks] != [p.title for p in results.planks]:
-                shown = results if shown.ballots_cast == results.ballots_cast else _zeroed(results)
-            self._shown[results.meeting] = shown
+        with db.read_transaction(engine) as conn:
+            row = conn.execute(select(live_figures).where(live_figures.c.meeting_code == results.meeting)).first()
+        shown = self._from_row(row, results)
+        if shown is not None and results.ballots_cast - shown.ballots_cast < self.step:
             return shown
+        with db.write_transaction(engine) as conn:
+            # Decide again under the write lock: another stream may have just taken a snapshot.
+            row = conn.execute(select(live_figures).where(live_figures.c.meeting_code == results.meeting)).first()
+            shown = self._from_row(row, results)
+            if shown is not None and results.ballots_cast - shown.ballots_cast < self.step:
+                return shown
+            if shown is None and row is None and results.ballots_cast < self.step:
+                snapshot = _zeroed(results)
+            else:
+                snapshot = results
+            figures = json.dumps({p.title: [p.yes, p.no, p.abstain] for p in snapshot.planks}, ensure_ascii=False)
+            values = {"ballots_cast": snapshot.ballots_cast, "figures": figures, "updated_at": now}
+            if row is None:
+                conn.execute(insert(live_figures).values(meeting_code=results.meeting, **values))
+            else:
+                conn.execute(
+                    update(live_figures).where(live_figures.c.meeting_code == results.meeting).values(**values)
+                )
+            return snapshot
+
+    @staticmethod
+    def _from_row(row: Any, results: MeetingResults) -> MeetingResults | None:
+        """The stored snapshot over the current planks, or None when there is none or the planks changed."""
+        if row is None:
+            return None
+        figures = json.loads(row.figures)
+        if sorted(figures) != sorted(p.title for p in results.planks) or row.ballots_cast > results.ballots_cast:
+            return None
+        return replace(
+            results,
+            ballots_cast=row.ballots_cast,
+            planks=[
+                replace(p, yes=figures[p.title][0], no=figures[p.title][1], abstain=figures[p.title][2])
+                for p in results.planks
+            ],
+        )
 
     def view(self, tally: Tally, code: str, *, for_projector: bool = False, peek: bool = False) -> View:
         meeting = tally.meeting(code)
@@ -127,7 +168,7 @@ class LiveFigures:
         elif for_projector and not meeting.live_results_shown:
             visibility, shown = Visibility.NOT_SHOWN, None
         else:
-            visibility, shown = Visibility.LIVE, self.stepped(results)
+            visibility, shown = Visibility.LIVE, self.stepped(tally.engine, results, tally.clock())
         bars = tuple(_bar(p) for p in shown.planks) if shown is not None else ()
         return View(
             meeting=meeting,
