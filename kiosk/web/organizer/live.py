@@ -108,12 +108,13 @@ class LiveFigures:
         self.step = max(1, step)
 
     def stepped(self, engine: Engine, results: MeetingResults, now: datetime) -> MeetingResults:
-        if results.state == MeetingState.CLOSED:
-            with db.write_transaction(engine) as conn:
-                conn.execute(delete(live_figures).where(live_figures.c.meeting_code == results.meeting))
-            return results
         with db.read_transaction(engine) as conn:
             row = conn.execute(select(live_figures).where(live_figures.c.meeting_code == results.meeting)).first()
+        if results.state == MeetingState.CLOSED:
+            if row is not None:
+                with db.write_transaction(engine) as conn:
+                    conn.execute(delete(live_figures).where(live_figures.c.meeting_code == results.meeting))
+            return results
         shown = self._from_row(row, results)
         if shown is not None and results.ballots_cast - shown.ballots_cast < self.step:
             return shown
@@ -162,7 +163,7 @@ class LiveFigures:
         guests_in = len(people) - members_in
         closed = meeting.state is MeetingState.CLOSED
         if closed:
-            visibility, shown = Visibility.FINAL, results
+            visibility, shown = Visibility.FINAL, self.stepped(tally.engine, results, tally.clock())
         elif meeting.results_hidden_until_close and not peek:
             visibility, shown = Visibility.HIDDEN, None
         elif for_projector and not meeting.live_results_shown:
