@@ -200,11 +200,11 @@ def cmd_results(args: argparse.Namespace) -> int:
 # --- organizer accounts and meeting bundles (organizer pages) ----------------------------------------------
 
 
-def _verify_bundle(path: str) -> int:
+def _verify_bundle(path: str, tape_head: str | None = None) -> int:
     """Check a meeting bundle on its own, with no database: audit chain, ballots hash, results."""
     from kiosk.export import verify_bundle
 
-    report = verify_bundle(_read_file(path))
+    report = verify_bundle(_read_file(path), tape_head=tape_head)
     if report.ok:
         print(
             f"bundle OK: meeting {report.meeting}, {report.ballots} ballots, {report.entries} audit entries\n"
@@ -245,7 +245,7 @@ def cmd_test_deck(args: argparse.Namespace) -> int:
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     if getattr(args, "bundle", None):
-        return _verify_bundle(args.bundle)
+        return _verify_bundle(args.bundle, args.tape_head)
     report = _tally(args).audit_verify()
     if report.ok:
         print(f"audit log OK: {report.entries} entries, head {report.head}")
@@ -598,6 +598,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p = command(audit_cmd, "verify", cmd_audit_verify, "check the audit log's hash chain, or a meeting bundle")
     p.add_argument("bundle", nargs="?", metavar="BUNDLE", help="a meeting bundle (JSON) to check instead, no database")
+    p.add_argument("--tape-head", metavar="HASH", help="with BUNDLE: the audit hash printed on the tally tape")
 
     organizer = sub.add_parser("organizer", help="organizer accounts").add_subparsers(
         dest="sub", required=True, metavar="ACTION"

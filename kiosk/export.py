@@ -191,8 +191,12 @@ def _entries_from(data: list[dict[str, Any]]) -> list[audit.AuditEntry]:
     return out
 
 
-def verify_bundle(text: str | bytes) -> BundleReport:
-    """Check a bundle on its own: audit chain, ballots hash, and results recomputed from the ballots."""
+def verify_bundle(text: str | bytes, *, tape_head: str | None = None) -> BundleReport:
+    """Check a bundle on its own: audit chain, ballots hash, and results recomputed from the ballots.
+
+    ``tape_head`` is the audit hash printed on the tally tape: the head when the tape was printed, so it must
+    be the hash of one of the bundle's entries (entries written after printing come later in the chain).
+    """
     try:
         data = json.loads(text)
         if data.get("format") != BUNDLE_FORMAT:
@@ -210,6 +214,8 @@ def verify_bundle(text: str | bytes) -> BundleReport:
     problems: list[str] = []
     chain = audit.verify_entries(entries, expected_head=head)
     problems += [f"audit log: {p}" for p in chain.problems]
+    if tape_head is not None and tape_head.strip().lower() not in {e.hash for e in entries}:
+        problems.append("audit log: the tally tape's audit hash is not an entry of this log")
     recomputed_hash = ballots_hash(ballot_list)
     if recomputed_hash != data.get("ballots_hash"):
         problems.append("ballots: the ballots hash does not match the ballots in the bundle")

@@ -196,7 +196,11 @@ def test_full_flow_through_the_pages(app: Flask, tally: Tally, tmp_path: Path, d
     post(client, "/organizer/m/GA12/state/close", {"confirm": "GA12"})
     assert tally.meeting("GA12").state is MeetingState.CLOSED
     post(client, "/organizer/m/GA12/tally-tape")
-    assert any(j.kind == "tally" for j in PrintQueue(tally.engine).jobs())
+    post(client, "/organizer/m/GA12/tally-tape")  # the same tape is not queued twice
+    post(client, "/organizer/m/GA12/tally-tape", {"copy": "1"})  # a copy is asked for explicitly
+    tapes = [j for j in PrintQueue(tally.engine).jobs() if j.kind == "tally"]
+    assert [j.reprint for j in tapes] == [True, False]
+    assert tapes[0].payload and "Ballots hash" in tapes[0].payload
     attendance = client.get("/organizer/m/GA12/export/attendance.csv")
     assert attendance.headers["Content-Disposition"].startswith("attachment")
     rows = list(csv.reader(io.StringIO(attendance.get_data(as_text=True))))
@@ -209,6 +213,10 @@ def test_full_flow_through_the_pages(app: Flask, tally: Tally, tmp_path: Path, d
     bundle_path = tmp_path / "bundle.json"
     bundle_path.write_text(bundle_text, encoding="utf-8")
     assert cli_main(["audit", "verify", str(bundle_path)]) == 0
+    tape_head = re.search(r"[0-9a-f]{64}", tapes[1].payload or "")
+    assert tape_head is not None
+    assert cli_main(["audit", "verify", str(bundle_path), "--tape-head", tape_head.group(0)]) == 0
+    assert cli_main(["audit", "verify", str(bundle_path), "--tape-head", "0" * 64]) == 1
 
 
 def test_csv_cells_cannot_run_as_formulas() -> None:
