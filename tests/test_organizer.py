@@ -352,3 +352,15 @@ def test_meeting_edits_are_audited_and_fixed_after_voting_opens(tally: Tally, vo
         tally.update_meeting(voting_meeting, quorum="50%")
     with pytest.raises(StateError):
         tally.update_plank(voting_meeting, tally.planks(voting_meeting)[0].id, title="x")
+
+
+def test_devices_page_shows_what_the_owners_reported(app: Flask, tally: Tally, clock: FakeClock) -> None:
+    from kiosk.print_queue import set_device_status
+
+    set_device_status(
+        tally.engine, "printer", ok=False, summary="Printer offline: paper out", detail={"queue": 3}, now=clock()
+    )
+    set_device_status(tally.engine, "sms", ok=True, summary="Twilio OK", detail={"backend": "twilio"}, now=clock())
+    page = logged_in(app).get("/organizer/devices").get_data(as_text=True)
+    assert "Printer offline: paper out" in page and "PROBLEM" in page and "Twilio OK" in page
+    assert 'http-equiv="refresh"' in page
