@@ -364,3 +364,18 @@ def test_devices_page_shows_what_the_owners_reported(app: Flask, tally: Tally, c
     page = logged_in(app).get("/organizer/devices").get_data(as_text=True)
     assert "Printer offline: paper out" in page and "PROBLEM" in page and "Twilio OK" in page
     assert 'http-equiv="refresh"' in page
+
+
+def test_rsvps_page_counts_turnout_and_forecasts_quorum(app: Flask, tally: Tally, voting_meeting: str) -> None:
+    ana = tally.find_people(voting_meeting, "ana")[0].member_id
+    marcus = tally.find_people(voting_meeting, "marcus")[0].member_id
+    tally.record_rsvp(voting_meeting, answer="yes", guests=2, member_id=ana)
+    tally.record_rsvp(voting_meeting, answer="maybe", member_id=marcus)
+    tally.record_rsvp(voting_meeting, answer="no", phone="+15105550199", name=XSS)
+    client = logged_in(app)
+    page = client.get("/organizer/m/GA12/rsvps").get_data(as_text=True)
+    assert XSS not in page and "&lt;img" in page
+    expected = re.search(r"Expected turnout</span><span class=\"value\">(\d+)<", page)
+    assert expected and expected.group(1) == "3"  # one yes, her two guests, half of one maybe (rounded down)
+    rows = list(csv.reader(io.StringIO(client.get("/organizer/m/GA12/export/rsvps.csv").get_data(as_text=True))))
+    assert rows[0] == ["name", "phone", "answer", "guests", "source", "at"] and len(rows) == 4
