@@ -163,6 +163,12 @@ def test_full_flow_through_the_pages(app: Flask, tally: Tally, tmp_path: Path, d
     planks = (FIXTURES / "planks.csv").read_text(encoding="utf-8") + "Bad plank,,supermajority\n"
     page = post(client, "/organizer/m/GA12/import/planks", upload(planks), follow_redirects=True).get_data(as_text=True)
     assert "supermajority" in page and "Planks import report" in page
+    post(client, "/organizer/m/GA12/planks", {"title": "Tenant union", "text": "", "threshold": "two-thirds"})
+    assert tally.planks("GA12")[-1].title == "Tenant union"
+    assert str(tally.planks("GA12")[-1].threshold) == "two-thirds"
+    last = tally.planks("GA12")[-1]
+    post(client, f"/organizer/m/GA12/planks/{last.id}/edit", {"title": "Tenant unions", "threshold": "majority"})
+    assert tally.planks("GA12")[-1].title == "Tenant unions"
     titles = [p.title for p in tally.planks("GA12")]
     second = tally.planks("GA12")[1]
     post(client, f"/organizer/m/GA12/planks/{second.id}/move", {"direction": "up"})

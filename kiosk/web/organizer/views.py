@@ -7,7 +7,9 @@ confirmation page first and are recorded in the audit log with the organizer's n
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import logging
 import threading
@@ -220,6 +222,27 @@ def edit_meeting(code: str) -> Any:
     except KioskError as exc:
         flash(str(exc), "error")
     return redirect(url_for("organizer.meeting", code=m.code))
+
+
+@bp.post("/m/<code>/planks")
+@login_required
+def add_plank(code: str) -> Any:
+    m = _meeting_or_404(code)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["title", "text", "threshold"])
+    writer.writerow([request.form.get("title", ""), request.form.get("text", ""), request.form.get("threshold", "")])
+    try:
+        report = _tally().import_planks(m.code, out.getvalue(), actor=_actor())
+        if report.refused:
+            flash("Plank not added: " + "; ".join(r.split(": ", 1)[-1] for r in report.refused), "error")
+        elif report.updated:
+            flash("A plank with that title existed; it was updated.", "ok")
+        else:
+            flash("Plank added.", "ok")
+    except KioskError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("organizer.meeting", code=m.code) + "#planks")
 
 
 @bp.post("/m/<code>/planks/<int:plank_id>/edit")
