@@ -196,10 +196,13 @@ def create_meeting() -> Any:
 @bp.get("/m/<code>")
 @login_required
 def meeting(code: str) -> str:
-    m = _meeting_or_404(code)
+    return _meeting_page(_meeting_or_404(code))
+
+
+def _meeting_page(m: Any, *, report: dict[str, Any] | None = None, deck: dict[str, Any] | None = None) -> str:
+    # Reports are rendered in the answer to the upload, not kept in the session: a long list of refused
+    # lines would overflow the session cookie.
     tally = _tally()
-    report = session.pop("import_report", None)
-    deck = session.pop("deck_results", None)
     return render_template(
         "organizer/meeting.html",
         m=m,
@@ -299,10 +302,10 @@ def import_csv(code: str, what: str) -> Any:
             report = tally.import_roster(text, actor=_actor())
         else:
             abort(404)
-        session["import_report"] = {"what": what, **report.as_dict()}
     except KioskError as exc:
         flash(str(exc), "error")
-    return redirect(url_for("organizer.meeting", code=m.code) + "#import")
+        return redirect(url_for("organizer.meeting", code=m.code) + "#import")
+    return _meeting_page(_tally().meeting(m.code), report={"what": what, **report.as_dict()})
 
 
 @bp.post("/m/<code>/test-deck")
@@ -311,11 +314,11 @@ def test_deck(code: str) -> Any:
     m = _meeting_or_404(code)
     try:
         results = run_test_deck(_tally(), m.code, _upload_text())
-        session["deck_results"] = results.as_dict()
         _tally().record_event("test_deck_run", actor=_actor(), meeting_code=m.code, ballots=results.ballots_cast)
     except KioskError as exc:
         flash(f"Test deck: {exc}", "error")
-    return redirect(url_for("organizer.meeting", code=m.code) + "#testdeck")
+        return redirect(url_for("organizer.meeting", code=m.code) + "#testdeck")
+    return _meeting_page(m, deck=results.as_dict())
 
 
 @bp.route("/m/<code>/state/<action>", methods=["GET", "POST"])
