@@ -9,7 +9,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -21,7 +20,7 @@ import pytest
 from kiosk import accounts
 from kiosk.tally import Tally
 from kiosk.web.organizer import create_organizer_app
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, LiveServer
 from tests.test_organizer import PASSWORD, XSS, organizer_settings
 
 pytestmark = pytest.mark.browser
@@ -60,25 +59,25 @@ class Served:
 
 @pytest.fixture
 def served(tally: Tally, tmp_path: Path, db_url: str) -> Iterator[Served]:
-    import waitress
-
     accounts.add_organizer(tally.engine, "rosa", PASSWORD)
     settings = organizer_settings(tmp_path, db_url)
     settings = replace(settings, organizer=replace(settings.organizer, live_step=2))
     app = create_organizer_app(settings, tally, test_config={"ORGANIZER_KEEPALIVE_S": 0.3, "ORGANIZER_POLL_S": 0.2})
-    httpd = waitress.create_server(app, host="127.0.0.1", port=0, threads=6)
-    thread = threading.Thread(target=httpd.run, daemon=True)
-    thread.start()
+    server = LiveServer(app, threads=6, channel_request_lookahead=1)
     streams = app.extensions["organizer_streams"]
     try:
-        yield Served(f"http://127.0.0.1:{httpd.effective_port}", streams)  # type: ignore[union-attr]
+        yield Served(server.url, streams)
     finally:
-        streams.stopping.set()
-        deadline = time.monotonic() + 5
-        while streams.open and time.monotonic() < deadline:
-            time.sleep(0.05)
-        httpd.close()
-        thread.join(timeout=5)
+        streams.stopping.set()  # open streams end, so their worker threads finish
+        wait_until(lambda: streams.open == 0)
+        server.stop()
+
+
+def wait_until(condition: Any, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
 
 
 def counted(text: str, *, cast: int) -> int:
@@ -179,12 +178,9 @@ def test_a_whole_meeting_in_the_browser(browser: object, served: Served, tally: 
 
         # The stream ends when its page goes away (noticed at the next keep-alive write).
         streams = served.streams
-        assert streams.open == 1  # one stream per page
+        wait_until(lambda: streams.open == 1)  # one stream per page (earlier pages' streams have ended)
         page.goto(f"{server}/organizer/m/GA12/people")
-        deadline = time.monotonic() + 5
-        while streams.open and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert streams.open == 0
+        wait_until(lambda: streams.open == 0)
 
         # The hostile roster name is text everywhere.
         page.goto(f"{server}/organizer/m/GA12/people")
