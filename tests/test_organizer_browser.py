@@ -20,35 +20,16 @@ import pytest
 from kiosk import accounts
 from kiosk.tally import Tally
 from kiosk.web.organizer import create_organizer_app
-from tests.conftest import FIXTURES, LiveServer
+from tests.conftest import CHROMIUM, FIXTURES, LiveServer
 from tests.test_organizer import PASSWORD, XSS, organizer_settings
 
 pytestmark = pytest.mark.browser
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-]
-
-if not Path(CHROMIUM).exists():  # pragma: no cover
+if not CHROMIUM.exists():  # pragma: no cover
     pytest.skip("Debian's chromium is not installed", allow_module_level=True)
 
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
+# The session's one browser is conftest's ``browser`` fixture.
 
 
 @dataclass
