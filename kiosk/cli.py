@@ -395,24 +395,22 @@ def cmd_printer_status(args: argparse.Namespace) -> int:
 def cmd_tally_tape(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
+    from kiosk.export import closing_tape
     from kiosk.print_queue import PrintQueue
-    from kiosk.receipts import tally_tape
 
     tally = _tally(args)
     settings: Settings = args.settings
-    results = tally.results(args.code)
-    head = tally.audit_verify().head
-    tape = tally_tape(
+    key, tape = closing_tape(
+        tally,
+        args.code,
         organization=settings.organization.name,
-        results=results,
-        audit_head=head,
+        columns=settings.printer.columns,
         printed_at=datetime.now(UTC),
         language=args.language,
-        columns=settings.printer.columns,
     )
-    key = f"tally:{results.meeting}:{head}"
-    if PrintQueue(tally.engine).submit("tally", key, tape.to_json(), meeting_code=results.meeting, reprint=False):
-        print(f"tally tape for {results.meeting} queued for the printer (audit head {head[:16]}...)")
+    code = tally.meeting(args.code).code
+    if PrintQueue(tally.engine).submit("tally", key, tape.to_json(), meeting_code=code):
+        print(f"tally tape for {code} queued for the printer (audit head and ballots hash on it)")
     else:
         print("this tally tape is already queued or printed; nothing has changed since")
     return 0

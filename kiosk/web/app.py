@@ -88,14 +88,28 @@ def create_app(
             meeting = tally.meeting(code)
         except NotFound:
             abort(404)
-        return render_template("results.html", results=results, meeting=meeting, org=settings.organization.name)
+        return render_template(
+            "results.html",
+            results=results,
+            meeting=meeting,
+            org=settings.organization.name,
+            released=results.state == "closed",
+        )
 
     @app.get("/results/<code>.json")
     def results_json(code: str) -> Any:
+        # On the kiosk's own address, per-plank figures appear only once voting has closed: live figures (in steps
+        # of k ballots, or hidden until close) are the organizer pages' business.
         try:
-            return jsonify(tally.results(code).as_dict())
+            data = tally.results(code).as_dict()
         except NotFound:
             abort(404)
+        if data["state"] != "closed":
+            data["released"] = False
+            data["planks"] = [{"title": p["title"], "threshold": p["threshold"]} for p in data["planks"]]
+        else:
+            data["released"] = True
+        return jsonify(data)
 
     @app.get("/healthz")
     def healthz() -> Any:
