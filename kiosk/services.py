@@ -15,7 +15,7 @@ from typing import Any
 
 from hardware.printer import ReceiptPrinter, open_printer
 from kiosk.config import Settings
-from kiosk.print_queue import PrintQueue, PrintWorker
+from kiosk.print_queue import PrintQueue, PrintWorker, set_device_status
 from kiosk.receipts import Receipt, ballot_receipt, signin_receipt
 from kiosk.tally import Tally
 from kiosk.tokens import token_hash
@@ -33,9 +33,52 @@ class Services:
     sms_backend: Any = None
     sms_stop: threading.Event = field(default_factory=threading.Event)
     sms_thread: threading.Thread | None = None
+    button_thread: threading.Thread | None = None
     phone_log: list[Any] = field(default_factory=list)  # texts sent from the demo's simulated phone page
 
+    def watch_buttons(self, panel: Any, interval_s: float = 1.0) -> None:
+        """Report the button panel's state (presses, stuck buttons) to the organizers' devices page.
+
+        The panel lives in this process; the organizer pages may not, so its state goes through the database,
+        written only when it changes (an SD card should not take a write every second for nothing).
+        """
+
+        def run() -> None:
+            last: Any = None
+            while not self.sms_stop.wait(interval_s):
+                try:
+                    states = panel.status()
+                    detail = {
+                        str(b.name): ("STUCK (held down)" if b.stuck else f"{b.presses} presses")
+                        + (f", last {b.last_press:%H:%M:%S} UTC" if b.last_press else "")
+                        for b in states
+                    }
+                    stuck = [str(b.name) for b in states if b.stuck]
+                    summary = (
+                        f"Button stuck: {', '.join(stuck)}"
+                        if stuck
+                        else getattr(panel, "detail", "") or f"{len(states)} buttons OK"
+                    )
+                    if (detail, summary) != last:
+                        set_device_status(
+                            self.tally.engine,
+                            "buttons",
+                            ok=not stuck,
+                            summary=summary,
+                            detail=detail,
+                            now=datetime.now(UTC),
+                        )
+                        last = (detail, summary)
+                except Exception:  # reporting must never disturb voting
+                    log.exception("button status report failed")
+
+        self.button_thread = threading.Thread(target=run, name="button-status", daemon=True)
+        self.button_thread.start()
+
     def stop(self) -> None:
+        self.sms_stop.set()
+        if self.button_thread is not None:
+            self.button_thread.join(5)
         self.worker.stop()
         self.printer.close()
         self.sms_stop.set()

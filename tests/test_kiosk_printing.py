@@ -119,3 +119,24 @@ def test_demo_pages_absent_outside_simulation(tally: Tally, app_config: dict[str
     finally:
         app.extensions["kiosk"].close()
         services.stop()
+
+
+def test_button_presses_reach_the_devices_status(tally: Tally, voting_meeting: str, app_config: dict[str, Any]) -> None:
+    from kiosk.print_queue import device_statuses
+
+    app, services = make_app(tally, Settings().simulated(), app_config, simulated=True)
+    try:
+        client = app.test_client()
+        assert client.post("/simulate/button/yes").status_code == 204
+        deadline = time.monotonic() + 10
+        status: dict[str, Any] = {}
+        while time.monotonic() < deadline:
+            status = device_statuses(tally.engine).get("buttons") or {}
+            if str(status.get("detail", {}).get("yes", "")).startswith("1 presses"):
+                break
+            time.sleep(0.1)
+    finally:
+        app.extensions["kiosk"].close()
+        services.stop()
+    assert status["ok"] and status["detail"]["yes"].startswith("1 presses")
+    assert status["detail"]["no"] == "0 presses"

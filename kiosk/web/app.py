@@ -68,6 +68,7 @@ def create_app(
         state.receipt_hook = services.signin_receipt_requested
         state.ballot_hook = services.ballot_receipt_requested
         state.printer_ok = services.printer_ok
+        services.watch_buttons(state.panel)
         if simulated:
             from kiosk.web import simulation
 
