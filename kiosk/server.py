@@ -54,6 +54,8 @@ def _serve(settings: Settings, *, host: str, port: int, simulated: bool, banner:
     organizer = None
     try:
         organizer = _start_organizer(settings, tally)
+        if simulated:
+            _demo_organizer(tally)
     except KioskError as exc:
         if not simulated:
             raise
@@ -104,6 +106,21 @@ def _start_organizer(settings: Settings, tally: object) -> Any:
     threading.Thread(target=server.run, name="organizer-http", daemon=True).start()
     print(f"  organizer pages: http://{org.host}:{org.port}/organizer/", flush=True)
     return app
+
+
+def _demo_organizer(tally: Any) -> None:
+    """In the demo only: an organizer account "demo" with a fresh random password, printed, so the organizer
+    pages can be tried at once. A real kiosk creates accounts with `kiosk organizer add NAME`."""
+    import secrets
+
+    from kiosk.accounts import add_organizer, organizer_names
+
+    if organizer_names(tally.engine):
+        print("  organizer login: an account exists (kiosk organizer add NAME sets a new password)", flush=True)
+        return
+    password = secrets.token_urlsafe(9)
+    add_organizer(tally.engine, "demo", password)
+    print(f"  organizer login: demo / {password}", flush=True)
 
 
 def run_demo(settings: Settings, *, port: int | None = None, host: str = "127.0.0.1") -> int:
