@@ -53,9 +53,9 @@ def _serve(settings: Settings, *, host: str, port: int, simulated: bool, banner:
         )
     organizer = None
     try:
-        organizer = _start_organizer(settings, tally)
         if simulated:
             _demo_organizer(tally)
+        organizer = _start_organizer(settings, tally)
     except KioskError as exc:
         if not simulated:
             raise
