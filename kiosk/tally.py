@@ -217,6 +217,7 @@ class Tally:
         self.region = region
         self.timezone = timezone
         self.clock = clock
+        self._plank_cache: dict[int, list[Plank]] = {}
 
     # --- plumbing -----------------------------------------------------------------------------------------
 
@@ -1067,11 +1068,22 @@ class Tally:
 
         ``choices`` maps plank id to a choice; every key must be a plank of this meeting.
         """
+        for attempt in range(3):
+            try:
+                return self._cast(code, token, choices)
+            except IntegrityError:
+                # Only a verification-code collision (about 1 in 10^13) gets here: the whole transaction rolled
+                # back, token included, so casting again with a new code is safe.
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _cast(self, code: str, token: str, choices: Mapping[int, Choice | str | None]) -> CastBallot:
         with self._write() as conn:
             # Closing waits for this ballot (or this ballot sees the meeting closed): on PostgreSQL a ballot
             # committed after the close would miss the rewrite that unlinks ballots from tokens.
             meeting = self._meeting_row(conn, code, share=True)
-            plank_list = self._planks(conn, meeting.id)
+            plank_list = self._frozen_planks(conn, meeting)
             known = {p.id for p in plank_list}
             unknown = set(choices) - known
             if unknown:
@@ -1083,33 +1095,43 @@ class Tally:
                     final[plank.id] = Choice(value) if value else Choice.ABSTAIN
                 except ValueError:
                     raise InvalidInput(f"{value!r} is not a choice (yes, no, abstain)") from None
-            row = self._token_row(conn, meeting, token, for_update=True)
-            # The database decides: exactly one transaction can move this token from issued to spent.
-            spent = conn.execute(
-                update(ballot_tokens)
-                .where(and_(ballot_tokens.c.id == row.id, ballot_tokens.c.state == "issued"))
-                .values(state="spent")
-            )
-            if spent.rowcount != 1:
+            # The database decides: exactly one transaction can move this token from issued to spent. The
+            # happy path is this one statement; only a refusal reads the token to say why.
+            spent = 0
+            if meeting.state == "voting_open":
+                spent = conn.execute(
+                    update(ballot_tokens)
+                    .where(
+                        and_(
+                            ballot_tokens.c.token_hash == token_hash(token),
+                            ballot_tokens.c.meeting_id == meeting.id,
+                            ballot_tokens.c.state == "issued",
+                        )
+                    )
+                    .values(state="spent")
+                ).rowcount
+            if spent != 1:
+                self._token_row(conn, meeting, token, for_update=True)  # raises TokenRejected with the reason
                 raise TokenRejected("spent", "this ballot code has already been used to vote")
-            while True:
-                verification = new_verification_code()
-                try:
-                    with conn.begin_nested():
-                        conn.execute(insert(ballots).values(code=normalize_code(verification), meeting_id=meeting.id))
-                    break
-                except IntegrityError:
-                    continue  # a code collision (vanishingly rare): draw another
+            verification = new_verification_code()
+            stored = normalize_code(verification)
+            conn.execute(insert(ballots).values(code=stored, meeting_id=meeting.id))
             conn.execute(
                 insert(ballot_choices),
-                [
-                    {"ballot_code": normalize_code(verification), "plank_id": pid, "choice": str(choice)}
-                    for pid, choice in final.items()
-                ],
+                [{"ballot_code": stored, "plank_id": pid, "choice": str(choice)} for pid, choice in final.items()],
             )
             self._audit(conn, "kiosk", "ballot_cast", meeting.code)
         by_id = {p.id: p.title for p in plank_list}
         return CastBallot(verification, meeting.code, tuple((by_id[pid], c) for pid, c in final.items()))
+
+    def _frozen_planks(self, conn: Connection, meeting: Any) -> list[Plank]:
+        """A meeting's planks, cached once voting is open: from then on they cannot change (see import_planks)."""
+        if meeting.state != "voting_open":
+            return self._planks(conn, meeting.id)
+        cached = self._plank_cache.get(meeting.id)
+        if cached is None:
+            cached = self._plank_cache[meeting.id] = self._planks(conn, meeting.id)
+        return cached
 
     def lookup_ballot(self, verification_code: str) -> CastBallot:
         code = normalize_code(verification_code)
