@@ -95,6 +95,9 @@ class PaperOut(PrinterError):
 class PrintingDisabled(PrinterError):
     """Printing is turned off in the configuration (printer URL ``none``)."""
 
+    # Retrying cannot help: the print queue fails such jobs at once instead of backing off forever.
+    permanent = True
+
 
 @dataclass(frozen=True)
 class PrinterStatus:

@@ -158,7 +158,7 @@ class PrintQueue:
         while True:
             job = self._claim()
             if job is None:
-                return printed
+                break
             try:
                 receipt = decode(job.payload or "{}")
             except ValueError as exc:
@@ -169,20 +169,21 @@ class PrintQueue:
                 printer.print_receipt(receipt)
             except Exception as exc:  # any printer failure keeps the job; the worker must not die
                 message = str(exc) or type(exc).__name__
-                disabled = type(exc).__name__ == "PrintingDisabled"
+                permanent = bool(getattr(exc, "permanent", False))
                 if getattr(exc, "maybe_printed", False):
                     message += " (part of it may have printed; printing it again whole)"
                 log.warning("print job %s (%s) not printed: %s", job.id, job.kind, message)
-                self._finish(job, message, retry=not disabled)
-                self.report(
-                    ok=False, summary="Printing is turned off" if disabled else f"Printer needs attention: {message}"
-                )
-                if disabled:
+                self._finish(job, message, retry=not permanent)
+                if permanent:
+                    self.report(ok=False, summary=f"Printing is not possible: {message}")
                     continue
+                self.report(ok=False, summary=f"Printer needs attention: {message}")
                 return printed
             self._finish(job, None)
             printed += 1
+        if printed:  # one status write per batch, not per receipt (an SD card wears with every write)
             self.report(ok=True, summary="Printer OK")
+        return printed
 
     def pending(self) -> int:
         with db.read_transaction(self.engine) as conn:

@@ -89,7 +89,8 @@ class Services:
         from kiosk.print_queue import device_statuses
 
         status = device_statuses(self.tally.engine).get("printer")
-        return status is None or bool(status["ok"]) or status["summary"] == "Printing is turned off"
+        # Printing turned off is a choice, not trouble: the kiosk says nothing about it.
+        return status is None or bool(status["ok"]) or status["summary"].startswith("Printing is not possible")
 
     # --- receipts -----------------------------------------------------------------------------------------
 

@@ -117,7 +117,7 @@ class Gateway:
                 inbound_id = result.inserted_primary_key[0]
                 if not sender:
                     return Handled(str(reading.intent), None, None, None)  # no number to answer or record
-                handled = self._act(conn, inbound_id, sender, reading)
+                handled = self._act(conn, inbound_id, sender, reading, body)
         except IntegrityError:
             # Another gateway process stored the same text a moment ago.
             return Handled(str(reading.intent), reading.guests, reading.meeting_code, None, duplicate=True)
@@ -125,7 +125,7 @@ class Gateway:
             self.wake.set()
         return handled
 
-    def _act(self, conn: Connection, inbound_id: int, phone: str, reading: Reading) -> Handled:
+    def _act(self, conn: Connection, inbound_id: int, phone: str, reading: Reading, body: str) -> Handled:
         lang = reading.language
         conversation = conn.execute(select(sms_conversations).where(sms_conversations.c.phone == phone)).first()
         intent = reading.intent
@@ -152,7 +152,7 @@ class Gateway:
             )
         if intent is Intent.UNKNOWN:
             if awaiting and reading.kind is not None and str(reading.kind) == "other":
-                name = " ".join(self._last_body(conn, inbound_id).split())[:80]
+                name = " ".join(body.split())[:80]
                 try:
                     self.tally.name_rsvp_in(conn, awaiting, phone, name)
                 except KioskError:
@@ -219,10 +219,6 @@ class Gateway:
             meeting = self.tally.meeting(code)
             return None if meeting.state is MeetingState.CLOSED else meeting
         return self.tally.next_meeting()
-
-    @staticmethod
-    def _last_body(conn: Connection, inbound_id: int) -> str:
-        return conn.execute(select(sms_inbound.c.body).where(sms_inbound.c.id == inbound_id)).scalar_one()
 
     @staticmethod
     def _members_on_phone(conn: Connection, phone: str) -> int:

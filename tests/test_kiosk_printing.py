@@ -20,7 +20,7 @@ from kiosk.web.app import create_app
 from tests.printer_emulator import PrinterEmulator, decode
 
 
-def settings_for(printer_url: str, show_choices: bool = False) -> Settings:
+def settings_for(printer_url: str) -> Settings:
     base = Settings()
     return replace(base, printer=replace(base.printer, url=printer_url, timeout_s=1.0))
 

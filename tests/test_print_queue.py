@@ -104,7 +104,8 @@ def test_printing_turned_off_fails_jobs_plainly(tally: Tally, clock: FakeClock) 
     queue.run_once(open_printer("none"), Receipt.from_json)
     [job] = queue.jobs()
     assert job.state == "failed" and job.payload is None
-    assert device_statuses(tally.engine)["printer"]["summary"] == "Printing is turned off"
+    assert device_statuses(tally.engine)["printer"]["summary"].startswith("Printing is not possible: ")
+    assert "turned off" in device_statuses(tally.engine)["printer"]["summary"]
 
 
 def test_unreadable_job_fails_without_blocking_the_rest(tally: Tally, clock: FakeClock) -> None:
