@@ -187,6 +187,8 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     from alembic import command
 
     before = current_revision(engine)
+    if revision == "head" and before == head_revision():
+        return  # every start (each CLI command, each daemon) ends here: don't run the migration machinery
     command.upgrade(_alembic_config(engine), revision)
     after = current_revision(engine)
     if before != after:
