@@ -61,7 +61,8 @@ def run_gateway(
                 nxt = gateway.next_due_body()
                 if nxt is None:
                     break
-                bucket.acquire(segment_count(nxt).segments, timeout=poll_interval)
+                if not bucket.acquire(segment_count(nxt).segments, timeout=poll_interval):
+                    break  # not yet: the bucket refills while the loop waits, and no text goes out early
                 if not gateway.send_one(backend):
                     break
             if now - last_report > 10:

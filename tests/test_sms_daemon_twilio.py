@@ -66,3 +66,20 @@ def test_webhook_mode_never_polls_the_api(tally: Tally, voting_meeting: str) -> 
         run_until(settings, tally, lambda: False, timeout=0.5)
         assert not any(method == "GET" for method, _ in fake.requests())
     assert tally.current_rsvps(voting_meeting) == []
+
+
+def test_daemon_never_sends_faster_than_the_limit(tally: Tally, voting_meeting: str) -> None:
+    from sms.gateway import Gateway
+
+    with FakeTwilio() as fake:
+        base = settings_for(fake, "webhook")
+        # 0.5 text/s is slower than the daemon's turn (0.05 s): a send-out of 3 must take at least 4 s.
+        settings = replace(base, sms=replace(base.sms, rate_per_second=0.5))
+        gateway = Gateway(tally, organization="RPA")
+        for n in range(3):
+            gateway.queue_text(f"+1510555012{n}", "Reminder: General Assembly tomorrow at 7 pm.")
+        start = time.monotonic()
+        run_until(settings, tally, lambda: len(fake.sent()) >= 3, timeout=15)
+        elapsed = time.monotonic() - start
+        assert len(fake.sent()) == 3
+    assert elapsed >= 3.9
