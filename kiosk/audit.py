@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from kiosk.db import DriverStatements
 from kiosk.schema import audit_head, audit_log
 
 GENESIS = "0" * 64
@@ -33,6 +34,16 @@ def entry_hash(
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+_LOCKED_HEAD = select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
+
+# Every write appends an entry, so these three run on the driver directly (see ``kiosk.db.DriverStatement``).
+_HOT = DriverStatements(
+    head=_LOCKED_HEAD,
+    add=insert(audit_log),
+    move_head=update(audit_head).where(audit_head.c.id == 1).values(seq=bindparam("seq"), hash=bindparam("hash")),
+)
+
+
 def append(
     conn: Connection,
     *,
@@ -43,8 +54,8 @@ def append(
     detail: Mapping[str, Any] | None = None,
 ) -> str:
     """Add one entry inside the caller's write transaction; returns its hash."""
-    locked_head = select(audit_head.c.seq, audit_head.c.hash).where(audit_head.c.id == 1).with_for_update()
-    head = conn.execute(locked_head).first()
+    hot = _HOT.on(conn)
+    head = hot["head"].execute(conn).fetchone()
     if head is None:
         # The very first entry. On PostgreSQL two first writers can both find no head row (there is no row to
         # lock yet): the second insert waits for the first and fails, and the savepoint lets it lock theirs.
@@ -53,24 +64,24 @@ def append(
                 conn.execute(insert(audit_head).values(id=1, seq=0, hash=GENESIS))
         except IntegrityError:
             pass
-        head = conn.execute(locked_head).one()
-    seq, prev = head.seq, head.hash
-    seq += 1
+        head = conn.execute(_LOCKED_HEAD).one()
+    seq, prev = head[0] + 1, head[1]
     text = json.dumps(dict(detail or {}), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     digest = entry_hash(seq, at, actor, action, meeting_code, text, prev)
-    conn.execute(
-        insert(audit_log).values(
-            seq=seq,
-            at=at,
-            actor=actor,
-            action=action,
-            meeting_code=meeting_code,
-            detail=text,
-            prev_hash=prev,
-            hash=digest,
-        )
+    hot["add"].execute(
+        conn,
+        {
+            "seq": seq,
+            "at": at,
+            "actor": actor,
+            "action": action,
+            "meeting_code": meeting_code,
+            "detail": text,
+            "prev_hash": prev,
+            "hash": digest,
+        },
     )
-    conn.execute(update(audit_head).where(audit_head.c.id == 1).values(seq=seq, hash=digest))
+    hot["move_head"].execute(conn, {"seq": seq, "hash": digest})
     return digest
 
 

@@ -23,10 +23,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, and_, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from kiosk import audit, db
@@ -200,6 +200,37 @@ class RsvpView:
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class _CastMeeting(NamedTuple):
+    """What casting needs of a meeting row."""
+
+    id: int
+    code: str
+    state: str
+
+
+# Casting is the hot path of a meeting (one durable commit per ballot), so its statements run on the driver
+# directly (see ``kiosk.db.DriverStatement``); refusals and everything else go through plain Core.
+_CAST = db.DriverStatements(
+    # Shared lock on PostgreSQL: closing waits for this ballot (or this ballot sees the meeting closed), since
+    # a ballot committed after the close would miss the rewrite that unlinks ballots from tokens.
+    meeting=select(meetings.c.id, meetings.c.code, meetings.c.state)
+    .where(meetings.c.code == bindparam("code_in"))
+    .with_for_update(read=True),
+    # The database decides: exactly one transaction can move a token from issued to spent.
+    spend=update(ballot_tokens)
+    .where(
+        and_(
+            ballot_tokens.c.token_hash == bindparam("hash_in"),
+            ballot_tokens.c.meeting_id == bindparam("meeting_in"),
+            ballot_tokens.c.state == "issued",
+        )
+    )
+    .values(state="spent"),
+    add_ballot=insert(ballots),
+    add_choices=insert(ballot_choices),
+)
 
 
 class Tally:
@@ -1080,9 +1111,11 @@ class Tally:
 
     def _cast(self, code: str, token: str, choices: Mapping[int, Choice | str | None]) -> CastBallot:
         with self._write() as conn:
-            # Closing waits for this ballot (or this ballot sees the meeting closed): on PostgreSQL a ballot
-            # committed after the close would miss the rewrite that unlinks ballots from tokens.
-            meeting = self._meeting_row(conn, code, share=True)
+            hot = _CAST.on(conn)
+            row = hot["meeting"].execute(conn, {"code_in": code.strip().upper()}).fetchone()
+            if row is None:
+                raise NotFound(f"no meeting with code {code.strip().upper()!r}")
+            meeting = _CastMeeting(*row)
             plank_list = self._frozen_planks(conn, meeting)
             known = {p.id for p in plank_list}
             unknown = set(choices) - known
@@ -1095,30 +1128,18 @@ class Tally:
                     final[plank.id] = Choice(value) if value else Choice.ABSTAIN
                 except ValueError:
                     raise InvalidInput(f"{value!r} is not a choice (yes, no, abstain)") from None
-            # The database decides: exactly one transaction can move this token from issued to spent. The
-            # happy path is this one statement; only a refusal reads the token to say why.
+            # The happy path is this one statement; only a refusal reads the token to say why.
             spent = 0
             if meeting.state == "voting_open":
-                spent = conn.execute(
-                    update(ballot_tokens)
-                    .where(
-                        and_(
-                            ballot_tokens.c.token_hash == token_hash(token),
-                            ballot_tokens.c.meeting_id == meeting.id,
-                            ballot_tokens.c.state == "issued",
-                        )
-                    )
-                    .values(state="spent")
-                ).rowcount
+                spent = hot["spend"].execute(conn, {"hash_in": token_hash(token), "meeting_in": meeting.id}).rowcount
             if spent != 1:
                 self._token_row(conn, meeting, token, for_update=True)  # raises TokenRejected with the reason
                 raise TokenRejected("spent", "this ballot code has already been used to vote")
             verification = new_verification_code()
             stored = normalize_code(verification)
-            conn.execute(insert(ballots).values(code=stored, meeting_id=meeting.id))
-            conn.execute(
-                insert(ballot_choices),
-                [{"ballot_code": stored, "plank_id": pid, "choice": str(choice)} for pid, choice in final.items()],
+            hot["add_ballot"].execute(conn, {"code": stored, "meeting_id": meeting.id})
+            hot["add_choices"].execute_many(
+                conn, [{"ballot_code": stored, "plank_id": pid, "choice": str(c)} for pid, c in final.items()]
             )
             self._audit(conn, "kiosk", "ballot_cast", meeting.code)
         by_id = {p.id: p.title for p in plank_list}
