@@ -29,6 +29,7 @@ from sqlalchemy import Engine, and_, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kiosk import db
+from kiosk.errors import KioskError, describe_storage
 from kiosk.schema import device_status, print_jobs
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,10 @@ class PrintQueue:
         self.engine = engine
         self.clock = clock
         self.wake = threading.Event()  # set when a job is queued, so the worker prints at once
+        # The outcome of a job that reached the printer but could not be saved (the database locked or the disk
+        # full): kept here and saved before anything else is claimed, so a printed receipt is never left
+        # "printing" (restart would call it interrupted) and nothing is printed while its outcome is unsaved.
+        self._unsaved: tuple[PrintJob, str | None, bool] | None = None
 
     def submit(
         self, kind: str, dedupe_key: str, payload: str, *, meeting_code: str | None = None, reprint: bool = False
@@ -129,6 +134,14 @@ class PrintQueue:
             )
 
     def _finish(self, job: PrintJob, error: str | None, *, retry: bool = True) -> None:
+        self._unsaved = (job, error, retry)
+        self._save_outcome()
+
+    def _save_outcome(self) -> None:
+        """Save the held outcome; raises ``DatabaseError`` (and keeps it) while the database refuses."""
+        if self._unsaved is None:
+            return
+        job, error, retry = self._unsaved
         now = self.clock()
         with db.write_transaction(self.engine) as conn:
             if error is None:
@@ -146,6 +159,7 @@ class PrintQueue:
                 if job.kind in ("signin", "ballot"):
                     values["payload"] = None
             conn.execute(update(print_jobs).where(print_jobs.c.id == job.id).values(**values))
+        self._unsaved = None
 
     def run_once(self, printer: Printer, decode: Callable[[str], Any]) -> int:
         """Print every due job in order until the queue is empty or the printer fails; returns jobs printed.
@@ -155,6 +169,7 @@ class PrintQueue:
         job that cannot be read fail at once: retrying cannot help them.
         """
         printed = 0
+        self._save_outcome()  # a job printed while the database refused its outcome: saved first
         while True:
             job = self._claim()
             if job is None:
@@ -291,6 +306,9 @@ class PrintWorker:
             try:
                 self.queue.run_once(self.printer, self.decode)
                 wait = self.queue.next_due_in()
+            except KioskError as exc:  # a lock or a full disk: nothing is claimed until it can be saved
+                log.warning("print worker paused: %s", describe_storage(exc))
+                wait = 1.0
             except Exception:  # a database hiccup must not kill the worker; try again shortly
                 log.exception("print worker error")
                 wait = 1.0

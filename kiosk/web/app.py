@@ -7,15 +7,18 @@ panel when ``simulated``). ``app.extensions["kiosk"].close()`` releases it.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from flask import Flask, abort, jsonify, render_template
+from flask import Flask, Response, abort, jsonify, render_template, request
 
 from hardware.buttons import ButtonName, ButtonPanel, open_button_panel
 from kiosk.config import Settings
-from kiosk.errors import NotFound
+from kiosk.errors import DatabaseError, NotFound, StorageFull, StorageProblem, describe_storage, storage_problem
 from kiosk.tally import Tally
 from kiosk.web import kiosk
+
+log = logging.getLogger(__name__)
 
 
 def open_panel(settings: Settings, *, simulated: bool) -> ButtonPanel:
@@ -111,6 +114,19 @@ def create_app(
         else:
             data["released"] = True
         return jsonify(data)
+
+    @app.errorhandler(DatabaseError)
+    @app.errorhandler(StorageFull)
+    def storage_error(exc: Exception) -> Response:
+        # Outside the kiosk pages (which answer in the attendee's language): the results pages, the Twilio
+        # webhook (a 503 tells Twilio the text was not taken). One plain line, never a traceback.
+        log.warning("%s %s: %s", request.method, request.path, describe_storage(exc))
+        problem = storage_problem(exc)
+        text = {
+            StorageProblem.BUSY: "The database is busy; nothing was saved. Try again in a moment.",
+            StorageProblem.FULL: "The kiosk's disk is full; nothing was saved. An organizer must free some space.",
+        }.get(problem or StorageProblem.UNREACHABLE, "The database cannot be reached right now; nothing was saved.")
+        return Response(text + "\n", status=503, mimetype="text/plain", headers={"Retry-After": "5"})
 
     @app.get("/healthz")
     def healthz() -> Any:
