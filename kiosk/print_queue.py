@@ -6,7 +6,9 @@ A job's life: ``queued`` → ``printing`` (claimed and committed *before* any by
 with a backoff (2, 4, 8 … 60 s); jobs print in the order they were queued, so a printer that comes back prints
 the backlog in order. A job found in ``printing`` at start-up was cut off by a crash or power cut mid-print: we
 cannot know whether the paper came out, so it is marked ``failed`` ("interrupted") and shown to organizers,
-who can reprint on request. That is the price of never printing a receipt twice for one token.
+who can reprint on request. That is the price of never printing a receipt twice for one token. A job that
+printed while the database refused to record it (locked by another writer, disk full) keeps its outcome in
+memory; the worker records it before claiming anything else, so it is neither left ``printing`` nor printed again.
 
 A sign-in receipt carries the ballot token and a ballot receipt its verification code: the queue holds them
 only until they are printed (so a receipt survives a restart while the printer is out of paper) and then

@@ -232,3 +232,32 @@ def test_print_queue_and_cli_say_it_in_one_line(
     assert "database is locked" in err and "nothing was saved" in err
     assert count(locked_tally, print_jobs) == 1
     assert queue.submit("test", "during", "{}")
+
+
+def test_a_receipt_printed_while_the_database_locks_is_recorded_once(locked_tally: Tally) -> None:
+    from contextlib import ExitStack
+
+    from hardware.printer import open_printer
+    from kiosk.receipts import Receipt
+    from tests.printer_emulator import PrinterEmulator
+    from tests.test_print_queue import receipt
+
+    queue = PrintQueue(locked_tally.engine)
+    with PrinterEmulator() as emulator, ExitStack() as lock:
+        printer = open_printer(emulator.url, timeout=1)
+
+        class LockedRightAfterPrinting:
+            def print_receipt(self, data: Any) -> None:
+                printer.print_receipt(data)
+                lock.enter_context(held_write_lock(db_path(locked_tally)))
+
+        queue.submit("signin", "signin:1", receipt(1).to_json())
+        with pytest.raises(DatabaseError):
+            queue.run_once(LockedRightAfterPrinting(), Receipt.from_json)
+        [job] = queue.jobs()
+        assert job.state == "printing"  # on paper, but the database could not be told yet
+        lock.close()
+        assert queue.run_once(printer, Receipt.from_json) == 0  # records the outcome, prints nothing again
+        [job] = queue.jobs()
+        assert job.state == "printed" and job.payload is None
+        assert len(emulator.wait_for_jobs(1)) == 1
