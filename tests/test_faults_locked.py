@@ -16,6 +16,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -261,3 +262,52 @@ def test_a_receipt_printed_while_the_database_locks_is_recorded_once(locked_tall
         [job] = queue.jobs()
         assert job.state == "printed" and job.payload is None
         assert len(emulator.wait_for_jobs(1)) == 1
+
+
+def test_the_gateway_daemon_pauses_through_a_lock_and_then_stores_each_text_once(
+    locked_tally: Tally, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+    import threading
+
+    from sms.backends import ConsoleBackend
+    from sms.daemon import run_gateway
+
+    base = Settings()
+    settings = replace(base, kiosk=replace(base.kiosk, data_dir=str(tmp_path / "data")))
+    spool = Spool(settings.data_path / "sms-spool")
+    backend = ConsoleBackend()
+    stop = threading.Event()
+    daemon = threading.Thread(
+        target=run_gateway, args=(settings, locked_tally, backend), kwargs={"stop": stop, "poll_interval": 0.05}
+    )
+    at = datetime(2026, 12, 1, 18, tzinfo=UTC)
+    caplog.set_level(logging.WARNING)
+    daemon.start()
+    try:
+        assert wait_for(lambda: backend.status().get("connected", True) is not None)
+        with held_write_lock(db_path(locked_tally)) as held:
+            for i in range(3):
+                spool.append(InboundText(f"SMd{i}", f"+1510555010{i + 1}", "yes", at))
+            time.sleep(1.0)  # a few turns of the daemon, each waiting out the busy timeout
+            assert count(locked_tally, sms_inbound) == 0
+        assert wait_for(lambda: count(locked_tally, sms_inbound) == 3)
+        assert wait_for(lambda: not list(spool.folder.glob("draining-*.jsonl")))
+    finally:
+        stop.set()
+        daemon.join(10)
+    assert not daemon.is_alive()
+    paused = [r for r in caplog.records if "SMS gateway paused this turn: the database is busy" in r.getMessage()]
+    assert paused and all(r.exc_info is None for r in paused)  # one plain line each, no traceback
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert count(locked_tally, sms_inbound) == 3
+    print(f"lock held {held['held_s']:.2f} s; the daemon paused {len(paused)} turns")
+
+
+def wait_for(check: Any, timeout: float = 10.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.05)
+    return bool(check())
