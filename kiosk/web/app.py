@@ -34,6 +34,25 @@ def open_panel(settings: Settings, *, simulated: bool) -> ButtonPanel:
     )
 
 
+def storage_error_response(exc: Exception) -> Response:
+    """A 503 in one plain line for a write refused by storage (locked, full, unreachable), never a traceback.
+
+    For pages outside the kiosk screens (which answer in the attendee's language): the results pages, the Twilio
+    webhook (a 503 tells Twilio the text was not taken), and the organizer app once it registers this too.
+    """
+    log.warning("%s %s: %s", request.method, request.path, describe_storage(exc))
+    text = {
+        StorageProblem.BUSY: "The database is busy; nothing was saved. Try again in a moment.",
+        StorageProblem.FULL: "The kiosk's disk is full; nothing was saved. An organizer must free some space.",
+    }.get(storage_problem(exc) or StorageProblem.UNREACHABLE, "The database cannot be reached; nothing was saved.")
+    return Response(text + "\n", status=503, mimetype="text/plain", headers={"Retry-After": "5"})
+
+
+def register_storage_errors(app: Flask) -> None:
+    app.register_error_handler(DatabaseError, storage_error_response)
+    app.register_error_handler(StorageFull, storage_error_response)
+
+
 def create_app(
     settings: Settings,
     tally: Tally,
@@ -115,18 +134,7 @@ def create_app(
             data["released"] = True
         return jsonify(data)
 
-    @app.errorhandler(DatabaseError)
-    @app.errorhandler(StorageFull)
-    def storage_error(exc: Exception) -> Response:
-        # Outside the kiosk pages (which answer in the attendee's language): the results pages, the Twilio
-        # webhook (a 503 tells Twilio the text was not taken). One plain line, never a traceback.
-        log.warning("%s %s: %s", request.method, request.path, describe_storage(exc))
-        problem = storage_problem(exc)
-        text = {
-            StorageProblem.BUSY: "The database is busy; nothing was saved. Try again in a moment.",
-            StorageProblem.FULL: "The kiosk's disk is full; nothing was saved. An organizer must free some space.",
-        }.get(problem or StorageProblem.UNREACHABLE, "The database cannot be reached right now; nothing was saved.")
-        return Response(text + "\n", status=503, mimetype="text/plain", headers={"Retry-After": "5"})
+    register_storage_errors(app)
 
     @app.get("/healthz")
     def healthz() -> Any:
