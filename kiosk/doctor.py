@@ -29,6 +29,7 @@ from kiosk.errors import KioskError
 
 log = logging.getLogger(__name__)
 
+DISK_FULL = 8 * 1024 * 1024  # less than this: a few SQLite pages, a spool line; call it full
 MIN_FREE_FAIL = 200 * 1024 * 1024
 MIN_FREE_WARN = 1024 * 1024 * 1024
 BACKUP_STALE_DAYS = 2
@@ -262,23 +263,81 @@ class Doctor:
         return [Finding("backups", Status.OK, f"{len(backups)} backup(s); newest {newest.path.name}")]
 
     def check_disk(self, settings: Settings) -> list[Finding]:
-        where = settings.data_path.resolve()
-        while not where.exists():
-            where = where.parent
-        free = shutil.disk_usage(where).free
-        text = f"{free / 1024**3:.1f} GB free on {where}"
+        from kiosk.backup import sqlite_path
+
         fix = (
             "Free space: delete old files in the backup folder, `sudo apt clean`, `sudo journalctl --vacuum-size=50M`."
         )
-        if free < MIN_FREE_FAIL:
-            return [Finding("disk", Status.FAIL, text, fix)]
-        if free < MIN_FREE_WARN:
-            return [Finding("disk", Status.WARN, text, fix)]
-        return [Finding("disk", Status.OK, text)]
+        # The data folder (the SMS spool) and the SQLite file may sit on different disks: check each once.
+        places = [settings.data_path]
+        database = sqlite_path(settings)
+        if database is not None:
+            places.append(database.parent)
+        out: list[Finding] = []
+        seen: set[int] = set()
+        for place in places:
+            where = place.resolve()
+            while not where.exists():
+                where = where.parent
+            device = where.stat().st_dev
+            if device in seen:
+                continue
+            seen.add(device)
+            free = shutil.disk_usage(where).free
+            if free < DISK_FULL:
+                text = (
+                    f"the disk is full ({free / 1024**2:.1f} MB free on {where}): the kiosk cannot save sign-ins, "
+                    "votes, texts or print jobs until space is freed (it carries on by itself then)"
+                )
+                out.append(Finding("disk", Status.FAIL, text, fix))
+                continue
+            text = f"{free / 1024**3:.1f} GB free on {where}"
+            if free < MIN_FREE_FAIL:
+                out.append(Finding("disk", Status.FAIL, text, fix))
+            elif free < MIN_FREE_WARN:
+                out.append(Finding("disk", Status.WARN, text, fix))
+            else:
+                out.append(Finding("disk", Status.OK, text))
+        return out
 
     # --- devices -------------------------------------------------------------------------------------
 
     def check_printer(self, settings: Settings) -> list[Finding]:
+        return [*self._probe_printer(settings), *self._print_queue_report(settings)]
+
+    def _print_queue_report(self, settings: Settings) -> list[Finding]:
+        """What the running kiosk's print worker last said: a printer that answers the doctor's status query
+        can still have dropped mid-receipt, and receipts may be waiting."""
+        from kiosk import db
+        from kiosk.backup import sqlite_path
+        from kiosk.print_queue import PrintQueue, device_statuses
+
+        path = sqlite_path(settings)
+        if settings.printer.url == "none" or (path is not None and not path.exists()):
+            return []
+        engine = db.make_engine(settings.database_url, busy_timeout_ms=settings.database.busy_timeout_ms)
+        try:
+            status = device_statuses(engine).get("printer")
+            waiting = PrintQueue(engine).pending()
+        except Exception as exc:  # no tables yet, an old schema: the database check says so
+            log.debug("print queue report unavailable: %s", exc)
+            return []
+        finally:
+            engine.dispose()
+        if status is None or status["ok"]:
+            return []
+        return [
+            Finding(
+                "print queue",
+                Status.FAIL,
+                f"the kiosk's print worker reports: {status['summary']} ({waiting} receipt(s) waiting, "
+                f"as of {status['updated_at']:%H:%M:%S} UTC)",
+                "Fix the printer (power, cable, paper, cover); waiting receipts then print by themselves, in order, "
+                "each once. Receipts cut off by a restart are listed on the organizer devices page for reprinting.",
+            )
+        ]
+
+    def _probe_printer(self, settings: Settings) -> list[Finding]:
         from hardware.printer import PrinterError, open_printer, print_test_page
 
         p = settings.printer

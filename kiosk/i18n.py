@@ -113,6 +113,31 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "es": "Este quiosco no puede conectar con el registro ahora, así que no puede registrarle ni tomar su voto. "
         "No se guardó nada. Use otro quiosco o pregunte a un organizador, por favor.",
     },
+    # storage trouble (see kiosk.errors.storage_problem): the attendee learns that nothing was saved and what to
+    # do; the reason (a lock, a full disk) is for organizers and goes to the log and `kiosk doctor`
+    "save_busy": {
+        "en": "This kiosk is busy and could not save that just now. Nothing was saved. "
+        "Please try again in a moment, or ask an organizer.",
+        "es": "Este quiosco está ocupado y no pudo guardar eso ahora. No se guardó nada. "
+        "Inténtelo de nuevo en un momento o pregunte a un organizador, por favor.",
+    },
+    "vote_busy": {
+        "en": "This kiosk is busy and could not record your vote just now. Nothing was saved and your ballot "
+        "code is still good: please try again in a moment, or ask an organizer.",
+        "es": "Este quiosco está ocupado y no pudo registrar su voto ahora. No se guardó nada y su código de "
+        "votación sigue valiendo: inténtelo de nuevo en un momento o pregunte a un organizador, por favor.",
+    },
+    "save_full": {
+        "en": "This kiosk cannot save your sign-in right now. Nothing was saved. Please see an organizer.",
+        "es": "Este quiosco no puede guardar su registro ahora. No se guardó nada. Hable con un organizador, "
+        "por favor.",
+    },
+    "vote_full": {
+        "en": "This kiosk cannot record your vote right now. Nothing was saved and your ballot code is still "
+        "good. Please see an organizer.",
+        "es": "Este quiosco no puede registrar su voto ahora. No se guardó nada y su código de votación sigue "
+        "valiendo. Hable con un organizador, por favor.",
+    },
     "commit_unknown": {
         "en": "The connection dropped while saving. Try again with the same ballot code: if it says the code "
         "was already used, your vote counted.",

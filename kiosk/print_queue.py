@@ -6,7 +6,9 @@ A job's life: ``queued`` → ``printing`` (claimed and committed *before* any by
 with a backoff (2, 4, 8 … 60 s); jobs print in the order they were queued, so a printer that comes back prints
 the backlog in order. A job found in ``printing`` at start-up was cut off by a crash or power cut mid-print: we
 cannot know whether the paper came out, so it is marked ``failed`` ("interrupted") and shown to organizers,
-who can reprint on request. That is the price of never printing a receipt twice for one token.
+who can reprint on request. That is the price of never printing a receipt twice for one token. A job that
+printed while the database refused to record it (locked by another writer, disk full) keeps its outcome in
+memory; the worker records it before claiming anything else, so it is neither left ``printing`` nor printed again.
 
 A sign-in receipt carries the ballot token and a ballot receipt its verification code: the queue holds them
 only until they are printed (so a receipt survives a restart while the printer is out of paper) and then
@@ -29,6 +31,7 @@ from sqlalchemy import Engine, and_, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kiosk import db
+from kiosk.errors import KioskError, describe_storage
 from kiosk.schema import device_status, print_jobs
 
 log = logging.getLogger(__name__)
@@ -67,6 +70,10 @@ class PrintQueue:
         self.engine = engine
         self.clock = clock
         self.wake = threading.Event()  # set when a job is queued, so the worker prints at once
+        # The outcome of a job that reached the printer but could not be saved (the database locked or the disk
+        # full): kept here and saved before anything else is claimed, so a printed receipt is never left
+        # "printing" (restart would call it interrupted) and nothing is printed while its outcome is unsaved.
+        self._unsaved: tuple[PrintJob, str | None, bool] | None = None
 
     def submit(
         self, kind: str, dedupe_key: str, payload: str, *, meeting_code: str | None = None, reprint: bool = False
@@ -129,6 +136,14 @@ class PrintQueue:
             )
 
     def _finish(self, job: PrintJob, error: str | None, *, retry: bool = True) -> None:
+        self._unsaved = (job, error, retry)
+        self._save_outcome()
+
+    def _save_outcome(self) -> None:
+        """Save the held outcome; raises ``DatabaseError`` (and keeps it) while the database refuses."""
+        if self._unsaved is None:
+            return
+        job, error, retry = self._unsaved
         now = self.clock()
         with db.write_transaction(self.engine) as conn:
             if error is None:
@@ -146,6 +161,7 @@ class PrintQueue:
                 if job.kind in ("signin", "ballot"):
                     values["payload"] = None
             conn.execute(update(print_jobs).where(print_jobs.c.id == job.id).values(**values))
+        self._unsaved = None
 
     def run_once(self, printer: Printer, decode: Callable[[str], Any]) -> int:
         """Print every due job in order until the queue is empty or the printer fails; returns jobs printed.
@@ -155,6 +171,7 @@ class PrintQueue:
         job that cannot be read fail at once: retrying cannot help them.
         """
         printed = 0
+        self._save_outcome()  # a job printed while the database refused its outcome: saved first
         while True:
             job = self._claim()
             if job is None:
@@ -291,6 +308,9 @@ class PrintWorker:
             try:
                 self.queue.run_once(self.printer, self.decode)
                 wait = self.queue.next_due_in()
+            except KioskError as exc:  # a lock or a full disk: nothing is claimed until it can be saved
+                log.warning("print worker paused: %s", describe_storage(exc))
+                wait = 1.0
             except Exception:  # a database hiccup must not kill the worker; try again shortly
                 log.exception("print worker error")
                 wait = 1.0

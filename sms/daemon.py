@@ -12,6 +12,7 @@ import threading
 import time
 
 from kiosk.config import Settings
+from kiosk.errors import KioskError, describe_storage
 from kiosk.sdnotify import notify
 from kiosk.tally import Tally
 from sms.backends import SmsBackend
@@ -47,10 +48,7 @@ def run_gateway(
             for text in backend.poll():
                 gateway.receive(text)
                 backend.acknowledge(text.provider_id)
-            for path in spool.claim():  # texts the Twilio webhook spooled in the web process
-                for text in spool.read(path):
-                    gateway.receive(text)
-                spool.done(path)
+            drain_spool(spool, gateway)  # texts the Twilio webhook spooled in the web process
             now = time.monotonic()
             if now - last_reminders > 60:
                 gateway.schedule_reminders()
@@ -68,11 +66,25 @@ def run_gateway(
             if now - last_report > 10:
                 gateway.report(backend)
                 last_report = now
+        except KioskError as exc:  # a lock or a full disk: nothing was taken, the texts wait where they are
+            log.warning("SMS gateway paused this turn: %s", describe_storage(exc))
         except Exception:  # the daemon outlives any one bad turn; systemd restarts it if it truly hangs
             log.exception("SMS gateway turn failed")
         gateway.wake.wait(poll_interval)
         gateway.wake.clear()
     backend.close()
+
+
+def drain_spool(spool: Spool, gateway: Gateway) -> int:
+    """Store every spooled text; returns how many were new. A file is deleted only once every text in it is
+    committed: a failure (a lock, a full disk) raises and leaves the file for the next turn, where texts
+    already stored are recognised by their id and not stored twice."""
+    stored = 0
+    for path in spool.claim():
+        for text in spool.read(path):
+            stored += not gateway.receive(text).duplicate
+        spool.done(path)
+    return stored
 
 
 def install_signal_handlers(stop: threading.Event) -> None:

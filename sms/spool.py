@@ -5,16 +5,23 @@ send a text again once we answered 200. So the webhook only appends the text to 
 (well under a millisecond on an SD card's page cache plus one flush), and the gateway daemon drains the spool
 into the tally. Draining renames the file first, so texts that arrive meanwhile go to a new file; a daemon
 killed mid-drain finds the renamed file next start, and the tally ignores texts it already stored (by SID).
+
+A full disk: ``append`` raises ``StorageFull`` and leaves the file as it was (a partly written line is cut
+off again), so the webhook answers 503 and no half text is ever read; a line torn earlier (a power cut) is
+ended before the next text is appended, so it cannot take that text down with it.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import json
 import os
 import threading
 from datetime import datetime
 from pathlib import Path
 
+from kiosk.errors import StorageFull
 from sms.backends import InboundText
 
 _lock = threading.Lock()
@@ -34,11 +41,29 @@ class Spool:
             )
             + "\n"
         )
+        data = line.encode("utf-8")
         with _lock:
-            fd = os.open(self.current, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            fd = os.open(self.current, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
             try:
-                os.write(fd, line.encode("utf-8"))
-                os.fsync(fd)
+                size = os.fstat(fd).st_size
+                if size and os.pread(fd, 1, size - 1) != b"\n":
+                    # A line torn by a power cut or a full disk: end it, or this text would be glued to it and
+                    # both lost when read.
+                    data = b"\n" + data
+                try:
+                    written = os.write(fd, data)
+                    if written != len(data):  # a short write: the disk filled mid-line
+                        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self.current))
+                    os.fsync(fd)
+                except OSError as exc:
+                    # Take back whatever part of this text reached the file, so no torn line is left behind.
+                    with contextlib.suppress(OSError):
+                        os.ftruncate(fd, size)
+                    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                        raise StorageFull(
+                            f"the disk is full: the text {text.provider_id} could not be spooled in {self.folder}"
+                        ) from exc
+                    raise
             finally:
                 os.close(fd)
 

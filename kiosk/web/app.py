@@ -7,15 +7,18 @@ panel when ``simulated``). ``app.extensions["kiosk"].close()`` releases it.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-from flask import Flask, abort, jsonify, render_template
+from flask import Flask, Response, abort, jsonify, render_template, request
 
 from hardware.buttons import ButtonName, ButtonPanel, open_button_panel
 from kiosk.config import Settings
-from kiosk.errors import NotFound
+from kiosk.errors import DatabaseError, NotFound, StorageFull, StorageProblem, describe_storage, storage_problem
 from kiosk.tally import Tally
 from kiosk.web import kiosk
+
+log = logging.getLogger(__name__)
 
 
 def open_panel(settings: Settings, *, simulated: bool) -> ButtonPanel:
@@ -29,6 +32,25 @@ def open_panel(settings: Settings, *, simulated: bool) -> ButtonPanel:
         debounce_s=settings.hardware.debounce_ms / 1000,
         stuck_after_s=settings.hardware.stuck_after_s,
     )
+
+
+def storage_error_response(exc: Exception) -> Response:
+    """A 503 in one plain line for a write refused by storage (locked, full, unreachable), never a traceback.
+
+    For pages outside the kiosk screens (which answer in the attendee's language): the results pages, the Twilio
+    webhook (a 503 tells Twilio the text was not taken), and the organizer app once it registers this too.
+    """
+    log.warning("%s %s: %s", request.method, request.path, describe_storage(exc))
+    text = {
+        StorageProblem.BUSY: "The database is busy; nothing was saved. Try again in a moment.",
+        StorageProblem.FULL: "The kiosk's disk is full; nothing was saved. An organizer must free some space.",
+    }.get(storage_problem(exc) or StorageProblem.UNREACHABLE, "The database cannot be reached; nothing was saved.")
+    return Response(text + "\n", status=503, mimetype="text/plain", headers={"Retry-After": "5"})
+
+
+def register_storage_errors(app: Flask) -> None:
+    app.register_error_handler(DatabaseError, storage_error_response)
+    app.register_error_handler(StorageFull, storage_error_response)
 
 
 def create_app(
@@ -111,6 +133,8 @@ def create_app(
         else:
             data["released"] = True
         return jsonify(data)
+
+    register_storage_errors(app)
 
     @app.get("/healthz")
     def healthz() -> Any:

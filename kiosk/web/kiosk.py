@@ -39,7 +39,18 @@ from flask import (
 from hardware.buttons import ButtonName, ButtonPanel
 from kiosk import i18n
 from kiosk.db import CommitUnknown
-from kiosk.errors import DatabaseError, InvalidInput, KioskError, NotFound, StateError, TokenRejected
+from kiosk.errors import (
+    DatabaseError,
+    InvalidInput,
+    KioskError,
+    NotFound,
+    StateError,
+    StorageProblem,
+    TokenRejected,
+    describe_storage,
+    failed_locally,
+    storage_problem,
+)
 from kiosk.kiosk_session import KioskSession, Match, SessionStore
 from kiosk.roster import fold
 from kiosk.tally import Meeting, MeetingState, SignIn, Tally
@@ -266,7 +277,7 @@ def sign_in() -> Any:
     except StateError:
         return _render("message.html", 409, meeting=meeting, title=t("welcome"), text=t("signin_closed"))
     _signed_in(meeting, signin)
-    return redirect(url_for("kiosk.signed_in"), 303)
+    return redirect(_signed_in_url(), 303)
 
 
 def _signed_in(meeting: Meeting, signin: SignIn) -> None:
@@ -280,6 +291,7 @@ def _signed_in(meeting: Meeting, signin: SignIn) -> None:
 
 
 def _print_receipt(meeting: Meeting, signin: SignIn, token: str | None, *, reprint: bool) -> None:
+    g.receipt_failed = False
     try:
         state().receipt_hook(
             ReceiptRequest(
@@ -293,8 +305,17 @@ def _print_receipt(meeting: Meeting, signin: SignIn, token: str | None, *, repri
                 kind=signin.kind,
             )
         )
+    except KioskError as exc:  # e.g. the disk filled between the sign-in and its print job
+        g.receipt_failed = True
+        log.error("receipt not queued, the sign-in stands: %s", describe_storage(exc))
     except Exception:  # the receipt is also on screen: a printer problem must not lose the sign-in
+        g.receipt_failed = True
         log.exception("receipt request failed")
+
+
+def _signed_in_url() -> str:
+    # A receipt that could not even be queued will not print later: the signed-in screen must say so.
+    return url_for("kiosk.signed_in", receipt="failed") if g.get("receipt_failed") else url_for("kiosk.signed_in")
 
 
 # --- walk-ins -----------------------------------------------------------------------------------------------
@@ -335,7 +356,7 @@ def walkin_post() -> Any:
     except StateError:
         return _render("message.html", 409, meeting=meeting, title=t("welcome"), text=t("signin_closed"))
     _signed_in(meeting, signin)
-    return redirect(url_for("kiosk.signed_in"), 303)
+    return redirect(_signed_in_url(), 303)
 
 
 # --- after sign-in ------------------------------------------------------------------------------------------
@@ -356,7 +377,7 @@ def signed_in() -> Any:
         token_note=g.ks.token_note,
         voting_open=_ballot_open(meeting),
         reason=reason,
-        printer_trouble=_printer_trouble(),
+        printer_trouble=request.args.get("receipt") == "failed" or _printer_trouble(),
         idle_on=True,
     )
 
@@ -413,7 +434,7 @@ def reprint() -> Any:
     g.ks.token = token
     g.ks.token_note = "reprint"
     _print_receipt(meeting, signin, token, reprint=True)
-    return redirect(url_for("kiosk.signed_in"), 303)
+    return redirect(_signed_in_url(), 303)
 
 
 @bp.post("/vote")
@@ -506,6 +527,8 @@ def cast() -> Any:
     if state().ballot_hook is not None:
         try:
             state().ballot_hook(meeting.code, result.verification_code, result.choices, ks.lang)
+        except KioskError as exc:  # e.g. a full disk: the code is on screen, the ballot stands
+            log.error("ballot receipt not queued, the ballot stands: %s", describe_storage(exc))
         except Exception:  # the code is on screen: a printer problem must not undo a cast ballot
             log.exception("ballot receipt request failed")
     ks.ballot_token = None
@@ -570,7 +593,15 @@ def simulate_button(name: str) -> Any:
 
 @bp.errorhandler(KioskError)
 def _kiosk_error(exc: KioskError) -> Any:
-    log.warning("kiosk page error: %s", exc)
+    problem = storage_problem(exc)
+    log.warning("kiosk page error: %s", describe_storage(exc) if problem else exc)
+    voting = request.endpoint == "kiosk.cast"
+    # SQLite is local: a commit it refused did not happen, so a full disk or a lock at COMMIT saved nothing.
+    if problem in (StorageProblem.BUSY, StorageProblem.FULL) and (
+        not isinstance(exc, CommitUnknown) or failed_locally(exc)
+    ):
+        key = ("vote_" if voting else "save_") + ("busy" if problem is StorageProblem.BUSY else "full")
+        return _render("message.html", 503, title=t("welcome"), text=t(key), idle_on=True)
     if isinstance(exc, CommitUnknown):  # the vote may or may not have been saved: never half of it
         return _render("message.html", 503, title=t("welcome"), text=t("commit_unknown"), idle_on=True)
     if isinstance(exc, DatabaseError):
