@@ -28,7 +28,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, NoSuchModuleError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from kiosk.errors import ConfigError, DatabaseError
+from kiosk.errors import ConfigError, DatabaseError, StorageProblem, storage_problem
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +134,10 @@ def write_transaction(engine: Engine) -> Iterator[Connection]:
                 yield conn
                 committing = True
     except _UNREACHABLE as exc:
-        if committing:
+        # SQLite commits atomically or not at all, and a COMMIT it refuses for a lock or a full disk has
+        # written nothing; only a failing device (an I/O error at the sync) or a server leaves it unknown.
+        refused = engine.dialect.name == "sqlite" and storage_problem(exc) in (StorageProblem.BUSY, StorageProblem.FULL)
+        if committing and not refused:
             raise CommitUnknown(
                 f"the connection to the database failed while saving ({_reason(exc)}); "
                 "the change may or may not have been saved"

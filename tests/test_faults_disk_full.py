@@ -33,6 +33,7 @@ from twilio.request_validator import RequestValidator
 
 from kiosk import db
 from kiosk.config import Settings, TwilioSettings
+from kiosk.db import CommitUnknown
 from kiosk.doctor import Doctor, Options, Status
 from kiosk.errors import DatabaseError, StorageProblem, describe_storage, storage_problem
 from kiosk.schema import print_jobs, signins, sms_inbound
@@ -310,6 +311,8 @@ def _run(
             attempt()
         except DatabaseError as exc:
             assert storage_problem(exc) is StorageProblem.FULL
+            # SQLite refused the write or the commit: nothing was saved, and the error says so.
+            assert not isinstance(exc, CommitUnknown) and "nothing was saved" in str(exc)
             assert describe_storage(exc).startswith("the disk is full")
             refusals += 1
         else:

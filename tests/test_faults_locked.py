@@ -311,3 +311,31 @@ def wait_for(check: Any, timeout: float = 10.0) -> bool:
             return True
         time.sleep(0.05)
     return bool(check())
+
+
+def test_organizer_pages_answer_a_lock_with_a_plain_503(locked_tally: Tally, tmp_path: Path) -> None:
+    from kiosk import accounts
+    from kiosk.web.organizer import create_organizer_app
+
+    accounts.add_organizer(locked_tally.engine, "rosa", "correct horse battery")
+    base = Settings()
+    settings = replace(
+        base,
+        kiosk=replace(base.kiosk, data_dir=str(tmp_path / "data")),
+        database=replace(base.database, url=str(locked_tally.engine.url)),
+    )
+    app = create_organizer_app(settings, locked_tally, test_config={"TESTING": True})
+    client = app.test_client()
+
+    def log_in() -> Any:
+        page = client.get("/organizer/login").get_data(as_text=True)
+        match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert match
+        form = {"name": "rosa", "password": "correct horse battery", "csrf_token": match.group(1)}
+        return client.post("/organizer/login", data=form)
+
+    with held_write_lock(Path(locked_tally.engine.url.database or "")):
+        answer = log_in()  # a login writes (the attempt is recorded): it cannot while the lock is held
+    assert answer.status_code == 503, answer.get_data(as_text=True)[:300]
+    assert answer.get_data(as_text=True).startswith("The database is busy; nothing was saved.")
+    assert log_in().status_code == 302

@@ -14,6 +14,7 @@ from flask import Flask, redirect, url_for
 
 from kiosk.config import Settings
 from kiosk.tally import Tally
+from kiosk.web.app import register_storage_errors
 from kiosk.web.organizer import security
 from kiosk.web.organizer.live import LiveFigures
 
@@ -43,6 +44,7 @@ def create_organizer_app(
     app.extensions["organizer_streams"] = StreamRegistry()
     app.register_blueprint(bp)
     app.register_blueprint(public)
+    register_storage_errors(app)  # a locked or full database: a plain 503, not a 500
     app.jinja_env.globals["org"] = settings.organization.name
 
     @app.get("/")
