@@ -30,6 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import apsw
 import pytest
 from sqlalchemy import Engine, and_, event, func, select, text
 
@@ -131,14 +132,39 @@ class RunResult:
     lost: list[str]  # acknowledged items missing afterwards (must stay empty with synchronous=FULL)
 
 
+class Engines:
+    """One database path for every run, so each engine (and its compiled-SQL cache) serves all the runs.
+
+    ``cut``: production settings on the apsw driver and the power-cut VFS (with ``sync_normal``, one more connect
+    hook sets ``synchronous=NORMAL`` after kiosk.db's). ``after``: the normal engine (stdlib ``sqlite3``).
+    """
+
+    def __init__(self, workdir: Path, *, sync_normal: bool) -> None:
+        self.path = workdir / "tally.db"
+        self.cut = db.make_engine(f"sqlite+powercut:///{self.path}")
+        if sync_normal:
+
+            @event.listens_for(self.cut, "connect")
+            def weaker(dbapi_connection: Any, _record: Any) -> None:
+                dbapi_connection.cursor().execute("PRAGMA synchronous=NORMAL")
+
+        self.after = db.make_engine(f"sqlite:///{self.path}")
+
+    def remove_files(self) -> None:
+        self.cut.dispose()
+        self.after.dispose()
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.path}{suffix}").unlink(missing_ok=True)
+
+
 class Run:
-    def __init__(self, vfs: PowerCutVFS, prepared: Prepared, workdir: Path, seed: int, *, sync_normal: bool) -> None:
+    def __init__(self, vfs: PowerCutVFS, prepared: Prepared, engines: Engines, seed: int) -> None:
         self.vfs = vfs
         self.prepared = prepared
-        self.path = workdir / f"tally-{seed}.db"
+        self.engines = engines
+        self.path = engines.path
         self.rng = random.Random(seed)
         self.seed = seed
-        self.sync_normal = sync_normal
         self.clock = FakeClock(datetime(2026, 12, 4, 3, 0, tzinfo=UTC) + timedelta(hours=seed))
         self.ack = Acknowledged()
         self.tokens = list(prepared.tokens)
@@ -146,16 +172,6 @@ class Run:
         self.rng.shuffle(self.tokens)
         self.rng.shuffle(self.unsigned)
         self.text_ids = itertools.count(1)
-
-    def engine(self) -> Engine:
-        engine = db.make_engine(f"sqlite+powercut:///{self.path}")  # production settings, apsw driver
-        if self.sync_normal:
-
-            @event.listens_for(engine, "connect")
-            def weaker(dbapi_connection: Any, _record: Any) -> None:  # runs after kiosk.db's own hook
-                dbapi_connection.cursor().execute("PRAGMA synchronous=NORMAL")
-
-        return engine
 
     def workload(self, tally: Tally, gateway: Gateway, planks: list[Any]) -> None:
         for _ in range(OPS_PER_RUN):
@@ -194,9 +210,10 @@ class Run:
 
     def run(self, cut_at: int | None, mode: CutMode) -> CutReport:
         """Run the workload with a cut at mutating operation ``cut_at`` (the report counts the operations)."""
+        self.engines.remove_files()
         shutil.copyfile(self.prepared.path, self.path)
         self.vfs.arm(cut_at, mode=mode, seed=self.seed)
-        engine = self.engine()
+        engine = self.engines.cut
         tally = Tally(engine, region="US", timezone="America/Los_Angeles", clock=self.clock)
         gateway = Gateway(tally, organization="Test Org", clock=self.clock)
         try:
@@ -216,7 +233,7 @@ class Run:
     def check(self) -> list[str]:
         """Open the files left on the disk as the kiosk would and return what was lost (raise if inconsistent)."""
         assert check_file(self.path) is None  # kiosk doctor's check
-        engine = db.make_engine(f"sqlite:///{self.path}")
+        engine = self.engines.after
         try:
             with engine.connect() as conn:
                 assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
@@ -227,7 +244,7 @@ class Run:
                     select(func.count()).select_from(ballot_tokens).where(ballot_tokens.c.state == "spent")
                 ).scalar_one()
                 assert conn.execute(select(func.count()).select_from(ballots)).scalar_one() == spent
-            self._redeliver(engine)
+            lost += self._redeliver(engine)
         finally:
             engine.dispose()
         return lost
@@ -275,7 +292,7 @@ class Run:
                 assert found[0].answer == answer
         return lost
 
-    def _redeliver(self, engine: Engine) -> None:
+    def _redeliver(self, engine: Engine) -> list[str]:
         """The modem still holds every text not acknowledged: the gateway gets them again; each is stored once."""
         tally = Tally(engine, region="US", timezone="America/Los_Angeles", clock=self.clock)
         gateway = Gateway(tally, organization="Test Org", clock=self.clock)
@@ -286,29 +303,26 @@ class Run:
         with engine.connect() as conn:
             stored = conn.execute(select(sms_inbound.c.provider_id)).scalars().all()
         mine = [p for p in stored if p.startswith(f"SM{self.seed}x")]
-        assert sorted(mine) == sorted(t.provider_id for t in self.ack.texts)
-
-
-def calibrate(vfs: PowerCutVFS, prepared: Prepared, workdir: Path) -> int:
-    """Mutating operations in an uncut run (the range the cut points are drawn from)."""
-    runs = [Run(vfs, prepared, workdir, 10_000 + i, sync_normal=False) for i in range(3)]
-    return max(run.run(None, CutMode.LOSE).cut_at for run in runs)
+        assert len(mine) == len(set(mine))
+        # An acknowledged text the database lost is lost for good: the modem has deleted it.
+        return [f"text {p}" for p in sorted({t.provider_id for t in self.ack.texts} - set(mine))]
 
 
 def cut_many(
     vfs: PowerCutVFS, prepared: Prepared, workdir: Path, cuts: int, *, mode: CutMode, sync_normal: bool, first: int
 ) -> list[RunResult]:
-    span = calibrate(vfs, prepared, workdir)
-    results = []
-    for seed in range(first, first + cuts):
-        run = Run(vfs, prepared, workdir, seed, sync_normal=sync_normal)
-        cut_at = random.Random(seed).randint(1, span)
-        report = run.run(cut_at, mode)
-        lost = run.check()
-        run.path.unlink()
-        for suffix in ("-wal", "-shm"):
-            Path(f"{run.path}{suffix}").unlink(missing_ok=True)
-        results.append(RunResult(run.ack, report.cut_at, report.unsynced_writes, lost))
+    engines = Engines(workdir, sync_normal=sync_normal)
+    try:
+        # The cut points are drawn from the mutating operations of a whole run (the most of three uncut runs).
+        span = max(Run(vfs, prepared, engines, 10_000 + i).run(None, CutMode.LOSE).cut_at for i in range(3))
+        results = []
+        for seed in range(first, first + cuts):
+            run = Run(vfs, prepared, engines, seed)
+            report = run.run(random.Random(seed).randint(1, span), mode)
+            lost = run.check()
+            results.append(RunResult(run.ack, report.cut_at, report.unsynced_writes, lost))
+    finally:
+        engines.remove_files()
     return results
 
 
@@ -351,3 +365,54 @@ def test_synchronous_normal_loses_acknowledged_commits(vfs: PowerCutVFS, prepare
     print(summary(results, time.monotonic() - started))
     losing = [r for r in results if r.lost]
     assert len(losing) >= NORMAL_CUTS // 4, summary(results, 0)
+
+
+# --- the VFS's own model ------------------------------------------------------------------------------------
+
+_WAL = apsw.SQLITE_OPEN_WAL | apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE
+_MAIN = apsw.SQLITE_OPEN_MAIN_DB | apsw.SQLITE_OPEN_READWRITE | apsw.SQLITE_OPEN_CREATE
+
+
+def test_vfs_keeps_only_synced_writes_and_durable_directory_entries(vfs: PowerCutVFS, tmp_path: Path) -> None:
+    main, fresh = tmp_path / "main.db", tmp_path / "fresh.db-wal"
+    main.write_bytes(b"old" * 10)
+    (tmp_path / "fresh.db").touch()  # SQLite's unix VFS opens a WAL only beside its database
+    vfs.arm(None)
+    old = vfs.xOpen(str(main), [_MAIN, 0])
+    old.xWrite(b"NEW", 0)
+    assert old.xRead(6, 0) == b"NEWold"  # reads see the page cache
+    assert main.read_bytes().startswith(b"oldold")  # the disk does not
+    old.xSync(apsw.SQLITE_SYNC_FULL)
+    old.xWrite(b"XXX", 3)
+    old.xTruncate(6)
+    new = vfs.xOpen(str(fresh), [_WAL, 0])
+    new.xWrite(b"frame", 0)
+    report = vfs.cut()
+    assert report.unsynced_writes == 3
+    with pytest.raises(apsw.IOError):
+        old.xWrite(b"late", 0)
+    old.xClose()
+    new.xClose()
+    assert main.read_bytes() == b"NEW" + b"old" * 9  # synced kept, unsynced write and truncate lost
+    assert not fresh.exists()  # created, never synced: the directory entry never reached the disk
+    vfs.reset()
+
+
+def test_vfs_deletes_are_volatile_until_the_directory_is_synced(vfs: PowerCutVFS, tmp_path: Path) -> None:
+    wal, other = tmp_path / "a.db-wal", tmp_path / "b.db-wal"
+    wal.write_bytes(b"frames")
+    (tmp_path / "b.db").touch()
+    vfs.arm(None)
+    vfs.xDelete(str(wal), False)
+    assert not vfs.xAccess(str(wal), apsw.SQLITE_ACCESS_EXISTS)
+    vfs.cut()
+    assert wal.read_bytes() == b"frames"  # the delete was never made durable
+    vfs.arm(None)
+    vfs.xDelete(str(wal), False)
+    created = vfs.xOpen(str(other), [_WAL, 0])
+    created.xWrite(b"x", 0)
+    created.xSync(apsw.SQLITE_SYNC_NORMAL)  # the first sync of a new WAL syncs the directory (like os_unix.c)
+    vfs.cut()
+    created.xClose()
+    assert not wal.exists() and other.read_bytes() == b"x"
+    vfs.reset()
