@@ -338,6 +338,8 @@ def summary(results: list[RunResult], seconds: float) -> str:
 # --- the tests ----------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(1800 if SOAK else 120)
 def test_power_cuts_lose_nothing_acknowledged(vfs: PowerCutVFS, prepared: Prepared, tmp_path: Path) -> None:
     started = time.monotonic()
     results = cut_many(
@@ -349,6 +351,8 @@ def test_power_cuts_lose_nothing_acknowledged(vfs: PowerCutVFS, prepared: Prepar
     assert sum(1 for r in results if r.unsynced_writes) >= len(results) // 3  # and the cuts did drop writes
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(1800 if SOAK else 120)
 def test_power_cuts_with_scrambled_unsynced_writes(vfs: PowerCutVFS, prepared: Prepared, tmp_path: Path) -> None:
     """test6.c's crash: each unsynced write reaches the disk, or not, or as garbage, in any order."""
     started = time.monotonic()
