@@ -71,6 +71,7 @@ class CutReport:
     unsynced_bytes: int
     written_anyway: int  # scramble mode: unsynced writes that reached the disk whole
     trashed: int  # scramble mode: unsynced writes that reached the disk as garbage
+    during: str  # the operation the power went instead of: write, truncate, sync, delete, or "no I/O"
 
 
 class PowerCutVFS(apsw.VFS):
@@ -108,7 +109,7 @@ class PowerCutVFS(apsw.VFS):
         self.dead = False
         self.report = None
 
-    def cut(self) -> CutReport:
+    def cut(self, during: str = "no I/O") -> CutReport:
         """Cut the power now (if it is still on): the disk keeps what was synced, per the mode."""
         if self.report is not None:
             return self.report
@@ -119,6 +120,7 @@ class PowerCutVFS(apsw.VFS):
             unsynced_bytes=sum(len(p.data or b"") for _, p in unsynced),
             written_anyway=0,
             trashed=0,
+            during=during,
         )
         if self.mode is CutMode.SCRAMBLE:
             # Written in any order: a later write to the same place may land while an earlier one is lost.
@@ -177,13 +179,13 @@ class PowerCutVFS(apsw.VFS):
             state.on_disk = state.exists
             state.dir_dirty = state.recreated = False
 
-    def _step(self) -> None:
+    def _step(self, kind: str) -> None:
         """Count one mutating operation; at ``cut_at`` the power goes instead of the operation."""
         if self.dead:
             raise PowerCut("the power is off")
         self.ops += 1
         if self.cut_at is not None and self.ops >= self.cut_at:
-            self.cut()
+            self.cut(during=kind)
             raise PowerCut("power cut")
 
     def _alive(self) -> None:
@@ -221,7 +223,7 @@ class PowerCutVFS(apsw.VFS):
             state = self.files[path] = _FileState(path, bytearray())
         elif not state.exists:
             raise apsw.exception_for(apsw.SQLITE_IOERR_DELETE_NOENT)
-        self._step()
+        self._step("delete")
         state.exists = state.recreated = False
         state.dir_dirty = True
         state.data = bytearray()
@@ -255,7 +257,7 @@ class PowerCutFile(apsw.VFSFile):
         return bytes(self.state.data[offset : offset + amount])  # short at the end: apsw zero-fills
 
     def xWrite(self, data: Any, offset: int) -> None:
-        self.vfs._step()
+        self.vfs._step("write")
         chunk = bytes(data)
         content = self.state.data
         if offset > len(content):
@@ -264,7 +266,7 @@ class PowerCutFile(apsw.VFSFile):
         self.state.pending.append(_Pending(offset, chunk))
 
     def xTruncate(self, newsize: int) -> None:
-        self.vfs._step()
+        self.vfs._step("truncate")
         content = self.state.data
         if newsize < len(content):
             del content[newsize:]
@@ -273,7 +275,7 @@ class PowerCutFile(apsw.VFSFile):
         self.state.pending.append(_Pending(newsize, None))
 
     def xSync(self, flags: int) -> None:
-        self.vfs._step()
+        self.vfs._step("sync")
         state = self.state
         if not state.exists:
             return

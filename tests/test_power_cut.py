@@ -24,6 +24,7 @@ import os
 import random
 import shutil
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -128,7 +129,7 @@ class Acknowledged:
 class RunResult:
     acknowledged: Acknowledged
     cut_at: int  # the mutating I/O operation the power went at (or after the last one)
-    unsynced_writes: int
+    report: CutReport
     lost: list[str]  # acknowledged items missing afterwards (must stay empty with synchronous=FULL)
 
 
@@ -320,18 +321,23 @@ def cut_many(
             run = Run(vfs, prepared, engines, seed)
             report = run.run(random.Random(seed).randint(1, span), mode)
             lost = run.check()
-            results.append(RunResult(run.ack, report.cut_at, report.unsynced_writes, lost))
+            results.append(RunResult(run.ack, report.cut_at, report, lost))
     finally:
         engines.remove_files()
     return results
 
 
 def summary(results: list[RunResult], seconds: float) -> str:
+    during = Counter(r.report.during for r in results)
     return (
-        f"{len(results)} cuts in {seconds:.1f} s; acknowledged items checked: "
-        f"{sum(r.acknowledged.count for r in results)}; cuts that dropped unsynced writes: "
-        f"{sum(1 for r in results if r.unsynced_writes)}; cuts that lost acknowledged items: "
-        f"{sum(1 for r in results if r.lost)}"
+        f"{len(results)} cuts in {seconds:.1f} s (the power went during: "
+        f"{', '.join(f'{kind} {n}' for kind, n in during.most_common())}); "
+        f"acknowledged items checked: {sum(r.acknowledged.count for r in results)}; "
+        f"cuts that dropped unsynced writes: {sum(1 for r in results if r.report.unsynced_writes)} "
+        f"({sum(r.report.unsynced_writes for r in results)} writes, "
+        f"{sum(r.report.written_anyway for r in results)} written anyway, "
+        f"{sum(r.report.trashed for r in results)} as garbage); "
+        f"cuts that lost acknowledged items: {sum(1 for r in results if r.lost)}"
     )
 
 
@@ -348,7 +354,7 @@ def test_power_cuts_lose_nothing_acknowledged(vfs: PowerCutVFS, prepared: Prepar
     print(summary(results, time.monotonic() - started))
     assert [r.lost for r in results if r.lost] == []
     assert sum(r.acknowledged.count for r in results) >= len(results) * 2  # the runs did acknowledge things
-    assert sum(1 for r in results if r.unsynced_writes) >= len(results) // 3  # and the cuts did drop writes
+    assert sum(1 for r in results if r.report.unsynced_writes) >= len(results) // 3  # and the cuts did drop writes
 
 
 @pytest.mark.slow
