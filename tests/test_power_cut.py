@@ -1,8 +1,9 @@
 """Power cuts at random I/O operations while the real tally signs people in, casts ballots and records RSVPs.
 
 Each cut: copy a prepared database (roster, a meeting open for voting, some tokens already issued), run a random
-mix of ``Tally.sign_in_member``, ``Tally.cast_ballot`` and inbound RSVP texts through ``Gateway.receive`` (plus
-the occasional WAL checkpoint and engine restart, which a short run would otherwise never reach) on SQLite
+mix of ``Tally.sign_in_member``, ``Tally.cast_ballot`` and inbound RSVP texts through ``Gateway.receive`` (on
+a second connection, as the SMS gateway's own process has; plus the occasional WAL checkpoint and service
+restart, which a short run would otherwise never reach) on SQLite
 through ``tests.powercut_vfs``, which keeps every unsynced write in memory, and cut the power at a random
 mutating I/O operation (a cut before a read leaves the same disk as a cut before the next write). Then, with the
 stdlib ``sqlite3`` and the normal engine, as the kiosk would after the reboot: the database passes
@@ -133,26 +134,33 @@ class RunResult:
     lost: list[str]  # acknowledged items missing afterwards (must stay empty with synchronous=FULL)
 
 
+def _synchronous_normal(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.cursor().execute("PRAGMA synchronous=NORMAL")
+
+
 class Engines:
     """One database path for every run, so each engine (and its compiled-SQL cache) serves all the runs.
 
-    ``cut``: production settings on the apsw driver and the power-cut VFS (with ``sync_normal``, one more connect
-    hook sets ``synchronous=NORMAL`` after kiosk.db's). ``after``: the normal engine (stdlib ``sqlite3``).
+    ``kiosk`` and ``sms``: production settings on the apsw driver and the power-cut VFS, one for the kiosk and one
+    for the SMS gateway (its own process on a Pi, with its own connection); with ``sync_normal``, one more connect
+    hook sets ``synchronous=NORMAL`` after kiosk.db's. ``after``: the normal engine (stdlib ``sqlite3``).
     """
 
     def __init__(self, workdir: Path, *, sync_normal: bool) -> None:
         self.path = workdir / "tally.db"
-        self.cut = db.make_engine(f"sqlite+powercut:///{self.path}")
+        self.kiosk = db.make_engine(f"sqlite+powercut:///{self.path}")
+        self.sms = db.make_engine(f"sqlite+powercut:///{self.path}")
         if sync_normal:
-
-            @event.listens_for(self.cut, "connect")
-            def weaker(dbapi_connection: Any, _record: Any) -> None:
-                dbapi_connection.cursor().execute("PRAGMA synchronous=NORMAL")
-
+            for engine in (self.kiosk, self.sms):
+                event.listen(engine, "connect", _synchronous_normal)
         self.after = db.make_engine(f"sqlite:///{self.path}")
 
+    def dispose(self) -> None:
+        self.kiosk.dispose()
+        self.sms.dispose()
+
     def remove_files(self) -> None:
-        self.cut.dispose()
+        self.dispose()
         self.after.dispose()
         for suffix in ("", "-wal", "-shm"):
             Path(f"{self.path}{suffix}").unlink(missing_ok=True)
@@ -203,20 +211,22 @@ class Run:
                     self.ack.rsvps.append((inbound.provider_id, phone, self.clock(), handled.intent))
             elif roll < 0.96:
                 # What the automatic checkpoint does every 1,000 pages (a short run never gets there).
-                with tally.engine.connect() as conn:
+                with self.rng.choice([tally, gateway.tally]).engine.connect() as conn:
                     conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)").all()
             else:
-                # A restart (or a CLI command closing the last connection): checkpoint, then the WAL is deleted.
-                tally.engine.dispose()
+                # A service restarts; when both have, the last connection closed: checkpoint, the WAL is deleted.
+                self.rng.choice([tally, gateway.tally]).engine.dispose()
+                if self.rng.random() < 0.5:
+                    self.engines.dispose()
 
-    def run(self, cut_at: int | None, mode: CutMode) -> CutReport:
-        """Run the workload with a cut at mutating operation ``cut_at`` (the report counts the operations)."""
+    def run(self, cut_at: int | None, mode: CutMode, kind: str | None = None) -> CutReport:
+        """Run the workload with a cut at mutating operation ``cut_at`` (of ``kind``, if given)."""
         self.engines.remove_files()
         shutil.copyfile(self.prepared.path, self.path)
-        self.vfs.arm(cut_at, mode=mode, seed=self.seed)
-        engine = self.engines.cut
-        tally = Tally(engine, region="US", timezone="America/Los_Angeles", clock=self.clock)
-        gateway = Gateway(tally, organization="Test Org", clock=self.clock)
+        self.vfs.arm(cut_at, kind=kind, mode=mode, seed=self.seed)
+        tally = Tally(self.engines.kiosk, region="US", timezone="America/Los_Angeles", clock=self.clock)
+        sms_tally = Tally(self.engines.sms, region="US", timezone="America/Los_Angeles", clock=self.clock)
+        gateway = Gateway(sms_tally, organization="Test Org", clock=self.clock)
         try:
             planks = tally.planks(MEETING)
             self.workload(tally, gateway, planks)
@@ -225,7 +235,7 @@ class Run:
                 raise  # only the cut may stop a run
         finally:
             report = self.vfs.cut()  # a run that finished before its cut point is cut now
-            engine.dispose()
+            self.engines.dispose()
             self.vfs.reset()
         return report
 
@@ -314,12 +324,20 @@ def cut_many(
 ) -> list[RunResult]:
     engines = Engines(workdir, sync_normal=sync_normal)
     try:
-        # The cut points are drawn from the mutating operations of a whole run (the most of three uncut runs).
-        span = max(Run(vfs, prepared, engines, 10_000 + i).run(None, CutMode.LOSE).cut_at for i in range(3))
+        # The cut points are drawn from the operations of a whole run (the most of three uncut runs): any mutating
+        # operation, or (as test6.c) the N-th sync, truncate or delete, rare among the writes but the edges.
+        spans: Counter[str | None] = Counter()
+        for i in range(3):
+            uncut = Run(vfs, prepared, engines, 10_000 + i).run(None, CutMode.LOSE)
+            spans[None] = max(spans[None], uncut.cut_at)
+            for kind, n in uncut.ops_by_kind.items():
+                spans[kind] = max(spans[kind], n)
         results = []
         for seed in range(first, first + cuts):
             run = Run(vfs, prepared, engines, seed)
-            report = run.run(random.Random(seed).randint(1, span), mode)
+            pick = random.Random(seed)
+            kind = pick.choices([None, "sync", "truncate", "delete"], weights=[60, 30, 5, 5])[0]
+            report = run.run(pick.randint(1, max(spans[kind], 1)), mode, kind)
             lost = run.check()
             results.append(RunResult(run.ack, report.cut_at, report, lost))
     finally:
@@ -355,6 +373,7 @@ def test_power_cuts_lose_nothing_acknowledged(vfs: PowerCutVFS, prepared: Prepar
     assert [r.lost for r in results if r.lost] == []
     assert sum(r.acknowledged.count for r in results) >= len(results) * 2  # the runs did acknowledge things
     assert sum(1 for r in results if r.report.unsynced_writes) >= len(results) // 3  # and the cuts did drop writes
+    assert sum(1 for r in results if r.report.during == "sync") >= len(results) // 10  # some in a commit's sync
 
 
 @pytest.mark.slow
