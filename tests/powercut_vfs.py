@@ -90,6 +90,7 @@ class PowerCutVFS(apsw.VFS):
         self.ops_by_kind: Counter[str] = Counter()
         self.cut_at: int | None = None
         self.cut_kind: str | None = None
+        self.lying = False
         self.mode = CutMode.LOSE
         self.rng = random.Random(0)
         self.dead = False
@@ -99,15 +100,26 @@ class PowerCutVFS(apsw.VFS):
 
     # --- control ------------------------------------------------------------------------------------------
 
-    def arm(self, cut_at: int | None, *, kind: str | None = None, mode: CutMode = CutMode.LOSE, seed: int = 0) -> None:
+    def arm(
+        self,
+        cut_at: int | None,
+        *,
+        kind: str | None = None,
+        mode: CutMode = CutMode.LOSE,
+        seed: int = 0,
+        lying: bool = False,
+    ) -> None:
         """Start a run: forget every file, count operations from zero, cut at operation ``cut_at`` (or never).
 
         With ``kind`` (write, truncate, sync, delete) the cut comes at the ``cut_at``-th operation of that kind, as
         test6.c crashes at the N-th sync: syncs and deletes are rare among the writes, and they are the edges.
+        ``lying``: every sync answers at once and keeps nothing, like a storage device that acknowledges a flush
+        while the data is still in its volatile cache.
         """
         self.reset()
         self.cut_at = cut_at
         self.cut_kind = kind
+        self.lying = lying
         self.mode = mode
         self.rng = random.Random(seed)
 
@@ -121,6 +133,7 @@ class PowerCutVFS(apsw.VFS):
         self.ops_by_kind.clear()
         self.cut_at = None
         self.cut_kind = None
+        self.lying = False
         self.dead = False
         self.report = None
 
@@ -295,7 +308,7 @@ class PowerCutFile(apsw.VFSFile):
     def xSync(self, flags: int) -> None:
         self.vfs._step("sync")
         state = self.state
-        if not state.exists:
+        if not state.exists or self.vfs.lying:
             return
         if state.dir_dirty and not self.dirsync:
             # SQLite never does this (it syncs the directory of what it creates); the model has no answer.

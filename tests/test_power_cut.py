@@ -50,10 +50,10 @@ from tests.powercut_vfs import CutMode, CutReport, PowerCutVFS
 pytestmark = pytest.mark.sqlite_only
 
 SOAK = bool(os.environ.get("KIOSK_SOAK"))
-CUTS = 240  # lose mode; plus SCRAMBLE_CUTS in scramble mode
-SCRAMBLE_CUTS = 60
+CUTS = 200  # lose mode; plus SCRAMBLE_CUTS in scramble mode
+SCRAMBLE_CUTS = 50
 SOAK_CUTS = 2000
-NORMAL_CUTS = 40
+NORMAL_CUTS = 40  # and as many with a lying disk
 OPS_PER_RUN = 10
 MEETING = "GA12"
 NOT_ON_ROSTER = [f"+1510555{n:04d}" for n in range(190, 198)]
@@ -219,11 +219,11 @@ class Run:
                 if self.rng.random() < 0.5:
                     self.engines.dispose()
 
-    def run(self, cut_at: int | None, mode: CutMode, kind: str | None = None) -> CutReport:
+    def run(self, cut_at: int | None, mode: CutMode, kind: str | None = None, *, lying: bool = False) -> CutReport:
         """Run the workload with a cut at mutating operation ``cut_at`` (of ``kind``, if given)."""
         self.engines.remove_files()
         shutil.copyfile(self.prepared.path, self.path)
-        self.vfs.arm(cut_at, kind=kind, mode=mode, seed=self.seed)
+        self.vfs.arm(cut_at, kind=kind, mode=mode, seed=self.seed, lying=lying)
         tally = Tally(self.engines.kiosk, region="US", timezone="America/Los_Angeles", clock=self.clock)
         sms_tally = Tally(self.engines.sms, region="US", timezone="America/Los_Angeles", clock=self.clock)
         gateway = Gateway(sms_tally, organization="Test Org", clock=self.clock)
@@ -320,7 +320,15 @@ class Run:
 
 
 def cut_many(
-    vfs: PowerCutVFS, prepared: Prepared, workdir: Path, cuts: int, *, mode: CutMode, sync_normal: bool, first: int
+    vfs: PowerCutVFS,
+    prepared: Prepared,
+    workdir: Path,
+    cuts: int,
+    *,
+    mode: CutMode,
+    sync_normal: bool,
+    first: int,
+    lying: bool = False,
 ) -> list[RunResult]:
     engines = Engines(workdir, sync_normal=sync_normal)
     try:
@@ -337,7 +345,7 @@ def cut_many(
             run = Run(vfs, prepared, engines, seed)
             pick = random.Random(seed)
             kind = pick.choices([None, "sync", "truncate", "delete"], weights=[60, 30, 5, 5])[0]
-            report = run.run(pick.randint(1, max(spans[kind], 1)), mode, kind)
+            report = run.run(pick.randint(1, max(spans[kind], 1)), mode, kind, lying=lying)
             lost = run.check()
             results.append(RunResult(run.ack, report.cut_at, report, lost))
     finally:
@@ -391,6 +399,19 @@ def test_synchronous_normal_loses_acknowledged_commits(vfs: PowerCutVFS, prepare
     """The harness has teeth: without a sync at each commit, the cut takes acknowledged ballots with it."""
     started = time.monotonic()
     results = cut_many(vfs, prepared, tmp_path, NORMAL_CUTS, mode=CutMode.LOSE, sync_normal=True, first=90_001)
+    print(summary(results, time.monotonic() - started))
+    losing = [r for r in results if r.lost]
+    assert len(losing) >= NORMAL_CUTS // 4, summary(results, 0)
+
+
+def test_a_disk_that_lies_about_syncing_loses_acknowledged_commits(
+    vfs: PowerCutVFS, prepared: Prepared, tmp_path: Path
+) -> None:
+    """synchronous=FULL, but every sync is answered without keeping anything (a card's volatile cache)."""
+    started = time.monotonic()
+    results = cut_many(
+        vfs, prepared, tmp_path, NORMAL_CUTS, mode=CutMode.LOSE, sync_normal=False, first=95_001, lying=True
+    )
     print(summary(results, time.monotonic() - started))
     losing = [r for r in results if r.lost]
     assert len(losing) >= NORMAL_CUTS // 4, summary(results, 0)
