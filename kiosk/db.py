@@ -1,7 +1,7 @@
 """Opening the tally database: engine settings per backend, write transactions, and schema migrations.
 
 SQLite (the embedded default) runs in WAL mode with ``synchronous=FULL`` (NORMAL loses acknowledged commits
-on power loss: see ``docs/durability.md``), foreign keys on and a busy timeout. Write transactions start with
+on power loss: see ``docs/power-loss.md``), foreign keys on and a busy timeout. Write transactions start with
 ``BEGIN IMMEDIATE`` so that two writers never both read and then both try to upgrade to a write lock (which
 SQLite answers with an immediate "database is locked" instead of waiting).
 
