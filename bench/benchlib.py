@@ -282,7 +282,7 @@ def disk_of(path: Path) -> str:
     """The filesystem and device under ``path`` (where the benches write their databases)."""
     try:
         out = subprocess.run(
-            ["df", "--output=source,fstype,size", str(path)], capture_output=True, text=True, timeout=10
+            ["df", "-h", "--output=source,fstype,size", str(path)], capture_output=True, text=True, timeout=10
         ).stdout.splitlines()
         source, fstype, size = out[1].split()
     except (OSError, IndexError, ValueError, subprocess.TimeoutExpired):
