@@ -25,6 +25,7 @@ from benchlib import (
     config_port,
     emit,
     kiosk_cli,
+    print_log_tail,
     scratch,
     start_process,
     stop_process,
@@ -70,6 +71,9 @@ def main() -> int:
             proc = start_process(command, folder, folder / f"serve-{run}.log")
             try:
                 answered = wait_http(port, "/kiosk/", timeout=60, proc=proc)
+            except BaseException:
+                print_log_tail(folder / f"serve-{run}.log")
+                raise
             finally:
                 stop_process(proc)
             if run:  # the first run only warms the page cache

@@ -25,6 +25,7 @@ import io
 import random
 import re
 import shutil
+import sqlite3
 import subprocess
 import threading
 import time
@@ -40,6 +41,7 @@ from benchlib import (
     config_port,
     emit,
     kiosk_cli,
+    print_log_tail,
     scratch,
     start_process,
     stop_process,
@@ -134,6 +136,14 @@ def attend(client: Client, name: str) -> tuple[bool, bool]:
     form = {f"choice-{p}": rng.choice(["yes", "no", "abstain", ""]) for p in planks}
     status, done = client.follow("POST", "/kiosk/ballot/cast", form)
     return True, status == 200 and "done" in done
+
+
+def pending(database: Path) -> int:
+    """Receipts and texts still waiting to go out."""
+    with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True, timeout=10)) as conn:
+        jobs = conn.execute("SELECT count(*) FROM print_jobs WHERE state IN ('queued', 'printing')").fetchone()[0]
+        texts = conn.execute("SELECT count(*) FROM sms_outbound WHERE state IN ('queued', 'sending')").fetchone()[0]
+    return int(jobs) + int(texts)
 
 
 def organizer_login(client: Client, name: str, password: str) -> bool:
@@ -279,15 +289,11 @@ def main() -> int:
                     "bench",
                     "--yes",
                 )
-                receipts = 0
-                deadline = time.monotonic() + 120
-                while time.monotonic() < deadline:
-                    receipts = sum(b"\x1dV" in job for job in printer.jobs)
-                    status = kiosk_cli(config, "sms", "status", "--json")
-                    queued = re.search(r'"(queued|sending)":\s*[1-9]', status)
-                    if receipts >= signed + voted and not queued:
-                        break
-                    time.sleep(1.0)
+                # Wait until the printer and the SMS queue are done (read straight from the database).
+                deadline = time.monotonic() + 180
+                while time.monotonic() < deadline and pending(folder / "data" / "tally.db"):
+                    time.sleep(0.5)
+                receipts = sum(b"\x1dV" in job for job in printer.jobs)
                 time.sleep(1.0)
             load_s = time.monotonic() - began
             final = {name: proc_status(p.pid) for name, p in procs.items()}
@@ -303,8 +309,12 @@ def main() -> int:
                 browser_kb = sum(pss_kb(pid) for pid in descendants(browser_pid))
             for name, p in procs.items():
                 if p.poll() is not None:
-                    raise SystemExit(f"{name} exited with {p.returncode} during the load; see {folder}")
+                    raise SystemExit(f"{name} exited with {p.returncode} during the load")
             sent = len(fake.sent())
+        except BaseException:
+            for log in sorted(folder.glob("*.log")):
+                print_log_tail(log)
+            raise
         finally:
             if chromium is not None:
                 stop_process(chromium)

@@ -73,6 +73,12 @@ def emit(args: argparse.Namespace, bench: str, figures: dict[str, Any]) -> None:
         Path(args.json).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (from /proc), in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -174,8 +180,18 @@ def kiosk_server(config: Path, *, pin: bool, args: Sequence[str] = ("serve",)) -
     proc = start_process(taskset([str(KIOSK), "--config", str(config), *args], pin), config.parent, log)
     try:
         yield proc
+    except BaseException:
+        print_log_tail(log)
+        raise
     finally:
         stop_process(proc)
+
+
+def print_log_tail(log: Path, lines: int = 30) -> None:
+    """The end of a server's log on stderr (the scratch folder holding it is removed afterwards)."""
+    with contextlib.suppress(OSError):
+        tail = log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
+        print(f"--- last lines of {log.name}:", *tail, sep="\n", file=sys.stderr)
 
 
 @contextlib.contextmanager

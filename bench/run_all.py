@@ -115,6 +115,12 @@ ROWS = [
         lambda f: (f"{f['lookup_ms']['p50']:.1f} / {f['lookup_ms']['p95']:.1f} ms", f["lookup_ms"]["p95"] <= 20),
     ),
     Row(
+        "lookup",
+        "… server CPU time per look-up (hardly moved by other load on the machine)",
+        "—",
+        lambda f: (f"{f['server_cpu_ms']:.1f} ms", None),
+    ),
+    Row(
         "ballots",
         "Durable ballot casts (WAL + FULL), casts/s and p99",
         "—",
