@@ -6,7 +6,7 @@ for a Pi core) — and write ``docs/benchmarks.md``: the date, the machine, each
 
 Each bench runs as its own process with ``--json``; its human output is echoed and kept in
 ``bench/out/run-all/`` for reading afterwards. A bench that fails is reported as failed in the table; the others
-still run. ``--quick`` takes fewer samples (about 4 minutes instead of about 8 on a 2-core x86 machine).
+still run. ``--quick`` takes fewer samples (about 4 minutes instead of 6–8 on a 2-core x86 machine).
 """
 
 from __future__ import annotations
@@ -273,7 +273,7 @@ def markdown(results: dict[tuple[str, bool], dict[str, Any]], info: dict[str, st
         "## How to run",
         "",
         "```sh",
-        "scripts/bench            # everything, free and pinned; writes this file (about 8 minutes)",
+        "scripts/bench            # everything, free and pinned; writes this file (6–8 minutes on 2 cores)",
         "scripts/bench --quick    # fewer samples (about 4 minutes)",
         "scripts/bench --only lookup,memory",
         "```",
