@@ -4,7 +4,9 @@ Both sides use SQLite in WAL mode with synchronous=FULL, one transaction per row
 disk (default: ./bench/out). The tally side casts real ballots (six planks: token spend + ballot + six choices +
 an audit entry, one transaction). Prints casts/s, p50/p99 latency, and the ratio to the plain baseline.
 
-    .venv/bin/python bench/bench_ballots.py [--ballots 1000] [--pin]   (--pin: one CPU, a Pi stand-in)
+    .venv/bin/python bench/bench_ballots.py [--ballots 1000] [--pin] [--quick] [--json PATH]
+
+``--pin``: the whole bench (both sides) on CPU 0, a Pi stand-in. ``--json PATH`` also writes the figures as JSON.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import sqlite3
 import statistics
 import time
 from pathlib import Path
+
+from benchlib import emit
 
 from kiosk import db
 from kiosk.tally import MeetingState, Tally
@@ -77,7 +81,11 @@ def main() -> None:
     parser.add_argument("--ballots", type=int, default=1000)
     parser.add_argument("--pin", action="store_true", help="run on one CPU (taskset -c 0 stand-in)")
     parser.add_argument("--dir", type=Path, default=Path(__file__).parent / "out")
+    parser.add_argument("--quick", action="store_true", help="300 ballots (a smoke run)")
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
     args = parser.parse_args()
+    if args.quick:
+        args.ballots = min(args.ballots, 300)
     if args.pin:
         os.sched_setaffinity(0, {0})
     folder = args.dir / "ballots"
@@ -97,6 +105,21 @@ def main() -> None:
         f"p99 {percentile(casts, 0.99) * 1000:.2f} ms"
     )
     print(f"ratio tally/plain: {cast_rate / plain_rate:.2f} (target >= 0.5)")
+    emit(
+        args,
+        "ballots",
+        {
+            "ballots": len(casts),
+            "plain_per_s": round(plain_rate, 1),
+            "plain_p50_ms": round(statistics.median(plain) * 1000, 3),
+            "plain_p99_ms": round(percentile(plain, 0.99) * 1000, 3),
+            "casts_per_s": round(cast_rate, 1),
+            "cast_p50_ms": round(statistics.median(casts) * 1000, 3),
+            "cast_p99_ms": round(percentile(casts, 0.99) * 1000, 3),
+            "ratio": round(cast_rate / plain_rate, 3),
+            "disk_folder": str(folder.resolve()),
+        },
+    )
     shutil.rmtree(folder, ignore_errors=True)
 
 

@@ -7,16 +7,18 @@ On a Pi, lgpio's edge detection and callback thread come before it (not measured
 accepted), one at a time: press, wait for the callback, record; p50/p95/max in microseconds. ``latency-busy``: the
 same while another thread flips LEDs with ``set_lit`` as fast as it can (the page redrawing choices).
 
-Run: ``.venv/bin/python bench/bench_buttons.py`` (add ``taskset -c 0`` to pin to one core; a Pi 4 core is about
-6x slower than this machine's, per FACTS.md).
+Run: ``.venv/bin/python bench/bench_buttons.py [--pin] [--quick] [--json PATH]`` (``--pin``, like ``taskset -c 0``,
+runs on one core; a Pi 4 core is about 6x slower than this machine's, per FACTS.md).
 """
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import threading
 import time
 
+from benchlib import add_common_args, emit, pin_self
 from gpiozero.pins.mock import MockFactory
 
 from hardware.buttons import ButtonName, SimulatedButtonPanel
@@ -25,7 +27,7 @@ PRESSES = 1_000
 NAMES = list(ButtonName)
 
 
-def measure(busy: bool) -> list[float]:
+def measure(busy: bool, presses: int = PRESSES) -> list[float]:
     arrived = threading.Event()
     stamp: list[float] = []
 
@@ -49,7 +51,7 @@ def measure(busy: bool) -> list[float]:
         flipper.start()
     samples: list[float] = []
     try:
-        for i in range(PRESSES):
+        for i in range(presses):
             arrived.clear()
             t0 = time.perf_counter()
             panel.press(NAMES[i % 5])
@@ -64,16 +66,31 @@ def measure(busy: bool) -> list[float]:
     return samples
 
 
-def report(label: str, samples: list[float]) -> None:
+def report(label: str, samples: list[float]) -> dict[str, float]:
     us = sorted(s * 1e6 for s in samples)
     p95 = us[int(len(us) * 0.95) - 1]
     print(f"{label:<14} n={len(us)}  p50 {statistics.median(us):7.1f} us  p95 {p95:7.1f} us  max {us[-1]:8.1f} us")
+    return {
+        "n": len(us),
+        "p50_us": round(statistics.median(us), 1),
+        "p95_us": round(p95, 1),
+        "max_us": round(us[-1], 1),
+    }
 
 
 def main() -> None:
-    measure(busy=False)  # warm-up
-    report("latency", measure(busy=False))
-    report("latency-busy", measure(busy=True))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_common_args(parser)
+    args = parser.parse_args()
+    if args.pin:
+        pin_self()
+    presses = 300 if args.quick else PRESSES
+    measure(busy=False, presses=presses // 5)  # warm-up
+    figures = {
+        "latency": report("latency", measure(busy=False, presses=presses)),
+        "latency_busy": report("latency-busy", measure(busy=True, presses=presses)),
+    }
+    emit(args, "buttons", figures)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,9 @@ the choice changes in the DOM and the next animation frame (when it is painted),
 The path measured is the whole one: HTTP request, the mock pin, gpiozero's callback, the press hub, the
 server-sent event, the page's handler.
 
-    .venv/bin/python bench/bench_press_latency.py [--presses 200] [--no-pin]
+    .venv/bin/python bench/bench_press_latency.py [--presses 200] [--pin | --no-pin] [--quick] [--json PATH]
+
+The server is pinned by default (``--no-pin`` leaves it free); Chromium and the driver are never pinned.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from benchlib import emit
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
@@ -79,13 +82,22 @@ def percentile(values: list[float], p: float) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presses", type=int, default=200)
-    parser.add_argument("--no-pin", action="store_true", help="do not pin the server to CPU 0")
+    pin = parser.add_mutually_exclusive_group()
+    pin.add_argument("--pin", action="store_true", help="pin the server to CPU 0 (the default)")
+    pin.add_argument("--no-pin", action="store_true", help="do not pin the server to CPU 0")
+    parser.add_argument("--quick", action="store_true", help="60 presses (a smoke run)")
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
     args = parser.parse_args()
+    args.pin = not args.no_pin
+    if args.quick:
+        args.presses = min(args.presses, 60)
 
     kiosk = Path(sys.executable).with_name("kiosk")
     port = free_port()
     command = [str(kiosk), "demo", "--port", str(port)]
-    if not args.no_pin and shutil.which("taskset"):
+    if args.pin:
+        if not shutil.which("taskset"):
+            raise SystemExit("pinning needs taskset (util-linux); or run with --no-pin")
         command = ["taskset", "-c", "0", *command]
     workdir = tempfile.mkdtemp(prefix="kiosk-bench-")
     server = subprocess.Popen(
@@ -143,6 +155,19 @@ def main() -> int:
         )
     target = percentile(frame, 95)
     print(f"target p95 <= 50 ms (to the painted frame): {'met' if target <= 50 else 'NOT met'} ({target:.1f} ms)")
+    emit(
+        args,
+        "press_latency",
+        {
+            label: {
+                "p50_ms": round(statistics.median(values), 2),
+                "p95_ms": round(percentile(values, 95), 2),
+                "max_ms": round(max(values), 2),
+            }
+            for label, values in (("answered", answered), ("dom", dom), ("frame", frame))
+        }
+        | {"presses": args.presses},
+    )
     return 0
 
 

@@ -5,18 +5,20 @@ renders), job size in bytes, printed length estimated from the laid-out lines (F
 per line, twice that for double-height lines, the QR symbol's modules times its dot size, and the 6 lines fed
 before the cut), the time a 250 mm/s printer needs for that paper, and the ratio render time / paper time.
 
-Run: ``.venv/bin/python bench/bench_receipts.py`` (add ``taskset -c 0`` to pin to one core; a Pi 4 core is about
-6x slower than this machine's, per FACTS.md).
+Run: ``.venv/bin/python bench/bench_receipts.py [--pin] [--quick] [--json PATH]`` (``--pin``, like ``taskset -c 0``,
+runs on one core; a Pi 4 core is about 6x slower than this machine's, per FACTS.md).
 """
 
 from __future__ import annotations
 
+import argparse
 import statistics
 import time
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import qrcode
+from benchlib import add_common_args, emit, pin_self
 
 from hardware.printer import escpos_modules, render_escpos
 from kiosk.receipts import Receipt, ballot_receipt, layout, signin_receipt, tally_tape
@@ -83,15 +85,24 @@ def paper_mm(receipt: Receipt, columns: int) -> float:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_common_args(parser)
+    args = parser.parse_args()
+    if args.pin:
+        pin_self()
+    runs = 50 if args.quick else RUNS
+    figures: dict[str, object] = {}
     start = time.perf_counter()
     escpos_modules()  # python-escpos parses its printer database (YAML) on every process start
-    print(f"first import of python-escpos: {(time.perf_counter() - start) * 1e3:.0f} ms (once per process)")
+    import_ms = (time.perf_counter() - start) * 1e3
+    figures["escpos_import_ms"] = round(import_ms, 1)
+    print(f"first import of python-escpos: {import_ms:.0f} ms (once per process)")
     render_escpos(receipts(48)["signin"])  # warm caches outside the timing
     print(f"{'kind':<8}{'cols':>5}{'mean ms':>9}{'p95 ms':>8}{'bytes':>7}{'paper mm':>10}{'paper s':>9}{'ratio':>8}")
     for columns in (48, 32):
         for kind, receipt in receipts(columns).items():
             times = []
-            for _ in range(RUNS):
+            for _ in range(runs):
                 start = time.perf_counter()
                 data = render_escpos(receipt, columns=columns)
                 times.append(time.perf_counter() - start)
@@ -99,11 +110,19 @@ def main() -> None:
             p95 = statistics.quantiles(times, n=20)[-1]
             length = paper_mm(receipt, columns)
             paper_s = length / SPEED_MM_S
+            figures[f"{kind}_{columns}"] = {
+                "mean_ms": round(mean * 1e3, 3),
+                "p95_ms": round(p95 * 1e3, 3),
+                "bytes": len(data),
+                "paper_s": round(paper_s, 2),
+                "ratio": round(mean / paper_s, 4),
+            }
             print(
                 f"{kind:<8}{columns:>5}{mean * 1e3:>9.2f}{p95 * 1e3:>8.2f}{len(data):>7}"
                 f"{length:>10.0f}{paper_s:>9.2f}{mean / paper_s:>8.3f}"
             )
     print("ratio = mean render time / paper time; below 1 the paper is the limit (x6 for a Pi 4 core).")
+    emit(args, "receipts", figures)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Inbound texts: 1,000 texts arriving in a burst through the console backend, read and recorded by the gateway
 (one transaction each: store, read, RSVP, reply queued), then counted back: none lost.
 
-    .venv/bin/python bench/bench_sms_inbound.py [--texts 1000] [--pin]
+    .venv/bin/python bench/bench_sms_inbound.py [--texts 1000] [--pin] [--quick] [--json PATH]
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from benchlib import emit
 from sqlalchemy import func, select
 
 from kiosk import db
@@ -44,8 +45,12 @@ BODIES = [
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--texts", type=int, default=1000)
-    parser.add_argument("--pin", action="store_true")
+    parser.add_argument("--pin", action="store_true", help="run on one CPU (taskset -c 0 stand-in)")
+    parser.add_argument("--quick", action="store_true", help="300 texts (a smoke run)")
+    parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
     args = parser.parse_args()
+    if args.quick:
+        args.texts = min(args.texts, 300)
     if args.pin:
         os.sched_setaffinity(0, {0})
     folder = Path(__file__).parent / "out" / "sms-inbound"
@@ -78,6 +83,18 @@ def main() -> None:
         f"inbound: {len(texts)} texts in {elapsed:.2f} s = {len(texts) / elapsed:.0f} texts/s; "
         f"p50 {statistics.median(times) * 1000:.2f} ms, p95 {ordered[int(0.95 * len(ordered))] * 1000:.2f} ms; "
         f"stored {stored}, lost {len(texts) - stored}"
+    )
+    emit(
+        args,
+        "sms_inbound",
+        {
+            "texts": len(texts),
+            "per_s": round(len(texts) / elapsed, 1),
+            "p50_ms": round(statistics.median(times) * 1000, 3),
+            "p95_ms": round(ordered[int(0.95 * len(ordered))] * 1000, 3),
+            "stored": stored,
+            "lost": len(texts) - stored,
+        },
     )
     engine.dispose()
     shutil.rmtree(folder, ignore_errors=True)

@@ -8,6 +8,7 @@ locked, a login is refused without even checking the password.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,8 +31,16 @@ MAX_LOCK_S = 15 * 60
 MIN_PASSWORD = 10
 
 _hasher = PasswordHasher()
-# Verified when the name is unknown, so a wrong name costs as much time as a wrong password.
-_DUMMY_HASH = _hasher.hash("not-a-password-of-anyone")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Verified when the name is unknown, so a wrong name costs as much time as a wrong password.
+
+    Made on the first login, not at import: each argon2 hash briefly takes ``memory_cost`` (64 MiB by default)
+    of resident memory, which every process importing this module (the web server at start) would pay.
+    """
+    return _hasher.hash("not-a-password-of-anyone")
 
 
 def _utcnow() -> datetime:
@@ -100,6 +109,7 @@ def authenticate(
     name = name.strip()[:64]
     key = f"{name.lower()}|{address}"[:200]
     now = clock()
+    dummy = _dummy_hash()  # made before looking the name up, so the first login costs the same either way
     with db.read_transaction(engine) as conn:
         attempt = conn.execute(select(login_attempts).where(login_attempts.c.key == key)).first()
         row = conn.execute(select(organizers).where(organizers.c.name == name)).first()
@@ -107,7 +117,7 @@ def authenticate(
         wait = int((attempt.locked_until - now).total_seconds()) + 1
         return LoginResult(LoginOutcome.LOCKED, retry_after_s=wait)
     try:
-        _hasher.verify(row.password_hash if row is not None else _DUMMY_HASH, password)
+        _hasher.verify(row.password_hash if row is not None else dummy, password)
         good = row is not None
     except (VerificationError, InvalidHashError):
         good = False

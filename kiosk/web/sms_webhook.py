@@ -10,7 +10,6 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, current_app, request
 
 from sms.spool import Spool
-from sms.twilio_backend import inbound_from_webhook, twiml_empty, validate_webhook, webhook_url
 
 bp = Blueprint("sms_webhook", __name__)
 
@@ -21,6 +20,9 @@ def twilio_inbound() -> Response:
     token = settings.twilio.auth_token
     if settings.sms.backend != "twilio" or settings.twilio.inbound != "webhook" or not token:
         abort(404)
+    # Imported here: twilio and requests cost the web process ~5 MB, needed only with the webhook configured.
+    from sms.twilio_backend import inbound_from_webhook, twiml_empty, validate_webhook, webhook_url
+
     params = request.form.to_dict()
     url = webhook_url(request.url, dict(request.headers), public_url=settings.twilio.public_url or None)
     if not validate_webhook(url, params, request.headers.get("X-Twilio-Signature"), token):

@@ -1,0 +1,79 @@
+"""What the memory and cold-start benchmarks found, kept: a start with the schema at head imports no alembic, the
+web app imports no twilio until the webhook is used, and importing the accounts module computes no argon2 hash
+(each takes 64 MiB of resident memory for a moment)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from kiosk import db
+
+
+def run_python(code: str, cwd: Path) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)], cwd=cwd, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+def test_head_read_from_the_migration_files_is_alembics_head() -> None:
+    assert db._head_from_files() == db.head_revision()
+
+
+def test_fast_path_answers_only_for_a_database_at_head(tmp_path: Path) -> None:
+    engine = db.make_engine(f"sqlite:///{tmp_path / 't.db'}")
+    assert not db._at_head_fast(engine)  # empty: alembic decides
+    db.upgrade(engine, "0001")
+    assert not db._at_head_fast(engine)
+    assert db.needs_upgrade(engine)
+    db.upgrade(engine)
+    assert db._at_head_fast(engine)
+    assert not db.needs_upgrade(engine)
+    engine.dispose()
+
+
+def test_start_at_head_imports_no_alembic(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 't.db'}"
+    engine = db.make_engine(url)
+    db.upgrade(engine)
+    engine.dispose()
+    out = run_python(
+        f"""
+        import sys
+        from kiosk import db
+        engine = db.make_engine({url!r})
+        db.upgrade(engine)
+        assert not db.needs_upgrade(engine)
+        print(sorted(m for m in sys.modules if m.split(".")[0] in ("alembic", "mako")))
+        """,
+        tmp_path,
+    )
+    assert out == "[]"
+
+
+@pytest.mark.parametrize("module", ["kiosk.web.app", "kiosk.accounts"])
+def test_web_modules_import_no_twilio_and_hash_nothing(tmp_path: Path, module: str) -> None:
+    out = run_python(
+        f"""
+        import sys
+        import {module}
+        import kiosk.web.sms_webhook
+        def hwm():
+            for line in open("/proc/self/status"):
+                if line.startswith("VmHWM"):
+                    return int(line.split()[1]) // 1024
+        before = hwm()
+        import kiosk.accounts
+        print(sorted(m for m in sys.modules if m.split(".")[0] in ("twilio", "requests")), hwm() - before)
+        """,
+        tmp_path,
+    )
+    imported, grown = out.rsplit(" ", 1)
+    assert imported == "[]"
+    assert int(grown) < 32  # an argon2 hash at import would add ~64 MB
