@@ -41,7 +41,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "by_phone": {"en": "Phone", "es": "Teléfono"},
     "by_name": {"en": "Name", "es": "Nombre"},
     "phone_label": {"en": "Your phone number", "es": "Su número de teléfono"},
-    "name_label": {"en": "First 3 letters of your name or more", "es": "Al menos 3 letras de su nombre"},
+    "name_label": {"en": "Your name, or 3 letters of it", "es": "Su nombre, o 3 letras de él"},
     "find": {"en": "Find", "es": "Buscar"},
     "delete": {"en": "Delete", "es": "Borrar"},
     "clear": {"en": "Clear", "es": "Limpiar"},
@@ -55,8 +55,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "es": "No se encontró a nadie. Revise el número o el nombre, o regístrese como visitante.",
     },
     "too_short": {
-        "en": "Type at least 3 letters of your name, or a full phone number.",
-        "es": "Escriba al menos 3 letras de su nombre, o un número de teléfono completo.",
+        "en": "Type at least 2 letters of your name, or a full phone number.",
+        "es": "Escriba al menos 2 letras de su nombre, o un número de teléfono completo.",
     },
     "walkin_link": {"en": "Not on the list?", "es": "¿No está en la lista?"},
     # walk-ins

@@ -50,9 +50,14 @@ def test_phone_lookup_shows_display_names_only(client: FlaskClient, voting_meeti
 
 
 def test_short_name_query_is_refused_kindly(client: FlaskClient, voting_meeting: str) -> None:
-    response = client.post("/kiosk/find", data={"by": "name", "q": "An"})
+    response = client.post("/kiosk/find", data={"by": "name", "q": "A"})
     assert response.status_code == 422
-    assert "at least 3 letters" in response.get_data(as_text=True)
+    assert "at least 2 letters" in response.get_data(as_text=True)
+
+
+def test_a_two_letter_surname_finds_its_owner(client: FlaskClient, voting_meeting: str) -> None:
+    html = _find(client, "Li")
+    assert "Li W." in html and "Liam" not in html
 
 
 def test_member_sign_in_gives_a_token_then_ballot(client: FlaskClient, tally: Tally, voting_meeting: str) -> None:

@@ -133,7 +133,11 @@ def test_find_people_by_phone_and_name(tally: Tally, voting_meeting: str) -> Non
     household = tally.find_people(voting_meeting, "(510) 555-0103")
     assert sorted(p.display_name for p in household) == ["José H.", "Rosa D."]
     assert [p.display_name for p in tally.find_people(voting_meeting, "jose")] == ["José H.", "María G."]
-    assert tally.find_people(voting_meeting, "an") == []  # fewer than three letters
+    assert tally.find_people(voting_meeting, "a") == []  # one letter finds nobody
+    # Two letters find a whole word only: Li finds Li Wei (not Liam), ji finds Eun-ji, "an" finds no one.
+    assert [p.display_name for p in tally.find_people(voting_meeting, "li")] == ["Li W."]
+    assert [p.display_name for p in tally.find_people(voting_meeting, "JI")] == ["Eun-ji P."]
+    assert tally.find_people(voting_meeting, "an") == []
     assert [p.display_name for p in tally.find_people(voting_meeting, "NGUYEN")] == ["Nguyễn L."]
     assert tally.find_people(voting_meeting, "%%%") == []
 

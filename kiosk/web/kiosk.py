@@ -107,11 +107,15 @@ def t(key: str, **kw: object) -> str:
 
 def current_meeting() -> Meeting | None:
     """The meeting this kiosk serves: ``KIOSK_MEETING`` if configured, else the next meeting."""
+    if "kiosk_meeting" in g:  # once per request: a page asks several times (the handler, then the layout)
+        return g.kiosk_meeting  # type: ignore[no-any-return]
     code = current_app.config.get("KIOSK_MEETING")
     try:
-        return state().tally.meeting(code) if code else state().tally.next_meeting()
+        meeting = state().tally.meeting(code) if code else state().tally.next_meeting()
     except NotFound:
-        return None
+        meeting = None
+    g.kiosk_meeting = meeting
+    return meeting
 
 
 def _render(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
@@ -236,7 +240,7 @@ def find_post() -> Any:
     g.ks.query = query
     digits = sum(ch.isdigit() for ch in query)
     letters = len(fold(query).replace(" ", ""))
-    if (digits < 7 or any(ch.isalpha() for ch in query)) and letters < 3:
+    if (digits < 7 or any(ch.isalpha() for ch in query)) and letters < 2:
         g.ks.matches = []
         return _render(
             "find.html",
