@@ -109,6 +109,23 @@ def test_login_is_throttled_in_the_database(app: Flask, tally: Tally, clock: Fak
     assert accounts.lock_seconds(30) == accounts.MAX_LOCK_S
 
 
+def test_a_password_hashed_with_older_settings_is_rehashed_at_login(tally: Tally) -> None:
+    from argon2 import PasswordHasher
+    from sqlalchemy import select, update
+
+    from kiosk.schema import organizers
+
+    accounts.add_organizer(tally.engine, "ines", PASSWORD)
+    old = PasswordHasher().hash(PASSWORD)  # the library's defaults (64 MiB), as before 19 MiB was chosen
+    with tally.engine.begin() as conn:
+        conn.execute(update(organizers).where(organizers.c.name == "ines").values(password_hash=old))
+    assert accounts.authenticate(tally.engine, "ines", PASSWORD, "127.0.0.1").ok
+    with tally.engine.connect() as conn:
+        stored = conn.execute(select(organizers.c.password_hash).where(organizers.c.name == "ines")).scalar_one()
+    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert accounts.authenticate(tally.engine, "ines", PASSWORD, "127.0.0.1").ok
+
+
 def test_csrf_token_missing_or_wrong_is_refused(app: Flask, tally: Tally) -> None:
     client = logged_in(app)
     form = {"code": "GA9", "title": "T", "starts": "2026-12-03T19:00"}
