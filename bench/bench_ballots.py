@@ -1,8 +1,9 @@
 """Durable ballot casts per second through the tally, against plain durable sqlite3 inserts on the same disk.
 
 Both sides use SQLite in WAL mode with synchronous=FULL, one transaction per row, in a folder on the same
-disk (default: ./bench/out). The tally side casts real ballots (six planks: token spend + ballot + six choices +
-an audit entry, one transaction). Prints casts/s, p50/p99 latency, and the ratio to the plain baseline.
+disk (default: ./bench/out), measured in alternating blocks of 50 so both see the same disk. The tally side
+casts real ballots (six planks: token spend + ballot + six choices + an audit entry, one transaction). Prints
+casts/s, p50/p99 latency, and the ratio to the plain baseline.
 
     .venv/bin/python bench/bench_ballots.py [--ballots 1000] [--pin] [--quick] [--json PATH]
 
@@ -32,48 +33,75 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def plain_sqlite(folder: Path, rows: int) -> list[float]:
-    path = folder / "plain.db"
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=FULL")
-    conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT)")
-    times = []
-    for i in range(rows):
+class PlainSqlite:
+    """The baseline: one durable single-row insert per transaction, as plain as sqlite3 gets."""
+
+    def __init__(self, folder: Path) -> None:
+        self.conn = sqlite3.connect(folder / "plain.db", isolation_level=None)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=FULL")
+        self.conn.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, payload TEXT)")
+        self.done = 0
+
+    def step(self) -> float:
         start = time.perf_counter()
-        conn.execute("BEGIN IMMEDIATE")
-        conn.execute("INSERT INTO t (payload) VALUES (?)", (f"row {i}",))
-        conn.execute("COMMIT")
-        times.append(time.perf_counter() - start)
-    conn.close()
-    return times
+        self.conn.execute("BEGIN IMMEDIATE")
+        self.conn.execute("INSERT INTO t (payload) VALUES (?)", (f"row {self.done}",))
+        self.conn.execute("COMMIT")
+        self.done += 1
+        return time.perf_counter() - start
+
+    def close(self) -> None:
+        self.conn.close()
 
 
-def tally_casts(folder: Path, ballots: int) -> list[float]:
-    engine = db.make_engine(f"sqlite:///{folder / 'tally.db'}")
-    db.upgrade(engine)
-    tally = Tally(engine)
-    tally.import_roster("name,status,joined\n" + "".join(f"Voter {i:05d},member,2000-01-01\n" for i in range(ballots)))
-    tally.create_meeting(code="B1", title="Bench", starts="2026-12-03T19:00")
-    tally.import_planks("B1", PLANKS)
-    tally.set_state("B1", MeetingState.VOTING_OPEN)
-    planks = [p.id for p in tally.planks("B1")]
-    people = tally.find_people("B1", "voter", limit=ballots)
-    tokens = []
-    for person in people:
-        assert person.member_id is not None
-        signin = tally.sign_in_member("B1", person.member_id)
-        assert signin.token
-        tokens.append(signin.token)
-    times = []
-    for i, token in enumerate(tokens):
-        choices = {pid: ("yes", "no", "abstain")[(i + j) % 3] for j, pid in enumerate(planks)}
+class TallyCasts:
+    """Real ballots through the tally: members signed in beforehand, one token spent per cast."""
+
+    def __init__(self, folder: Path, ballots: int) -> None:
+        self.engine = db.make_engine(f"sqlite:///{folder / 'tally.db'}")
+        db.upgrade(self.engine)
+        self.tally = tally = Tally(self.engine)
+        roster = "".join(f"Voter {i:05d},member,2000-01-01\n" for i in range(ballots))
+        tally.import_roster("name,status,joined\n" + roster)
+        tally.create_meeting(code="B1", title="Bench", starts="2026-12-03T19:00")
+        tally.import_planks("B1", PLANKS)
+        tally.set_state("B1", MeetingState.VOTING_OPEN)
+        self.planks = [p.id for p in tally.planks("B1")]
+        self.tokens = []
+        for person in tally.find_people("B1", "voter", limit=ballots):
+            assert person.member_id is not None
+            signin = tally.sign_in_member("B1", person.member_id)
+            assert signin.token
+            self.tokens.append(signin.token)
+        self.done = 0
+
+    def step(self) -> float:
+        i = self.done
+        choices = {pid: ("yes", "no", "abstain")[(i + j) % 3] for j, pid in enumerate(self.planks)}
         start = time.perf_counter()
-        tally.cast_ballot("B1", token, choices)
-        times.append(time.perf_counter() - start)
-    assert tally.results("B1").ballots_cast == len(tokens)
-    engine.dispose()
-    return times
+        self.tally.cast_ballot("B1", self.tokens[i], choices)
+        self.done += 1
+        return time.perf_counter() - start
+
+    def close(self) -> None:
+        assert self.tally.results("B1").ballots_cast == self.done
+        self.engine.dispose()
+
+
+def interleaved(folder: Path, count: int, block: int = 50) -> tuple[list[float], list[float]]:
+    """Both sides in alternating blocks, so that both see the same disk: a shared disk's fsync time swings
+    several-fold within a minute, and one side measured after the other would mostly measure that swing."""
+    plain, casts = PlainSqlite(folder), TallyCasts(folder, count)
+    plain_times: list[float] = []
+    cast_times: list[float] = []
+    while casts.done < count:
+        n = min(block, count - casts.done)
+        plain_times += [plain.step() for _ in range(n)]
+        cast_times += [casts.step() for _ in range(n)]
+    plain.close()
+    casts.close()
+    return plain_times, cast_times
 
 
 def main() -> None:
@@ -91,8 +119,7 @@ def main() -> None:
     folder = args.dir / "ballots"
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    plain = plain_sqlite(folder, args.ballots)
-    casts = tally_casts(folder, args.ballots)
+    plain, casts = interleaved(folder, args.ballots)
     plain_rate = len(plain) / sum(plain)
     cast_rate = len(casts) / sum(casts)
     print(f"disk folder: {folder.resolve()}  cpus: {'1 (pinned)' if args.pin else os.cpu_count()}")
