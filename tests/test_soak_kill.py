@@ -7,9 +7,11 @@ drained by the daemon). A chaos thread SIGKILLs either process, or both, at seed
 it, like systemd would. Afterwards every acknowledged ballot, sign-in and RSVP is stored exactly once,
 ``kiosk audit verify`` passes and SQLite's integrity check is ``ok``.
 
-CI runs 1,000 ballots and 1,000 texts; ``KIOSK_SOAK=1`` runs 5,000 of each with more kills.
-``KIOSK_SOAK_SEED=N`` replays a seed (the seed is printed, and named in every failure); ``KIOSK_SOAK_COUNT=N``
-sets both counts.
+CI aims at 1,000 ballots and 1,000 texts with 12 kills, but stops starting new ones after a 60 s budget (a web
+restart costs 1-3 s on a busy machine; the run prints what it reached). ``KIOSK_SOAK=1`` runs 5,000 of each with
+80 kills. ``KIOSK_SOAK_SEED=N`` replays a seed (printed, and named in every failure); ``KIOSK_SOAK_COUNT``,
+``KIOSK_SOAK_KILLS`` and ``KIOSK_SOAK_BUDGET`` (seconds) override the sizes. The processes' logs are kept in
+the test's tmp_path (web.log, sms-daemon.log).
 """
 
 from __future__ import annotations
@@ -49,16 +51,14 @@ TEXTS = BALLOTS
 ATTENDEE_THREADS = 4
 # CI stops starting new ballots and texts after this many seconds (a busy machine then does fewer, and says so);
 # what was started is finished and checked all the same.
-BUDGET_S = float(os.environ.get("KIOSK_SOAK_BUDGET") or (3600 if SOAK else 60))
-KILLS = int(os.environ.get("KIOSK_SOAK_KILLS") or (80 if SOAK else 16))  # kill events: web, daemon or both
+BUDGET_S = float(os.environ.get("KIOSK_SOAK_BUDGET") or (1800 if SOAK else 60))
+KILLS = int(os.environ.get("KIOSK_SOAK_KILLS") or (80 if SOAK else 12))  # kill events: web, daemon or both
 
 
 def _thread(name: str, target: Callable[[], None], errors: list[str]) -> threading.Thread:
     def run() -> None:
-        t0 = time.monotonic()
         try:
             target()
-            print(f"{name} finished after {time.monotonic() - t0:.1f} s")
         except BaseException as exc:  # reported by the main thread, which fails the test
             log.exception("soak thread %s failed", name)
             errors.append(f"{name}: {type(exc).__name__}: {exc}")
@@ -70,7 +70,7 @@ def _thread(name: str, target: Callable[[], None], errors: list[str]) -> threadi
 
 @pytest.mark.slow
 @pytest.mark.sqlite_only
-@pytest.mark.timeout(1800 if SOAK else 170)
+@pytest.mark.timeout(2400 if SOAK else 150)
 def test_kill_9_during_a_meeting_loses_and_doubles_nothing(tmp_path: Path) -> None:
     seed = int(os.environ.get("KIOSK_SOAK_SEED") or random.SystemRandom().randrange(2**32))
     print(f"soak seed {seed} (replay with KIOSK_SOAK_SEED={seed}); {BALLOTS} ballots, {TEXTS} texts")
@@ -86,6 +86,7 @@ def test_kill_9_during_a_meeting_loses_and_doubles_nothing(tmp_path: Path) -> No
         daemon = Proc("sms-daemon", ["--config", str(layout.sms_config), "sms", "run"], tmp_path)
         done = threading.Event()
         kills = {"web": 0, "sms": 0, "both": 0}
+        web_down: list[float] = []  # seconds from each restart of the web process to its first answer
         try:
             web.start()
             daemon.start()
@@ -156,6 +157,10 @@ def test_kill_9_during_a_meeting_loses_and_doubles_nothing(tmp_path: Path) -> No
                         web.restart()
                     if target in ("sms", "both"):
                         daemon.restart()
+                    if target in ("web", "both"):
+                        down = time.monotonic()
+                        wait_web(layout.web_port, web)
+                        web_down.append(time.monotonic() - down)
 
             workers = [_thread(f"attendee-{n}", attendees, errors) for n in range(ATTENDEE_THREADS)]
             workers += [_thread("modem", modem_texts, errors), _thread("webhook", webhook_texts, errors)]
@@ -207,7 +212,9 @@ def test_kill_9_during_a_meeting_loses_and_doubles_nothing(tmp_path: Path) -> No
         f"{findings.signins}; texts by modem {len(ledger.texts_modem)} (deleted after commit "
         f"{ledger.texts_modem_acked}), by webhook {len(ledger.texts_webhook)} (redelivered "
         f"{ledger.webhook_redeliveries}), stored {findings.inbound}, RSVPs {findings.rsvps}; "
-        f"requests cut off {ledger.lost_requests}"
+        f"requests cut off {ledger.lost_requests}; web back after "
+        f"{min(web_down, default=0):.1f}-{max(web_down, default=0):.1f} s (mean "
+        f"{sum(web_down) / max(1, len(web_down)):.1f} s)"
     )
     assert not findings.problems, f"seed {seed}: " + "\n".join(findings.problems[:30])
     assert verified.returncode == 0, f"seed {seed}: audit verify: {verified.stdout}{verified.stderr}"
