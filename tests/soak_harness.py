@@ -282,6 +282,7 @@ class Ledger:
     cast_unacknowledged: set[int] = field(default_factory=set)  # voters told "already used / already voted"
     ballots_attempted: int = 0
     lost_requests: int = 0  # HTTP requests cut off by a kill
+    busy_pages: int = 0  # 503 pages (database busy or commit unknown): the attendee tries again
     texts_modem: list[tuple[str, str]] = field(default_factory=list)  # (phone, body) delivered to the SIM
     texts_modem_acked: int = 0
     texts_webhook: dict[str, tuple[str, str]] = field(default_factory=dict)  # sid -> (phone, body), answered 200
@@ -305,6 +306,7 @@ class Browser:
         self.port = port
         self.cookie: str | None = None
         self.conn: http.client.HTTPConnection | None = None
+        self.busy = False
 
     def close(self) -> None:
         if self.conn is not None:
@@ -333,7 +335,8 @@ class Browser:
             if m:
                 self.cookie = m.group(1) or None
         location = response.headers.get("Location", "")
-        if response.status == 503:  # the database was briefly busy: the page says so; the attendee tries again
+        if response.status == 503:  # the database was busy (or a commit's fate unknown): the attendee tries again
+            self.busy = True
             raise Lost(f"{method} {path}: 503")
         return response.status, location, text
 
@@ -366,7 +369,10 @@ class Attendee:
                 if self._attempt(browser):
                     return
             except Lost:
-                self.ledger.note(lost_requests=1)
+                if browser.busy:
+                    self.ledger.note(busy_pages=1)
+                else:
+                    self.ledger.note(lost_requests=1)
                 wait_web(self.port, web)
             finally:
                 browser.close()

@@ -212,7 +212,7 @@ def test_kill_9_during_a_meeting_loses_and_doubles_nothing(tmp_path: Path) -> No
         f"{findings.signins}; texts by modem {len(ledger.texts_modem)} (deleted after commit "
         f"{ledger.texts_modem_acked}), by webhook {len(ledger.texts_webhook)} (redelivered "
         f"{ledger.webhook_redeliveries}), stored {findings.inbound}, RSVPs {findings.rsvps}; "
-        f"requests cut off {ledger.lost_requests}; web back after "
+        f"requests cut off {ledger.lost_requests}, 503 pages {ledger.busy_pages}; web back after "
         f"{min(web_down, default=0):.1f}-{max(web_down, default=0):.1f} s (mean "
         f"{sum(web_down) / max(1, len(web_down)):.1f} s)"
     )
