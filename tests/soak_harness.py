@@ -263,7 +263,8 @@ def wait_web(port: int, web: Proc, timeout: float = 30.0) -> None:
                 conn.close()
         except (OSError, http.client.HTTPException):
             pass
-        if web.proc is not None and web.proc.poll() is not None and web.proc.returncode != -signal.SIGKILL:
+        proc = web.proc  # the chaos thread may swap it meanwhile
+        if proc is not None and proc.poll() is not None and proc.returncode != -signal.SIGKILL:
             web.check_alive()
         time.sleep(0.05)
     raise SoakFailure(f"the web process did not answer within {timeout} s:\n{web.tail()}")
