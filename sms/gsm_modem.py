@@ -490,6 +490,13 @@ class GsmModemBackend:
             except ModemTimeout:
                 if attempt == 2:
                     raise
+                # A gateway killed between AT+CMGS and the text's PDU leaves the modem in text-entry mode, where
+                # every later command ("AT" included) becomes part of that text: ESC leaves it without sending
+                # anything. The cancel's answer is read away so that it is not taken for the next command's.
+                self._write(b"\x1b")
+                settle = time.monotonic() + min(self._timeout, 0.3)
+                while self._readline(settle) is not None:
+                    pass
             except ModemCommandError:
                 break
         self._command("ATE0")  # echo is on at power-up on most models
