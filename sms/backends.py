@@ -35,6 +35,8 @@ class SendStatus(StrEnum):
     TRANSIENT = "transient"  # try again later: network down, rate limited, provider trouble
     PERMANENT = "permanent"  # never retry this text to this number: invalid, not mobile, refused
     OPTED_OUT = "opted_out"  # the recipient opted out at the carrier: record it, never retry
+    # Handed over, then the line went quiet: it may have gone out. Never retried (a text goes at most once).
+    UNKNOWN = "unknown"
 
 
 @dataclass(frozen=True)

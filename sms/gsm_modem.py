@@ -310,6 +310,7 @@ class GsmModemBackend:
         self._incomplete: list[Incomplete] = []
         self._storage: tuple[int, int] | None = None
         self._ref = random.randrange(256)
+        self._handed_over = False  # set once a part's PDU has been written (see send)
 
         with self._lock:
             self._ensure_connected()
@@ -326,15 +327,20 @@ class GsmModemBackend:
             if not self._ensure_connected():
                 return SendResult(SendStatus.TRANSIENT, None, f"modem not connected: {self._last_error}")
             refs: list[str] = []
+            self._handed_over = False
             try:
                 for part in parts:
                     refs.append(self._send_part(part))
             except ModemError as exc:
                 self._failed(exc)
                 done = f" after {len(refs)} of {len(parts)} parts" if refs else ""
-                if isinstance(exc, ModemTimeout):
-                    done += " (the modem may still have sent it)"
+                # An error from the network says this part did not go out: sending the whole text again gives
+                # the recipient all of it (at worst an earlier part twice). But a modem that had the text and
+                # then went quiet or was unplugged may have sent it, and texts go at most once.
                 status = classify_cms(exc.code) if isinstance(exc, CmsError) else SendStatus.TRANSIENT
+                if self._handed_over and not isinstance(exc, CmsError):
+                    status = SendStatus.UNKNOWN
+                    done += " (the modem may have sent it; not sent again)"
                 return SendResult(status, None, f"{exc}{done}")
             except Exception as exc:  # never raise to the gateway over what a modem said
                 log.exception("unexpected failure while sending through the modem")
@@ -869,6 +875,7 @@ class GsmModemBackend:
         self._write(command.encode("ascii") + b"\r")
         self._wait_prompt(command, time.monotonic() + self._timeout)
         self._write(part.pdu.encode("ascii") + b"\x1a")
+        self._handed_over = True  # from here a silent modem may still have sent it
         lines = self._read_answer(part.pdu, ("+CMGS:",), time.monotonic() + self._send_timeout, False)
         refs = [f[0] for f in map(_fields, lines) if f and f[0].isdigit()]
         return refs[0] if refs else "?"

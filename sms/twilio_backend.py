@@ -164,6 +164,13 @@ class TwilioBackend:
             status = classify_error(error)
             detail = f"Twilio {error.status} error {error.code}: {error.msg}"
             return self._failed(status, detail)
+        except requests.ReadTimeout:
+            # Twilio had the request and did not answer: it may have sent the text, and texts go at most once.
+            self._went_offline()
+            return self._failed(
+                SendStatus.UNKNOWN,
+                f"Twilio did not answer within {self._timeout:g} s (it may have sent the text; not sent again)",
+            )
         except requests.Timeout:
             self._went_offline()
             return self._failed(SendStatus.TRANSIENT, f"Twilio did not answer within {self._timeout:g} s")

@@ -190,11 +190,6 @@ class _UnplugAfterTheRadioSent(SimModem):
         return lines
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="sms/gsm_modem.py reports a disconnect after the text was handed to the modem as TRANSIENT, so the "
-    "gateway retries it and the recipient gets it twice; see the faults report",
-)
 def test_modem_unplugged_after_the_radio_sent_is_not_sent_twice(
     gateway: Gateway, clock: FakeClock, tmp_path: Path
 ) -> None:
@@ -210,6 +205,8 @@ def test_modem_unplugged_after_the_radio_sent_is_not_sent_twice(
             clock.advance(seconds=30)
             time.sleep(0.05)
         assert [s.text for s in sim.sent] == ["See you Thursday"]
+        [text] = gateway.outbound()
+        assert text["state"] == "failed" and "may have sent it; not sent again" in text["last_error"]
     finally:
         backend.close()
         sim.close()

@@ -113,15 +113,16 @@ def test_transient_failure_then_success(fake: FakeTwilio) -> None:
     backend.close()
 
 
-def test_stalled_api_times_out_as_transient(fake: FakeTwilio) -> None:
+def test_stalled_api_times_out_and_is_not_sent_again(fake: FakeTwilio) -> None:
     backend = backend_for(fake, timeout=0.3)
     fake.stall(5)
     started = time.monotonic()
     result = backend.send(MEMBER, "hello")
     elapsed = time.monotonic() - started
-    assert result.status == SendStatus.TRANSIENT
+    # Twilio had the request: it may have sent the text, so the gateway must not send it again.
+    assert result.status == SendStatus.UNKNOWN
     assert elapsed < 2
-    assert "did not answer" in result.detail
+    assert "did not answer" in result.detail and "not sent again" in result.detail
     backend.close()
 
 
@@ -280,7 +281,7 @@ def test_offline_backoff_skips_sends_then_tries_again(fake: FakeTwilio) -> None:
     ticks = {"now": 0.0}
     backend = backend_for(fake, timeout=0.2, offline_backoff=30.0, monotonic=lambda: ticks["now"])
     fake.stall(5)
-    assert backend.send(MEMBER, "a").status == SendStatus.TRANSIENT  # waits out the 0.2 s timeout
+    assert backend.send(MEMBER, "a").status == SendStatus.UNKNOWN  # waits out the 0.2 s timeout
     fake.stall(0)
     requests_before = len(fake.requests())
     started = time.monotonic()
