@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import json
 import os
 import threading
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -32,6 +34,20 @@ class Spool:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.current = self.folder / "inbound.jsonl"
+        (self.folder / ".lock").touch(mode=0o600)  # made now, not when the disk may be full
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Appending and claiming exclude each other across processes (the webhook's and the daemon's), not
+        only threads: a claim between an append's open and its write would rename, read and delete the file
+        under it, and a text already answered 200 would be written into a deleted file."""
+        with _lock:
+            fd = os.open(self.folder / ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                yield
+            finally:
+                os.close(fd)  # releases the flock
 
     def append(self, text: InboundText) -> None:
         line = (
@@ -42,7 +58,7 @@ class Spool:
             + "\n"
         )
         data = line.encode("utf-8")
-        with _lock:
+        with self._locked():
             fd = os.open(self.current, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
             try:
                 size = os.fstat(fd).st_size
@@ -69,7 +85,7 @@ class Spool:
 
     def claim(self) -> list[Path]:
         """Files to drain: any left by an earlier run, plus the current one (renamed so appends go elsewhere)."""
-        with _lock:
+        with self._locked():
             if self.current.exists() and self.current.stat().st_size:
                 os.replace(self.current, self.folder / f"draining-{os.getpid()}-{datetime.now().timestamp():.6f}.jsonl")
         return sorted(self.folder.glob("draining-*.jsonl"))
