@@ -52,6 +52,16 @@ def _has_invisible(text: str) -> bool:
     return any(unicodedata.category(ch) in _INVISIBLE for ch in text)
 
 
+def strip_invisible(text: str) -> str:
+    """``text`` without control, invisible format and line separator characters (what a kiosk keyboard or a
+    phone cannot mean to type, but a forged form post or a modem can send).
+
+    >>> strip_invisible("Ana\\x00 Ram\\u202eírez\\x1b")
+    'Ana Ramírez'
+    """
+    return "".join(ch for ch in text if unicodedata.category(ch) not in _INVISIBLE)
+
+
 def fold(text: str) -> str:
     """Lower case without accents and with single spaces: how names are compared and searched."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
