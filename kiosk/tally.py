@@ -237,6 +237,8 @@ class Tally:
 
     def _meeting_row(self, conn: Connection, code: str, *, lock: bool = False, share: bool = False) -> Any:
         """``lock``: to change the meeting; ``share``: so that it cannot change (e.g. close) until we commit."""
+        if "\x00" in code:  # no code holds NUL, and PostgreSQL refuses to even compare one (a URL can carry it)
+            raise NotFound("no meeting with that code")
         query = select(meetings).where(meetings.c.code == code.strip().upper())
         if lock:
             query = query.with_for_update()
