@@ -497,3 +497,26 @@ def test_organizer_forms_with_control_characters_are_refused(organizer_app: Flas
 def test_meeting_code_with_nul_is_not_found(kiosk_app: Flask, path: str) -> None:
     # Found by the fuzzer: PostgreSQL refuses to compare a string holding NUL (a raw DataError, so a 500).
     assert kiosk_app.test_client().get(path).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"quorum": "99999999999"},  # integer out of range (PostgreSQL), OverflowError (SQLite)
+        {"quorum": "9" * 30},
+        {"starts": "9999-12-31T23:59"},  # date value out of range when converted to UTC
+        {"starts": "0001-01-01T00:00+14:00"},
+        {"title": "T" * 201},  # value too long for varchar(200) on PostgreSQL; stored oversize on SQLite
+        {"place": "P" * 201},
+    ],
+)
+def test_meeting_fields_out_of_range_are_refused_plainly(organizer_app: Flask, tally: Tally, fields: dict) -> None:
+    # Found by probing what the fuzzer reached: each of these was a 500 on creating the meeting.
+    client = organizer_app.test_client()
+    with client.session_transaction() as session:
+        session.update({"organizer": "rosa", "csrf": "t"})
+    form = {"csrf_token": "t", "code": "GA30", "title": "T", "starts": "2026-12-03T19:00", **fields}
+    response = client.post("/organizer/meetings", data=form, follow_redirects=True)
+    assert response.status_code == 200 and "GA30" not in [m.code for m in tally.meetings()]
+    assert client.post("/organizer/m/GA13/edit", data=form).status_code == 302
+    assert_clean(tally.engine)
