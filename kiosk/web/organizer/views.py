@@ -557,6 +557,12 @@ def rsvps(code: str) -> str:
     )
 
 
+def _audience_choice() -> str:
+    # Only two audiences exist; anything else (a forged form) is the default, never a free string that would go
+    # into the dedupe keys (cut at 120 characters, a long one made every recipient's key the same) and the audit.
+    return "yes" if request.form.get("audience") == "yes" else "members"
+
+
 def _audience(code: str, audience: str) -> list[str]:
     gateway = _gateway()
     phones = gateway.yes_phones(code) if audience == "yes" else gateway.member_phones()
@@ -586,7 +592,7 @@ def texts(code: str) -> str:
 def texts_count(code: str) -> Any:
     m = _meeting_or_404(code)
     body = request.form.get("body", "")
-    recipients = len(_audience(m.code, request.form.get("audience", "members")))
+    recipients = len(_audience(m.code, _audience_choice()))
     seg = segment_count(body) if body else None
     segments = seg.segments if seg else 0
     return jsonify(
@@ -609,7 +615,7 @@ def _send_key(code: str, audience: str, body: str) -> str:
 def texts_review(code: str) -> Any:
     m = _meeting_or_404(code)
     body = request.form.get("body", "").strip()
-    audience = request.form.get("audience", "members")
+    audience = _audience_choice()
     if not body:
         flash("Write the text first.", "error")
         return redirect(url_for("organizer.texts", code=m.code))
@@ -632,7 +638,7 @@ def texts_review(code: str) -> Any:
 def texts_send(code: str) -> Any:
     m = _meeting_or_404(code)
     body = request.form.get("body", "").strip()
-    audience = request.form.get("audience", "members")
+    audience = _audience_choice()
     kind = request.form.get("kind", "manual")
     if kind not in ("invitation", "reminder", "manual") or not body:
         abort(400)
