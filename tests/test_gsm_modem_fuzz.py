@@ -18,6 +18,7 @@ from sms.gateway import Gateway
 from sms.gsm_modem import GsmModemBackend
 from sms.pdu import encode_deliver
 from tests.conftest import FIXTURES
+from tests.fuzz_support import E164, assert_clean, fuzz_settings
 from tests.sim_modem import SimModem
 
 TRICKY = [
@@ -150,7 +151,7 @@ def _mangle(pdu: str, cuts: list[tuple[int, int]]) -> str:
     return raw.hex().upper()
 
 
-@FUZZ
+@fuzz_settings(20, 500)
 @given(
     texts=st.lists(st.tuples(st.sampled_from(MODEM_SENDERS), modem_bodies, st.booleans()), min_size=1, max_size=3),
     broken=st.lists(st.lists(st.tuples(st.integers(0, 200), st.integers(0, 255)), min_size=1, max_size=4), max_size=2),
@@ -159,8 +160,6 @@ def _mangle(pdu: str, cuts: list[tuple[int, int]]) -> str:
 def test_modem_texts_reach_the_tally_clean(
     tally: Tally, texts: list[tuple[str, str, bool]], broken: list[list[tuple[int, int]]], garbage: list[str]
 ) -> None:
-    from tests.fuzz_support import E164, assert_clean
-
     if not tally.meetings():
         tally.import_roster((FIXTURES / "roster-messy.csv").read_text(encoding="utf-8"))
         tally.create_meeting(code="GA12", title="General Assembly", starts="2026-12-03T19:00")
