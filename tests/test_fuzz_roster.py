@@ -25,8 +25,11 @@ from kiosk.roster import MAX_FIELD, parse_roster
 from kiosk.schema import MEMBER_STATUSES
 from kiosk.tally import Tally
 from kiosk.web.organizer import create_organizer_app
-from tests.fuzz_support import E164, NASTY, assert_clean, fuzz_settings, text_values
+from tests.fuzz_support import E164, NASTY, SOAK, assert_clean, fuzz_settings, text_values
 from tests.test_organizer import PASSWORD, organizer_settings
+
+# A soak run (KIOSK_SOAK=1) takes minutes per test: lift pytest-timeout's 120 s for it.
+pytestmark = pytest.mark.timeout(3600) if SOAK else []
 
 COLUMNS = ["name", "phone", "email", "status", "joined", "Name", " PHONE ", "E-mail", "notes", "", "name"]
 

@@ -42,6 +42,9 @@ from tests.fuzz_support import SOAK, ErrorLog, assert_clean, clean_text_values, 
 from tests.fuzz_support import raw_values as any_raw_values
 from tests.fuzz_support import text_values as any_text_values
 
+# A soak run (KIOSK_SOAK=1) takes minutes per test: lift pytest-timeout's 120 s for it.
+pytestmark = pytest.mark.timeout(3600) if SOAK else []
+
 PASSWORD = "correct horse battery"
 
 # Every endpoint of both apps, with the form (or JSON, or query) fields its handler reads. A new route must be

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote_from_bytes
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from twilio.request_validator import RequestValidator
@@ -29,8 +30,11 @@ from sms.gateway import Gateway
 from sms.segments import segment_count
 from sms.spool import Spool
 from tests.conftest import FIXTURES
-from tests.fuzz_support import E164, ErrorLog, assert_clean, fuzz_settings, raw_values, text_values
+from tests.fuzz_support import E164, SOAK, ErrorLog, assert_clean, fuzz_settings, raw_values, text_values
 from tests.test_twilio_webhook_route import PUBLIC, TOKEN, make_settings
+
+# A soak run (KIOSK_SOAK=1) takes minutes per test: lift pytest-timeout's 120 s for it.
+pytestmark = pytest.mark.timeout(3600) if SOAK else []
 
 MAX_REPLY_SEGMENTS = 3
 

@@ -9,6 +9,7 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +19,7 @@ from sms.gateway import Gateway
 from sms.gsm_modem import GsmModemBackend
 from sms.pdu import encode_deliver
 from tests.conftest import FIXTURES
-from tests.fuzz_support import E164, assert_clean, fuzz_settings
+from tests.fuzz_support import E164, SOAK, assert_clean, fuzz_settings
 from tests.sim_modem import SimModem
 
 TRICKY = [
@@ -151,6 +152,7 @@ def _mangle(pdu: str, cuts: list[tuple[int, int]]) -> str:
     return raw.hex().upper()
 
 
+@pytest.mark.timeout(3600 if SOAK else 120)
 @fuzz_settings(20, 500)
 @given(
     texts=st.lists(st.tuples(st.sampled_from(MODEM_SENDERS), modem_bodies, st.booleans()), min_size=1, max_size=3),
