@@ -43,6 +43,23 @@ from kiosk.schema import MEMBER_STATUSES
 
 MAX_ROWS = 100_000
 MAX_FIELD = 200
+# Control, invisible format (RTL overrides, zero-width, BOM) and line/paragraph separator characters: never
+# part of a name or an email a person typed into a spreadsheet.
+_INVISIBLE = ("Cc", "Cf", "Zl", "Zp")
+
+
+def _has_invisible(text: str) -> bool:
+    return any(unicodedata.category(ch) in _INVISIBLE for ch in text)
+
+
+def strip_invisible(text: str) -> str:
+    """``text`` without control, invisible format and line separator characters (what a kiosk keyboard or a
+    phone cannot mean to type, but a forged form post or a modem can send).
+
+    >>> strip_invisible("Ana\\x00 Ram\\u202eírez\\x1b")
+    'Ana Ramírez'
+    """
+    return "".join(ch for ch in text if unicodedata.category(ch) not in _INVISIBLE)
 
 
 def fold(text: str) -> str:
@@ -163,7 +180,7 @@ def parse_roster(text: str, region: str) -> ParsedRoster:
         if not name:
             result.refused.append(Refusal(line, "no name"))
             continue
-        if len(name) > MAX_FIELD or any(unicodedata.category(ch) in ("Cc", "Cf") for ch in name):
+        if len(name) > MAX_FIELD or _has_invisible(name):
             result.refused.append(Refusal(line, "the name is too long or has control characters"))
             continue
         status = fold(cell(row, "status")) if "status" in columns else "member"
@@ -172,7 +189,9 @@ def parse_roster(text: str, region: str) -> ParsedRoster:
             result.refused.append(Refusal(line, f"status {shown!r} is not one of {', '.join(MEMBER_STATUSES)}"))
             continue
         email = cell(row, "email").lower() or None
-        if email and ("@" not in email or len(email) > 254 or any(ch.isspace() for ch in email)):
+        if email and (
+            "@" not in email or len(email) > 254 or any(ch.isspace() for ch in email) or _has_invisible(email)
+        ):
             result.refused.append(Refusal(line, f"email {email!r} is not an email address"))
             continue
         try:

@@ -268,6 +268,8 @@ class Tally:
 
     def _meeting_row(self, conn: Connection, code: str, *, lock: bool = False, share: bool = False) -> Any:
         """``lock``: to change the meeting; ``share``: so that it cannot change (e.g. close) until we commit."""
+        if "\x00" in code:  # no code holds NUL, and PostgreSQL refuses to even compare one (a URL can carry it)
+            raise NotFound("no meeting with that code")
         query = select(meetings).where(meetings.c.code == code.strip().upper())
         if lock:
             query = query.with_for_update()
@@ -445,6 +447,8 @@ class Tally:
             raise InvalidInput("a meeting code is 2-16 letters and digits, like GA12")
         if not title.strip():
             raise InvalidInput("a meeting needs a title")
+        if len(title.strip()) > 200 or len(place.strip()) > 200:
+            raise InvalidInput("a meeting's title and place are at most 200 characters each")
         tz_name = timezone or self.timezone
         starts_at = parse_start(starts, tz_name)
         quorum_kind, quorum_value = parse_quorum(quorum)
@@ -1310,6 +1314,8 @@ def parse_start(starts: datetime | str, tz_name: str) -> datetime:
         value = starts
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(tz_name))
+    if not 1900 <= value.year <= 2999:  # beyond, converting to UTC or the local zone can overflow
+        raise InvalidInput(f"start time {starts!r} is not a plausible date")
     return value
 
 
@@ -1327,7 +1333,7 @@ def parse_quorum(quorum: str | int) -> tuple[str, int]:
                 raise ValueError
             return "percent", value
         value = int(text_value)
-        if value < 0:
+        if not 0 <= value <= 1_000_000:  # also keeps it within the 32-bit column
             raise ValueError
         return "count", value
     except ValueError:

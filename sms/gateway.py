@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -37,7 +38,7 @@ from sqlalchemy.exc import IntegrityError
 from kiosk import db
 from kiosk.errors import InvalidInput, KioskError
 from kiosk.print_queue import set_device_status
-from kiosk.roster import normalize_phone
+from kiosk.roster import normalize_phone, strip_invisible
 from kiosk.schema import members, sms_conversations, sms_inbound, sms_opt_outs, sms_outbound
 from kiosk.tally import Meeting, MeetingState, Tally
 from sms import replies
@@ -52,6 +53,10 @@ REMINDER_OFFSETS = {"24h": timedelta(hours=24), "2h": timedelta(hours=2)}
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def _printable(text: str, keep: str = "") -> str:
+    return "".join("\ufffd" if unicodedata.category(ch) in ("Cc", "Cs") and ch not in keep else ch for ch in text)
 
 
 @dataclass(frozen=True)
@@ -92,9 +97,10 @@ class Gateway:
             sender = normalize_phone(text.sender, self.tally.region) or ""
         except InvalidInput:
             sender = ""
-        # PostgreSQL text cannot hold NUL (a modem or a fuzzer can send one); SQLite could, but both store the same.
-        body = text.body.replace("\x00", "\ufffd")[:5000]
-        provider_id = text.provider_id.replace("\x00", "\ufffd")[:120]
+        # Control characters are garbage from a modem or a forged webhook, never what a phone meant: shown as
+        # U+FFFD in the inbox (PostgreSQL text cannot even hold NUL). Line breaks and tabs are kept.
+        body = _printable(text.body[:5000], keep="\n\t\r")
+        provider_id = _printable(text.provider_id[:120])
         open_codes = [m.code for m in self.tally.meetings() if m.state is not MeetingState.CLOSED]
         reading = read_text(body, open_codes)
         try:
@@ -105,7 +111,7 @@ class Gateway:
                 result = conn.execute(
                     insert(sms_inbound).values(
                         provider_id=provider_id,
-                        sender=(sender or text.sender.replace("\x00", "\ufffd"))[:20],
+                        sender=(sender or strip_invisible(text.sender[:40]).strip())[:20],
                         body=body,
                         received_at=text.received_at,
                         intent=str(reading.intent),
@@ -152,7 +158,8 @@ class Gateway:
             )
         if intent is Intent.UNKNOWN:
             if awaiting and reading.kind is not None and str(reading.kind) == "other":
-                name = " ".join(body.split())[:80]
+                # Without the U+FFFD that stands for control characters in the stored body.
+                name = " ".join(strip_invisible(body).replace("\ufffd", " ").split())[:80]
                 try:
                     self.tally.name_rsvp_in(conn, awaiting, phone, name)
                 except KioskError:

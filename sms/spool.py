@@ -93,7 +93,11 @@ class Spool:
     @staticmethod
     def read(path: Path) -> list[InboundText]:
         texts = []
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        # Split on "\n" only: json.dumps escapes it inside strings, but not U+2028 or U+0085, which splitlines()
+        # would also cut at (a text with one of those was lost).
+        for line in path.read_text(encoding="utf-8", errors="replace").split("\n"):
+            if not line:
+                continue
             try:
                 item = json.loads(line)
                 texts.append(

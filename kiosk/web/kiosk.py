@@ -52,7 +52,7 @@ from kiosk.errors import (
     storage_problem,
 )
 from kiosk.kiosk_session import KioskSession, Match, SessionStore
-from kiosk.roster import fold
+from kiosk.roster import fold, strip_invisible
 from kiosk.tally import Meeting, MeetingState, SignIn, Tally
 from kiosk.tokens import ALPHABET, normalize_code
 from kiosk.web.presses import PressHub
@@ -164,6 +164,13 @@ def _template_globals() -> dict[str, Any]:
     }
 
 
+def _typed(field: str, limit: int) -> str:
+    """What the attendee typed into ``field``, at most ``limit`` characters. The on-screen keyboard cannot type
+    control or invisible characters, but a forged post can: they would be echoed into the page and stored
+    (PostgreSQL refuses NUL outright), so they are dropped here."""
+    return strip_invisible(request.form.get(field, "")[: limit * 2])[:limit]
+
+
 def _ballot_open(meeting: Meeting | None) -> bool:
     return meeting is not None and meeting.state is MeetingState.VOTING_OPEN
 
@@ -236,7 +243,7 @@ def find_post() -> Any:
     assert meeting is not None
     by = request.form.get("by", "phone")
     g.ks.search_by = by if by in ("phone", "name") else "phone"
-    query = " ".join(request.form.get("q", "").split())[:60]
+    query = " ".join(_typed("q", 60).split())[:60]
     g.ks.query = query
     digits = sum(ch.isdigit() for ch in query)
     letters = len(fold(query).replace(" ", ""))
@@ -340,8 +347,8 @@ def walkin_post() -> Any:
     if not _can_sign_in(meeting):
         return redirect(url_for("kiosk.welcome"), 303)
     assert meeting is not None
-    name = request.form.get("name", "")[:200]
-    phone = request.form.get("phone", "")[:40]
+    name = _typed("name", 200)
+    phone = _typed("phone", 40)
     joining = request.form.get("joining") == "1"
 
     def again(message: str) -> Any:
@@ -459,7 +466,7 @@ def token_entry() -> Any:
 
 @bp.post("/token")
 def token_post() -> Any:
-    raw = request.form.get("token", "")[:40]
+    raw = _typed("token", 40)
     meeting = current_meeting()
     code = normalize_code(raw)
     if not code:

@@ -10,6 +10,8 @@ from typing import Any
 
 from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
 
+from kiosk.roster import strip_invisible
+
 bp = Blueprint("demo_pages", __name__, url_prefix="/simulate")
 
 
@@ -26,7 +28,7 @@ def phone() -> str:
     backend = services.sms_backend
     if backend is None:
         abort(404)
-    number = request.args.get("from", "+15105550101")
+    number = strip_invisible(request.args.get("from", "+15105550101")[:40]).strip()[:20] or "+15105550101"
     inbound = [(t.received_at, "in", t.body) for t in services.phone_log if t.sender == number]
     outbound = [(s.sent_at, "out", s.body) for s in backend.sent() if s.to == number]
     messages = sorted(inbound + outbound, key=lambda m: m[0])
@@ -41,7 +43,7 @@ def phone_send() -> Any:
     backend = services.sms_backend
     if backend is None:
         abort(404)
-    number = (request.form.get("from") or "").strip()[:20] or "+15105550101"
+    number = strip_invisible((request.form.get("from") or "")[:40]).strip()[:20] or "+15105550101"
     body = (request.form.get("body") or "")[:1600]
     if body.strip():
         services.phone_log.append(backend.inject(number, body))

@@ -14,6 +14,7 @@ import hmac
 import os
 import secrets
 import socket
+import unicodedata
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
@@ -66,6 +67,14 @@ def configure(app: Flask, settings: Settings) -> None:
     )
 
     @app.before_request
+    def refuse_control_characters() -> None:
+        # A browser form cannot carry NUL or other control characters (line breaks and tabs aside); a forged post
+        # can, and they would be echoed into pages and stored (PostgreSQL refuses NUL with a raw error).
+        for key, value in (*request.args.items(multi=True), *request.form.items(multi=True)):
+            if _has_control(key) or _has_control(value):
+                abort(400, "This form contains characters that cannot be stored (control characters). Remove them.")
+
+    @app.before_request
     def check_csrf() -> None:
         if request.method in ("POST", "PUT", "PATCH", "DELETE"):
             sent = request.form.get("csrf_token") or request.headers.get("X-CSRF-Token") or ""
@@ -84,6 +93,10 @@ def configure(app: Flask, settings: Settings) -> None:
         return response
 
     app.jinja_env.globals["csrf_token"] = csrf_token
+
+
+def _has_control(text: str) -> bool:
+    return any(unicodedata.category(ch) in ("Cc", "Cs") and ch not in "\t\n\r" for ch in text)
 
 
 def csrf_token() -> str:

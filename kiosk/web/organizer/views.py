@@ -68,6 +68,17 @@ STATE_ACTIONS = {
 }
 
 
+MAX_ID = 2**31 - 1  # row ids are 32-bit integers on PostgreSQL (SQLite's are 64-bit)
+
+
+@bp.url_value_preprocessor
+def _ids_in_range(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+    # ``<int:...>`` takes any number of digits: a row id no database column can hold is simply not there (an
+    # overflow error otherwise: "integer out of range" on PostgreSQL, OverflowError on SQLite).
+    if values and any(isinstance(v, int) and not 0 <= v <= MAX_ID for v in values.values()):
+        abort(404)
+
+
 class StreamRegistry:
     """Counts open event streams, and ends them all when the server stops (each holds a waitress thread)."""
 
@@ -157,6 +168,11 @@ def meetings() -> str:
     return render_template("organizer/meetings.html", meetings=_tally().meetings(), members=_tally().member_count())
 
 
+def _one_line(form: Any, name: str) -> str:
+    """A title or place: on one line, single-spaced (a tab or line break pasted in is not part of it)."""
+    return " ".join(str(form.get(name, "")).split())
+
+
 def _meeting_fields(form: Any) -> dict[str, Any]:
     days = form.get("min_membership_days", "").strip()
     try:
@@ -164,9 +180,9 @@ def _meeting_fields(form: Any) -> dict[str, Any]:
     except ValueError:
         raise InvalidInput("minimum membership days must be a whole number") from None
     return {
-        "title": form.get("title", ""),
+        "title": _one_line(form, "title"),
         "starts": form.get("starts", ""),
-        "place": form.get("place", ""),
+        "place": _one_line(form, "place"),
         "quorum": form.get("quorum", "0") or "0",
         "min_membership_days": min_days,
         "guests_may_vote": form.get("guests_may_vote") == "on",
@@ -234,7 +250,7 @@ def add_plank(code: str) -> Any:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["title", "text", "threshold"])
-    writer.writerow([request.form.get("title", ""), request.form.get("text", ""), request.form.get("threshold", "")])
+    writer.writerow([_one_line(request.form, "title"), request.form.get("text", ""), request.form.get("threshold", "")])
     try:
         report = _tally().import_planks(m.code, out.getvalue(), actor=_actor())
         if report.refused:
@@ -256,7 +272,7 @@ def edit_plank(code: str, plank_id: int) -> Any:
         _tally().update_plank(
             m.code,
             plank_id,
-            title=request.form.get("title", ""),
+            title=_one_line(request.form, "title"),
             text=request.form.get("text", ""),
             threshold=request.form.get("threshold", "majority"),
             actor=_actor(),
@@ -541,6 +557,12 @@ def rsvps(code: str) -> str:
     )
 
 
+def _audience_choice() -> str:
+    # Only two audiences exist; anything else (a forged form) is the default, never a free string that would go
+    # into the dedupe keys (cut at 120 characters, a long one made every recipient's key the same) and the audit.
+    return "yes" if request.form.get("audience") == "yes" else "members"
+
+
 def _audience(code: str, audience: str) -> list[str]:
     gateway = _gateway()
     phones = gateway.yes_phones(code) if audience == "yes" else gateway.member_phones()
@@ -570,7 +592,7 @@ def texts(code: str) -> str:
 def texts_count(code: str) -> Any:
     m = _meeting_or_404(code)
     body = request.form.get("body", "")
-    recipients = len(_audience(m.code, request.form.get("audience", "members")))
+    recipients = len(_audience(m.code, _audience_choice()))
     seg = segment_count(body) if body else None
     segments = seg.segments if seg else 0
     return jsonify(
@@ -593,7 +615,7 @@ def _send_key(code: str, audience: str, body: str) -> str:
 def texts_review(code: str) -> Any:
     m = _meeting_or_404(code)
     body = request.form.get("body", "").strip()
-    audience = request.form.get("audience", "members")
+    audience = _audience_choice()
     if not body:
         flash("Write the text first.", "error")
         return redirect(url_for("organizer.texts", code=m.code))
@@ -616,7 +638,7 @@ def texts_review(code: str) -> Any:
 def texts_send(code: str) -> Any:
     m = _meeting_or_404(code)
     body = request.form.get("body", "").strip()
-    audience = request.form.get("audience", "members")
+    audience = _audience_choice()
     kind = request.form.get("kind", "manual")
     if kind not in ("invitation", "reminder", "manual") or not body:
         abort(400)
