@@ -30,17 +30,18 @@ FREE_FAILURES = 3
 MAX_LOCK_S = 15 * 60
 MIN_PASSWORD = 10
 
-# OWASP's argon2id setting for constrained servers (19 MiB, 2 passes, 1 lane) rather than the library's
-# default (64 MiB, 3 passes, 4 lanes): on a Pi the default takes several seconds per login and adds 64 MiB to
-# the web process for each one, beside Chromium on the same board. Older hashes are redone at the next login.
-_hasher = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+# One of OWASP's equivalent argon2id settings (12 MiB, 3 passes, 1 lane) rather than the library's default
+# (64 MiB, 3 passes, 4 lanes): on a Pi the default takes several seconds per login and adds 64 MiB to the web
+# process for each one, beside Chromium on the same board; of OWASP's equal-strength choices this one needs the
+# least memory. Older hashes are redone at the next login.
+_hasher = PasswordHasher(time_cost=3, memory_cost=12 * 1024, parallelism=1)
 
 
 @functools.cache
 def _dummy_hash() -> str:
     """Verified when the name is unknown, so a wrong name costs as much time as a wrong password.
 
-    Made on the first login, not at import: each argon2 hash briefly takes ``memory_cost`` (19 MiB)
+    Made on the first login, not at import: each argon2 hash briefly takes ``memory_cost`` (12 MiB)
     of resident memory, which every process importing this module (the web server at start) would pay.
     """
     return _hasher.hash("not-a-password-of-anyone")

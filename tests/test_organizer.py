@@ -116,13 +116,13 @@ def test_a_password_hashed_with_older_settings_is_rehashed_at_login(tally: Tally
     from kiosk.schema import organizers
 
     accounts.add_organizer(tally.engine, "ines", PASSWORD)
-    old = PasswordHasher().hash(PASSWORD)  # the library's defaults (64 MiB), as before 19 MiB was chosen
+    old = PasswordHasher().hash(PASSWORD)  # the library's defaults (64 MiB), as before 12 MiB was chosen
     with tally.engine.begin() as conn:
         conn.execute(update(organizers).where(organizers.c.name == "ines").values(password_hash=old))
     assert accounts.authenticate(tally.engine, "ines", PASSWORD, "127.0.0.1").ok
     with tally.engine.connect() as conn:
         stored = conn.execute(select(organizers.c.password_hash).where(organizers.c.name == "ines")).scalar_one()
-    assert stored.startswith("$argon2id$v=19$m=19456,t=2,p=1$")
+    assert stored.startswith("$argon2id$v=19$m=12288,t=3,p=1$")
     assert accounts.authenticate(tally.engine, "ines", PASSWORD, "127.0.0.1").ok
 
 
