@@ -16,13 +16,13 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from datetime import datetime, timedelta
 
 from bench_lookup import roster
 from benchlib import (
     KIOSK,
     add_common_args,
     config_port,
+    create_meeting_tomorrow,
     emit,
     kiosk_cli,
     print_log_tail,
@@ -51,18 +51,7 @@ def main() -> int:
         (folder / "members.csv").write_text(text, encoding="utf-8")
         kiosk_cli(config, "init")
         kiosk_cli(config, "roster", "import", str(folder / "members.csv"))
-        starts = (datetime.now() + timedelta(days=1)).replace(hour=19, minute=0, second=0, microsecond=0)
-        kiosk_cli(
-            config,
-            "meeting",
-            "create",
-            "--code",
-            "GA1",
-            "--title",
-            "General Assembly",
-            "--starts",
-            f"{starts:%Y-%m-%dT%H:%M}",
-        )
+        create_meeting_tomorrow(config)
         kiosk_cli(config, "meeting", "open-signin", "GA1")
         port = config_port(config)
         command = taskset([str(KIOSK), "--config", str(config), "serve"], args.pin)

@@ -28,7 +28,7 @@ import re
 import statistics
 import time
 import unicodedata
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 from benchlib import (
@@ -36,6 +36,7 @@ from benchlib import (
     add_common_args,
     config_port,
     cpu_seconds,
+    create_meeting_tomorrow,
     emit,
     kiosk_cli,
     kiosk_server,
@@ -389,18 +390,7 @@ def main() -> int:
         started = time.perf_counter()
         report = kiosk_cli(config, "roster", "import", str(folder / "members.csv"))
         import_s = time.perf_counter() - started
-        starts = (datetime.now() + timedelta(days=1)).replace(hour=19, minute=0, second=0, microsecond=0)
-        kiosk_cli(
-            config,
-            "meeting",
-            "create",
-            "--code",
-            "GA1",
-            "--title",
-            "General Assembly",
-            "--starts",
-            starts.isoformat(timespec="minutes"),
-        )
+        create_meeting_tomorrow(config)
         kiosk_cli(config, "meeting", "open-signin", "GA1")
         port = config_port(config)
         with kiosk_server(config, pin=args.pin) as server:

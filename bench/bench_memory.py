@@ -29,7 +29,6 @@ import sqlite3
 import subprocess
 import threading
 import time
-from datetime import datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -39,6 +38,7 @@ from benchlib import (
     Client,
     add_common_args,
     config_port,
+    create_meeting_tomorrow,
     emit,
     kiosk_cli,
     print_log_tail,
@@ -203,18 +203,7 @@ def main() -> int:
         (folder / "planks.csv").write_text(PLANKS, encoding="utf-8")
         kiosk_cli(config, "init")
         kiosk_cli(config, "roster", "import", str(folder / "members.csv"))
-        starts = (datetime.now() + timedelta(days=1)).replace(hour=19, minute=0, second=0, microsecond=0)
-        kiosk_cli(
-            config,
-            "meeting",
-            "create",
-            "--code",
-            "GA1",
-            "--title",
-            "General Assembly",
-            "--starts",
-            starts.isoformat(timespec="minutes"),
-        )
+        create_meeting_tomorrow(config)
         kiosk_cli(config, "planks", "import", "GA1", str(folder / "planks.csv"))
         kiosk_cli(config, "meeting", "open-voting", "GA1")
         kiosk_cli(config, "organizer", "add", "chair", "--password-stdin", stdin="bench-password-123\n")

@@ -131,6 +131,14 @@ def kiosk_cli(config: Path, *args: str, stdin: str | None = None) -> str:
     return done.stdout
 
 
+def create_meeting_tomorrow(config: Path, code: str = "GA1", title: str = "General Assembly") -> None:
+    """A meeting tomorrow at 19:00 local time, through the CLI as an organizer would make it."""
+    from datetime import datetime, timedelta
+
+    starts = (datetime.now() + timedelta(days=1)).replace(hour=19, minute=0, second=0, microsecond=0)
+    kiosk_cli(config, "meeting", "create", "--code", code, "--title", title, "--starts", f"{starts:%Y-%m-%dT%H:%M}")
+
+
 def config_port(config: Path, section: str = "server") -> int:
     import tomllib
 
