@@ -32,7 +32,7 @@ from sqlalchemy.exc import IntegrityError
 from kiosk import audit, db
 from kiosk.errors import InvalidInput, NotFound, StateError, TokenRejected
 from kiosk.results import Choice, MeetingResults, PlankResult, Quorum, Threshold, quorum_required
-from kiosk.roster import display_name, fold, normalize_phone, parse_roster
+from kiosk.roster import display_name, fold, normalize_phone, parse_roster, strip_invisible
 from kiosk.schema import (
     ballot_choices,
     ballot_tokens,
@@ -200,6 +200,11 @@ class RsvpView:
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def clean_name(name: str) -> str:
+    """A name as stored: no control or invisible characters (whichever edge it came from), single spaces."""
+    return " ".join(strip_invisible(name).split())
 
 
 class _CastMeeting(NamedTuple):
@@ -777,6 +782,8 @@ class Tally:
             phone = normalize_phone(phone, self.region)
         if phone is None and member_id is None:
             raise InvalidInput("an RSVP needs a phone number or a member")
+        if name is not None:
+            name = clean_name(name)[:200] or None
         meeting = self._meeting_row(conn, code)
         if meeting.state == "closed":
             raise StateError(f"meeting {meeting.code} is closed")
@@ -822,7 +829,7 @@ class Tally:
 
     def name_rsvp_in(self, conn: Connection, code: str, phone: str, name: str) -> None:
         phone_e164 = normalize_phone(phone, self.region)
-        name = " ".join(name.split())[:200]
+        name = clean_name(name)[:200]
         if not name:
             raise InvalidInput("an empty name")
         meeting = self._meeting_row(conn, code)
@@ -893,7 +900,7 @@ class Tally:
         self, code: str, name: str, phone: str | None = None, *, station: str = "kiosk-1", joining: bool = False
     ) -> SignIn:
         """A walk-in: a guest, or (``joining``) someone who joins at the door and is added as a pending member."""
-        name = " ".join(name.split())
+        name = clean_name(name)
         if not name or len(name) > 200:
             raise InvalidInput("please give a name (up to 200 characters)")
         phone_e164 = normalize_phone(phone, self.region) if phone else None

@@ -450,3 +450,16 @@ def test_choice_values_are_constrained(tally: Tally, voting_meeting: str) -> Non
     assert all(c is Choice.ABSTAIN for _, c in tally.lookup_ballot(cast.verification_code).choices)
     with pytest.raises(IntegrityError, match=r"(?i)check"), tally.engine.begin() as conn:
         conn.execute(update(ballot_tokens).values(state="used"))
+
+
+def test_names_from_any_edge_are_stored_without_invisible_characters(tally: Tally, voting_meeting: str) -> None:
+    # The web and SMS edges clean what they pass on; the core holds the rule for every caller (the CLI too).
+    guest = tally.sign_in_guest(voting_meeting, "Ana\x00 Ram\u202eírez\x1b", "(510) 555-0177")
+    assert guest.display_name == "Ana R."
+    rsvp = tally.record_rsvp(voting_meeting, answer=Answer.YES, source="sms", phone="+15105550188", name="Lu\x07 Chen")
+    assert rsvp.name == "Lu Chen"
+    tally.name_rsvp(voting_meeting, "+15105550188", "Lu\u2028 Chen\u200b")
+    with tally.engine.connect() as conn:
+        names = set(conn.execute(text("SELECT name FROM signins UNION SELECT name FROM rsvps")).scalars())
+    assert {"Ana Ramírez", "Lu Chen"} <= names
+    assert not any(ch in name for name in names if name for ch in "\x00\x07\x1b\u202e\u2028\u200b")
