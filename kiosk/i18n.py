@@ -259,6 +259,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "still_here": {"en": "I'm still here", "es": "Sigo aquí"},
     "start_over": {"en": "Start over", "es": "Empezar de nuevo"},
+    "back_to_ballot": {"en": "Back to my ballot", "es": "Volver a mi boleta"},
     # simulation
     "sim_panel": {"en": "Simulated buttons", "es": "Botones simulados"},
     "confirm": {"en": "Confirm", "es": "Confirmar"},

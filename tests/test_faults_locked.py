@@ -144,6 +144,10 @@ def test_signin_and_vote_wait_out_a_lock_plainly_and_then_succeed(kiosk_app: Fla
     assert "su código de votación sigue valiendo" in notice(refused_es.get_data(as_text=True))
     assert count(locked_tally, ballots) == 0
     assert locked_tally.check_token("GA12", token)  # the token is NOT spent
+    # One press (the confirm button, or a tap) goes back to the same ballot: nothing to type again.
+    assert 'href="/kiosk/ballot" data-confirm' in refused_es.get_data(as_text=True)
+    assert "Volver a mi boleta" in refused_es.get_data(as_text=True)
+    assert client.get("/kiosk/ballot").status_code == 200
 
     cast = client.post("/kiosk/ballot/cast", data=form, follow_redirects=True)
     assert cast.status_code == 200 and 'id="verification"' in cast.get_data(as_text=True)

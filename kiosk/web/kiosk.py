@@ -612,7 +612,8 @@ def _kiosk_error(exc: KioskError) -> Any:
         not isinstance(exc, CommitUnknown) or failed_locally(exc)
     ):
         key = ("vote_" if voting else "save_") + ("busy" if problem is StorageProblem.BUSY else "full")
-        return _render("message.html", 503, title=t("welcome"), text=t(key), idle_on=True)
+        retry = url_for("kiosk.ballot") if voting and g.ks.ballot_token else None
+        return _render("message.html", 503, title=t("welcome"), text=t(key), idle_on=True, retry_url=retry)
     if isinstance(exc, CommitUnknown):  # the vote may or may not have been saved: never half of it
         return _render("message.html", 503, title=t("welcome"), text=t("commit_unknown"), idle_on=True)
     if isinstance(exc, DatabaseError):
