@@ -77,6 +77,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "The printer needs attention; your sign-in is saved. Your receipt will print when it is fixed.",
         "es": "La impresora necesita atención; su registro está guardado. Su recibo se imprimirá cuando se arregle.",
     },
+    "receipt_not_queued": {
+        "en": "Your sign-in is saved, but your receipt could not be printed. Write down your ballot code below, "
+        "or ask an organizer.",
+        "es": "Su registro está guardado, pero no se pudo imprimir su recibo. Anote su código de votación abajo, "
+        "o pida ayuda a un organizador.",
+    },
     "keep_code": {
         "en": "Keep this code: it is on your receipt. Nobody else can see how you vote.",
         "es": "Guarde este código: está en su recibo. Nadie más puede ver cómo vota.",

@@ -87,6 +87,28 @@ def test_printer_trouble_is_said_and_the_signin_kept(
     assert tally.results(voting_meeting).ballots_issued == 1 and services.queue.pending() == 1
 
 
+@pytest.mark.sqlite_only
+def test_a_receipt_that_cannot_be_queued_is_said_plainly(
+    tally: Tally, voting_meeting: str, app_config: dict[str, Any]
+) -> None:
+    # The database takes the sign-in but refuses the print job (as when the disk fills between the two; see
+    # tests/test_faults_disk_full.py for a real full disk). Here the queue's table is gone once the app is up.
+    with PrinterEmulator() as printer:
+        app, services = make_app(tally, settings_for(printer.url), app_config, simulated=False)
+        with tally.engine.begin() as conn:
+            conn.exec_driver_sql("ALTER TABLE print_jobs RENAME TO print_jobs_gone")
+        try:
+            client = app.test_client()
+            client.post("/kiosk/find", data={"by": "name", "q": "Keisha"}, follow_redirects=True)
+            html = client.post("/kiosk/signin", data={"pick": "0"}, follow_redirects=True).get_data(as_text=True)
+        finally:
+            app.extensions["kiosk"].close()
+            services.stop()
+    assert "your receipt could not be printed. Write down your ballot code below" in html
+    assert "will print when it is fixed" not in html  # nothing is queued: it would never print
+    assert 'id="receipt-token"' in html and tally.results(voting_meeting).ballots_issued == 1
+
+
 def test_demo_phone_and_receipt_pages(tally: Tally, voting_meeting: str, app_config: dict[str, Any]) -> None:
     app, services = make_app(tally, Settings().simulated(), app_config, simulated=True)
     try:

@@ -388,7 +388,9 @@ def signed_in() -> Any:
         token_note=g.ks.token_note,
         voting_open=_ballot_open(meeting),
         reason=reason,
-        printer_trouble=request.args.get("receipt") == "failed" or _printer_trouble(),
+        # The receipt was never queued (the database refused the job): it will not print by itself later.
+        receipt_lost=request.args.get("receipt") == "failed",
+        printer_trouble=_printer_trouble(),
         idle_on=True,
     )
 
