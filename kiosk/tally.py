@@ -528,11 +528,14 @@ class Tally:
             if "title" in changes:
                 if not str(changes["title"]).strip():
                     raise InvalidInput("a meeting needs a title")
-                values["title"] = str(changes["title"]).strip()[:200]
+                values["title"] = str(changes["title"]).strip()
             if "starts" in changes:
                 values["starts_at"] = parse_start(changes["starts"], row.timezone)
             if "place" in changes:
-                values["place"] = str(changes["place"] or "").strip()[:200]
+                values["place"] = str(changes["place"] or "").strip()
+            if any(len(values.get(key, "")) > 200 for key in ("title", "place")):
+                # Refused as when creating the meeting: cutting it short would lose what the organizer typed.
+                raise InvalidInput("a meeting's title and place are at most 200 characters each")
             if "quorum" in changes:
                 values["quorum_kind"], values["quorum_value"] = parse_quorum(changes["quorum"])
             if "min_membership_days" in changes:

@@ -463,3 +463,11 @@ def test_names_from_any_edge_are_stored_without_invisible_characters(tally: Tall
         names = set(conn.execute(text("SELECT name FROM signins UNION SELECT name FROM rsvps")).scalars())
     assert {"Ana Ramírez", "Lu Chen"} <= names
     assert not any(ch in name for name in names if name for ch in "\x00\x07\x1b\u202e\u2028\u200b")
+
+
+def test_a_title_too_long_is_refused_when_editing_as_when_creating(tally: Tally, voting_meeting: str) -> None:
+    with pytest.raises(InvalidInput, match="at most 200 characters"):
+        tally.update_meeting(voting_meeting, title="x" * 201)
+    with pytest.raises(InvalidInput, match="at most 200 characters"):
+        tally.update_meeting(voting_meeting, place="y" * 201)
+    assert tally.meeting(voting_meeting).title == "General Assembly"
