@@ -248,3 +248,13 @@ def test_unreachable_database_is_said_plainly(app_config: dict[str, Any]) -> Non
     finally:
         app.extensions["kiosk"].close()
         engine.dispose()
+
+
+@pytest.mark.parametrize("pick", ["-1", "1", "x", "", "٠"])
+def test_a_pick_that_is_not_on_the_list_signs_nobody_in(
+    client: FlaskClient, tally: Tally, voting_meeting: str, pick: str
+) -> None:
+    _find(client, "Marcus")  # one match: only pick 0 exists
+    response = client.post("/kiosk/signin", data={"pick": pick})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/kiosk/find")
+    assert tally.results(voting_meeting).ballots_issued == 0

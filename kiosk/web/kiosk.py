@@ -271,10 +271,10 @@ def sign_in() -> Any:
     if not _can_sign_in(meeting):
         return redirect(url_for("kiosk.welcome"), 303)
     assert meeting is not None
-    try:
-        match = g.ks.matches[int(request.form.get("pick", ""))]
-    except (ValueError, IndexError):
+    pick = request.form.get("pick", "")
+    if not (pick.isascii() and pick.isdigit() and int(pick) < len(g.ks.matches)):  # "-1" is not the last name
         return redirect(url_for("kiosk.find"), 303)
+    match = g.ks.matches[int(pick)]
     tally = state().tally
     if match.member_id is None and match.kind == "rsvp" and match.label.startswith("RSVP"):
         # The RSVP came without a name: ask for it, with the number they typed already filled in.
