@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -63,6 +64,9 @@ class SmsBackend(Protocol):
     def poll(self) -> list[InboundText]: ...  # new inbound texts since last poll ([] for push-only)
 
     def acknowledge(self, provider_id: str) -> None: ...  # text committed; the backend may now delete it
+
+    # Texts handed out by ``poll()`` that could not be stored (the database refused): offer them at the next poll.
+    def release(self, provider_ids: Sequence[str]) -> None: ...
 
     def status(self) -> dict[str, object]: ...  # for the organizer page: last success, last error, ...
 
@@ -138,6 +142,11 @@ class ConsoleBackend:
     def acknowledge(self, provider_id: str) -> None:
         with self._lock:
             self._delivered.pop(provider_id, None)
+
+    def release(self, provider_ids: Sequence[str]) -> None:
+        with self._lock:
+            back = [self._delivered.pop(pid) for pid in provider_ids if pid in self._delivered]
+            self._inbox = back + self._inbox
 
     def unacknowledged(self) -> list[InboundText]:
         """Texts handed out by ``poll()`` and not yet acknowledged."""

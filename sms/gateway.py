@@ -486,8 +486,15 @@ class Gateway:
         """One turn: read and act on every new text (acknowledging each after commit), then send up to
         ``max_sends`` due texts. Returns (texts received, texts sent)."""
         received = 0
-        for text in backend.poll():
-            self.receive(text)
+        texts = backend.poll()
+        for i, text in enumerate(texts):
+            try:
+                self.receive(text)
+            except BaseException:
+                # Not stored (e.g. the database is locked or full): this text and the ones after it stay with
+                # the backend, offered again at the next poll rather than after the backend's re-offer delay.
+                backend.release([t.provider_id for t in texts[i:]])
+                raise
             backend.acknowledge(text.provider_id)
             received += 1
         sent = 0

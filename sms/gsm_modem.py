@@ -18,7 +18,7 @@ import random
 import re
 import threading
 import time
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -373,6 +373,11 @@ class GsmModemBackend:
                 log.exception("unexpected failure while assembling texts")
                 self._record_error(exc)
                 return []
+
+    def release(self, provider_ids: Sequence[str]) -> None:
+        with self._lock:  # still on the SIM: offered again at the next poll, not after ``reoffer_after``
+            for pid in provider_ids:
+                self._offered.pop(pid, None)
 
     def acknowledge(self, provider_id: str) -> None:
         with self._lock:

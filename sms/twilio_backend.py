@@ -29,7 +29,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
@@ -209,7 +209,8 @@ class TwilioBackend:
 
         Lists every Message to our number sent on or after the date ``lookback`` ago (the filter is by date
         only, so the window is at least ``lookback`` and at most a day more). A text is handed out once per
-        process; after ``acknowledge`` its SID joins ``seen_sids()``. After a complete listing, seen SIDs that
+        process (again after ``release``, when the gateway could not store it); after ``acknowledge`` its
+        SID joins ``seen_sids()``. After a complete listing, seen SIDs that
         are no longer in the window are forgotten: the window only moves forward, so they cannot come back.
         A text older than the window when first polled (the Pi was off for longer than ``lookback``) is
         not read: choose ``lookback`` accordingly.
@@ -272,6 +273,11 @@ class TwilioBackend:
             self._seen[provider_id] = None
             self._seen.move_to_end(provider_id)
             self._trim_seen()
+
+    def release(self, provider_ids: Sequence[str]) -> None:
+        with self._lock:  # no longer "known": the next poll lists them again (they are still in its window)
+            for sid in provider_ids:
+                self._delivered.pop(sid, None)
 
     def _trim_seen(self) -> None:
         if len(self._seen) > self._max_seen:

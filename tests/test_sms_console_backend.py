@@ -44,6 +44,16 @@ def test_inject_poll_acknowledge() -> None:
     assert a.received_at.tzinfo is not None
 
 
+def test_a_released_text_comes_back_first() -> None:
+    backend = ConsoleBackend()
+    a = backend.inject("+15551234567", "YES")
+    b = backend.inject("+15557654321", "no")
+    assert backend.poll() == [a, b]
+    c = backend.inject("+15557654322", "yes 1")
+    backend.release([b.provider_id])
+    assert backend.poll() == [b, c] and backend.unacknowledged() == [a, b, c]
+
+
 def test_closed_backend_refuses_sends_transiently() -> None:
     backend = ConsoleBackend()
     backend.close()

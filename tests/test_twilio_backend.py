@@ -203,6 +203,17 @@ def test_poll_dedupes_across_pages_and_calls(fake: FakeTwilio) -> None:
     backend.close()
 
 
+def test_a_released_text_is_listed_again_at_the_next_poll(fake: FakeTwilio) -> None:
+    backend = backend_for(fake)
+    sids = [fake.add_inbound(MEMBER, f"text {i}", OUR_NUMBER) for i in range(3)]
+    assert [t.provider_id for t in backend.poll()] == sids
+    backend.acknowledge(sids[0])
+    backend.release(sids[1:])  # the gateway could not store them (the database was locked)
+    assert [t.provider_id for t in backend.poll()] == sids[1:]
+    assert backend.poll() == []
+    backend.close()
+
+
 def test_poll_survives_restart_with_persisted_seen(fake: FakeTwilio) -> None:
     backend = backend_for(fake, page_size=5)
     for i in range(12):
