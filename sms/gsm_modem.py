@@ -504,6 +504,11 @@ class GsmModemBackend:
                 # A gateway killed between AT+CMGS and the text's PDU leaves the modem in text-entry mode, where
                 # every later command ("AT" included) becomes part of that text: ESC leaves it without sending
                 # anything. The cancel's answer is read away so that it is not taken for the next command's.
+                log.warning(
+                    "modem on %s did not answer AT; sending ESC in case a text was left half-entered (a gateway "
+                    "stopped mid-send), then trying again",
+                    self.port,
+                )
                 self._write(b"\x1b")
                 settle = time.monotonic() + min(self._timeout, 0.3)
                 while self._readline(settle) is not None:
