@@ -446,7 +446,11 @@ class Attendee:
             self._cast_elsewhere()
             return True
         _expect(status == 303 and location.endswith("/kiosk/done"), f"cast answered {status}", page)
-        status, _, page = b.request("GET", "/kiosk/done")
+        status, location, page = b.request("GET", "/kiosk/done")
+        if status == 303 and location.endswith("/kiosk/"):
+            # The kiosk was killed and restarted between the cast and this page: sessions live in the web
+            # process, so the code shown on it is gone. The attendee starts over with the receipt's token.
+            raise Lost("GET /kiosk/done: the session went with a restart")
         m = CODE_RE.search(page)
         _expect(status == 200 and m is not None, "no verification code shown", page)
         assert m is not None
