@@ -45,9 +45,7 @@ def run_gateway(
     while not stop.is_set():
         notify("WATCHDOG=1")  # systemd restarts the gateway if a turn hangs longer than WatchdogSec
         try:
-            for text in backend.poll():
-                gateway.receive(text)
-                backend.acknowledge(text.provider_id)
+            gateway.receive_all(backend)
             drain_spool(spool, gateway)  # texts the Twilio webhook spooled in the web process
             now = time.monotonic()
             if now - last_reminders > 60:

@@ -482,10 +482,8 @@ class Gateway:
 
     # --- the daemon ---------------------------------------------------------------------------------------
 
-    def run_once(self, backend: SmsBackend, *, max_sends: int = 1) -> tuple[int, int]:
-        """One turn: read and act on every new text (acknowledging each after commit), then send up to
-        ``max_sends`` due texts. Returns (texts received, texts sent)."""
-        received = 0
+    def receive_all(self, backend: SmsBackend) -> int:
+        """Read and act on every new text, acknowledging each after its commit; returns how many."""
         texts = backend.poll()
         for i, text in enumerate(texts):
             try:
@@ -496,7 +494,12 @@ class Gateway:
                 backend.release([t.provider_id for t in texts[i:]])
                 raise
             backend.acknowledge(text.provider_id)
-            received += 1
+        return len(texts)
+
+    def run_once(self, backend: SmsBackend, *, max_sends: int = 1) -> tuple[int, int]:
+        """One turn: read and act on every new text (acknowledging each after commit), then send up to
+        ``max_sends`` due texts. Returns (texts received, texts sent)."""
+        received = self.receive_all(backend)
         sent = 0
         while sent < max_sends and self.send_one(backend):
             sent += 1

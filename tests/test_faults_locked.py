@@ -290,9 +290,10 @@ def test_the_gateway_daemon_pauses_through_a_lock_and_then_stores_each_text_once
         with held_write_lock(db_path(locked_tally)) as held:
             for i in range(3):
                 spool.append(InboundText(f"SMd{i}", f"+1510555010{i + 1}", "yes", at))
+            backend.inject("+15105550109", "yes")  # polled, refused, released: offered again after the lock
             time.sleep(1.0)  # a few turns of the daemon, each waiting out the busy timeout
             assert count(locked_tally, sms_inbound) == 0
-        assert wait_for(lambda: count(locked_tally, sms_inbound) == 3)
+        assert wait_for(lambda: count(locked_tally, sms_inbound) == 4)
         assert wait_for(lambda: not list(spool.folder.glob("draining-*.jsonl")))
     finally:
         stop.set()
@@ -301,7 +302,7 @@ def test_the_gateway_daemon_pauses_through_a_lock_and_then_stores_each_text_once
     paused = [r for r in caplog.records if "SMS gateway paused this turn: the database is busy" in r.getMessage()]
     assert paused and all(r.exc_info is None for r in paused)  # one plain line each, no traceback
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
-    assert count(locked_tally, sms_inbound) == 3
+    assert count(locked_tally, sms_inbound) == 4 and backend.unacknowledged() == []
     print(f"lock held {held['held_s']:.2f} s; the daemon paused {len(paused)} turns")
 
 
