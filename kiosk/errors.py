@@ -104,12 +104,6 @@ def storage_problem(exc: BaseException) -> StorageProblem | None:
     return found
 
 
-def failed_locally(exc: BaseException) -> bool:
-    """True when the failure came from SQLite, an embedded database: a COMMIT that returned an error did not
-    commit (SQLite commits atomically or not at all), so "may or may not have been saved" cannot apply."""
-    return any(isinstance(item, sqlite3.Error) for item in _causes(exc))
-
-
 def describe_storage(exc: BaseException) -> str:
     """One line for organizers (logs, the devices page, the CLI): what happened and what to do."""
     problem = storage_problem(exc)

@@ -207,6 +207,19 @@ def clean_name(name: str) -> str:
     return " ".join(strip_invisible(name).split())
 
 
+def _meeting_key(code: str) -> str:
+    """A meeting code as stored; NotFound for one that no meeting can have."""
+    if "\x00" in code:  # PostgreSQL refuses even to compare NUL (a URL can carry it)
+        raise NotFound("no meeting with that code")
+    return code.strip().upper()
+
+
+def _found(row: Any, key: str) -> Any:
+    if row is None:
+        raise NotFound(f"no meeting with code {key!r}")
+    return row
+
+
 class _CastMeeting(NamedTuple):
     """What casting needs of a meeting row."""
 
@@ -273,17 +286,13 @@ class Tally:
 
     def _meeting_row(self, conn: Connection, code: str, *, lock: bool = False, share: bool = False) -> Any:
         """``lock``: to change the meeting; ``share``: so that it cannot change (e.g. close) until we commit."""
-        if "\x00" in code:  # no code holds NUL, and PostgreSQL refuses to even compare one (a URL can carry it)
-            raise NotFound("no meeting with that code")
-        query = select(meetings).where(meetings.c.code == code.strip().upper())
+        key = _meeting_key(code)
+        query = select(meetings).where(meetings.c.code == key)
         if lock:
             query = query.with_for_update()
         elif share:
             query = query.with_for_update(read=True)
-        row = conn.execute(query).first()
-        if row is None:
-            raise NotFound(f"no meeting with code {code.strip().upper()!r}")
-        return row
+        return _found(conn.execute(query).first(), key)
 
     @staticmethod
     def _meeting(row: Any) -> Meeting:
@@ -1148,10 +1157,8 @@ class Tally:
     def _cast(self, code: str, token: str, choices: Mapping[int, Choice | str | None]) -> CastBallot:
         with self._write() as conn:
             hot = _CAST.on(conn)
-            row = hot["meeting"].execute(conn, {"code_in": code.strip().upper()}).fetchone()
-            if row is None:
-                raise NotFound(f"no meeting with code {code.strip().upper()!r}")
-            meeting = _CastMeeting(*row)
+            key = _meeting_key(code)
+            meeting = _CastMeeting(*_found(hot["meeting"].execute(conn, {"code_in": key}).fetchone(), key))
             plank_list = self._frozen_planks(conn, meeting)
             known = {p.id for p in plank_list}
             unknown = set(choices) - known

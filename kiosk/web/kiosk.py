@@ -48,7 +48,6 @@ from kiosk.errors import (
     StorageProblem,
     TokenRejected,
     describe_storage,
-    failed_locally,
     storage_problem,
 )
 from kiosk.kiosk_session import KioskSession, Match, SessionStore
@@ -609,10 +608,8 @@ def _kiosk_error(exc: KioskError) -> Any:
     problem = storage_problem(exc)
     log.warning("kiosk page error: %s", describe_storage(exc) if problem else exc)
     voting = request.endpoint == "kiosk.cast"
-    # SQLite is local: a commit it refused did not happen, so a full disk or a lock at COMMIT saved nothing.
-    if problem in (StorageProblem.BUSY, StorageProblem.FULL) and (
-        not isinstance(exc, CommitUnknown) or failed_locally(exc)
-    ):
+    # Nothing was saved (db.write_transaction says CommitUnknown only when that is not sure): say why, plainly.
+    if problem in (StorageProblem.BUSY, StorageProblem.FULL) and not isinstance(exc, CommitUnknown):
         key = ("vote_" if voting else "save_") + ("busy" if problem is StorageProblem.BUSY else "full")
         retry = url_for("kiosk.ballot") if voting and g.ks.ballot_token else None
         return _render("message.html", 503, title=t("welcome"), text=t(key), idle_on=True, retry_url=retry)
