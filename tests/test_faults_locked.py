@@ -286,7 +286,6 @@ def test_the_gateway_daemon_pauses_through_a_lock_and_then_stores_each_text_once
     caplog.set_level(logging.WARNING)
     daemon.start()
     try:
-        assert wait_for(lambda: backend.status().get("connected", True) is not None)
         with held_write_lock(db_path(locked_tally)) as held:
             for i in range(3):
                 spool.append(InboundText(f"SMd{i}", f"+1510555010{i + 1}", "yes", at))

@@ -53,6 +53,7 @@ def test_a_verification_code_collision_is_cast_again_with_a_new_code(
     draws = iter([first.verification_code, new_verification_code()])
     monkeypatch.setattr(tally_module, "new_verification_code", lambda: next(draws))
     second = tally.cast_ballot(voting_meeting, token_for(tally, voting_meeting, "Keisha"), {})
+    assert next(draws, None) is None  # both draws were used: the collision really happened and was retried
     assert second.verification_code != first.verification_code
     assert count(tally, ballots) == 2
     assert count(tally, ballot_tokens, ballot_tokens.c.state == "spent") == 2
