@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -144,6 +145,16 @@ def voting_meeting(tally: Tally, roster_csv: str, planks_csv: str) -> str:
     tally.import_planks("GA12", planks_csv)
     tally.set_state("GA12", MeetingState.VOTING_OPEN)
     return "GA12"
+
+
+def wait_until(check: Callable[[], object], timeout: float = 10.0) -> bool:
+    """Poll ``check`` every 50 ms until it is true or ``timeout`` seconds pass; returns its last answer."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.05)
+    return bool(check())
 
 
 def member_id(tally: Tally, code: str, name: str) -> int:

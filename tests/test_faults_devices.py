@@ -30,20 +30,11 @@ from kiosk.tally import Tally
 from kiosk.web.app import create_app
 from sms.gateway import Gateway
 from sms.gsm_modem import GsmModemBackend
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, wait_until
 from tests.printer_emulator import PrinterEmulator, decode
 from tests.sim_modem import SimModem
 
 pytestmark = pytest.mark.sqlite_only  # devices, not the database: one backend is enough
-
-
-def wait_until(check: Any, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.05)
-    return bool(check())
 
 
 def test_printer_drops_mid_receipt_then_comes_back(

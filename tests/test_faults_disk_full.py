@@ -44,7 +44,7 @@ from sms.backends import InboundText
 from sms.daemon import drain_spool
 from sms.gateway import Gateway
 from sms.spool import Spool
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, wait_until
 from tests.printer_emulator import PrinterEmulator, decode
 
 pytestmark = pytest.mark.sqlite_only  # the file system under an embedded database
@@ -197,15 +197,6 @@ def verification_of(client: FlaskClient) -> str:
 def count(engine: Engine, table: Any) -> int:
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
-
-
-def wait_until(check: Any, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.05)
-    return bool(check())
 
 
 def test_disk_full_while_taking_votes_signins_texts_and_receipts(small_disk: SmallDisk) -> None:

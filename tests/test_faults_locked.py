@@ -37,7 +37,7 @@ from sms.backends import InboundText
 from sms.gateway import Gateway
 from sms.gsm_modem import GsmModemBackend
 from sms.spool import Spool
-from tests.conftest import FIXTURES, FakeClock
+from tests.conftest import FIXTURES, FakeClock, wait_until
 from tests.sim_modem import SimModem
 
 pytestmark = pytest.mark.sqlite_only  # SQLite's file lock; PostgreSQL's lock_timeout is the same DatabaseError
@@ -60,7 +60,9 @@ def held_write_lock(path: Path) -> Iterator[dict[str, float]]:
         [sys.executable, "-c", LOCK_HOLDER, str(path)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
     figures: dict[str, float] = {}
+    start = time.monotonic()
     try:
+        # The holder takes the lock at once or fails at once (timeout=5 in LOCK_HOLDER): readline returns.
         assert proc.stdout is not None and proc.stdout.readline().strip() == "locked"
         start = time.monotonic()
         yield figures
@@ -69,7 +71,13 @@ def held_write_lock(path: Path) -> Iterator[dict[str, float]]:
         assert proc.stdin is not None and proc.stdout is not None
         proc.stdin.close()
         proc.stdout.close()
-        assert proc.wait(10) == 0
+        try:
+            code = proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()  # never left holding the lock behind the test
+            proc.wait()
+            raise
+        assert code == 0
 
 
 @pytest.fixture
@@ -292,8 +300,8 @@ def test_the_gateway_daemon_pauses_through_a_lock_and_then_stores_each_text_once
             backend.inject("+15105550109", "yes")  # polled, refused, released: offered again after the lock
             time.sleep(1.0)  # a few turns of the daemon, each waiting out the busy timeout
             assert count(locked_tally, sms_inbound) == 0
-        assert wait_for(lambda: count(locked_tally, sms_inbound) == 4)
-        assert wait_for(lambda: not list(spool.folder.glob("draining-*.jsonl")))
+        assert wait_until(lambda: count(locked_tally, sms_inbound) == 4)
+        assert wait_until(lambda: not list(spool.folder.glob("draining-*.jsonl")))
     finally:
         stop.set()
         daemon.join(10)
@@ -303,15 +311,6 @@ def test_the_gateway_daemon_pauses_through_a_lock_and_then_stores_each_text_once
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert count(locked_tally, sms_inbound) == 4 and backend.unacknowledged() == []
     print(f"lock held {held['held_s']:.2f} s; the daemon paused {len(paused)} turns")
-
-
-def wait_for(check: Any, timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.05)
-    return bool(check())
 
 
 def test_organizer_pages_answer_a_lock_with_a_plain_503(locked_tally: Tally, tmp_path: Path) -> None:

@@ -34,8 +34,14 @@ def test_a_claim_waits_for_another_process_appending(tmp_path: Path) -> None:
         claimed = spool.claim()
         waited = time.monotonic() - started
     finally:
-        assert holder.wait(10) == 0
+        try:
+            code = holder.wait(10)
+        except subprocess.TimeoutExpired:
+            holder.kill()
+            holder.wait()
+            raise
         assert holder.stdout is not None
         holder.stdout.close()
+    assert code == 0
     assert waited >= 0.3, f"the claim did not wait for the other process ({waited:.2f} s)"
     assert [t.provider_id for path in claimed for t in Spool.read(path)] == ["SM1"]

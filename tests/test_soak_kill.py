@@ -169,6 +169,8 @@ def test_kill_9_during_a_meeting_loses_and_doubles_nothing(tmp_path: Path) -> No
                 worker.join()
             done.set()
             chaos_thread.join(30)
+            # A chaos thread still restarting a process would race the kills below (and orphan a server).
+            assert not chaos_thread.is_alive(), f"seed {seed}: the chaos thread did not stop"
             assert not errors, f"seed {seed}: {errors}"
             workload_s = time.monotonic() - started
 
