@@ -15,8 +15,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -145,6 +147,16 @@ def voting_meeting(tally: Tally, roster_csv: str, planks_csv: str) -> str:
     tally.import_planks("GA12", planks_csv)
     tally.set_state("GA12", MeetingState.VOTING_OPEN)
     return "GA12"
+
+
+def upcoming_starts(timezone: str = "America/Los_Angeles") -> str:
+    """Tomorrow at 19:00 in ``timezone``, as ``--starts`` takes it: for tests that run on the wall clock.
+
+    A fixed date works only until it passes (the SMS gateway reads "the next meeting" from the clock), so tests
+    whose tally, daemon or server keeps the real clock make their meeting relative to today."""
+    tz = ZoneInfo(timezone)
+    starts = datetime.combine(datetime.now(tz).date() + timedelta(days=1), dtime(19, 0))
+    return f"{starts:%Y-%m-%dT%H:%M}"
 
 
 def wait_until(check: Callable[[], object], timeout: float = 10.0) -> bool:

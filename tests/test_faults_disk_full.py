@@ -44,7 +44,7 @@ from sms.backends import InboundText
 from sms.daemon import drain_spool
 from sms.gateway import Gateway
 from sms.spool import Spool
-from tests.conftest import FIXTURES, wait_until
+from tests.conftest import FIXTURES, upcoming_starts, wait_until
 from tests.printer_emulator import PrinterEmulator, decode
 
 pytestmark = pytest.mark.sqlite_only  # the file system under an embedded database
@@ -206,7 +206,8 @@ def test_disk_full_while_taking_votes_signins_texts_and_receipts(small_disk: Sma
         db.upgrade(engine)
         tally = Tally(engine, region="US", timezone="America/Los_Angeles")
         tally.import_roster((FIXTURES / "roster-messy.csv").read_text(encoding="utf-8"))
-        tally.create_meeting(code="GA12", title="General Assembly", starts="2026-12-03T19:00", quorum="20%")
+        # This tally keeps the wall clock (the services and the gateway read it), so the meeting is tomorrow.
+        tally.create_meeting(code="GA12", title="General Assembly", starts=upcoming_starts(), quorum="20%")
         tally.import_planks("GA12", (FIXTURES / "planks.csv").read_text(encoding="utf-8"))
         tally.set_state("GA12", MeetingState.VOTING_OPEN)
         spool = Spool(settings.data_path / "sms-spool")
