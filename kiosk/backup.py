@@ -1,8 +1,11 @@
 """Backups of the SQLite tally database, restoring one, and recovering from a damaged database at start-up.
 
-A backup is a consistent copy made with SQLite's online backup API while the kiosk keeps running, written
-under a temporary name, checked (``quick_check``), flushed to disk and only then given its final name
-``tally-YYYYMMDD-HHMMSS.db``, so a half-written copy (a USB stick pulled out, a power cut) never looks like a
+A backup is a consistent copy made with ``VACUUM INTO`` while the kiosk keeps running: it rebuilds every table
+in key order, so a backup taken while voting is open does not keep the order ballots were cast in (a page copy
+with the online backup API did, forever), and it never copies the WAL. Ballot receipts still waiting in the print
+queue (which follow the order of casting) are left out of the copy. It is written under a temporary name,
+checked (``quick_check``), flushed to disk and only then given its final name ``tally-YYYYMMDD-HHMMSS.db``,
+so a half-written copy (a USB stick pulled out, a power cut) never looks like a
 backup. Backups older than ``[backup] keep_days`` are deleted; the newest is always kept.
 
 Restoring never deletes anything: the replaced database is renamed ``tally.db.replaced-<time>``.
@@ -34,7 +37,9 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 
 from kiosk.config import Settings
+from kiosk.db_inuse import database_users
 from kiosk.errors import KioskError
+from kiosk.storage_order import vacuum_into
 
 log = logging.getLogger(__name__)
 
@@ -180,17 +185,23 @@ def _fsync_dir(folder: Path) -> None:
 
 
 def _copy_database(source: Path, target: Path) -> None:
-    """Online-backup ``source`` into ``target`` (a new file), then make it durable."""
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=30)
+    """Copy ``source`` into the new file ``target`` in key order (never page by page), then make it durable.
+
+    A read transaction on the source: kiosk writers go on meanwhile (WAL), and the copy is one snapshot.
+    """
+    vacuum_into(source, target)
+    dst = sqlite3.connect(target)
     try:
-        dst = sqlite3.connect(target)
-        try:
-            src.backup(dst, pages=1024)  # in steps, so kiosk writers wait at most a step
-            dst.execute("PRAGMA journal_mode=DELETE")  # a backup is one self-contained file
-        finally:
-            dst.close()
+        dst.execute("PRAGMA secure_delete=ON")
+        with dst:
+            tables = {r[0] for r in dst.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            dropped = (
+                dst.execute("DELETE FROM print_jobs WHERE kind = 'ballot'").rowcount if "print_jobs" in tables else 0
+            )
+        if dropped:
+            dst.execute("VACUUM")  # the freed pages are zeroed by secure_delete; this also keeps the file small
     finally:
-        src.close()
+        dst.close()
     with open(target, "rb+") as fh:
         os.fsync(fh.fileno())
 
@@ -277,6 +288,12 @@ def restore_database(
         raise BackupError(
             "the kiosk is running; stop it first (sudo systemctl stop assembly-kiosk.target), "
             "or add --force if you are sure nothing is writing"
+        )
+    users = None if force else database_users(target)
+    if users:
+        raise BackupError(
+            f"the database is in use: {users}. Stop it first (Ctrl-C in its window, or "
+            "sudo systemctl stop assembly-kiosk.target); nothing was changed"
         )
     if not backup_file.is_file():
         raise BackupError(f"{backup_file}: no such backup file")

@@ -106,8 +106,19 @@ def cmd_meeting_show(args: argparse.Namespace) -> int:
 
 def _state_command(state: MeetingState) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
-        meeting = _tally(args).set_state(args.code, state, actor="cli")
+        tally = _tally(args)
+        meeting = tally.set_state(args.code, state, actor="cli")
         print(f"meeting {meeting.code} is now {meeting.state}")
+        owed = tally.storage_order_pending() if state is MeetingState.CLOSED else None
+        if owed:
+            print(
+                f"kiosk: error: voting is closed, but the database files STILL KEEP THE ORDER BALLOTS WERE CAST IN: "
+                f"{owed}. Close the other program (a backup, a sqlite3 shell, a long query), then run "
+                f"`kiosk meeting close {meeting.code}` again; a running kiosk also finishes it within a minute, and "
+                "any kiosk command finishes it at its start. `kiosk doctor` shows whether it is still owed.",
+                file=sys.stderr,
+            )
+            return EXIT_ERROR
         return 0
 
     return run
@@ -351,9 +362,13 @@ def cmd_sms_run(args: argparse.Namespace) -> int:
 
     stop = threading.Event()
     install_signal_handlers(stop)
+    from kiosk.backup import sqlite_path
+    from kiosk.db_inuse import holding
+
     backend = open_backend(args.settings)
-    print(f"SMS gateway running with the {backend.name} backend", flush=True)
-    run_gateway(args.settings, _tally(args), backend, stop=stop)
+    with holding(sqlite_path(args.settings)):  # so `kiosk restore` refuses while the gateway runs
+        print(f"SMS gateway running with the {backend.name} backend", flush=True)
+        run_gateway(args.settings, _tally(args), backend, stop=stop)
     return 0
 
 

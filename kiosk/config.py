@@ -51,6 +51,12 @@ class DatabaseSettings:
     busy_timeout_ms: int = setting(
         10000, "How long a writer waits for another writer's lock before giving up (SQLite), in ms."
     )
+    close_wait_s: int = setting(
+        30,
+        "When voting closes, how long (seconds) the rewrite of the SQLite files that erases the order of casting "
+        "waits for another program reading the database (a backup, a sqlite3 shell). If it cannot finish, "
+        "`kiosk meeting close` says so and exits non-zero, and the kiosk finishes it at its next start.",
+    )
 
 
 @dataclass(frozen=True)
@@ -90,6 +96,12 @@ class OrganizerSettings:
     )
     secure_cookie: bool = setting(False, "Send the login cookie only over https (set true behind an https proxy).")
     session_hours: int = setting(12, "Hours an organizer stays logged in.")
+    trusted_proxies: int = setting(
+        0,
+        "How many reverse proxies (nginx, Caddy) stand in front of the organizer pages. 0: none, the client "
+        "address is the connection's (X-Forwarded-* headers are ignored, so nobody can fake an address to dodge "
+        "the login slow-down). N: trust the last N X-Forwarded-For/-Proto/-Host entries (Werkzeug's ProxyFix).",
+    )
     live_step: int = setting(
         5, "Live per-plank figures change only after at least this many new ballots, until voting closes."
     )
@@ -327,6 +339,10 @@ def validate(settings: Settings) -> None:
         raise ConfigError(f"{where}: [organizer] port must be between 1 and 65535")
     if settings.organizer.live_step < 1:
         raise ConfigError(f"{where}: [organizer] live_step must be at least 1")
+    if not 0 <= settings.organizer.trusted_proxies <= 5:
+        raise ConfigError(f"{where}: [organizer] trusted_proxies must be 0 (no proxy) to 5")
+    if not 0 <= settings.database.close_wait_s <= 3600:
+        raise ConfigError(f"{where}: [database] close_wait_s must be between 0 and 3600 seconds")
     if settings.kiosk.idle_seconds < 15:
         raise ConfigError(f"{where}: [kiosk] idle_seconds must be at least 15")
     pins = [getattr(settings.buttons, f.name) for f in fields(ButtonPins)]

@@ -133,6 +133,7 @@ class Doctor:
         findings.append(self.check_config(settings))
         for check in (
             self.check_database,
+            self.check_secrecy,
             self.check_backups,
             self.check_disk,
             self.check_printer,
@@ -243,6 +244,11 @@ class Doctor:
         else:
             out.append(Finding("database", Status.OK, f"intact, schema up to date ({head})"))
         return out
+
+    def check_secrecy(self, settings: Settings) -> list[Finding]:
+        from kiosk.doctor_secrecy import secrecy_findings
+
+        return secrecy_findings(settings)
 
     def check_backups(self, settings: Settings) -> list[Finding]:
         from kiosk.backup import list_backups, sqlite_path

@@ -7,13 +7,15 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from importlib import resources
 
-from kiosk import db
+from kiosk import db, storage_order
 from kiosk.config import Settings
 from kiosk.tally import MeetingState, Tally
+from kiosk.token_key import load_token_key
 
 log = logging.getLogger(__name__)
 
 DEMO_CODE = "GA12"
+STARTUP_REWRITE_WAIT_S = 5  # a start waits this long at most for another reader before going on
 
 
 @dataclass
@@ -35,7 +37,16 @@ def open_tally(settings: Settings, *, migrate: bool = True) -> Tally:
         raise DatabaseError("the database schema is out of date; run `kiosk init` to upgrade it")
     if recovery is not None:
         report_recovery(engine, recovery)
-    return Tally(engine, region=settings.organization.default_region, timezone=settings.organization.timezone)
+    token_key = load_token_key(engine, settings.data_path)
+    # A rewrite of the files owed since a close that could not finish it (another reader held the database).
+    storage_order.finish_if_pending(engine, wait_s=min(STARTUP_REWRITE_WAIT_S, settings.database.close_wait_s))
+    return Tally(
+        engine,
+        region=settings.organization.default_region,
+        timezone=settings.organization.timezone,
+        token_key=token_key,
+        close_wait_s=settings.database.close_wait_s,
+    )
 
 
 def seed_demo(tally: Tally) -> bool:

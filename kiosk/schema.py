@@ -182,7 +182,8 @@ ballot_tokens = Table(
     Column("id", Integer, primary_key=True),
     Column("meeting_id", Integer, ForeignKey("meetings.id"), nullable=False),
     Column("signin_id", Integer, ForeignKey("signins.id"), nullable=False),
-    # SHA-256 of the normalized token: the token itself is printed on the receipt and nowhere else.
+    # HMAC-SHA256 of the normalized token under the token key kept outside the database ("h:" + 62 hex digits;
+    # kiosk.tokens); older rows may hold the unkeyed SHA-256. The token itself is only on the receipt.
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("state", String(6), nullable=False, server_default="issued"),
     Column("issued_at", UtcDateTime, nullable=False),
@@ -375,4 +376,27 @@ live_figures = Table(
     Column("ballots_cast", Integer, nullable=False),
     Column("figures", Text, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+)
+
+
+# --- keys and sessions (migration 0005) ---------------------------------------------------------------------
+
+# Fingerprints of secrets kept outside the database (kiosk.token_key): a kiosk holding another key is caught.
+kiosk_keys = Table(
+    "kiosk_keys",
+    metadata,
+    Column("name", String(40), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# Organizer login sessions, so logging out (or removing the organizer) ends them on the server: the cookie holds
+# a random session id, the database only its SHA-256.
+organizer_sessions = Table(
+    "organizer_sessions",
+    metadata,
+    Column("id_hash", String(64), primary_key=True),
+    Column("organizer_name", String(64), nullable=False, index=True),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("expires_at", UtcDateTime, nullable=False),
 )

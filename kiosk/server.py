@@ -30,6 +30,15 @@ def _bind_check(host: str, port: int) -> None:
 
 
 def _serve(settings: Settings, *, host: str, port: int, simulated: bool, banner: str) -> int:
+    from kiosk.backup import sqlite_path
+    from kiosk.db_inuse import holding
+
+    # Held for the process's whole life, so `kiosk restore` can tell the database is in use (kiosk.db_inuse).
+    with holding(sqlite_path(settings)):
+        return _serve_holding(settings, host=host, port=port, simulated=simulated, banner=banner)
+
+
+def _serve_holding(settings: Settings, *, host: str, port: int, simulated: bool, banner: str) -> int:
     import waitress
 
     from kiosk.web.app import create_app

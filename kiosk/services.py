@@ -14,11 +14,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hardware.printer import ReceiptPrinter, open_printer
+from kiosk import storage_order
 from kiosk.config import Settings
 from kiosk.print_queue import PrintQueue, PrintWorker, set_device_status
 from kiosk.receipts import Receipt, ballot_receipt, signin_receipt
 from kiosk.tally import Tally
-from kiosk.tokens import token_hash
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +34,7 @@ class Services:
     sms_stop: threading.Event = field(default_factory=threading.Event)
     sms_thread: threading.Thread | None = None
     button_thread: threading.Thread | None = None
+    storage_thread: threading.Thread | None = None
     phone_log: list[Any] = field(default_factory=list)  # texts sent from the demo's simulated phone page
 
     def watch_buttons(self, panel: Any, interval_s: float = 1.0) -> None:
@@ -75,10 +76,25 @@ class Services:
         self.button_thread = threading.Thread(target=run, name="button-status", daemon=True)
         self.button_thread.start()
 
+    def retry_storage_rewrite(self, interval_s: float = 60.0, wait_s: float = 5.0) -> None:
+        """Finish a rewrite of the files that a close could not finish (another reader held the database)."""
+
+        def run() -> None:
+            while not self.sms_stop.wait(interval_s):
+                try:
+                    storage_order.finish_if_pending(self.tally.engine, wait_s=wait_s)
+                except Exception:  # pragma: no cover - a retry must never end the thread
+                    log.exception("retrying the rewrite of the database files failed")
+
+        self.storage_thread = threading.Thread(target=run, name="storage-rewrite", daemon=True)
+        self.storage_thread.start()
+
     def stop(self) -> None:
         self.sms_stop.set()
         if self.button_thread is not None:
             self.button_thread.join(5)
+        if self.storage_thread is not None:
+            self.storage_thread.join(10)
         self.worker.stop()
         self.printer.close()
         self.sms_stop.set()
@@ -120,7 +136,7 @@ class Services:
             reprint=request.reprint,
         )
         # One receipt per token (the queue refuses a second job with this key); the key holds only the token's hash.
-        key = f"signin:{token_hash(request.token)}" if request.token else f"signin:{uuid.uuid4()}"
+        key = f"signin:{self.tally.token_hash(request.token)}" if request.token else f"signin:{uuid.uuid4()}"
         if request.reprint:
             key = f"reprint:{key}:{datetime.now(UTC).timestamp()}"
         self.queue.submit("signin", key, receipt.to_json(), meeting_code=request.meeting_code, reprint=request.reprint)
@@ -150,6 +166,7 @@ def start_services(
     worker = PrintWorker(queue, printer, Receipt.from_json)
     worker.start()
     services = Services(settings, tally, queue, printer, worker)
+    services.retry_storage_rewrite()
     if simulated:
         from sms.backends import ConsoleBackend
         from sms.daemon import run_gateway

@@ -26,10 +26,10 @@ from enum import StrEnum
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, insert, or_, select, text, update
+from sqlalchemy import Connection, Engine, and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from kiosk import audit, db
+from kiosk import audit, db, storage_order
 from kiosk.errors import InvalidInput, NotFound, StateError, TokenRejected
 from kiosk.results import Choice, MeetingResults, PlankResult, Quorum, Threshold, quorum_required
 from kiosk.roster import display_name, fold, normalize_phone, parse_roster, strip_invisible
@@ -44,7 +44,7 @@ from kiosk.schema import (
     rsvps,
     signins,
 )
-from kiosk.tokens import new_token, new_verification_code, normalize_code, token_hash
+from kiosk.tokens import legacy_token_hash, new_token, new_verification_code, normalize_code, token_hash
 
 log = logging.getLogger(__name__)
 
@@ -240,7 +240,7 @@ _CAST = db.DriverStatements(
     spend=update(ballot_tokens)
     .where(
         and_(
-            ballot_tokens.c.token_hash == bindparam("hash_in"),
+            ballot_tokens.c.token_hash.in_([bindparam("hash_in"), bindparam("legacy_in")]),
             ballot_tokens.c.meeting_id == bindparam("meeting_in"),
             ballot_tokens.c.state == "issued",
         )
@@ -261,11 +261,16 @@ class Tally:
         region: str = "US",
         timezone: str = "America/Los_Angeles",
         clock: Callable[[], datetime] = _utcnow,
+        token_key: bytes | None = None,
+        close_wait_s: float = 30.0,
     ) -> None:
         self.engine = engine
         self.region = region
         self.timezone = timezone
         self.clock = clock
+        # Every kiosk process passes the key (kiosk.runtime.open_tally); None stores unkeyed hashes (tests only).
+        self.token_key = token_key
+        self.close_wait_s = close_wait_s  # how long closing waits for other readers to let the rewrite finish
         self._plank_cache: dict[int, list[Plank]] = {}
 
     # --- plumbing -----------------------------------------------------------------------------------------
@@ -648,28 +653,40 @@ class Tally:
             row = self._meeting_row(conn, code, lock=True)
             current = MeetingState(row.state)
             if current == target:
-                return self._meeting(row)
-            if current is MeetingState.CLOSED:
-                raise StateError(f"meeting {row.code} is closed; a closed meeting cannot be reopened")
-            if _ORDER.index(target) < _ORDER.index(current):
-                raise StateError(f"meeting {row.code} cannot go back from {current} to {target}")
-            if target is MeetingState.VOTING_OPEN:
-                count = conn.execute(
-                    select(func.count()).select_from(planks).where(planks.c.meeting_id == row.id)
-                ).scalar_one()
-                if count == 0:
-                    raise StateError(f"meeting {row.code} has no planks to vote on; import planks first")
-            conn.execute(update(meetings).where(meetings.c.id == row.id).values(state=str(target)))
-            if target is MeetingState.CLOSED:
-                # Queued ballot receipts follow the order of casting: they go before the files are rewritten.
-                conn.execute(
-                    delete(print_jobs).where(and_(print_jobs.c.kind == "ballot", print_jobs.c.meeting_code == row.code))
-                )
-            self._audit(conn, actor, "state_changed", row.code, **{"from": str(current), "to": str(target)})
-            meeting = self._meeting(self._meeting_row(conn, code))
-        if target is MeetingState.CLOSED:
-            self.scrub_storage_order()
+                # Closing a closed meeting again finishes a rewrite of the files that could not finish before.
+                owed = target is MeetingState.CLOSED and storage_order.pending(conn) is not None
+                meeting = self._meeting(row)
+            else:
+                owed = False
+                meeting = self._change_state(conn, row, current, target, actor)
+        if target is MeetingState.CLOSED and (owed or current != target):
+            self.scrub_storage_order()  # the outcome is kept in the database: see storage_order_pending()
         return meeting
+
+    def _change_state(
+        self, conn: Connection, row: Any, current: MeetingState, target: MeetingState, actor: str
+    ) -> Meeting:
+        if current is MeetingState.CLOSED:
+            raise StateError(f"meeting {row.code} is closed; a closed meeting cannot be reopened")
+        if _ORDER.index(target) < _ORDER.index(current):
+            raise StateError(f"meeting {row.code} cannot go back from {current} to {target}")
+        if target is MeetingState.VOTING_OPEN:
+            count = conn.execute(
+                select(func.count()).select_from(planks).where(planks.c.meeting_id == row.id)
+            ).scalar_one()
+            if count == 0:
+                raise StateError(f"meeting {row.code} has no planks to vote on; import planks first")
+        conn.execute(update(meetings).where(meetings.c.id == row.id).values(state=str(target)))
+        if target is MeetingState.CLOSED:
+            # Queued ballot receipts follow the order of casting: they go before the files are rewritten.
+            conn.execute(
+                delete(print_jobs).where(and_(print_jobs.c.kind == "ballot", print_jobs.c.meeting_code == row.code))
+            )
+            # Marked in the closing transaction: a crash before the rewrite finishes leaves it marked, and the
+            # next start of any kiosk process finishes it.
+            storage_order.mark_pending(conn, row.code, self.clock())
+        self._audit(conn, actor, "state_changed", row.code, **{"from": str(current), "to": str(target)})
+        return self._meeting(self._meeting_row(conn, row.code))
 
     def planks(self, code: str) -> list[Plank]:
         with self._read() as conn:
@@ -1034,6 +1051,15 @@ class Tally:
             reason,
         )
 
+    def token_hash(self, token: str) -> str:
+        """What is stored of a token: keyed with this kiosk's token key (kiosk.token_key)."""
+        return token_hash(token, self.token_key)
+
+    def _token_hashes(self, token: str) -> tuple[str, str]:
+        # A token issued before the token key existed is stored unkeyed; it still votes (a meeting open across
+        # the upgrade goes on), and no new token is ever stored that way.
+        return self.token_hash(token), legacy_token_hash(token)
+
     def _issue_token(self, conn: Connection, meeting: Any, signin_id: int, actor: str) -> str:
         while True:
             token = new_token()
@@ -1043,7 +1069,7 @@ class Tally:
                         insert(ballot_tokens).values(
                             meeting_id=meeting.id,
                             signin_id=signin_id,
-                            token_hash=token_hash(token),
+                            token_hash=self.token_hash(token),
                             state="issued",
                             issued_at=self.clock(),
                         )
@@ -1121,7 +1147,7 @@ class Tally:
             return self._planks(conn, meeting.id)
 
     def _token_row(self, conn: Connection, meeting: Any, token: str, *, for_update: bool) -> Any:
-        query = select(ballot_tokens).where(ballot_tokens.c.token_hash == token_hash(token))
+        query = select(ballot_tokens).where(ballot_tokens.c.token_hash.in_(self._token_hashes(token)))
         if for_update:
             query = query.with_for_update()
         row = conn.execute(query).first()
@@ -1174,7 +1200,12 @@ class Tally:
             # The happy path is this one statement; only a refusal reads the token to say why.
             spent = 0
             if meeting.state == "voting_open":
-                spent = hot["spend"].execute(conn, {"hash_in": token_hash(token), "meeting_in": meeting.id}).rowcount
+                keyed, legacy = self._token_hashes(token)
+                spent = (
+                    hot["spend"]
+                    .execute(conn, {"hash_in": keyed, "legacy_in": legacy, "meeting_in": meeting.id})
+                    .rowcount
+                )
             if spent != 1:
                 self._token_row(conn, meeting, token, for_update=True)  # raises TokenRejected with the reason
                 raise TokenRejected("spent", "this ballot code has already been used to vote")
@@ -1284,40 +1315,18 @@ class Tally:
 
     # --- storage order ------------------------------------------------------------------------------------
 
-    def scrub_storage_order(self) -> None:
+    def scrub_storage_order(self, wait_s: float | None = None) -> storage_order.RewriteOutcome:
         """Rewrite the database files so no physical order follows the order ballots were cast.
 
-        SQLite keeps commits in order in the WAL until a checkpoint, and inside B-tree pages records keep the
-        order they were written in; ``VACUUM`` rebuilds every table in key order (ballots are keyed by their
-        random code), and the checkpoint with TRUNCATE then empties the WAL.
-
-        PostgreSQL stamps every row version with the id of the transaction that wrote it (``xmin``, readable by
-        any SQL client): the spent token, its ballot's choices and the ballot share one, which names the voter.
-        So one transaction first rewrites every token, ballot and choice (all then carry its id), and
-        ``CLUSTER`` rewrites the ballot tables in the order of their random keys and the tokens in the order of
-        their random hashes, leaving no old row version behind; ``VACUUM FULL`` drops the deleted and erased
-        ballot receipts from the print queue. (The server's write-ahead log keeps older records until its
-        segments are reused: see docs/multi-kiosk.md.)
+        See ``kiosk.storage_order``: the outcome says whether it finished; when it did not (another process held
+        a read transaction longer than ``close_wait_s``) it stays marked and is finished at the next start.
         """
-        if db.is_sqlite(self.engine):
-            # The raw driver connection is in autocommit mode (see kiosk.db), as VACUUM requires.
-            raw = self.engine.raw_connection()
-            try:
-                raw.driver_connection.execute("VACUUM")  # type: ignore[union-attr]
-                raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
-            finally:
-                raw.close()
-        else:
-            with self.engine.begin() as conn:
-                conn.execute(update(ballot_tokens).values(state=ballot_tokens.c.state))
-                conn.execute(update(ballots).values(meeting_id=ballots.c.meeting_id))
-                conn.execute(update(ballot_choices).values(choice=ballot_choices.c.choice))
-            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("CLUSTER ballots USING pk_ballots"))
-                conn.execute(text("CLUSTER ballot_choices USING pk_ballot_choices"))
-                conn.execute(text("CLUSTER ballot_tokens USING uq_ballot_tokens_token_hash"))
-                conn.execute(text("VACUUM FULL print_jobs"))
-        log.info("database rewritten so that storage order no longer follows casting order")
+        return storage_order.rewrite(self.engine, wait_s=self.close_wait_s if wait_s is None else wait_s)
+
+    def storage_order_pending(self) -> str | None:
+        """Why the last close could not erase the order of casting from the files, or None when nothing waits."""
+        with self._read() as conn:
+            return storage_order.pending(conn)
 
 
 def parse_start(starts: datetime | str, tz_name: str) -> datetime:

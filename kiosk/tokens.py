@@ -9,11 +9,22 @@ pad or keyboard comes out right; lower case, spaces and dashes are accepted and 
 (9, '-')
 >>> looks_like_token("ACD3-4EFG"), looks_like_token("HELLO")
 (True, False)
+
+What the database keeps of a token is a keyed hash (HMAC-SHA256) under a secret kept outside the database
+(``<data_dir>/token-key``, see ``kiosk.token_key``): 24**8 tokens are few enough that an unkeyed hash is
+reversed by trying them all (about 11 core-hours), so a copy of the database alone must not be enough.
+
+>>> keyed = token_hash("ACD3-4EFG", b"k" * 32)
+>>> keyed.startswith(KEYED_PREFIX), len(keyed), keyed == token_hash("acd34efg", b"k" * 32)
+(True, 64, True)
+>>> token_hash("ACD3-4EFG", None) == legacy_token_hash("ACD3-4EFG")
+True
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 
 ALPHABET = "ACDEFGHJKMNPRTUVWXY34679"
@@ -55,6 +66,23 @@ def looks_like_token(text: str) -> bool:
     return len(code) == TOKEN_LENGTH and all(ch in ALPHABET for ch in code)
 
 
-def token_hash(token: str) -> str:
-    """What the database keeps of a token (the token itself is only on the receipt)."""
+# Keyed hashes are marked so they can never be mistaken for the unkeyed ones of an older version (64 hex
+# digits, no colon): "h:" and the first 62 hex digits of the HMAC (248 bits) fill the same 64-character column.
+KEYED_PREFIX = "h:"
+
+
+def token_hash(token: str, key: bytes | None) -> str:
+    """What the database keeps of a token (the token itself is only on the receipt).
+
+    ``key`` None gives the unkeyed hash of versions before the token key (tests and benchmarks that do not
+    care; every kiosk process passes its key).
+    """
+    if key is None:
+        return legacy_token_hash(token)
+    digest = hmac.new(key, normalize_code(token).encode("ascii", "replace"), hashlib.sha256).hexdigest()
+    return KEYED_PREFIX + digest[:62]
+
+
+def legacy_token_hash(token: str) -> str:
+    """The unkeyed SHA-256 older versions stored; still matched, so a meeting open across an upgrade goes on."""
     return hashlib.sha256(normalize_code(token).encode("ascii", "replace")).hexdigest()

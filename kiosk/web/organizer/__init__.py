@@ -27,6 +27,12 @@ def create_organizer_app(
     app = Flask(__name__, static_folder=None)
     app.config.update(SETTINGS=settings, TEMPLATES_AUTO_RELOAD=False)
     security.configure(app, settings)
+    proxies = settings.organizer.trusted_proxies
+    if proxies:
+        # Only as many X-Forwarded-* entries as there are proxies we run; with none, the headers are ignored.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     if test_config:
         app.config.update(test_config)
     if not app.config.get("SECRET_KEY"):

@@ -39,7 +39,6 @@ from kiosk.print_queue import PrintQueue, device_statuses
 from kiosk.results import Threshold
 from kiosk.tally import MeetingState, Tally
 from kiosk.testdeck import run_test_deck
-from kiosk.tokens import token_hash
 from kiosk.web.organizer.live import LiveFigures, View
 from kiosk.web.organizer.security import current_organizer, log_in, log_out, login_required, safe_next
 from sms.segments import segment_count
@@ -352,6 +351,13 @@ def change_state(code: str, action: str) -> Any:
     try:
         _tally().set_state(m.code, target, actor=_actor())
         flash(f"{label}: done.", "ok")
+        owed = _tally().storage_order_pending() if target is MeetingState.CLOSED else None
+        if owed:
+            flash(
+                f"The database files still keep the order ballots were cast in: {owed} Close the other program; "
+                "the kiosk finishes the rewrite within a minute (see Devices, storage_order), or close again.",
+                "error",
+            )
     except KioskError as exc:
         flash(str(exc), "error")
     return redirect(url_for("organizer.dashboard", code=m.code))
@@ -477,7 +483,7 @@ def reissue(code: str, signin_id: int) -> Any:
         reprint=True,
     )
     PrintQueue(tally.engine).submit(
-        "signin", f"signin:{token_hash(token)}", receipt.to_json(), meeting_code=m.code, reprint=True
+        "signin", f"signin:{_tally().token_hash(token)}", receipt.to_json(), meeting_code=m.code, reprint=True
     )
     flash(
         f"A new ballot code for {display_name(person['name'])} is printing (marked REPRINT). The old one no "
