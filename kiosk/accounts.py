@@ -1,15 +1,25 @@
-"""Organizer accounts: argon2id password hashes, and the slow-down after repeated failed logins.
+"""Organizer accounts: argon2id password hashes, the slow-down after repeated failed logins, and login sessions.
 
 Failed logins are counted per account name and client address in the database (``login_attempts``), so a
 restart does not reset them. After ``FREE_FAILURES`` failures each further one locks that name+address for
 twice as long as the last (2 s, 4 s, 8 s, ... up to 15 minutes); a successful login clears the count. While
 locked, a login is refused without even checking the password.
+
+The attempt is reserved before the password is checked: one write transaction (the row locked) counts it as a
+failure and sets the lock it would earn, and only then is the password verified; a right password clears the
+count. So parallel guesses cannot all pass the "not locked" check before any of them is counted (24 parallel
+wrong passwords were all checked before this; now ``FREE_FAILURES``).
+
+Sessions live in the database (``organizer_sessions``, only the SHA-256 of each random session id), so logging
+out, removing an organizer or a session's end takes effect on the server, not only in the browser's cookie.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,8 +31,8 @@ from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kiosk import db
-from kiosk.errors import InvalidInput
-from kiosk.schema import login_attempts, organizers
+from kiosk.errors import InvalidInput, NotFound
+from kiosk.schema import login_attempts, organizer_sessions, organizers
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +117,36 @@ def lock_seconds(failures: int) -> int:
     return min(MAX_LOCK_S, 2 ** (failures - FREE_FAILURES + 1))
 
 
+def _reserve_attempt(engine: Engine, key: str, now: datetime) -> LoginResult | None:
+    """Count this attempt as a failure (with the lock it earns) before the password is checked.
+
+    Returns a LOCKED result when the name+address is locked, else None (the attempt may go on).
+    """
+    try:  # the row exists before it is locked, so concurrent attempts all wait on the same row lock
+        with db.write_transaction(engine) as conn:
+            conn.execute(insert(login_attempts).values(key=key, failures=0, locked_until=None, updated_at=now))
+    except IntegrityError:
+        pass  # already there (or a concurrent insert won): either way the row exists now
+    with db.write_transaction(engine) as conn:
+        attempt = conn.execute(select(login_attempts).where(login_attempts.c.key == key).with_for_update()).first()
+        failures = attempt.failures if attempt is not None else 0
+        if attempt is not None and attempt.locked_until is not None and attempt.locked_until > now:
+            wait = int((attempt.locked_until - now).total_seconds()) + 1
+            return LoginResult(LoginOutcome.LOCKED, retry_after_s=wait)
+        failures += 1
+        wait = lock_seconds(failures)
+        values = {
+            "failures": failures,
+            "locked_until": now + timedelta(seconds=wait) if wait else None,
+            "updated_at": now,
+        }
+        if attempt is None:
+            conn.execute(insert(login_attempts).values(key=key, **values))
+        else:
+            conn.execute(update(login_attempts).where(login_attempts.c.key == key).values(**values))
+    return None
+
+
 def authenticate(
     engine: Engine, name: str, password: str, address: str, *, clock: Callable[[], datetime] = _utcnow
 ) -> LoginResult:
@@ -114,38 +154,94 @@ def authenticate(
     key = f"{name.lower()}|{address}"[:200]
     now = clock()
     dummy = _dummy_hash()  # made before looking the name up, so the first login costs the same either way
+    locked = _reserve_attempt(engine, key, now)
+    if locked is not None:
+        return locked
     with db.read_transaction(engine) as conn:
-        attempt = conn.execute(select(login_attempts).where(login_attempts.c.key == key)).first()
         row = conn.execute(select(organizers).where(organizers.c.name == name)).first()
-    if attempt is not None and attempt.locked_until is not None and attempt.locked_until > now:
-        wait = int((attempt.locked_until - now).total_seconds()) + 1
-        return LoginResult(LoginOutcome.LOCKED, retry_after_s=wait)
+        failures = conn.execute(select(login_attempts.c.failures).where(login_attempts.c.key == key)).scalar() or 0
     try:
         _hasher.verify(row.password_hash if row is not None else dummy, password)
         good = row is not None
     except (VerificationError, InvalidHashError):
         good = False
+    if not good:
+        log.warning("failed organizer login for %r from %s (%d in a row)", name, address, failures)
+        return LoginResult(LoginOutcome.WRONG, retry_after_s=lock_seconds(failures))
     with db.write_transaction(engine) as conn:
-        if good:
-            conn.execute(delete(login_attempts).where(login_attempts.c.key == key))
-            if _hasher.check_needs_rehash(row.password_hash):
-                conn.execute(
-                    update(organizers)
-                    .where(organizers.c.id == row.id)
-                    .values(password_hash=_hasher.hash(password), updated_at=now)
-                )
-            return LoginResult(LoginOutcome.OK, name=row.name)
-        current = conn.execute(select(login_attempts.c.failures).where(login_attempts.c.key == key)).scalar()
-        failures = (current or 0) + 1
-        wait = lock_seconds(failures)
-        locked_until = now + timedelta(seconds=wait) if wait else None
-        if current is None:
-            conn.execute(insert(login_attempts).values(key=key, failures=1, locked_until=None, updated_at=now))
-        else:
+        conn.execute(delete(login_attempts).where(login_attempts.c.key == key))
+        if _hasher.check_needs_rehash(row.password_hash):
             conn.execute(
-                update(login_attempts)
-                .where(login_attempts.c.key == key)
-                .values(failures=failures, locked_until=locked_until, updated_at=now)
+                update(organizers)
+                .where(organizers.c.id == row.id)
+                .values(password_hash=_hasher.hash(password), updated_at=now)
             )
-    log.warning("failed organizer login for %r from %s (%d in a row)", name, address, failures)
-    return LoginResult(LoginOutcome.WRONG, retry_after_s=wait)
+    return LoginResult(LoginOutcome.OK, name=row.name)
+
+
+# --- accounts and sessions -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrganizerInfo:
+    name: str
+    created_at: datetime
+    sessions: int  # sessions open now
+
+
+def list_organizers(engine: Engine, *, clock: Callable[[], datetime] = _utcnow) -> list[OrganizerInfo]:
+    now = clock()
+    with db.read_transaction(engine) as conn:
+        rows = conn.execute(select(organizers.c.name, organizers.c.created_at).order_by(organizers.c.name)).all()
+        open_sessions: dict[str, int] = {}
+        for (owner,) in conn.execute(
+            select(organizer_sessions.c.organizer_name).where(organizer_sessions.c.expires_at > now)
+        ):
+            open_sessions[owner] = open_sessions.get(owner, 0) + 1
+    return [OrganizerInfo(r.name, r.created_at, open_sessions.get(r.name, 0)) for r in rows]
+
+
+def remove_organizer(engine: Engine, name: str) -> int:
+    """Delete the account and end all its sessions; returns how many sessions ended. NotFound if unknown."""
+    name = name.strip()
+    with db.write_transaction(engine) as conn:
+        ended = conn.execute(delete(organizer_sessions).where(organizer_sessions.c.organizer_name == name)).rowcount
+        if conn.execute(delete(organizers).where(organizers.c.name == name)).rowcount == 0:
+            raise NotFound(f"there is no organizer named {name!r} (see `kiosk organizer list`)")
+    return int(ended)
+
+
+def _session_hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode("ascii", "replace")).hexdigest()
+
+
+def start_session(engine: Engine, name: str, *, lifetime: timedelta, clock: Callable[[], datetime] = _utcnow) -> str:
+    """A new session for ``name``: the random id goes in the (signed) cookie, its hash in the database."""
+    session_id = secrets.token_urlsafe(32)
+    now = clock()
+    with db.write_transaction(engine) as conn:
+        conn.execute(delete(organizer_sessions).where(organizer_sessions.c.expires_at <= now))  # tidy up
+        conn.execute(
+            insert(organizer_sessions).values(
+                id_hash=_session_hash(session_id), organizer_name=name, created_at=now, expires_at=now + lifetime
+            )
+        )
+    return session_id
+
+
+def session_owner(engine: Engine, session_id: str, *, clock: Callable[[], datetime] = _utcnow) -> str | None:
+    """The organizer a live session belongs to, or None (logged out, removed, expired, or never existed)."""
+    with db.read_transaction(engine) as conn:
+        row = conn.execute(
+            select(organizer_sessions.c.organizer_name, organizer_sessions.c.expires_at).where(
+                organizer_sessions.c.id_hash == _session_hash(session_id)
+            )
+        ).first()
+    if row is None or row.expires_at <= clock():
+        return None
+    return str(row.organizer_name)
+
+
+def end_session(engine: Engine, session_id: str) -> None:
+    with db.write_transaction(engine) as conn:
+        conn.execute(delete(organizer_sessions).where(organizer_sessions.c.id_hash == _session_hash(session_id)))

@@ -246,6 +246,28 @@ def cmd_organizer_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_organizer_list(args: argparse.Namespace) -> int:
+    from kiosk.accounts import list_organizers
+
+    found = list_organizers(_tally(args).engine)
+    if args.json:
+        _print_json([{"name": o.name, "created_at": o.created_at.isoformat(), "sessions": o.sessions} for o in found])
+        return 0
+    if not found:
+        print("no organizers yet: add one with `kiosk organizer add NAME`")
+    for o in found:
+        print(f"{o.name}\tadded {o.created_at:%Y-%m-%d}\t{o.sessions} session(s) logged in")
+    return 0
+
+
+def cmd_organizer_remove(args: argparse.Namespace) -> int:
+    from kiosk.accounts import remove_organizer
+
+    ended = remove_organizer(_tally(args).engine, args.name)
+    print(f"organizer {args.name} removed; {ended} logged-in session(s) ended")
+    return 0
+
+
 def cmd_test_deck(args: argparse.Namespace) -> int:
     from kiosk.testdeck import run_test_deck
 
@@ -619,6 +641,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = command(organizer, "add", cmd_organizer_add, "add an organizer (or set a new password); asks twice")
     p.add_argument("name")
     p.add_argument("--password-stdin", action="store_true", help="read the password from one line of stdin")
+    p = command(organizer, "list", cmd_organizer_list, "list organizer accounts and how many are logged in")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p = command(organizer, "remove", cmd_organizer_remove, "remove an organizer and end their logged-in sessions")
+    p.add_argument("name")
 
     token = sub.add_parser("token", help="ballot tokens").add_subparsers(dest="sub", required=True, metavar="ACTION")
     p = command(token, "reissue", cmd_token_reissue, "void an unspent token and issue a new one (lost receipt)")

@@ -1,7 +1,9 @@
 """Guards for the organizer app: login sessions, CSRF tokens, trusted host names, cookies and headers.
 
 * Sessions are Flask's signed cookies (HttpOnly, SameSite=Strict, Secure when ``[organizer] secure_cookie``),
-  holding the organizer's name, a login time and a CSRF token. The signing key lives in
+  holding a random session id and a CSRF token. The session itself lives in the database
+  (``kiosk.accounts``: only the id's hash), so logging out, ``kiosk organizer remove`` and the session's end
+  stop a copied cookie on the server; every organizer request checks it. The signing key lives in
   ``<data_dir>/organizer-secret`` (created once, mode 0600), so logins survive a restart.
 * Every POST must carry the session's CSRF token (form field ``csrf_token`` or header ``X-CSRF-Token``);
   otherwise 400. The login form has one too (a token in a pre-login session).
@@ -21,8 +23,9 @@ from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
-from flask import Flask, Response, abort, redirect, request, session, url_for
+from flask import Flask, Response, abort, current_app, g, redirect, request, session, url_for
 
+from kiosk import accounts
 from kiosk.config import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -107,20 +110,40 @@ def csrf_token() -> str:
     return str(token)
 
 
+def _tally() -> Any:
+    return current_app.extensions["tally"]
+
+
 def current_organizer() -> str | None:
-    name = session.get("organizer")
-    return str(name) if name else None
+    """The organizer whose session is live on the server (checked once per request), or None."""
+    if "organizer" in g:
+        return g.organizer  # type: ignore[no-any-return]
+    session_id = session.get("sid")
+    name = None
+    if session_id:
+        name = accounts.session_owner(_tally().engine, str(session_id), clock=_tally().clock)
+        if name is None:
+            session.clear()  # ended on the server (logged out elsewhere, removed, expired): forget the cookie
+    g.organizer = name
+    return name
 
 
 def log_in(name: str) -> None:
     session.clear()
     session.permanent = True
-    session["organizer"] = name
+    session["sid"] = accounts.start_session(
+        _tally().engine, name, lifetime=current_app.permanent_session_lifetime, clock=_tally().clock
+    )
     session["csrf"] = secrets.token_urlsafe(32)  # a fresh token: nothing from before the login carries over
+    g.organizer = name
 
 
 def log_out() -> None:
+    session_id = session.get("sid")
+    if session_id:
+        accounts.end_session(_tally().engine, str(session_id))  # a copy of the cookie stops working too
     session.clear()
+    g.organizer = None
 
 
 def login_required(view: F) -> F:
