@@ -158,7 +158,12 @@ class Services:
 
 
 def start_services(
-    settings: Settings, tally: Tally, *, simulated: bool, sms_backend_factory: Callable[[], Any] | None = None
+    settings: Settings,
+    tally: Tally,
+    *,
+    simulated: bool,
+    sms_backend_factory: Callable[[], Any] | None = None,
+    storage_retry_s: float = 60.0,
 ) -> Services:
     p = settings.printer
     printer = open_printer(p.url, profile=p.profile, columns=p.columns, timeout=p.timeout_s)
@@ -166,7 +171,7 @@ def start_services(
     worker = PrintWorker(queue, printer, Receipt.from_json)
     worker.start()
     services = Services(settings, tally, queue, printer, worker)
-    services.retry_storage_rewrite()
+    services.retry_storage_rewrite(storage_retry_s)
     if simulated:
         from sms.backends import ConsoleBackend
         from sms.daemon import run_gateway
