@@ -63,7 +63,9 @@ def run_test_deck(tally: Tally, code: str, csv_text: str, scratch_dir: Path | No
         engine = db.make_engine(f"sqlite:///{Path(folder) / 'scratch.db'}")
         try:
             db.upgrade(engine)
-            scratch = Tally(engine, region=tally.region, timezone=meeting.timezone, clock=tally.clock)
+            scratch = Tally(
+                engine, region=tally.region, timezone=meeting.timezone, clock=tally.clock, token_key=tally.token_key
+            )
             roster = "name,status,joined\n" + "".join(
                 f"Test Voter {i:05d},member,{date(2000, 1, 1).isoformat()}\n" for i in range(1, len(deck) + 1)
             )

@@ -22,7 +22,6 @@ from kiosk import db
 from kiosk.errors import DatabaseError
 from kiosk.schema import audit_head, ballot_tokens, ballots, members, signins
 from kiosk.tally import MeetingState, Tally
-from kiosk.tokens import token_hash
 from tests.conftest import FakeClock, member_id
 from tests.postgres_netcut import NetCut
 from tests.postgres_server import free_port
@@ -148,7 +147,7 @@ def sign_in(tally: Tally, code: str, name: str) -> str:
 def token_state(tally: Tally, token: str) -> str:
     with tally.engine.connect() as conn:
         return conn.execute(
-            select(ballot_tokens.c.state).where(ballot_tokens.c.token_hash == token_hash(token))
+            select(ballot_tokens.c.state).where(ballot_tokens.c.token_hash == tally.token_hash(token))
         ).scalar_one()
 
 

@@ -271,7 +271,7 @@ class Run:
                 lost.append(f"sign-in {signin_id} of member {member}")
             elif token is not None:
                 state = conn.execute(
-                    select(ballot_tokens.c.state).where(ballot_tokens.c.token_hash == token_hash(token))
+                    select(ballot_tokens.c.state).where(ballot_tokens.c.token_hash == token_hash(token, None))
                 ).scalar()
                 if state not in ("issued", "spent"):
                     lost.append(f"the token of sign-in {signin_id} ({state})")
@@ -288,7 +288,7 @@ class Run:
                 continue
             assert {title: choice for choice, title in rows} == choices, f"ballot {code} changed"
             state = conn.execute(
-                select(ballot_tokens.c.state).where(ballot_tokens.c.token_hash == token_hash(token))
+                select(ballot_tokens.c.state).where(ballot_tokens.c.token_hash == token_hash(token, None))
             ).scalar()
             assert state == "spent"
         for provider_id, phone, at, answer in self.ack.rsvps:
