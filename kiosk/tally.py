@@ -137,16 +137,18 @@ class SignIn:
     kind: str
     eligible: bool
     already: bool
-    token: str | None  # only when a token was issued by this call: the receipt's only copy
+    # Only when a token was issued by this call: the receipt's only copy (never in a repr, so never in a log).
+    token: str | None = field(repr=False)
     token_state: str | None  # issued, spent, void or None (not eligible)
     ineligible_reason: str | None = None
 
 
 @dataclass(frozen=True)
 class CastBallot:
-    verification_code: str
+    # Kept out of reprs: a code plus /verify gives the choices, and a repr may end up in a log.
+    verification_code: str = field(repr=False)
     meeting_code: str
-    choices: tuple[tuple[str, Choice], ...]
+    choices: tuple[tuple[str, Choice], ...] = field(repr=False)
 
 
 @dataclass
