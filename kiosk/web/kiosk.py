@@ -296,7 +296,8 @@ def _signed_in(meeting: Meeting, signin: SignIn) -> None:
     ks.signin = signin
     ks.token = signin.token
     ks.token_note = "new" if signin.token else None
-    if not signin.already:  # everyone gets a sign-in receipt; eligible attendees' carries their ballot token
+    if not signin.already:
+        ks.own_signin = signin.id  # everyone gets a sign-in receipt; eligible attendees' carries their ballot token
         _print_receipt(meeting, signin, signin.token, reprint=False)
 
 
@@ -387,6 +388,8 @@ def signed_in() -> Any:
         token_note=g.ks.token_note,
         voting_open=_ballot_open(meeting),
         reason=reason,
+        # Continue and reprint void the old code: offered only to the screen session that signed this person in.
+        own=signin.id == g.ks.own_signin,
         # The receipt was never queued (the database refused the job): it will not print by itself later.
         receipt_lost=request.args.get("receipt") == "failed",
         printer_trouble=_printer_trouble(),
@@ -409,6 +412,13 @@ def _reissue(reason: str) -> tuple[Meeting, SignIn, str] | Any:
     meeting = current_meeting()
     if signin is None or meeting is None or meeting.code != signin.meeting_code or not signin.eligible:
         return redirect(url_for("kiosk.welcome"), 303)
+    if signin.id != g.ks.own_signin:
+        # Found by name or phone on a screen that did not sign them in (issue 12): anyone can find anyone, so a new
+        # code here would let a stranger void an attendee's code and vote in their place. Their receipt's code
+        # (typed or scanned) continues; a lost receipt is the desk's business (organizer reissue).
+        text = t("continue_with_code") + " " + t("lost_receipt_desk")
+        page = _render("message.html", 403, meeting=meeting, title=t("already_in"), text=text, idle_on=True)
+        return current_app.make_response(page)
     try:
         token = state().tally.reissue_token(meeting.code, signin.id, actor=state().station, reason=reason)
     except StateError:
