@@ -101,6 +101,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "To vote, type the ballot code from your sign-in receipt.",
         "es": "Para votar, escriba el código de votación de su recibo de registro.",
     },
+    "screen_not_connected": {
+        "en": "This screen is not connected to the buttons. Please ask an organizer to restart the kiosk screen.",
+        "es": "Esta pantalla no está conectada a los botones. Pida a un organizador que reinicie la pantalla.",
+    },
     "lost_receipt_desk": {
         "en": "Lost your receipt? Go to the sign-in desk: an organizer can give you a new code.",
         "es": "¿Perdió su recibo? Vaya a la mesa de registro: un organizador puede darle un código nuevo.",
