@@ -89,6 +89,9 @@ class Attendee:
 @pytest.fixture
 def served(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[str, list[int], subprocess.Popen[str]]]:
     printer_url: str = request.param
+    command = "serve"
+    if printer_url == "demo":  # kiosk demo: the console printer with its on-screen preview page
+        command, printer_url = "demo", "console"
     emulator = None
     if printer_url == "network":
         emulator = PrinterEmulator().__enter__()
@@ -100,7 +103,7 @@ def served(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[str
     env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
     env["KIOSK_CONFIG"] = str(config)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kiosk", "serve", "--port", str(port)],
+        [sys.executable, "-m", "kiosk", command, "--port", str(port)],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
@@ -185,3 +188,24 @@ def test_redaction_filter_blanks_token_and_code_shapes(caplog: pytest.LogCapture
     assert log_redaction.RedactSecrets().filter(record)
     assert "ACD3" not in record.getMessage() and "uyux" not in record.getMessage()
     assert "acd34efg" not in (record.exc_text or "") and "[redacted]" in (record.exc_text or "")
+
+
+@pytest.mark.parametrize("served", ["demo"], indirect=True)
+def test_the_demo_shows_receipts_on_screen_but_not_in_the_log(
+    served: tuple[str, list[int], subprocess.Popen[str]],
+) -> None:
+    base, planks, proc = served
+    tokens, codes, names = vote_everyone(base, planks)
+    time.sleep(1.0)
+    with urllib.request.urlopen(base + "/simulate/receipts", timeout=10) as response:
+        preview = response.read().decode()
+    squeezed = re.sub(r"\s+", "", preview)  # big text is spaced out letter by letter on the preview
+    # The on-screen printer keeps the last 50 receipts: sign-in and ballot receipts of the last 25 attendees.
+    assert sum(1 for c in codes if c in squeezed) == 25
+    assert sum(1 for t in tokens if t in squeezed) == 25
+    proc.terminate()
+    out, err = proc.communicate(timeout=20)
+    log = out + err
+    assert "demo" in log
+    assert found(log, tokens) == 0 and found(log, codes) == 0
+    assert sum(1 for n in names if n in log) == 0
