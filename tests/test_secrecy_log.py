@@ -89,7 +89,9 @@ class Attendee:
 @pytest.fixture
 def served(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[str, list[int], subprocess.Popen[str]]]:
     printer_url: str = request.param
-    command = "serve"
+    command, verbose = "serve", []
+    if printer_url == "console -v":  # kiosk serve -v: debug logging, the most a log ever holds
+        printer_url, verbose = "console", ["-v"]
     if printer_url == "demo":  # kiosk demo: the console printer with its on-screen preview page
         command, printer_url = "demo", "console"
     emulator = None
@@ -103,7 +105,7 @@ def served(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[str
     env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
     env["KIOSK_CONFIG"] = str(config)
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kiosk", command, "--port", str(port)],
+        [sys.executable, "-m", "kiosk", command, *verbose, "--port", str(port)],
         cwd=tmp_path,
         env=env,
         stdout=subprocess.PIPE,
@@ -155,7 +157,7 @@ def found(text: str, secrets: list[str]) -> int:
     return sum(1 for s in secrets if s in text or s.replace("-", "") in bare)
 
 
-@pytest.mark.parametrize("served", ["console", "file", "network", "usb:04b8:0e15", "none"], indirect=True)
+@pytest.mark.parametrize("served", ["console", "console -v", "file", "network", "usb:04b8:0e15", "none"], indirect=True)
 def test_no_token_code_or_name_reaches_the_log(served: tuple[str, list[int], subprocess.Popen[str]]) -> None:
     base, planks, proc = served
     tokens, codes, names = vote_everyone(base, planks)
@@ -165,6 +167,8 @@ def test_no_token_code_or_name_reaches_the_log(served: tuple[str, list[int], sub
     out, err = proc.communicate(timeout=20)
     log = out + err
     assert "print worker started" in log  # the process did log: the search below searched something
+    if "-v" in proc.args:  # type: ignore[operator]
+        assert "DEBUG" in log and "receipt was made" in log
     assert found(log, tokens) == 0, "ballot tokens in the log"
     assert found(log, codes) == 0, "verification codes in the log"
     assert sum(1 for n in names if n in log) == 0, "attendee names in the log"
