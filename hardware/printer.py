@@ -20,8 +20,9 @@ installs a root handler). USB goes through python-escpos's ``Usb`` (it needs pyu
 default).
 
 Printer URLs: ``usb:VID:PID`` (hex), ``serial:/dev/ttyUSB0?baudrate=19200``, ``network:HOST[:PORT]`` (port 9100
-by default; ``network:[::1]:9100`` for IPv6), ``file:PATH``, ``console``, ``none``. Serial and network URLs
-accept ``?status=off`` for printers that never answer status queries (then paper-out cannot be noticed).
+by default; ``network:[::1]:9100`` for IPv6), ``file:PATH``, ``console`` (no paper: see :class:`ConsolePrinter`),
+``none``. Serial and network URLs accept ``?status=off`` for printers that never answer status queries (then
+paper-out cannot be noticed).
 
 ``none`` means printing is turned off: :class:`DisabledPrinter` *raises* :class:`PrintingDisabled` on every job
 (so a queue never marks a receipt printed that was not) and reports ``online=False``, detail "printing is
@@ -514,13 +515,20 @@ class EscposPrinter:
 
 
 class ConsolePrinter:
-    """Receipts go to the log (secret tokens hidden) and are kept in memory for a preview page."""
+    """No paper: receipts are kept in memory for the demo's on-screen preview page, and never logged.
+
+    A receipt holds a ballot token or a verification code, and the sign-in receipt before it names the attendee:
+    logged, the two together would link a name to a ballot (issue 12). So the log says only that a receipt was
+    made. ``preview=False`` (``kiosk serve``, which has no preview page) keeps nothing either: with no printer
+    configured the receipt exists only on the kiosk screen.
+    """
 
     KEEP = 50
 
-    def __init__(self, columns: int = 48) -> None:
+    def __init__(self, columns: int = 48, *, preview: bool = True) -> None:
         self._columns = columns
-        self._recent: deque[tuple[datetime, str]] = deque(maxlen=self.KEEP)
+        self._preview = preview
+        self._recent: deque[tuple[datetime, str]] = deque(maxlen=self.KEEP if preview else 0)
         self._lock = threading.Lock()
 
     @property
@@ -532,18 +540,20 @@ class ConsolePrinter:
         return self._columns
 
     def print_receipt(self, receipt: Receipt) -> None:
-        text = render_text(receipt, self._columns)
-        with self._lock:
-            self._recent.append((datetime.now(UTC), text))
-        log.info("%s receipt:\n%s", receipt.kind, render_text(receipt, self._columns, redact=True))
+        if self._preview:
+            text = render_text(receipt, self._columns)
+            with self._lock:
+                self._recent.append((datetime.now(UTC), text))
+        log.debug("a %s receipt was made (no printer: shown on screen only, never logged)", receipt.kind)
 
     def recent(self) -> list[tuple[datetime, str]]:
-        """The last 50 receipts as (UTC time, text), oldest first."""
+        """The last 50 receipts as (UTC time, text), oldest first (none without the preview)."""
         with self._lock:
             return list(self._recent)
 
     def status(self) -> PrinterStatus:
-        return PrinterStatus(True, "ok", "console printer: receipts go to the log and the preview page")
+        where = "the on-screen preview page" if self._preview else "the kiosk screen only (no printer configured)"
+        return PrinterStatus(True, "ok", f"console printer: receipts go to {where}, never to the log")
 
     def close(self) -> None:
         pass
@@ -617,8 +627,12 @@ def _hex16(url: str, text: str, what: str) -> int:
     return value
 
 
-def open_printer(url: str, *, profile: str = "TM-T20II", columns: int = 48, timeout: float = 3.0) -> ReceiptPrinter:
-    """A printer for ``url`` (see the module docstring). Nothing connects until the first job or status call."""
+def open_printer(
+    url: str, *, profile: str = "TM-T20II", columns: int = 48, timeout: float = 3.0, preview: bool = True
+) -> ReceiptPrinter:
+    """A printer for ``url`` (see the module docstring). Nothing connects until the first job or status call.
+
+    ``preview`` is for ``console`` only: keep recent receipts in memory for the demo's preview page."""
     if not isinstance(url, str):
         raise _bad(str(url), "not text")
     if isinstance(columns, bool) or not isinstance(columns, int) or not 16 <= columns <= 96:
@@ -629,7 +643,7 @@ def open_printer(url: str, *, profile: str = "TM-T20II", columns: int = 48, time
     scheme, _, rest = text.partition(":")
     scheme = scheme.lower()
     if scheme == "console" and not rest:
-        return ConsolePrinter(columns)
+        return ConsolePrinter(columns, preview=preview)
     if scheme == "none" and not rest:
         return DisabledPrinter(columns)
     common = {"profile": profile, "columns": columns, "timeout": float(timeout)}

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from kiosk import __version__
+from kiosk import __version__, log_redaction
 from kiosk.config import Settings, load_settings
 from kiosk.errors import KioskError
 from kiosk.tally import MeetingState, Tally
@@ -716,6 +716,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     verbose = getattr(args, "verbose", False)
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    log_redaction.install()  # a second line of defence: nothing token- or code-shaped reaches the log or journal
     if not verbose:
         logging.getLogger("alembic").setLevel(logging.WARNING)
     try:

@@ -141,7 +141,7 @@ class PrinterSettings:
     url: str = setting(
         "console",
         "Receipt printer: usb:VID:PID, serial:/dev/ttyUSB0?baudrate=19200, network:HOST[:PORT], file:PATH, "
-        "console (receipts in the log and on a preview page), none.",
+        "console (no paper: receipts on the kiosk screen, and on a preview page in the demo; never in the log), none.",
     )
     profile: str = setting("TM-T20II", "python-escpos printer profile (code pages, paper width).")
     columns: int = setting(48, "Characters per line: 48 for 80 mm paper, 32 for 58 mm.")

@@ -95,6 +95,20 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "already_in": {"en": "You are already signed in.", "es": "Ya se registró antes."},
     "continue_ballot": {"en": "Continue to the ballot", "es": "Seguir a la votación"},
+    # Someone already signed in, found again on a screen that did not sign them in: only their receipt's code (or
+    # the desk) continues, so nobody at the kiosk can void another attendee's ballot code and take a new one.
+    "continue_with_code": {
+        "en": "To vote, type the ballot code from your sign-in receipt.",
+        "es": "Para votar, escriba el código de votación de su recibo de registro.",
+    },
+    "screen_not_connected": {
+        "en": "This screen is not connected to the buttons. Please ask an organizer to restart the kiosk screen.",
+        "es": "Esta pantalla no está conectada a los botones. Pida a un organizador que reinicie la pantalla.",
+    },
+    "lost_receipt_desk": {
+        "en": "Lost your receipt? Go to the sign-in desk: an organizer can give you a new code.",
+        "es": "¿Perdió su recibo? Vaya a la mesa de registro: un organizador puede darle un código nuevo.",
+    },
     "reprint": {"en": "Show my receipt again", "es": "Mostrar mi recibo otra vez"},
     "replaces_code": {
         "en": "This gives you a new ballot code; your old code will stop working.",

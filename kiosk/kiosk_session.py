@@ -39,11 +39,14 @@ class KioskSession:
     query: str = ""
     matches: list[Match] = field(default_factory=list)
     signin: SignIn | None = None  # the attendee at this screen
-    token: str | None = None  # shown once as the receipt would; and the ballot's token once a ballot starts
+    # Secrets below are kept out of the session's repr (a repr may reach a log).
+    token: str | None = field(default=None, repr=False)  # shown once as the receipt would
     token_note: str | None = None  # why the token is shown: "new", "continued", "reprint"
+    # The sign-in this screen session made: only it may continue or reprint without the receipt's code.
+    own_signin: int | None = None
     prefill_phone: str = ""  # an RSVP'd number with no name: the walk-in form asks for the name
-    ballot_token: str | None = None  # the token of the ballot open on this screen
-    verification: str | None = None  # after casting
+    ballot_token: str | None = field(default=None, repr=False)  # the token of the ballot open on this screen
+    verification: str | None = field(default=None, repr=False)  # after casting
 
     def clear_lookup(self) -> None:
         self.query = ""

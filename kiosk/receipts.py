@@ -296,7 +296,8 @@ class Receipt:
     kind: ReceiptKind
     language: str
     columns: int
-    blocks: tuple[Block, ...] = field(default_factory=tuple)
+    # Not in the repr: the blocks hold the token, the verification code and the name (a repr may reach a log).
+    blocks: tuple[Block, ...] = field(default_factory=tuple, repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "kind", ReceiptKind(self.kind))

@@ -52,7 +52,11 @@ def _serve_holding(settings: Settings, *, host: str, port: int, simulated: bool,
     from kiosk.services import start_services
 
     services = start_services(settings, tally, simulated=simulated)
-    app = create_app(settings, tally, simulated=simulated, services=services)
+    from kiosk.web.screen_key import ScreenKeys
+
+    # The screen's one-time key (0600 in the data folder): only the screen unit's Chromium gets button presses.
+    screen_keys = None if simulated else ScreenKeys(settings.data_path)
+    app = create_app(settings, tally, simulated=simulated, services=services, screen_keys=screen_keys, listen_host=host)
     base = f"http://{host}:{port}"
     print(f"{banner}: open {base}/kiosk/", flush=True)
     if simulated:

@@ -166,7 +166,8 @@ def start_services(
     storage_retry_s: float = 60.0,
 ) -> Services:
     p = settings.printer
-    printer = open_printer(p.url, profile=p.profile, columns=p.columns, timeout=p.timeout_s)
+    # Only the demo has a preview page for the console printer; `kiosk serve` keeps no receipt anywhere but on screen.
+    printer = open_printer(p.url, profile=p.profile, columns=p.columns, timeout=p.timeout_s, preview=simulated)
     queue = PrintQueue(tally.engine)
     worker = PrintWorker(queue, printer, Receipt.from_json)
     worker.start()
@@ -187,4 +188,6 @@ def start_services(
         )
         services.sms_thread.start()
     log.info("print worker started (%s)", printer.description)
+    if printer.description == "console" and not simulated:
+        log.warning("no receipt printer is configured ([printer] url = console): receipts appear on the screen only")
     return services

@@ -137,16 +137,18 @@ class SignIn:
     kind: str
     eligible: bool
     already: bool
-    token: str | None  # only when a token was issued by this call: the receipt's only copy
+    # Only when a token was issued by this call: the receipt's only copy (never in a repr, so never in a log).
+    token: str | None = field(repr=False)
     token_state: str | None  # issued, spent, void or None (not eligible)
     ineligible_reason: str | None = None
 
 
 @dataclass(frozen=True)
 class CastBallot:
-    verification_code: str
+    # Kept out of reprs: a code plus /verify gives the choices, and a repr may end up in a log.
+    verification_code: str = field(repr=False)
     meeting_code: str
-    choices: tuple[tuple[str, Choice], ...]
+    choices: tuple[tuple[str, Choice], ...] = field(repr=False)
 
 
 @dataclass
@@ -157,6 +159,8 @@ class ImportReport:
     unchanged: int = 0
     refused: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Walk-ins who joined at the door (pending members) merged into the roster entry the file gave for them.
+    merged: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -164,6 +168,7 @@ class ImportReport:
             "added": self.added,
             "updated": self.updated,
             "unchanged": self.unchanged,
+            "merged": self.merged,
             "refused": self.refused,
             "notes": self.notes,
         }
@@ -172,6 +177,7 @@ class ImportReport:
         parts = [
             f"{self.imported} lines imported ({self.added} added, {self.updated} updated, "
             f"{self.unchanged} unchanged), {len(self.refused)} refused"
+            + (f", {self.merged} walk-ins merged into their roster entry" if self.merged else "")
         ]
         parts += [f"  refused {reason}" for reason in self.refused]
         parts += [f"  note: {note}" for note in self.notes]
@@ -328,11 +334,21 @@ class Tally:
         report = ImportReport(refused=[str(r) for r in parsed.refused], notes=list(parsed.notes))
         now = self.clock()
         with self._write() as conn:
-            existing = conn.execute(select(members)).all()
-            by_name_email = {(fold(m.name), m.email): m for m in existing if m.email}
-            by_name_phone = {(fold(m.name), m.phone): m for m in existing if m.phone}
-            by_name_only = {fold(m.name): m for m in existing if not m.email and not m.phone}
+            # Where two rows are the same person (a walk-in who joined at the door beside their roster entry), the
+            # roster's own row is the match: non-pending first, then the oldest.
+            existing = sorted(conn.execute(select(members)).all(), key=lambda m: (m.status == "pending", m.id))
+            by_name_email: dict[tuple[str, str], Any] = {}
+            by_name_phone: dict[tuple[str, str], Any] = {}
+            by_name_only: dict[str, Any] = {}
+            for m in existing:
+                if m.email:
+                    by_name_email.setdefault((fold(m.name), m.email), m)
+                if m.phone:
+                    by_name_phone.setdefault((fold(m.name), m.phone), m)
+                if not m.email and not m.phone:
+                    by_name_only.setdefault(fold(m.name), m)
             touched: set[int] = set()
+            lines: dict[int, int] = {}
             for row in parsed.rows:
                 key = fold(row.name)
                 match = (
@@ -364,7 +380,9 @@ class Tally:
                         conn.execute(update(members).where(members.c.id == match.id).values(**values, updated_at=now))
                         report.updated += 1
                 touched.add(member_id)
-            missing = len({m.id for m in existing} - touched)
+                lines[member_id] = row.line
+            merged = self._merge_walkins(conn, existing, touched, lines, report)
+            missing = len({m.id for m in existing} - touched - merged)
             if missing:
                 report.notes.append(f"{missing} people on the roster were not in this file; nobody was removed")
             self._audit(
@@ -375,8 +393,56 @@ class Tally:
                 added=report.added,
                 updated=report.updated,
                 refused=len(report.refused),
+                merged=report.merged,
             )
         return report
+
+    def _merge_walkins(
+        self, conn: Connection, existing: list[Any], touched: set[int], lines: dict[int, int], report: ImportReport
+    ) -> set[int]:
+        """Merge each walk-in who joined at the door (pending, no email) into the roster entry this import just
+        wrote for the same person (same name ignoring case and accents, same phone), so one person never has two
+        rows, let alone two ``member`` rows. Their RSVPs and sign-ins move to the roster entry; a person who was
+        signed in under both rows at one meeting (two ballot tokens) is reported, since that cannot be undone."""
+        if not touched:
+            return set()
+        rows = conn.execute(select(members).where(members.c.id.in_(touched))).all()
+        keepers = {(r.search_name, r.phone): r for r in rows if r.phone}
+        merged: set[int] = set()
+        for walkin in existing:
+            if walkin.id in touched or walkin.status != "pending" or walkin.email or not walkin.phone:
+                continue
+            keeper = keepers.get((fold(walkin.name), walkin.phone))
+            if keeper is None:
+                continue
+            new_key = f"m:{keeper.id}"
+            conn.execute(
+                update(rsvps).where(rsvps.c.member_id == walkin.id).values(member_id=keeper.id, person_key=new_key)
+            )
+            for signin in conn.execute(select(signins).where(signins.c.member_id == walkin.id)).all():
+                clash = conn.execute(
+                    select(signins.c.id).where(
+                        and_(signins.c.meeting_id == signin.meeting_id, signins.c.person_key == new_key)
+                    )
+                ).first()
+                values: dict[str, Any] = {"member_id": keeper.id}
+                if clash is None:
+                    values["person_key"] = new_key
+                else:
+                    code = conn.execute(select(meetings.c.code).where(meetings.c.id == signin.meeting_id)).scalar()
+                    report.notes.append(
+                        f"line {lines[keeper.id]}: {display_name(keeper.name)} was signed in twice at {code} "
+                        "(as a member and as a walk-in joining that day)"
+                    )
+                conn.execute(update(signins).where(signins.c.id == signin.id).values(**values))
+            conn.execute(delete(members).where(members.c.id == walkin.id))
+            merged.add(walkin.id)
+            report.merged += 1
+            report.notes.append(
+                f"line {lines[keeper.id]}: {display_name(keeper.name)} had also joined at the door as a walk-in "
+                "(a pending member); merged into this roster entry"
+            )
+        return merged
 
     def member_count(self, status: str | None = None) -> int:
         with self._read() as conn:
@@ -921,6 +987,9 @@ class Tally:
                 else "guest"
             )
             eligible, reason = self._eligibility(meeting, kind, member.status, member.joined)
+            as_walkin = self._signed_in_as_walkin(conn, meeting, member)
+            if as_walkin is not None:
+                return self._already_signed_in(conn, meeting, as_walkin)
             return self._sign_in(
                 conn, meeting, f"m:{member_id}", member_id, member.name, member.phone, kind, eligible, reason, station
             )
@@ -934,7 +1003,11 @@ class Tally:
             raise InvalidInput("please give a name (up to 200 characters)")
         phone_e164 = normalize_phone(phone, self.region) if phone else None
         with self._write() as conn:
-            meeting = self._meeting_row(conn, code)
+            # Locked, so that two kiosks signing in the same walk-in at once cannot both miss the other's sign-in.
+            meeting = self._meeting_row(conn, code, lock=True)
+            same = self._walkin_signed_in(conn, meeting, name, phone_e164)
+            if same is not None:
+                return self._already_signed_in(conn, meeting, same)
             member_id = None
             if joining:
                 now = self.clock()
@@ -957,6 +1030,66 @@ class Tally:
                 kind = "guest"
             eligible, reason = self._eligibility(meeting, kind, None, None)
             return self._sign_in(conn, meeting, key, member_id, name, phone_e164, kind, eligible, reason, station)
+
+    def _walkin_signed_in(self, conn: Connection, meeting: Any, name: str, phone: str | None) -> Any:
+        """The sign-in at this meeting that a walk-in is already: the same phone, or (no phone given) the same name
+        compared as the roster compares names. Without this, "I am joining today" issued a new token each time."""
+        if meeting.state not in ("signin_open", "voting_open"):
+            return None  # _sign_in says that sign-in is closed
+        here = signins.c.meeting_id == meeting.id
+        if phone is not None:
+            same_phone = and_(here, signins.c.phone == phone)
+            return conn.execute(select(signins).where(same_phone).order_by(signins.c.id)).first()
+        folded = fold(name)
+        for row in conn.execute(select(signins).where(here).order_by(signins.c.id)):
+            if fold(row.name) == folded:
+                return row
+        return None
+
+    def _signed_in_as_walkin(self, conn: Connection, meeting: Any, member: Any) -> Any:
+        """A walk-in sign-in at this meeting (a guest, or joining that day) that was this member: the same phone and
+        the same name. The other way round from ``_walkin_signed_in``: joining at the door first, then finding
+        oneself on the roster, is one person too. (A household's other people share the phone, not the name.)"""
+        if not member.phone or meeting.state not in ("signin_open", "voting_open"):
+            return None
+        rows = conn.execute(
+            select(signins).where(
+                and_(
+                    signins.c.meeting_id == meeting.id,
+                    signins.c.phone == member.phone,
+                    signins.c.person_key != f"m:{member.id}",
+                    signins.c.kind != "member",
+                )
+            )
+        ).all()
+        folded = fold(member.name)
+        return next((row for row in rows if fold(row.name) == folded), None)
+
+    def _already_signed_in(self, conn: Connection, meeting: Any, existing: Any) -> SignIn:
+        """What a second sign-in of the same person gets: no new token, and the state of the one they hold."""
+        state = conn.execute(
+            select(ballot_tokens.c.state).where(
+                and_(ballot_tokens.c.signin_id == existing.id, ballot_tokens.c.state != "void")
+            )
+        ).scalar()
+        reason = None
+        if not existing.eligible:
+            member = None
+            if existing.member_id is not None:
+                member = conn.execute(select(members).where(members.c.id == existing.member_id)).first()
+            status, joined = (member.status, member.joined) if member is not None else (None, None)
+            reason = self._eligibility(meeting, existing.kind, status, joined)[1]
+        return SignIn(
+            existing.id,
+            meeting.code,
+            display_name(existing.name),
+            existing.kind,
+            bool(existing.eligible),
+            True,
+            None,
+            state,
+            reason,
+        )
 
     def _sign_in(
         self,

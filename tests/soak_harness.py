@@ -134,6 +134,7 @@ class Meeting:
     voters: int
     texters: int
     plank_ids: tuple[int, ...]
+    web_config: Path | None = None  # for the sign-in desk (an organizer's reissue)
 
 
 def set_up_meeting(layout: Layout, *, voters: int, texters: int) -> Meeting:
@@ -163,7 +164,27 @@ def set_up_meeting(layout: Layout, *, voters: int, texters: int) -> Meeting:
     tally.set_state(MEETING, MeetingState.VOTING_OPEN, actor="soak")
     plank_ids = tuple(p.id for p in tally.planks(MEETING))
     tally.engine.dispose()
-    return Meeting(voters, texters, plank_ids)
+    return Meeting(voters, texters, plank_ids, layout.web_config)
+
+
+def desk_reissue(meeting: Meeting, phone: str) -> str | None:
+    """The sign-in desk: an organizer voids the attendee's unseen code and gives a new one (None: already voted).
+
+    Since issue 12 a kiosk screen that did not sign someone in cannot give them a new code (a stranger could),
+    so an attendee whose code a kill cut off before it was shown goes to the desk."""
+    from kiosk.config import load_settings
+    from kiosk.errors import StateError
+    from kiosk.runtime import open_tally
+
+    assert meeting.web_config is not None
+    tally = open_tally(load_settings(meeting.web_config, env={}), migrate=False)
+    try:
+        signin = next(s for s in tally.signins(MEETING) if s["phone"] == phone)
+        return tally.reissue_token(MEETING, signin["id"], actor="desk", reason="code never shown (kiosk restart)")
+    except StateError:
+        return None
+    finally:
+        tally.engine.dispose()
 
 
 # --- the processes ----------------------------------------------------------------------------------------------
@@ -357,6 +378,7 @@ class Attendee:
     def __init__(self, voter: int, meeting: Meeting, port: int, ledger: Ledger, rng: random.Random) -> None:
         self.voter = voter
         self.phone = voter_phone(voter)
+        self.meeting = meeting
         self.port = port
         self.ledger = ledger
         self.rng = rng
@@ -385,24 +407,15 @@ class Attendee:
             if "You have already voted" in page:
                 self._cast_elsewhere()
                 return True
-            if self.token is None:  # signed in before, token not seen: continue (reissues) or reprint
-                if self.rng.random() < 0.5:
-                    status, location, page = b.request("POST", "/kiosk/continue")
-                    _expect(status == 303, "continue did not redirect", page)
-                    if location.endswith("/kiosk/signed-in"):  # spent meanwhile
-                        status, _, page = b.request("GET", "/kiosk/signed-in")
-                        _expect("You have already voted" in page, "continue refused without saying why", page)
-                        self._cast_elsewhere()
-                        return True
-                    _expect(location.endswith("/kiosk/ballot"), f"continue went to {location}", page)
-                    return self._vote(b)
-                status, location, page = b.request("POST", "/kiosk/reprint")
-                _expect(status == 303, "reprint did not redirect", page)
-                status, _, page = b.request("GET", "/kiosk/signed-in")
-                if "You have already voted" in page:
+            if self.token is None:  # signed in before, code never seen (a kill cut it off): the desk reissues
+                _expect("sign-in desk" in page, "no word of the desk for a code never seen", page)
+                self.token = desk_reissue(self.meeting, self.phone)
+                if self.token is None:
                     self._cast_elsewhere()
                     return True
-                self._take_token(page)
+                status, location, page = b.request("POST", "/kiosk/token", {"token": self.token})
+                _expect(status == 303 and location.endswith("/kiosk/ballot"), f"desk code refused ({status})", page)
+                return self._vote(b)
             status, location, page = b.request("POST", "/kiosk/vote")
             _expect(status == 303 and location.endswith("/kiosk/ballot"), "vote now failed", page)
             return self._vote(b)

@@ -74,6 +74,7 @@ FIELDS: dict[str, list[str]] = {
     "kiosk.cast": ["choice-1", "choice-2", "choice-3", "choice-999", "choice-x", "choice-"],
     "kiosk.done": [],
     "kiosk.events": [],
+    "kiosk.screen": ["key"],
     "kiosk.panel_lit": ["lit"],
     "simulate.simulate_button": [],
     "demo_pages.phone": ["from"],

@@ -87,16 +87,17 @@ def test_ineligible_member_is_told_why(client: FlaskClient, voting_meeting: str)
     assert "receipt-token" not in html
 
 
-def test_already_signed_in_can_continue_or_reprint(client: FlaskClient, tally: Tally, voting_meeting: str) -> None:
-    first = tally.sign_in_member(voting_meeting, member_id(tally, voting_meeting, "Keisha"))
-    assert first.token
+def test_own_screen_session_can_continue_or_reprint(client: FlaskClient, tally: Tally, voting_meeting: str) -> None:
+    """The screen session that signed someone in (the receipt was given here) may replace the code."""
     _find(client, "Keisha")
+    first = _token(client.post("/kiosk/signin", data={"pick": "0"}, follow_redirects=True).get_data(as_text=True))
+    _find(client, "Keisha")  # found again on the same screen, before voting: the code is no longer on screen
     html = client.post("/kiosk/signin", data={"pick": "0"}, follow_redirects=True).get_data(as_text=True)
-    assert "You are already signed in" in html
+    assert "You are already signed in" in html and "Continue to the ballot" in html
     reprinted = client.post("/kiosk/reprint", follow_redirects=True).get_data(as_text=True)
     new_token = _token(reprinted)
-    assert new_token != first.token
-    assert client.post("/kiosk/token", data={"token": first.token}).status_code == 409  # the old one is void
+    assert new_token != first
+    assert client.post("/kiosk/token", data={"token": first}).status_code == 409  # the old one is void
     response = client.post("/kiosk/continue")
     assert response.headers["Location"].endswith("/kiosk/ballot")
     assert client.get("/kiosk/ballot").status_code == 200
@@ -110,8 +111,12 @@ def test_already_voted_is_told_so(client: FlaskClient, tally: Tally, voting_meet
     html = client.post("/kiosk/signin", data={"pick": "0"}, follow_redirects=True).get_data(as_text=True)
     assert "You have already voted" in html
     assert "Continue to the ballot" not in html
-    # A kiosk that still offered "continue" (the ballot was cast elsewhere meanwhile) finds out too.
-    html = client.post("/kiosk/continue", follow_redirects=True).get_data(as_text=True)
+    # A screen that still offered "continue" to its own attendee (who voted elsewhere meanwhile) finds out too.
+    other = client.application.test_client()
+    _find(other, "Marcus")
+    token = _token(other.post("/kiosk/signin", data={"pick": "0"}, follow_redirects=True).get_data(as_text=True))
+    tally.cast_ballot(voting_meeting, token, {})
+    html = other.post("/kiosk/continue", follow_redirects=True).get_data(as_text=True)
     assert "You have already voted" in html
 
 

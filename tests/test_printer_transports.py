@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import time
 from pathlib import Path
 
@@ -174,12 +175,18 @@ def test_file_printer_times_out_on_a_full_pipe(tmp_path: Path) -> None:
         os.close(reader)
 
 
-def test_console_printer_keeps_the_last_fifty_and_hides_tokens_in_the_log(caplog: pytest.LogCaptureFixture) -> None:
+def test_console_printer_keeps_the_last_fifty_and_logs_no_receipt(caplog: pytest.LogCaptureFixture) -> None:
+    # Issue 12: a logged sign-in receipt ("Welcome, Ana R.") followed by a ballot receipt linked a name to a code.
     printer = open_printer("console", columns=32)
     assert isinstance(printer, ConsolePrinter)
-    with caplog.at_level(logging.INFO, logger="hardware.printer"):
+    with caplog.at_level(logging.DEBUG, logger="hardware.printer"):
         printer.print_receipt(signin("en", 32))
-    assert "Welcome, Ana R." in caplog.text and "ACD3" not in caplog.text
+        printer.print_receipt(ballot("en", 32))
+    assert caplog.text  # it says a receipt was made...
+    assert "Ana" not in caplog.text and "ACD3" not in caplog.text and "Welcome" not in caplog.text  # ...nothing more
+    ballot_text = printer.recent()[-1][1]
+    code = re.search(r"[A-Z0-9]{4} ?-? ?[A-Z0-9]{4}", ballot_text.replace(" ", ""))
+    assert code is not None and code.group(0) not in caplog.text.replace(" ", "")
     for _ in range(60):
         printer.print_receipt(ballot("en", 32))
     recent = printer.recent()
@@ -187,8 +194,11 @@ def test_console_printer_keeps_the_last_fifty_and_hides_tokens_in_the_log(caplog
     assert recent[0][0] <= recent[-1][0] and recent[0][0].tzinfo is not None
     printer2 = open_printer("console")
     printer2.print_receipt(signin())
-    assert "A C D 3 - 4 E F G" in printer2.recent()[0][1]  # the preview shows the token; only the log hides it
+    assert "A C D 3 - 4 E F G" in printer2.recent()[0][1]  # the demo's preview page shows the token, the log never
     assert printer.status().online is True
+    no_preview = open_printer("console", preview=False)  # `kiosk serve` with no printer: kept nowhere
+    no_preview.print_receipt(signin())
+    assert no_preview.recent() == []
 
 
 def test_printing_turned_off_says_so() -> None:

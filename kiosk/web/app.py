@@ -17,6 +17,8 @@ from kiosk.config import Settings
 from kiosk.errors import DatabaseError, NotFound, StorageFull, StorageProblem, describe_storage, storage_problem
 from kiosk.tally import Tally
 from kiosk.web import kiosk
+from kiosk.web.hosts import host_names
+from kiosk.web.screen_key import ScreenKeys
 
 log = logging.getLogger(__name__)
 
@@ -62,12 +64,18 @@ def create_app(
     panel: ButtonPanel | None = None,
     receipt_hook: Any = None,
     services: Any = None,
+    screen_keys: ScreenKeys | None = None,
+    listen_host: str | None = None,
 ) -> Flask:
+    """``screen_keys``: the kiosk screen's credential for the button stream (``kiosk serve`` passes one; without it,
+    outside simulation, no client gets presses). ``listen_host``: the address served, also a trusted host name."""
     app = Flask(__name__)
     app.config.update(
         SETTINGS=settings,
         SIMULATED=simulated,
         TEMPLATES_AUTO_RELOAD=False,
+        # Only our own names (DNS rebinding): the same rule as the organizer app's listener.
+        TRUSTED_HOSTS=host_names(also=(listen_host, settings.server.host, settings.twilio.public_url)),
     )
     if test_config:
         app.config.update(test_config)
@@ -83,6 +91,7 @@ def create_app(
         # Leave most of waitress's threads for ordinary requests (each open stream holds one).
         max_streams=max(1, settings.server.threads // 4),
         receipt_hook=receipt_hook,
+        screen_keys=screen_keys,
     )
 
     if services is not None:  # the print queue and (in the demo) the console SMS gateway: see kiosk.services

@@ -56,6 +56,8 @@ from kiosk.tally import Meeting, MeetingState, SignIn, Tally
 from kiosk.tokens import ALPHABET, normalize_code
 from kiosk.web.presses import PressHub
 from kiosk.web.receipts import ReceiptRequest, request_receipt
+from kiosk.web.screen_key import COOKIE as SCREEN_COOKIE
+from kiosk.web.screen_key import ScreenKeys
 
 log = logging.getLogger(__name__)
 
@@ -82,6 +84,8 @@ class KioskState:
     ballot_hook: Any = None
     # () -> bool: False while the printer needs attention (the sign-in screen then says the sign-in is saved).
     printer_ok: Any = None
+    # The screen's credential for the button stream (None: no screen may have it, or, simulated, not needed).
+    screen_keys: ScreenKeys | None = None
     closed: bool = field(default=False)
 
     def close(self) -> None:
@@ -296,7 +300,8 @@ def _signed_in(meeting: Meeting, signin: SignIn) -> None:
     ks.signin = signin
     ks.token = signin.token
     ks.token_note = "new" if signin.token else None
-    if not signin.already:  # everyone gets a sign-in receipt; eligible attendees' carries their ballot token
+    if not signin.already:
+        ks.own_signin = signin.id  # everyone gets a sign-in receipt; eligible attendees' carries their ballot token
         _print_receipt(meeting, signin, signin.token, reprint=False)
 
 
@@ -387,6 +392,8 @@ def signed_in() -> Any:
         token_note=g.ks.token_note,
         voting_open=_ballot_open(meeting),
         reason=reason,
+        # Continue and reprint void the old code: offered only to the screen session that signed this person in.
+        own=signin.id == g.ks.own_signin,
         # The receipt was never queued (the database refused the job): it will not print by itself later.
         receipt_lost=request.args.get("receipt") == "failed",
         printer_trouble=_printer_trouble(),
@@ -409,6 +416,13 @@ def _reissue(reason: str) -> tuple[Meeting, SignIn, str] | Any:
     meeting = current_meeting()
     if signin is None or meeting is None or meeting.code != signin.meeting_code or not signin.eligible:
         return redirect(url_for("kiosk.welcome"), 303)
+    if signin.id != g.ks.own_signin:
+        # Found by name or phone on a screen that did not sign them in (issue 12): anyone can find anyone, so a new
+        # code here would let a stranger void an attendee's code and vote in their place. Their receipt's code
+        # (typed or scanned) continues; a lost receipt is the desk's business (organizer reissue).
+        text = t("continue_with_code") + " " + t("lost_receipt_desk")
+        page = _render("message.html", 403, meeting=meeting, title=t("already_in"), text=text, idle_on=True)
+        return current_app.make_response(page)
     try:
         token = state().tally.reissue_token(meeting.code, signin.id, actor=state().station, reason=reason)
     except StateError:
@@ -567,8 +581,35 @@ def done() -> Any:
 # --- buttons ------------------------------------------------------------------------------------------------
 
 
+def _screen_only() -> None:
+    """The button stream and the LEDs are the kiosk screen's alone (see ``kiosk.web.screen_key``): 403 for any
+    other client, e.g. a local process that would read every Yes/No/Abstain press. The demo skips this."""
+    if state().simulated:
+        return
+    keys = state().screen_keys
+    if keys is None or not keys.allows(request.cookies.get(SCREEN_COOKIE)):
+        abort(403)
+
+
+@bp.get("/screen")
+def screen() -> Any:
+    """Where the screen unit starts Chromium: the one-time key becomes the screen cookie, then welcome."""
+    keys = state().screen_keys
+    if state().simulated:
+        return redirect(url_for("kiosk.welcome"), 303)
+    cookie = keys.exchange(request.args.get("key", "")) if keys is not None else None
+    if cookie is None:
+        log.warning("a screen key was refused at /kiosk/screen: this screen gets no button presses")
+        page = _render("message.html", 403, title=t("welcome"), text=t("screen_not_connected"), idle_on=False)
+        return current_app.make_response(page)
+    response = redirect(url_for("kiosk.welcome"), 303)
+    response.set_cookie(SCREEN_COOKIE, cookie, httponly=True, samesite="Strict", path="/kiosk/")
+    return response
+
+
 @bp.get("/events")
 def events() -> Response:
+    _screen_only()
     hub = state().hub
     sub = hub.subscribe()
     disconnected = request.environ.get("waitress.client_disconnected")
@@ -579,6 +620,7 @@ def events() -> Response:
 
 @bp.post("/panel/lit")
 def panel_lit() -> Any:
+    _screen_only()
     data = request.get_json(silent=True) or {}
     names = data.get("lit", []) if isinstance(data, dict) else []
     try:
@@ -631,6 +673,7 @@ def init_app(
     idle_seconds: int,
     max_streams: int,
     receipt_hook: Any = None,
+    screen_keys: ScreenKeys | None = None,
 ) -> KioskState:
     app.config.setdefault("IDLE_SECONDS", idle_seconds)
     app.config.setdefault("IDLE_COUNTDOWN_SECONDS", 10)
@@ -651,6 +694,7 @@ def init_app(
         org=org,
         simulated=simulated,
         receipt_hook=receipt_hook or request_receipt,
+        screen_keys=screen_keys,
     )
     app.extensions["kiosk"] = kiosk_state
     panel.start(kiosk_state.hub.publish)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import hmac
 import os
 import secrets
-import socket
 import unicodedata
 from collections.abc import Callable
 from datetime import timedelta
@@ -27,6 +26,7 @@ from flask import Flask, Response, abort, current_app, g, redirect, request, ses
 
 from kiosk import accounts
 from kiosk.config import Settings
+from kiosk.web.hosts import host_names
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -37,11 +37,7 @@ CSP = (
 
 
 def trusted_hosts(settings: Settings) -> list[str]:
-    configured = [h.strip() for h in settings.organizer.trusted_hosts.split(",") if h.strip()]
-    if configured:
-        return configured
-    name = socket.gethostname()
-    return ["localhost", "127.0.0.1", "::1", "[::1]", name, f"{name}.local"]
+    return host_names(settings.organizer.trusted_hosts)
 
 
 def secret_key(settings: Settings) -> bytes:
