@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
 
+from sms.segments import pack, ucs2_units
+
 __all__ = [
     "AddressType",
     "Assembled",
@@ -472,18 +474,8 @@ def _split_gsm7(chars: list[tuple[int, ...]], per_part: int = GSM7_PART) -> list
 
 
 def _split_ucs2(text: str, per_part: int = UCS2_PART) -> list[bytes]:
-    if len(text.encode("utf-16-be", errors="surrogatepass")) <= 2 * UCS2_SINGLE:
-        return [_utf16(text)]
-    parts: list[list[str]] = [[]]
-    used = 0
-    for ch in text:  # a surrogate pair never straddles two parts
-        units = 2 if ord(ch) > 0xFFFF else 1
-        if used + units > per_part:
-            parts.append([])
-            used = 0
-        parts[-1].append(ch)
-        used += units
-    return [_utf16("".join(p)) for p in parts]
+    # Cut where the carrier cuts (sms.segments): never inside a grapheme, so never inside a surrogate pair.
+    return [_utf16(part) for part in pack(ucs2_units(text, per_part), UCS2_SINGLE, per_part)]
 
 
 def _utf16(text: str) -> bytes:
