@@ -106,7 +106,8 @@ class Deliver:
     ``payload`` holds the user data after the header: septet values (one per byte) for GSM-7, raw octets
     otherwise, so parts can be joined before decoding (a phone may split an escape or surrogate pair).
     ``timestamp`` is None when the modem stored a nonsense service-centre time stamp; ``scts`` keeps the raw
-    7 octets either way.
+    7 octets either way. ``damage`` says why the user data is not what its length octet states (cut short,
+    too long, a header longer than the data); the text is then what could be read, never an error.
     """
 
     smsc: str | None
@@ -122,6 +123,7 @@ class Deliver:
     concat: ConcatInfo | None
     udh: bytes
     raw: bytes
+    damage: str | None = None  # why the user data is not whole (see _user_data); None for a sound PDU
 
 
 @dataclass(frozen=True)
@@ -336,29 +338,55 @@ def decode_deliver(pdu: str | bytes, *, with_smsc: bool = True) -> Deliver:
         raise PduError("PDU is truncated") from None
 
 
-def _user_data(encoding: Encoding, udhi: bool, udl: int, ud: bytes) -> tuple[bytes, bytes]:
-    """(payload, header IEs) from TP-UDL and TP-UD."""
+def _user_data(encoding: Encoding, udhi: bool, udl: int, ud: bytes) -> tuple[bytes, bytes, str | None]:
+    """(payload, header IEs, damage) from TP-UDL and TP-UD.
+
+    Real modems now and then hand over a PDU whose user data is shorter than TP-UDL states, or longer, or
+    a TP-UDL past the maximum. Such a text is still read, as far as it goes, and the damage is reported so
+    the caller can store it marked as damaged rather than leave it on the SIM forever.
+    """
+    damages: list[str] = []
     udh = b""
     if encoding is Encoding.GSM7:
-        if udl > 160:
-            raise PduError(f"user data length {udl} septets exceeds 160")
+        if udl > GSM7_SINGLE:
+            damages.append(f"stated length {udl} septets exceeds {GSM7_SINGLE}")
+        have = len(ud) * 8 // 7
+        needed_octets = -(-udl * 7 // 8)
+        if udl > have:
+            damages.append(f"user data shorter than its stated length: {have} of {udl} septets")
+            udl = have
+        elif len(ud) > needed_octets:
+            damages.append(f"user data longer than its stated length: {len(ud) - needed_octets} octets more")
         skip = 0
-        if udhi:
+        if udhi and ud:
             udhl = ud[0]
             udh = ud[1 : 1 + udhl]
             skip = -(-(udhl + 1) * 8 // 7)  # the header plus fill bits, in septets
             if skip > udl:
-                raise PduError("user data header longer than the user data")
-        return bytes(unpack_septets(ud, udl - skip, skip * 7) if udl > skip else []), udh
-    if udl > 140 or udl > len(ud):
-        raise PduError(f"user data length {udl} octets exceeds the PDU")
+                damages.append("user data header longer than the user data")
+                udh = b""
+        payload = bytes(unpack_septets(ud, udl - skip, skip * 7) if udl > skip else [])
+        return payload, udh, "; ".join(damages) or None
+    limit = 140
+    if udl > limit:
+        damages.append(f"stated length {udl} octets exceeds {limit}")
+    if udl > len(ud):
+        damages.append(f"user data shorter than its stated length: {len(ud)} of {udl} octets")
+        udl = len(ud)
+    elif len(ud) > udl:
+        damages.append(f"user data longer than its stated length: {len(ud) - udl} octets more")
     ud = ud[:udl]
-    if not udhi:
-        return ud, udh
-    udhl = ud[0]
-    if udhl + 1 > udl:
-        raise PduError("user data header longer than the user data")
-    return ud[1 + udhl :], ud[1 : 1 + udhl]
+    payload, udh = ud, b""
+    if udhi and ud:
+        udhl = ud[0]
+        if udhl + 1 > udl:
+            damages.append("user data header longer than the user data")
+            payload = b""
+        else:
+            payload, udh = ud[1 + udhl :], ud[1 : 1 + udhl]
+    if encoding is Encoding.UCS2 and len(payload) % 2:
+        damages.append("UCS-2 text with an odd number of octets")
+    return payload, udh, "; ".join(damages) or None
 
 
 def _decode(buf: bytes, with_smsc: bool) -> Deliver:
@@ -377,7 +405,9 @@ def _decode(buf: bytes, with_smsc: bool) -> Deliver:
     if len(scts) != 7:
         raise PduError("PDU is truncated")
     encoding = _alphabet(dcs)
-    payload, udh = _user_data(encoding, bool(first & 0x40), buf[pos + 9], buf[pos + 10 :])
+    if len(buf) <= pos + 9:
+        raise PduError("PDU is truncated before its user data length")
+    payload, udh, damage = _user_data(encoding, bool(first & 0x40), buf[pos + 9], buf[pos + 10 :])
     return Deliver(
         smsc=smsc,
         sender=sender,
@@ -392,6 +422,7 @@ def _decode(buf: bytes, with_smsc: bool) -> Deliver:
         concat=_concat(udh) if udh else None,
         udh=udh,
         raw=buf,
+        damage=damage,
     )
 
 
@@ -405,6 +436,7 @@ class Submit:
     text: str
     payload: bytes
     concat: ConcatInfo | None
+    damage: str | None = None
 
 
 def decode_submit(pdu: str | bytes, *, with_smsc: bool = True) -> Submit:
@@ -428,7 +460,7 @@ def decode_submit(pdu: str | bytes, *, with_smsc: bool = True) -> Submit:
         dcs = buf[pos + 1]
         pos += 2 + {0b00: 0, 0b10: 1, 0b01: 7, 0b11: 7}[(first >> 3) & 0x03]
         encoding = _alphabet(dcs)
-        payload, udh = _user_data(encoding, bool(first & 0x40), buf[pos], buf[pos + 1 :])
+        payload, udh, damage = _user_data(encoding, bool(first & 0x40), buf[pos], buf[pos + 1 :])
     except IndexError:
         raise PduError("PDU is truncated") from None
     return Submit(
@@ -438,6 +470,7 @@ def decode_submit(pdu: str | bytes, *, with_smsc: bool = True) -> Submit:
         text=_decode_text(encoding, payload),
         payload=payload,
         concat=_concat(udh) if udh else None,
+        damage=damage,
     )
 
 
@@ -458,7 +491,9 @@ def _encode_address(number: str) -> bytes:
     digits = number.lstrip("+")
     padded = digits + ("F" if len(digits) % 2 else "")
     swapped = "".join(padded[i + 1] + padded[i] for i in range(0, len(padded), 2))
-    return bytes([len(digits), 0x91 if international else 0x81]) + bytes.fromhex(swapped)
+    # 0x91: international, ISDN plan; 0xA1: national, ISDN plan (0x81, "unknown", makes some networks refuse
+    # or misroute a national number)
+    return bytes([len(digits), 0x91 if international else 0xA1]) + bytes.fromhex(swapped)
 
 
 def _split_gsm7(chars: list[tuple[int, ...]], per_part: int = GSM7_PART) -> list[list[int]]:
@@ -617,6 +652,16 @@ class Assembled:
     text: str
     timestamp: datetime | None
     parts: tuple[Deliver, ...]
+
+    @property
+    def damage(self) -> str | None:
+        """Why some part's user data is not whole, or None when every part is sound."""
+        found = [
+            f"part {i}: {p.damage}" if len(self.parts) > 1 else p.damage
+            for i, p in enumerate(self.parts, 1)
+            if p.damage
+        ]
+        return "; ".join(found) or None
 
 
 @dataclass(frozen=True)
