@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kiosk import db
@@ -68,9 +68,30 @@ class Handled:
     meeting: str | None
     reply: str | None
     duplicate: bool = False
+    damaged: bool = False
 
     def as_dict(self) -> dict[str, Any]:
-        return {"intent": self.intent, "guests": self.guests, "meeting": self.meeting, "reply": self.reply}
+        out: dict[str, Any] = {
+            "intent": self.intent,
+            "guests": self.guests,
+            "meeting": self.meeting,
+            "reply": self.reply,
+        }
+        if self.damaged:
+            out["damaged"] = True
+        return out
+
+
+def reads_clearly(reading: Reading, body: str) -> bool:
+    """Whether a damaged text (its PDU's user data cut short or too long) may be acted on and answered.
+
+    An opt-out always is. Otherwise only a definite answer or keyword with no unreadable character in it: the
+    reply says what was recorded, so a member whose "YES 2" lost its "2" sees it and can correct it. Anything
+    else is stored for organizers, marked damaged, without a reply (a how-to reply to half a text helps nobody).
+    """
+    if reading.intent is Intent.STOP:
+        return True
+    return reading.intent is not Intent.UNKNOWN and "\ufffd" not in body and bool(body.strip())
 
 
 class Gateway:
@@ -103,6 +124,10 @@ class Gateway:
         provider_id = _printable(text.provider_id[:120])
         open_codes = [m.code for m in self.tally.meetings() if m.state is not MeetingState.CLOSED]
         reading = read_text(body, open_codes)
+        damaged = text.damage is not None
+        acted_on = not damaged or reads_clearly(reading, body)
+        if damaged:
+            log.warning("damaged text %s (%s): %s", provider_id[:40], "read" if acted_on else "kept", text.damage)
         try:
             with self.tally.write() as conn:
                 exists = conn.execute(select(sms_inbound.c.id).where(sms_inbound.c.provider_id == provider_id)).first()
@@ -114,16 +139,21 @@ class Gateway:
                         sender=(sender or strip_invisible(text.sender[:40]).strip())[:20],
                         body=body,
                         received_at=text.received_at,
-                        intent=str(reading.intent),
+                        intent=str(reading.intent) if acted_on else str(Intent.UNKNOWN),
                         meeting_code=reading.meeting_code,
                         kind=str(reading.kind) if reading.kind else "rsvp",
                         processed=True,
+                        damaged=damaged,
                     )
                 )
                 inbound_id = result.inserted_primary_key[0]
                 if not sender:
-                    return Handled(str(reading.intent), None, None, None)  # no number to answer or record
+                    return Handled(str(reading.intent), None, None, None, damaged=damaged)  # no number to answer
+                if not acted_on:
+                    return Handled(str(Intent.UNKNOWN), None, None, None, damaged=True)  # kept for organizers
                 handled = self._act(conn, inbound_id, sender, reading, body)
+                if damaged:
+                    handled = Handled(handled.intent, handled.guests, handled.meeting, handled.reply, damaged=True)
         except IntegrityError:
             # Another gateway process stored the same text a moment ago.
             return Handled(str(reading.intent), reading.guests, reading.meeting_code, None, duplicate=True)
@@ -395,11 +425,11 @@ class Gateway:
         return [dict(r._mapping) for r in rows]
 
     def inbox(self, limit: int = 100) -> list[dict[str, Any]]:
-        """Texts that were not RSVPs or keywords, newest first, for organizers to read."""
+        """Texts that were not RSVPs or keywords, and every damaged text, newest first, for organizers to read."""
         with db.read_transaction(self.engine) as conn:
             rows = conn.execute(
                 select(sms_inbound)
-                .where(sms_inbound.c.intent == "unknown")
+                .where(or_(sms_inbound.c.intent == "unknown", sms_inbound.c.damaged.is_(True)))
                 .order_by(sms_inbound.c.id.desc())
                 .limit(limit)
             ).all()

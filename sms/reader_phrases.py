@@ -166,6 +166,7 @@ def companions(tokens: list[str]) -> int | Literal["ask"] | None:
     count = 0
     named = False
     uncountable = False
+    seen: set[str] = set()  # "con mi esposo … con mi esposo" is one husband
     for i, token in enumerate(tokens):
         if token not in _POSSESSIVE:
             continue
@@ -181,8 +182,9 @@ def companions(tokens: list[str]) -> int | Literal["ask"] | None:
         before = tokens[i - 1] if i > 0 else ""
         after = tokens[j + 1 : j + 3]
         said_with = before in _MARKER or after in (["and", "i"], ["and", "me"], ["y", "yo"])
-        if not said_with:
+        if not said_with or (number is None and noun in seen):
             continue
+        seen.add(noun)
         named = True
         if number is not None:
             count += number

@@ -207,6 +207,7 @@ PLAIN_WORDS_CASES: list[tuple[str, Intent, int | None, str, TextKind | None]] = 
     ("Sí, mi esposo y yo", Intent.YES, 1, "es", None),
     ("Iremos 4", Intent.YES, 4, "es", None),
     ("sí, vamos 4", Intent.YES, 3, "es", None),  # four of us: the sender and 3 guests
+    ("voy con mi esposo. Sí, con mi esposo!", Intent.YES, 1, "es", None),  # one husband, said twice
     # opinions, not RSVPs
     ("No to the dues increase!", Intent.UNKNOWN, None, "en", TextKind.OTHER),
     ("Yes on plank 3", Intent.UNKNOWN, None, "en", TextKind.OTHER),
