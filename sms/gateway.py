@@ -43,7 +43,7 @@ from kiosk.schema import members, sms_conversations, sms_inbound, sms_opt_outs, 
 from kiosk.tally import Meeting, MeetingState, Tally
 from sms import replies
 from sms.backends import InboundText, SendStatus, SmsBackend
-from sms.reader import Intent, Reading, read_text
+from sms.reader import Intent, Language, Reading, read_text
 
 log = logging.getLogger(__name__)
 
@@ -162,8 +162,8 @@ class Gateway:
         return handled
 
     def _act(self, conn: Connection, inbound_id: int, phone: str, reading: Reading, body: str) -> Handled:
-        lang = reading.language
         conversation = conn.execute(select(sms_conversations).where(sms_conversations.c.phone == phone)).first()
+        lang = self._reply_language(conn, phone, reading, conversation.language if conversation else None)
         intent = reading.intent
         meeting_code: str | None = reading.meeting_code
         reply: str | None = None
@@ -230,6 +230,23 @@ class Gateway:
             reply = f"{reply} {replies.ask_name(lang, self.organization)}"
             self._set_conversation(conn, phone, awaiting_name_for=meeting.code, asked_name=True)
         return self._reply(conn, phone, inbound_id, intent, reading, meeting.code, reply, guests=guests)
+
+    @staticmethod
+    def _reply_language(conn: Connection, phone: str, reading: Reading, conversation: str | None) -> Language:
+        """The text's own language when it shows one; otherwise ("NO", "ok", "2") the member's stored language,
+        then the language of the conversation so far, then the reader's default."""
+        if reading.language_clear:
+            return reading.language
+        stored = {
+            lang
+            for lang in conn.execute(select(members.c.language).where(members.c.phone == phone)).scalars()
+            if lang in ("en", "es")
+        }
+        if len(stored) == 1:  # a phone shared by members of different languages says nothing
+            return "es" if stored == {"es"} else "en"
+        if conversation in ("en", "es"):
+            return "es" if conversation == "es" else "en"
+        return reading.language
 
     def _reply(
         self,

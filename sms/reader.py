@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Literal
 
@@ -69,6 +69,9 @@ class Reading:
     meeting_code: str | None = None
     language: Language = "en"
     kind: TextKind | None = None
+    # False when nothing in the text says which language it is in ("NO", "ok", "2"): ``language`` is then only
+    # a default, and the gateway answers in the member's stored language or the conversation's.
+    language_clear: bool = True
 
 
 # --- normalization -----------------------------------------------------------------------------------------
@@ -251,6 +254,8 @@ _SPANISH_WORDS = {
     "activar", "ayudenme", "hija", "hijo", "mama", "papa", "alla", "esta", "sin", "falta", "segura", "paren",
     "cancelen", "desuscribirme", "desuscribirse", "suscribir", "suscribirse", "ayudame", "ayudeme", "bajenme",
     "reactivar", "preocupen",
+    "detener", "salir", "fin", "terminar", "anular", "desuscribir", "confirmado", "iniciar", "reanudar",
+    "comenzar", "alta", "podremos", "podemos", "asistiremos", "estaremos", "vamos", "mande", "manden",
 }  # fmt: skip
 _ENGLISH_WORDS = {
     "yes", "yeah", "yep", "maybe", "the", "see", "you", "there", "will", "be", "bringing", "with", "please",
@@ -262,12 +267,24 @@ _ENGLISH_WORDS = {
 }  # fmt: skip
 
 
-def _language(norm_original: str, tokens: list[str]) -> Language:
+def _language_scores(text: str, tokens: list[str]) -> tuple[int, int]:
+    """(Spanish, English) evidence in a text: words only one language uses, and Spanish punctuation."""
     es = sum(1 for t in tokens if t in _SPANISH_WORDS or _STRETCHED_SI.match(t))
     en = sum(1 for t in tokens if t in _ENGLISH_WORDS)
-    if "¿" in norm_original or "¡" in norm_original or "ñ" in norm_original:
+    if any(mark in text for mark in "¿¡ñÑ"):
         es += 2
+    return es, en
+
+
+def _language(text: str, tokens: list[str]) -> Language:
+    es, en = _language_scores(text, tokens)
     return "es" if es > en else "en"
+
+
+def language_is_clear(text: str) -> bool:
+    """Whether a text says which language it is in; "NO", "ok" or "GA12 2" could be either."""
+    es, en = _language_scores(text[:MAX_CHARS], _tokens(_normalize(text[:MAX_CHARS])))
+    return es != en
 
 
 def _is_question(norm: str, tokens: list[str]) -> bool:
@@ -344,9 +361,10 @@ def read_text(text: str, meeting_codes: Iterable[str] = ()) -> Reading:
     <TextKind.REACTION: 'reaction'>
     """
     try:
-        return _read(text, meeting_codes)
+        reading = _read(text, meeting_codes)
+        return reading if language_is_clear(str(text)) else replace(reading, language_clear=False)
     except Exception:  # pragma: no cover - a last guard: a member's text must never crash the gateway
-        return Reading(Intent.UNKNOWN, kind=TextKind.OTHER)
+        return Reading(Intent.UNKNOWN, kind=TextKind.OTHER, language_clear=False)
 
 
 def _read(text: str, meeting_codes: Iterable[str]) -> Reading:
@@ -361,7 +379,7 @@ def _read(text: str, meeting_codes: Iterable[str]) -> Reading:
             # Report the code as the organizers wrote it (upper-cased), however the member spaced it.
             codes[key] = " ".join(str(code).split()).upper()
     code, tokens = _find_code(all_tokens, codes)
-    lang = _language(norm, all_tokens)
+    lang = _language(text[:MAX_CHARS], all_tokens)
 
     def unknown(kind: TextKind) -> Reading:
         return Reading(Intent.UNKNOWN, meeting_code=code, language=lang, kind=kind)
