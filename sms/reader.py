@@ -28,7 +28,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Literal
 
-from sms.reader_phrases import clause_answer, companions, is_conditional, is_opinion, starts_maybe
+from sms.reader_phrases import clause_answer, clause_answers, companions, is_conditional, is_opinion, starts_maybe
 
 MAX_CHARS = 1600
 MAX_GUESTS = 10
@@ -142,11 +142,15 @@ def _is_reaction(norm: str, tokens: list[str]) -> bool:
 _STOP_FIRST = {
     "stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout", "unsub", "stopp",
     "parar", "baja", "alto", "cancelar", "detener", "terminar", "salir", "desuscribir", "desuscribirme",
-    "anular", "fin", "pare", "paren", "cancela", "cancelen", "desuscribirse", "desuscribanme", "bajame",
-    "bajenme",
+    "anular", "fin", "desuscribirse", "desuscribanme", "bajame", "bajenme",
 }  # fmt: skip
 # Words that mean stop only when they are the whole text ("para" is also "for", "basta" is also prose).
-_STOP_ALONE = {"para", "basta", "remove", "unsubscribeme", "optout", "eliminar", "borrar"}
+_STOP_ALONE = {
+    "para", "basta", "remove", "unsubscribeme", "optout", "eliminar", "borrar", "pare", "paren", "cancela",
+    "cancelen",
+}  # fmt: skip
+# Said with these, a word of _STOP_ALONE still means stop: "cancela por favor", "paren ya".
+_COURTESY = {"por", "favor", "porfa", "porfavor", "ya", "please", "pls", "gracias", "thanks"}
 _STOP_ALONE_PHRASES = {("para", "ya"), ("ya", "basta"), ("basta", "ya")}
 _START_FIRST = {
     "start", "unstop", "resubscribe", "subscribe", "iniciar", "reanudar", "alta", "comenzar", "suscribirme",
@@ -154,6 +158,10 @@ _START_FIRST = {
 }  # fmt: skip
 _HELP_FIRST = {"help", "info", "information", "ayuda", "informacion", "socorro", "ayudenme", "ayudame", "ayudeme"}
 
+_CANCEL_RSVP = re.compile(
+    r"^(?:please |pls |por favor )?(?:cancel|cancela|cancelen|cancelar|cancelo|anula|anulen) "
+    r"(?:my |mi |la |el |our |nuestra )?(?:rsvp|reservation|reservacion|asistencia|confirmacion|spot|lugar)\b"
+)
 _STOP_PHRASES = re.compile(
     r"\b(?:"
     r"stop (?:texting|messaging|sending|contacting|txting|texts?|messages|msging|the texts)|"
@@ -162,7 +170,8 @@ _STOP_PHRASES = re.compile(
     r"(?:remove|delete) me\b|unsubscribe|opt ?-? ?out|"
     r"(?:dont|do not|never|pls dont|please dont) (?:text|message|msg|txt|contact|sms|send)|"
     r"no more (?:texts?|messages|txts|msgs|sms)|"
-    r"(?:dejen|deja|dejar|dejen ya) de (?:escribir|mandar|enviar|textear)|"
+    r"(?:dejen|deja|dejar|dejen ya|pare|paren|para|paren ya) de (?:escribir|mandar|enviar|textear)|"
+    r"(?:cancel|cancela|cancelen|cancelar|anula|anular) (?:mi |my |la |the )?(?:suscripcion|subscription)|"
     r"no (?:escriban|escribas|escriba|manden|mandes|mande|envien|envies|envie) mas|"
     r"no me (?:escriban|escribas|escriba|manden|mandes|mande|envien|envies|envie|contacten|molesten)|"
     r"(?:dar|darme|den|de|deme|denme) de baja|"
@@ -200,6 +209,11 @@ _MAYBE_PHRASES = (
     ("may", "be"),
 )
 
+_SURELY_NOT = re.compile(r"^(?:claro|por supuesto|seguro|obvio|of course|definitely|absolutely) (?:que )?not?\b")
+_WONT_MISS = re.compile(
+    r"^(?:no (?:voy a |vamos a )?(?:faltar|fallar)|no (?:faltare|faltaremos|fallare|me lo pierdo|nos lo perdemos)|"
+    r"no me lo (?:pienso|voy a) perder)\b"
+)
 _YES_GLUED = re.compile(r"^(y|yes|yep|yeah|si|sip)\+?([0-9]+)$")
 _STRETCHED_SI = re.compile(r"^s+i+$")
 _YES_STRETCHED = re.compile(r"^(?:y+e+s+|y+e+a+h*|s+i+|y+u+p+)$")
@@ -253,9 +267,10 @@ _SPANISH_WORDS = {
     "cuenten", "siento", "creo", "depende", "todavia", "podre", "pare", "cancela", "bajame", "suscribirme",
     "activar", "ayudenme", "hija", "hijo", "mama", "papa", "alla", "esta", "sin", "falta", "segura", "paren",
     "cancelen", "desuscribirme", "desuscribirse", "suscribir", "suscribirse", "ayudame", "ayudeme", "bajenme",
-    "reactivar", "preocupen",
-    "detener", "salir", "fin", "terminar", "anular", "desuscribir", "confirmado", "iniciar", "reanudar",
-    "comenzar", "alta", "podremos", "podemos", "asistiremos", "estaremos", "vamos", "mande", "manden",
+    "reactivar", "preocupen", "detener", "salir", "fin", "terminar", "anular", "desuscribir", "confirmado",
+    "iniciar", "reanudar", "comenzar", "alta", "podremos", "podemos", "asistiremos", "estaremos", "vamos",
+    "mande", "manden", "faltar", "faltare", "tratar", "intentar", "ver", "llegar", "tarde", "aviso", "les",
+    "suscripcion", "mandar", "pierdo", "perder", "asistencia", "proxima",
 }  # fmt: skip
 _ENGLISH_WORDS = {
     "yes", "yeah", "yep", "maybe", "the", "see", "you", "there", "will", "be", "bringing", "with", "please",
@@ -390,9 +405,11 @@ def _read(text: str, meeting_codes: Iterable[str]) -> Reading:
         return unknown(TextKind.REACTION)
 
     first = tokens[0] if tokens else ""
+    if _CANCEL_RSVP.match(" ".join(tokens)):
+        return Reading(Intent.NO, meeting_code=code, language=lang)  # "cancel my RSVP" is a no, not an opt-out
     if (
         first in _STOP_FIRST
-        or (len(tokens) == 1 and first in _STOP_ALONE)
+        or (first in _STOP_ALONE and all(t in _COURTESY for t in tokens[1:]))
         or tuple(tokens) in _STOP_ALONE_PHRASES
         or _starts_with(tokens, ("opt", "out"))
     ):
@@ -416,6 +433,10 @@ def _read(text: str, meeting_codes: Iterable[str]) -> Reading:
         return unknown(TextKind.OTHER)
     # Maybe phrases first: "no se" (I don't know) and "no estoy segura" must not read as "no", and a
     # condition ("si puedo voy", "yes if I can") makes any answer a maybe.
+    if _SURELY_NOT.match(" ".join(tokens)):
+        return Reading(Intent.NO, meeting_code=code, language=lang)  # "claro que no": of course not
+    if _WONT_MISS.match(" ".join(tokens)):
+        return _yes(None, code, lang, tokens)  # "no voy a faltar": I won't miss it
     if _starts_with(tokens, ("no", "se")) and len(tokens) > 2 and tokens[2].startswith("preocup"):
         return unknown(TextKind.OTHER)  # "no se preocupen": don't worry
     if (
@@ -426,7 +447,14 @@ def _read(text: str, meeting_codes: Iterable[str]) -> Reading:
     ):
         return Reading(Intent.MAYBE, meeting_code=code, language=lang)
 
+    # A keyword answer that a later clause contradicts ("No, I'll be there", "Yes, sorry, can't make it"): ask.
+    said = clause_answers(norm)
     glued = _YES_GLUED.match(first)
+    if (glued or first in _YES_FIRST or _YES_STRETCHED.match(first)) and "no" in said:
+        return unknown(TextKind.OTHER)
+    says_no = first in _NO_FIRST and not (len(tokens) > 1 and tokens[1] in _NO_NOT)
+    if says_no and "yes" in said:
+        return unknown(TextKind.OTHER)
     if glued:
         return _yes(_number(glued.group(2)), code, lang)
     if first in _YES_FIRST or _YES_STRETCHED.match(first):
@@ -435,7 +463,7 @@ def _read(text: str, meeting_codes: Iterable[str]) -> Reading:
         if _starts_with(tokens, phrase):
             return _yes(_guests_after_yes(tokens, len(phrase)), code, lang, tokens)
 
-    if first in _NO_FIRST and not (len(tokens) > 1 and tokens[1] in _NO_NOT):
+    if says_no:
         return Reading(Intent.NO, meeting_code=code, language=lang)
 
     # Plain words: "I'll be there", "can't make it", "lo siento, no puedo", "ahí estaré".

@@ -21,22 +21,27 @@ Answer = Literal["yes", "no", "maybe"]
 _LEAD = (
     r"^(?:(?:ok|okay|k|oh|hi|hey|hello|hola|buenas|so|sorry|so sorry|unfortunately|sadly|ugh|alas|lo siento|"
     r"lo siento mucho|disculpa|disculpe|disculpen|perdon|perdona|perdone|perdonen|pues|bueno|gracias|thanks|"
-    r"thank you|haha|jaja|great|genial|perfecto|perfect|awesome|cool|dear|querida|querido|yo)\s+)*"
+    r"thank you|haha|jaja|great|genial|perfecto|perfect|awesome|cool|dear|querida|querido|yo|ya)\s+)*"
 )
 
 _YES_CLAUSE = re.compile(
     _LEAD + r"(?:"
     r"(?:ill|i will|i shall|well|we will|i am going to|im going to|im gonna|were gonna|we are going to|"
     r"were going to) (?:be there|be attending|be at the meeting|attend|come|make it|be coming)\b|"
-    r"(?:im|i am|were|we are) (?:coming|attending|going|definitely coming)\b(?! to (?!be there))|"
+    r"(?:im|i am|were|we are) (?:definitely )?(?:coming|attending)\b(?! (?:down|back|home|from|off|up|out)\b)|"
+    r"(?:im|i am|were|we are) (?:definitely )?going(?:$| to be there| to make it| too| tonight)|"
     r"(?:im|i am|were|we are) in$|"
+    r"(?:(?:my|our) [a-z]+(?: [a-z]+)? and i|me and (?:my|our) [a-z]+(?: [a-z]+)?) "
+    r"(?:will be there|ll be there|will come|are coming|will attend)\b|"
+    r"(?:mi|mis) [a-z]+ y yo (?:vamos|iremos|estaremos|asistiremos)\b|"
     r"(?:will|i will|i ll) be there\b|be there\b$|"
     r"see you (?:there|then|tonight|tomorrow|at the meeting|at|on|saturday|sunday)\b|"
     r"count (?:me|us) in\b|definitely coming|i can (?:come|make it|attend)\b|"
     r"(?:ok|okay) (?:voy|vamos)\b|"
     r"(?:alli|ahi|alla|aca|aqui) (?:estare|estaremos|nos vemos)\b|"
     r"(?:estare|estaremos) (?:alli|ahi|alla|presente|presentes)\b|"
-    r"nos vemos\b(?! (?:otro|otra|la proxima|el proximo|en otra|despues|luego|pronto))|"
+    r"nos vemos\b(?! (?:otro|otra|la proxima|el proximo|en otra|en la proxima|en el proximo|la otra|el otro|"
+    r"despues|luego|pronto))|"
     r"cuenten conmigo|cuenta conmigo|cuente conmigo|cuenten con nosotros|"
     r"(?:ire|iremos|asistire|asistiremos|vamos|voy)\b(?! a ver)"
     r")"
@@ -51,7 +56,9 @@ _NO_CLAUSE = re.compile(
     r"(?:im|i am|were|we are|ill|i will) not (?:coming|going|attending|be there|be able to)\b|"
     r"not (?:this time|coming|going|attending|able to|tonight|today)\b|"
     r"(?:im |i am |were |we are |i |we )?(?:ill|i will|ill have to|have to|need to|gonna|going to|will have to) "
-    r"(?:miss|pass|skip)\b|"
+    r"(?:(?:miss|skip) (?:it|this|the meeting|the assembly|this one|tonight|this time)\b|"
+    r"pass(?:$| this time| on this(?: one)?| tonight))|"
+    r"count (?:me|us) out\b|"
     r"(?:creo que|pienso que|me temo que) no\b|esta vez no\b|hoy no\b|"
     r"no (?:puedo|podre|podremos|podemos|voy|vamos|ire|iremos|asistire|asistiremos|alcanzo|llego|"
     r"me es posible|nos es posible)\b|"
@@ -65,7 +72,10 @@ _MAYBE_CLAUSE = re.compile(
     r"(?:todavia|aun) no (?:lo )?(?:se|sabemos|estoy segur)|no (?:lo )?(?:se|sabemos) (?:todavia|aun|si)\b|"
     r"creo que si\b|depende\b|depends\b|(?:ill|i will|we will|well|i ll) (?:try|see|do my best)\b|"
     r"(?:hope|hoping|hopefully) (?:to|ill|i can|we can)\b|hopefully\b|"
-    r"(?:vamos a ver|a ver si|ya veremos|veremos)\b|i might|we might|might\b|"
+    r"(?:vamos a ver|voy a ver|a ver si|ya veremos|veremos|lo voy a pensar|lo pienso|dejame ver|dejeme ver)\b|"
+    r"(?:voy a |vamos a )?(?:tratar|intentar|tratare|intentare|trataremos|intentaremos)\b|"
+    r"(?:let me (?:check|see)|ill let you know|i will let you know|(?:les|te|le) aviso)\b|"
+    r"i might|we might|might\b|"
     r"if (?:i can|we can|possible)\b"
     r")"
 )
@@ -82,13 +92,19 @@ _NOT_OPINION = {"sure", "me", "us", "both", "all", "real", "now", "reals", "todo
 # Searched in the lower-cased text with its accents, because "sí puedo" (yes, I can) keeps its accent.
 _CONDITIONAL = re.compile(
     r"\b(?:if (?:i|we) (?:can|could|get|am able|m able|finish|get off)|if possible|if im able|depends|depende|"
-    r"\w+ si (?:puedo|podemos)|si (?:puedo|podemos) \w+|si (?:me da tiempo|salgo|termino|no llueve|no trabajo|"
+    r"\w+ si (?:puedo|podemos)|si (?:puedo|podemos) \w+|si (?:me da tiempo|salgo|termino|no llueve|no trabajo|no puedo|"
     r"no tengo|consigo|llego))\b"
 )
 
 
 def clause_answer(norm: str) -> Answer | None:
     """The answer the text's clauses agree on, or None when none says one or they disagree."""
+    found = clause_answers(norm)
+    return found.pop() if len(found) == 1 else None
+
+
+def clause_answers(norm: str) -> set[Answer]:
+    """Every answer a clause of the text starts with ("No, I'll be there": {"yes"}; the bare "No" says none)."""
     found: set[Answer] = set()
     for clause in re.split(r"[,.;:!\-\u2013\u2014\u2026/()\n]+", norm):
         clause = " ".join(re.findall(r"[a-z0-9]+", clause.replace("'", "")))
@@ -100,7 +116,7 @@ def clause_answer(norm: str) -> Answer | None:
             found.add("no")
         elif _YES_CLAUSE.match(clause):
             found.add("yes")
-    return found.pop() if len(found) == 1 else None
+    return found
 
 
 def is_opinion(tokens: list[str]) -> bool:
@@ -154,6 +170,8 @@ _NUMBER = {
 }  # fmt: skip
 _MARKER = {"with", "w", "and", "plus", "bringing", "bring", "con", "y", "e", "traigo", "llevo", "trayendo", "also"}
 _POSSESSIVE = {"my", "mi", "mis", "our", "nuestra", "nuestro", "nuestros", "nuestras", "a", "an", "un", "una"}
+# "my mom is coming too", "mi hija viene también": a companion named after the fact.
+_COMING_TOO = (["is", "coming"], ["will", "come"], ["comes", "too"], ["viene", "tambien"], ["tambien", "viene"])
 _NEGATION = {"cant", "cannot", "wont", "not", "no", "isnt", "doesnt", "nunca", "tampoco"}
 
 
@@ -181,7 +199,13 @@ def companions(tokens: list[str]) -> int | Literal["ask"] | None:
             continue
         before = tokens[i - 1] if i > 0 else ""
         after = tokens[j + 1 : j + 3]
-        said_with = before in _MARKER or after in (["and", "i"], ["and", "me"], ["y", "yo"])
+        said_with = (
+            before in _MARKER
+            or after in (["and", "i"], ["and", "me"], ["y", "yo"])
+            or after
+            in (["is", "coming"], ["will", "come"], ["comes", "too"], ["viene", "tambien"], ["tambien", "viene"])
+            or after[:1] in (["too"], ["also"], ["tambien"])
+        )
         if not said_with or (number is None and noun in seen):
             continue
         seen.add(noun)

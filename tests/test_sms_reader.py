@@ -251,6 +251,33 @@ PLAIN_WORDS_CASES: list[tuple[str, Intent, int | None, str, TextKind | None]] = 
     ("suscribir", Intent.START, None, "es", None),
     ("activar por favor", Intent.START, None, "es", None),
     ("ayúdame", Intent.HELP, None, "es", None),
+    # traps: what must not be misread
+    ("No, I'll be there", Intent.UNKNOWN, None, "en", TextKind.OTHER),  # contradicts itself: a person asks
+    ("Yes, sorry I can't make it", Intent.UNKNOWN, None, "en", TextKind.OTHER),
+    ("no voy a faltar", Intent.YES, None, "es", None),  # "I won't miss it"
+    ("No faltaré", Intent.YES, None, "es", None),
+    ("Claro que no", Intent.NO, None, "es", None),  # "of course not"
+    ("I'm going out of town", Intent.UNKNOWN, None, "en", TextKind.OTHER),
+    ("I'm coming down with a cold", Intent.UNKNOWN, None, "en", TextKind.OTHER),
+    ("I'll pass it on", Intent.UNKNOWN, None, "en", TextKind.OTHER),  # forwarding the text, not declining
+    ("I'll pass", Intent.NO, None, "en", None),
+    ("count me out", Intent.NO, None, "en", None),
+    ("I'll miss you guys", Intent.UNKNOWN, None, "en", TextKind.OTHER),
+    ("nos vemos en la próxima", Intent.UNKNOWN, None, "es", TextKind.OTHER),
+    ("Voy a ver", Intent.MAYBE, None, "es", None),  # "I'll see", not "I'm going"
+    ("Voy a tratar", Intent.MAYBE, None, "es", None),
+    ("Voy a llegar tarde", Intent.YES, None, "es", None),
+    ("Si no puedo les aviso", Intent.MAYBE, None, "es", None),
+    ("I'll let you know", Intent.MAYBE, None, "en", None),
+    ("My wife and I will be there", Intent.YES, 1, "en", None),
+    ("Mi esposo y yo vamos", Intent.YES, 1, "es", None),
+    ("Ya no voy", Intent.NO, None, "es", None),
+    ("Yes, my mom is coming too", Intent.YES, 1, "en", None),
+    ("Cancel my RSVP", Intent.NO, None, "en", None),  # a no, not an opt-out
+    ("Cancela mi asistencia", Intent.NO, None, "es", None),
+    ("Cancela mi suscripción", Intent.STOP, None, "es", None),
+    ("pare de mandar mensajes", Intent.STOP, None, "es", None),
+    ("cancela por favor", Intent.STOP, None, "es", None),
 ]
 
 
