@@ -28,7 +28,15 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Literal
 
-from sms.reader_phrases import clause_answer, clause_answers, companions, is_conditional, is_opinion, starts_maybe
+from sms.reader_phrases import (
+    clause_answer,
+    clause_answers,
+    companions,
+    is_conditional,
+    is_opinion,
+    starts_maybe,
+    without_late,
+)
 
 MAX_CHARS = 1600
 MAX_GUESTS = 10
@@ -209,6 +217,7 @@ _MAYBE_PHRASES = (
     ("may", "be"),
 )
 
+_PROBABLY_NOT = re.compile(r"^(?:probably|prolly|probablemente|seguramente) (?:not|no)\b(?! (?:se|lo se|problem))")
 _SURELY_NOT = re.compile(r"^(?:claro|por supuesto|seguro|obvio|of course|definitely|absolutely) (?:que )?not?\b")
 _WONT_MISS = re.compile(
     r"^(?:no (?:voy a |vamos a )?(?:faltar|fallar)|no (?:faltare|faltaremos|fallare|me lo pierdo|nos lo perdemos)|"
@@ -245,6 +254,10 @@ _QUESTION_FIRST = {
     "hows", "is", "are", "can", "could", "do", "does", "did", "will", "would", "should", "shall",
     "que", "cuando", "donde", "quien", "quienes", "porque", "como", "cual", "cuales", "cuanto",
     "cuantos", "cuanta", "cuantas", "adonde",
+}  # fmt: skip
+_ANSWERS_LIKE_QUESTIONS = {
+    "will be there", "will attend", "will come", "will make it", "can make it", "can come", "can attend",
+    "will not be", "can not make", "will definitely be",
 }  # fmt: skip
 _QUESTION_PAIRS = {
     ("por", "que"),
@@ -306,6 +319,8 @@ def _is_question(norm: str, tokens: list[str]) -> bool:
     trimmed = norm.rstrip(" .!)\"'")
     if trimmed.endswith("?") or "¿" in norm:
         return True
+    if " ".join(tokens[:3]) in _ANSWERS_LIKE_QUESTIONS or " ".join(tokens[:2]) in _ANSWERS_LIKE_QUESTIONS:
+        return False  # "Will be there", "Can make it": an answer without its subject
     return bool(tokens) and (tokens[0] in _QUESTION_FIRST or tuple(tokens[:2]) in _QUESTION_PAIRS)
 
 
@@ -423,6 +438,11 @@ def _read(text: str, meeting_codes: Iterable[str]) -> Reading:
 
     if _LINK.search(norm):
         return unknown(TextKind.LINK)
+    if (after_late := without_late(norm)) != norm:  # "might be late but I'll be there": read what follows
+        norm = after_late
+        code_after, tokens = _find_code(_tokens(norm), codes)
+        code = code or code_after
+        first = tokens[0] if tokens else ""
     if _is_question(norm, tokens):
         return unknown(TextKind.QUESTION)
     if not tokens:
@@ -433,6 +453,8 @@ def _read(text: str, meeting_codes: Iterable[str]) -> Reading:
         return unknown(TextKind.OTHER)
     # Maybe phrases first: "no se" (I don't know) and "no estoy segura" must not read as "no", and a
     # condition ("si puedo voy", "yes if I can") makes any answer a maybe.
+    if _PROBABLY_NOT.match(" ".join(tokens)):
+        return Reading(Intent.NO, meeting_code=code, language=lang)  # a volunteer writes "probably not" as no
     if _SURELY_NOT.match(" ".join(tokens)):
         return Reading(Intent.NO, meeting_code=code, language=lang)  # "claro que no": of course not
     if _WONT_MISS.match(" ".join(tokens)):

@@ -27,7 +27,9 @@ _LEAD = (
 _YES_CLAUSE = re.compile(
     _LEAD + r"(?:"
     r"(?:ill|i will|i shall|well|we will|i am going to|im going to|im gonna|were gonna|we are going to|"
-    r"were going to) (?:be there|be attending|be at the meeting|attend|come|make it|be coming)\b|"
+    r"were going to|will) (?:definitely |totally |surely |certainly |absolutely |def )?"
+    r"(?:be there|be attending|be at the meeting|attend|come|make it|be coming)\b|"
+    r"(?:coming|attending)\b(?! (?:down|back|home|from|off|up|out)\b)|going(?:$| to be there| to make it)|"
     r"(?:im|i am|were|we are) (?:definitely )?(?:coming|attending)\b(?! (?:down|back|home|from|off|up|out)\b)|"
     r"(?:im|i am|were|we are) (?:definitely )?going(?:$| to be there| to make it| too| tonight)|"
     r"(?:im|i am|were|we are) in$|"
@@ -53,7 +55,11 @@ _NO_CLAUSE = re.compile(
     r"wont|will not|am not able to|not able to|unable to|(?:im|i am|were|we are) not able to|"
     r"dont think i can|dont think ill|do not think i can) "
     r"(?:make it|come|attend|go|be there|join|do it|do this one|make this one)\b|"
-    r"(?:im|i am|were|we are|ill|i will) not (?:coming|going|attending|be there|be able to)\b|"
+    r"(?:im|i am|were|we are|ill|i will|we will|well) not (?:coming|going|attending|be there|be able to|"
+    r"be attending|be coming|make it|come|attend)\b|"
+    r"(?:(?:im|i am|were|we are) )?not (?:gonna|going to) (?:make it|be there|come|attend|be able to)\b|"
+    r"(?:i |we )?(?:cant|cannot|can not)(?:$| this time| today| tonight| this one)|"
+    r"probably not\b|prolly not\b|probablemente no\b|"
     r"not (?:this time|coming|going|attending|able to|tonight|today)\b|"
     r"(?:im |i am |were |we are |i |we )?(?:ill|i will|ill have to|have to|need to|gonna|going to|will have to) "
     r"(?:(?:miss|skip) (?:it|this|the meeting|the assembly|this one|tonight|this time)\b|"
@@ -75,7 +81,8 @@ _MAYBE_CLAUSE = re.compile(
     r"(?:vamos a ver|voy a ver|a ver si|ya veremos|veremos|lo voy a pensar|lo pienso|dejame ver|dejeme ver)\b|"
     r"(?:voy a |vamos a )?(?:tratar|intentar|tratare|intentare|trataremos|intentaremos)\b|"
     r"(?:let me (?:check|see)|ill let you know|i will let you know|(?:les|te|le) aviso)\b|"
-    r"i might|we might|might\b|"
+    r"i might|we might|might\b|(?:i|we) may (?:come|go|attend|make it|be there)\b|"
+    r"(?:ill|i will|well|we will) (?:probably|maybe|possibly) (?:be there|come|attend|make it)\b|"
     r"if (?:i can|we can|possible)\b"
     r")"
 )
@@ -95,6 +102,20 @@ _CONDITIONAL = re.compile(
     r"\w+ si (?:puedo|podemos)|si (?:puedo|podemos) \w+|si (?:me da tiempo|salgo|termino|no llueve|no trabajo|no puedo|"
     r"no tengo|consigo|llego))\b"
 )
+
+
+# "Might be late but I'll be there": being late says nothing about coming; what follows answers.
+_LATE = re.compile(
+    r"^(?:i |we )?(?:might|may|could|will|ll|ill|im going to|gonna)? ?(?:be|arrive|get there|come) "
+    r"(?:a (?:bit|little) |kind of |a few minutes )?late(?: but| though)?[\s,.;:!]*(?:but )?"
+)
+
+
+def without_late(norm: str) -> str:
+    """The text without a leading "might be late (but)" when something follows it, else the text."""
+    m = _LATE.match(norm.replace("'", ""))
+    rest = norm.replace("'", "")[m.end() :] if m else ""
+    return rest if m and rest.strip() else norm
 
 
 def clause_answer(norm: str) -> Answer | None:

@@ -278,6 +278,18 @@ PLAIN_WORDS_CASES: list[tuple[str, Intent, int | None, str, TextKind | None]] = 
     ("Cancela mi suscripción", Intent.STOP, None, "es", None),
     ("pare de mandar mensajes", Intent.STOP, None, "es", None),
     ("cancela por favor", Intent.STOP, None, "es", None),
+    ("I'll definitely be there", Intent.YES, None, "en", None),
+    ("Will be there", Intent.YES, None, "en", None),  # not a question: an answer without its "I"
+    ("Coming with my partner", Intent.YES, 1, "en", None),
+    ("Going out of town", Intent.UNKNOWN, None, "en", TextKind.OTHER),
+    ("Can't this time sorry", Intent.NO, None, "en", None),
+    ("Not gonna make it", Intent.NO, None, "en", None),
+    ("I will not be attending", Intent.NO, None, "en", None),
+    ("Probably not", Intent.NO, None, "en", None),
+    ("I may come", Intent.MAYBE, None, "en", None),
+    ("I'll probably be there", Intent.MAYBE, None, "en", None),
+    ("Might be late but I'll be there", Intent.YES, None, "en", None),  # late is still coming
+    ("Might be late", Intent.MAYBE, None, "en", None),
 ]
 
 
