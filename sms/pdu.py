@@ -677,7 +677,9 @@ class Incomplete:
 
 def _join(parts: Sequence[Deliver]) -> str:
     encodings = {p.encoding for p in parts}
-    if len(encodings) == 1:
+    # Joined before decoding (a phone may split an escape or surrogate pair), unless a part is damaged: a UCS-2
+    # part with an odd octet would shift every character after it.
+    if len(encodings) == 1 and not any(p.damage for p in parts):
         return _decode_text(parts[0].encoding, b"".join(p.payload for p in parts))
     return "".join(p.text for p in parts)
 
