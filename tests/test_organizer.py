@@ -415,3 +415,17 @@ def test_damaged_texts_are_marked_in_the_inbox(app: Flask, tally: Tally, voting_
     inbox = page.split("Inbox:")[1]
     assert "Hi, about the dues vote, I thi <strong>(damaged" in inbox
     assert "YES see you <strong>(damaged" in inbox and "read as YES" in inbox
+
+
+def test_the_cost_of_a_text_counts_a_flag_at_a_part_boundary_as_twilio_does(
+    app: Flask, tally: Tally, voting_meeting: str
+) -> None:
+    client = logged_in(app)
+    token = csrf_of(client, "/organizer/m/GA12/texts")
+    body = "a" * 64 + "🇲🇽" + "b" * 64  # the flag cannot be split, so it opens part 2: 3 parts, not 2
+    count = client.post(
+        "/organizer/m/GA12/texts/count",
+        data={"body": body, "audience": "members"},
+        headers={"X-CSRF-Token": token},
+    ).get_json()
+    assert count["segments"] == 3 and count["total"] == 3 * count["recipients"]
