@@ -400,13 +400,29 @@ def _decode(buf: bytes, with_smsc: bool) -> Deliver:
     sender, sender_type, pos = _address(buf, pos + 1, length_in_octets=False)
     if sender is None:
         raise PduError("SMS-DELIVER without an originating address")
+    if len(buf) < pos + 10:
+        # Cut before its user data: who sent it is known, what they said is not. Still a text to store (marked
+        # damaged, so organizers see that this member wrote) and to delete, rather than a SIM slot lost forever.
+        scts = buf[pos + 2 : pos + 9]
+        return Deliver(
+            smsc=smsc,
+            sender=sender,
+            sender_type=sender_type,
+            protocol_id=buf[pos] if len(buf) > pos else 0,
+            dcs=buf[pos + 1] if len(buf) > pos + 1 else 0,
+            encoding=Encoding.GSM7,
+            timestamp=_timestamp(scts) if len(scts) == 7 else None,
+            scts=scts,
+            text="",
+            payload=b"",
+            concat=None,
+            udh=b"",
+            raw=buf,
+            damage="PDU cut short before its user data",
+        )
     pid, dcs = buf[pos], buf[pos + 1]
     scts = buf[pos + 2 : pos + 9]
-    if len(scts) != 7:
-        raise PduError("PDU is truncated")
     encoding = _alphabet(dcs)
-    if len(buf) <= pos + 9:
-        raise PduError("PDU is truncated before its user data length")
     payload, udh, damage = _user_data(encoding, bool(first & 0x40), buf[pos + 9], buf[pos + 10 :])
     return Deliver(
         smsc=smsc,

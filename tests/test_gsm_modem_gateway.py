@@ -117,9 +117,12 @@ def test_damaged_texts_are_stored_marked_and_deleted_from_the_sim(gateway: Gatew
     assert len(parts) == 2
     sim.store_pdu(parts[0])
     sim.store_pdu(_cut(parts[1], 9))
+    # cut inside the time stamp: who wrote is known, what they wrote is not
+    [lost] = encode_deliver("+15105550105", "yes", timestamp=at)
+    sim.store_pdu(lost[: lost.index("0B915101550501F5") + 16 + 4 + 6])  # address, PID, DCS, 3 time octets
     backend = GsmModemBackend(sim.path, timeout=1.0)
     try:
-        assert turn_until(gateway, backend, 4) == 4
+        assert turn_until(gateway, backend, 5) == 5
         while gateway.send_one(backend):
             pass
         stored = _stored(gateway)
@@ -128,6 +131,7 @@ def test_damaged_texts_are_stored_marked_and_deleted_from_the_sim(gateway: Gatew
         assert stored["+15105550102"][0].startswith("Hi, about the dues vote")
         assert stored["+15105550103"] == ("no", "no", True)
         assert stored["+15105550104"][1:] == ("yes", True)
+        assert stored["+15105550105"] == ("", "unknown", True)
         current = {r.phone: (r.answer, r.guests) for r in gateway.tally.current_rsvps("GA12")}
         assert current == {
             "+15105550101": (Answer.YES, 0),
