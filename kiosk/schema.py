@@ -273,6 +273,8 @@ SMS_STATES = ("queued", "sending", "sent", "failed", "blocked")
 
 # Texts received, kept for organizers; ``provider_id`` (Twilio SID, or the modem's stable message id) is unique,
 # so a text read twice (a poll repeated, a modem message not yet deleted when the gateway died) is stored once.
+# ``damaged``: the modem handed over a PDU whose user data did not match its stated length; the body is what
+# could be read, acted on only when it reads clearly (see sms.gateway).
 sms_inbound = Table(
     "sms_inbound",
     metadata,
@@ -285,6 +287,7 @@ sms_inbound = Table(
     Column("meeting_code", String(16)),
     Column("kind", String(10), nullable=False, server_default="rsvp"),
     Column("processed", Boolean, nullable=False, server_default="0"),
+    Column("damaged", Boolean, nullable=False, server_default="0"),
     Index("ix_sms_inbound_sender", "sender", "id"),
 )
 

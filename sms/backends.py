@@ -53,6 +53,8 @@ class InboundText:
     sender: str  # E.164
     body: str
     received_at: datetime  # timezone-aware
+    # Why the body is not whole (a modem's PDU with user data shorter or longer than stated); None when sound.
+    damage: str | None = None
 
 
 @runtime_checkable

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kiosk import db
@@ -43,7 +43,7 @@ from kiosk.schema import members, sms_conversations, sms_inbound, sms_opt_outs, 
 from kiosk.tally import Meeting, MeetingState, Tally
 from sms import replies
 from sms.backends import InboundText, SendStatus, SmsBackend
-from sms.reader import Intent, Reading, read_text
+from sms.reader import Intent, Language, Reading, read_text
 
 log = logging.getLogger(__name__)
 
@@ -68,9 +68,30 @@ class Handled:
     meeting: str | None
     reply: str | None
     duplicate: bool = False
+    damaged: bool = False
 
     def as_dict(self) -> dict[str, Any]:
-        return {"intent": self.intent, "guests": self.guests, "meeting": self.meeting, "reply": self.reply}
+        out: dict[str, Any] = {
+            "intent": self.intent,
+            "guests": self.guests,
+            "meeting": self.meeting,
+            "reply": self.reply,
+        }
+        if self.damaged:
+            out["damaged"] = True
+        return out
+
+
+def reads_clearly(reading: Reading, body: str) -> bool:
+    """Whether a damaged text (its PDU's user data cut short or too long) may be acted on and answered.
+
+    An opt-out always is. Otherwise only a definite answer or keyword with no unreadable character in it: the
+    reply says what was recorded, so a member whose "YES 2" lost its "2" sees it and can correct it. Anything
+    else is stored for organizers, marked damaged, without a reply (a how-to reply to half a text helps nobody).
+    """
+    if reading.intent is Intent.STOP:
+        return True
+    return reading.intent is not Intent.UNKNOWN and "\ufffd" not in body and bool(body.strip())
 
 
 class Gateway:
@@ -103,6 +124,10 @@ class Gateway:
         provider_id = _printable(text.provider_id[:120])
         open_codes = [m.code for m in self.tally.meetings() if m.state is not MeetingState.CLOSED]
         reading = read_text(body, open_codes)
+        damaged = text.damage is not None
+        acted_on = not damaged or reads_clearly(reading, body)
+        if damaged:
+            log.warning("damaged text %s (%s): %s", provider_id[:40], "read" if acted_on else "kept", text.damage)
         try:
             with self.tally.write() as conn:
                 exists = conn.execute(select(sms_inbound.c.id).where(sms_inbound.c.provider_id == provider_id)).first()
@@ -114,16 +139,21 @@ class Gateway:
                         sender=(sender or strip_invisible(text.sender[:40]).strip())[:20],
                         body=body,
                         received_at=text.received_at,
-                        intent=str(reading.intent),
+                        intent=str(reading.intent) if acted_on else str(Intent.UNKNOWN),
                         meeting_code=reading.meeting_code,
                         kind=str(reading.kind) if reading.kind else "rsvp",
                         processed=True,
+                        damaged=damaged,
                     )
                 )
                 inbound_id = result.inserted_primary_key[0]
                 if not sender:
-                    return Handled(str(reading.intent), None, None, None)  # no number to answer or record
+                    return Handled(str(reading.intent), None, None, None, damaged=damaged)  # no number to answer
+                if not acted_on:
+                    return Handled(str(Intent.UNKNOWN), None, None, None, damaged=True)  # kept for organizers
                 handled = self._act(conn, inbound_id, sender, reading, body)
+                if damaged:
+                    handled = Handled(handled.intent, handled.guests, handled.meeting, handled.reply, damaged=True)
         except IntegrityError:
             # Another gateway process stored the same text a moment ago.
             return Handled(str(reading.intent), reading.guests, reading.meeting_code, None, duplicate=True)
@@ -132,8 +162,8 @@ class Gateway:
         return handled
 
     def _act(self, conn: Connection, inbound_id: int, phone: str, reading: Reading, body: str) -> Handled:
-        lang = reading.language
         conversation = conn.execute(select(sms_conversations).where(sms_conversations.c.phone == phone)).first()
+        lang = self._reply_language(conn, phone, reading, conversation.language if conversation else None)
         intent = reading.intent
         meeting_code: str | None = reading.meeting_code
         reply: str | None = None
@@ -200,6 +230,23 @@ class Gateway:
             reply = f"{reply} {replies.ask_name(lang, self.organization)}"
             self._set_conversation(conn, phone, awaiting_name_for=meeting.code, asked_name=True)
         return self._reply(conn, phone, inbound_id, intent, reading, meeting.code, reply, guests=guests)
+
+    @staticmethod
+    def _reply_language(conn: Connection, phone: str, reading: Reading, conversation: str | None) -> Language:
+        """The text's own language when it shows one; otherwise ("NO", "ok", "2") the member's stored language,
+        then the language of the conversation so far, then the reader's default."""
+        if reading.language_clear:
+            return reading.language
+        stored = {
+            lang
+            for lang in conn.execute(select(members.c.language).where(members.c.phone == phone)).scalars()
+            if lang in ("en", "es")
+        }
+        if len(stored) == 1:  # a phone shared by members of different languages says nothing
+            return "es" if stored == {"es"} else "en"
+        if conversation in ("en", "es"):
+            return "es" if conversation == "es" else "en"
+        return reading.language
 
     def _reply(
         self,
@@ -395,11 +442,11 @@ class Gateway:
         return [dict(r._mapping) for r in rows]
 
     def inbox(self, limit: int = 100) -> list[dict[str, Any]]:
-        """Texts that were not RSVPs or keywords, newest first, for organizers to read."""
+        """Texts that were not RSVPs or keywords, and every damaged text, newest first, for organizers to read."""
         with db.read_transaction(self.engine) as conn:
             rows = conn.execute(
                 select(sms_inbound)
-                .where(sms_inbound.c.intent == "unknown")
+                .where(or_(sms_inbound.c.intent == "unknown", sms_inbound.c.damaged.is_(True)))
                 .order_by(sms_inbound.c.id.desc())
                 .limit(limit)
             ).all()

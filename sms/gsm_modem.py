@@ -832,7 +832,11 @@ class GsmModemBackend:
                 continue
             first = text.parts[0]
             received = text.timestamp.astimezone(UTC) if text.timestamp else self._wall()
-            fresh[pid] = InboundText(provider_id=pid, sender=self._sender(first), body=text.text, received_at=received)
+            if text.damage:
+                log.warning("a damaged text from …%s (%s): read as far as it goes", text.sender[-4:], text.damage)
+            fresh[pid] = InboundText(
+                provider_id=pid, sender=self._sender(first), body=text.text, received_at=received, damage=text.damage
+            )
         self._by_pid = {pid: tuple(keys) for pid, keys in by_pid.items()}
         for pid in fresh:
             self._offered[pid] = now

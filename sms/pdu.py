@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from enum import StrEnum
 
+from sms.segments import pack, ucs2_units
+
 __all__ = [
     "AddressType",
     "Assembled",
@@ -104,7 +106,8 @@ class Deliver:
     ``payload`` holds the user data after the header: septet values (one per byte) for GSM-7, raw octets
     otherwise, so parts can be joined before decoding (a phone may split an escape or surrogate pair).
     ``timestamp`` is None when the modem stored a nonsense service-centre time stamp; ``scts`` keeps the raw
-    7 octets either way.
+    7 octets either way. ``damage`` says why the user data is not what its length octet states (cut short,
+    too long, a header longer than the data); the text is then what could be read, never an error.
     """
 
     smsc: str | None
@@ -120,6 +123,7 @@ class Deliver:
     concat: ConcatInfo | None
     udh: bytes
     raw: bytes
+    damage: str | None = None  # why the user data is not whole (see _user_data); None for a sound PDU
 
 
 @dataclass(frozen=True)
@@ -334,29 +338,55 @@ def decode_deliver(pdu: str | bytes, *, with_smsc: bool = True) -> Deliver:
         raise PduError("PDU is truncated") from None
 
 
-def _user_data(encoding: Encoding, udhi: bool, udl: int, ud: bytes) -> tuple[bytes, bytes]:
-    """(payload, header IEs) from TP-UDL and TP-UD."""
+def _user_data(encoding: Encoding, udhi: bool, udl: int, ud: bytes) -> tuple[bytes, bytes, str | None]:
+    """(payload, header IEs, damage) from TP-UDL and TP-UD.
+
+    Real modems now and then hand over a PDU whose user data is shorter than TP-UDL states, or longer, or
+    a TP-UDL past the maximum. Such a text is still read, as far as it goes, and the damage is reported so
+    the caller can store it marked as damaged rather than leave it on the SIM forever.
+    """
+    damages: list[str] = []
     udh = b""
     if encoding is Encoding.GSM7:
-        if udl > 160:
-            raise PduError(f"user data length {udl} septets exceeds 160")
+        if udl > GSM7_SINGLE:
+            damages.append(f"stated length {udl} septets exceeds {GSM7_SINGLE}")
+        have = len(ud) * 8 // 7
+        needed_octets = -(-udl * 7 // 8)
+        if udl > have:
+            damages.append(f"user data shorter than its stated length: {have} of {udl} septets")
+            udl = have
+        elif len(ud) > needed_octets:
+            damages.append(f"user data longer than its stated length: {len(ud) - needed_octets} octets more")
         skip = 0
-        if udhi:
+        if udhi and ud:
             udhl = ud[0]
             udh = ud[1 : 1 + udhl]
             skip = -(-(udhl + 1) * 8 // 7)  # the header plus fill bits, in septets
             if skip > udl:
-                raise PduError("user data header longer than the user data")
-        return bytes(unpack_septets(ud, udl - skip, skip * 7) if udl > skip else []), udh
-    if udl > 140 or udl > len(ud):
-        raise PduError(f"user data length {udl} octets exceeds the PDU")
+                damages.append("user data header longer than the user data")
+                udh = b""
+        payload = bytes(unpack_septets(ud, udl - skip, skip * 7) if udl > skip else [])
+        return payload, udh, "; ".join(damages) or None
+    limit = 140
+    if udl > limit:
+        damages.append(f"stated length {udl} octets exceeds {limit}")
+    if udl > len(ud):
+        damages.append(f"user data shorter than its stated length: {len(ud)} of {udl} octets")
+        udl = len(ud)
+    elif len(ud) > udl:
+        damages.append(f"user data longer than its stated length: {len(ud) - udl} octets more")
     ud = ud[:udl]
-    if not udhi:
-        return ud, udh
-    udhl = ud[0]
-    if udhl + 1 > udl:
-        raise PduError("user data header longer than the user data")
-    return ud[1 + udhl :], ud[1 : 1 + udhl]
+    payload, udh = ud, b""
+    if udhi and ud:
+        udhl = ud[0]
+        if udhl + 1 > udl:
+            damages.append("user data header longer than the user data")
+            payload = b""
+        else:
+            payload, udh = ud[1 + udhl :], ud[1 : 1 + udhl]
+    if encoding is Encoding.UCS2 and len(payload) % 2:
+        damages.append("UCS-2 text with an odd number of octets")
+    return payload, udh, "; ".join(damages) or None
 
 
 def _decode(buf: bytes, with_smsc: bool) -> Deliver:
@@ -370,12 +400,30 @@ def _decode(buf: bytes, with_smsc: bool) -> Deliver:
     sender, sender_type, pos = _address(buf, pos + 1, length_in_octets=False)
     if sender is None:
         raise PduError("SMS-DELIVER without an originating address")
+    if len(buf) < pos + 10:
+        # Cut before its user data: who sent it is known, what they said is not. Still a text to store (marked
+        # damaged, so organizers see that this member wrote) and to delete, rather than a SIM slot lost forever.
+        scts = buf[pos + 2 : pos + 9]
+        return Deliver(
+            smsc=smsc,
+            sender=sender,
+            sender_type=sender_type,
+            protocol_id=buf[pos] if len(buf) > pos else 0,
+            dcs=buf[pos + 1] if len(buf) > pos + 1 else 0,
+            encoding=Encoding.GSM7,
+            timestamp=_timestamp(scts) if len(scts) == 7 else None,
+            scts=scts,
+            text="",
+            payload=b"",
+            concat=None,
+            udh=b"",
+            raw=buf,
+            damage="PDU cut short before its user data",
+        )
     pid, dcs = buf[pos], buf[pos + 1]
     scts = buf[pos + 2 : pos + 9]
-    if len(scts) != 7:
-        raise PduError("PDU is truncated")
     encoding = _alphabet(dcs)
-    payload, udh = _user_data(encoding, bool(first & 0x40), buf[pos + 9], buf[pos + 10 :])
+    payload, udh, damage = _user_data(encoding, bool(first & 0x40), buf[pos + 9], buf[pos + 10 :])
     return Deliver(
         smsc=smsc,
         sender=sender,
@@ -390,6 +438,7 @@ def _decode(buf: bytes, with_smsc: bool) -> Deliver:
         concat=_concat(udh) if udh else None,
         udh=udh,
         raw=buf,
+        damage=damage,
     )
 
 
@@ -403,6 +452,7 @@ class Submit:
     text: str
     payload: bytes
     concat: ConcatInfo | None
+    damage: str | None = None
 
 
 def decode_submit(pdu: str | bytes, *, with_smsc: bool = True) -> Submit:
@@ -426,7 +476,7 @@ def decode_submit(pdu: str | bytes, *, with_smsc: bool = True) -> Submit:
         dcs = buf[pos + 1]
         pos += 2 + {0b00: 0, 0b10: 1, 0b01: 7, 0b11: 7}[(first >> 3) & 0x03]
         encoding = _alphabet(dcs)
-        payload, udh = _user_data(encoding, bool(first & 0x40), buf[pos], buf[pos + 1 :])
+        payload, udh, damage = _user_data(encoding, bool(first & 0x40), buf[pos], buf[pos + 1 :])
     except IndexError:
         raise PduError("PDU is truncated") from None
     return Submit(
@@ -436,6 +486,7 @@ def decode_submit(pdu: str | bytes, *, with_smsc: bool = True) -> Submit:
         text=_decode_text(encoding, payload),
         payload=payload,
         concat=_concat(udh) if udh else None,
+        damage=damage,
     )
 
 
@@ -456,7 +507,9 @@ def _encode_address(number: str) -> bytes:
     digits = number.lstrip("+")
     padded = digits + ("F" if len(digits) % 2 else "")
     swapped = "".join(padded[i + 1] + padded[i] for i in range(0, len(padded), 2))
-    return bytes([len(digits), 0x91 if international else 0x81]) + bytes.fromhex(swapped)
+    # 0x91: international, ISDN plan; 0xA1: national, ISDN plan (0x81, "unknown", makes some networks refuse
+    # or misroute a national number)
+    return bytes([len(digits), 0x91 if international else 0xA1]) + bytes.fromhex(swapped)
 
 
 def _split_gsm7(chars: list[tuple[int, ...]], per_part: int = GSM7_PART) -> list[list[int]]:
@@ -472,18 +525,8 @@ def _split_gsm7(chars: list[tuple[int, ...]], per_part: int = GSM7_PART) -> list
 
 
 def _split_ucs2(text: str, per_part: int = UCS2_PART) -> list[bytes]:
-    if len(text.encode("utf-16-be", errors="surrogatepass")) <= 2 * UCS2_SINGLE:
-        return [_utf16(text)]
-    parts: list[list[str]] = [[]]
-    used = 0
-    for ch in text:  # a surrogate pair never straddles two parts
-        units = 2 if ord(ch) > 0xFFFF else 1
-        if used + units > per_part:
-            parts.append([])
-            used = 0
-        parts[-1].append(ch)
-        used += units
-    return [_utf16("".join(p)) for p in parts]
+    # Cut where the carrier cuts (sms.segments): never inside a grapheme, so never inside a surrogate pair.
+    return [_utf16(part) for part in pack(ucs2_units(text, per_part), UCS2_SINGLE, per_part)]
 
 
 def _utf16(text: str) -> bytes:
@@ -626,6 +669,16 @@ class Assembled:
     timestamp: datetime | None
     parts: tuple[Deliver, ...]
 
+    @property
+    def damage(self) -> str | None:
+        """Why some part's user data is not whole, or None when every part is sound."""
+        found = [
+            f"part {i}: {p.damage}" if len(self.parts) > 1 else p.damage
+            for i, p in enumerate(self.parts, 1)
+            if p.damage
+        ]
+        return "; ".join(found) or None
+
 
 @dataclass(frozen=True)
 class Incomplete:
@@ -640,7 +693,9 @@ class Incomplete:
 
 def _join(parts: Sequence[Deliver]) -> str:
     encodings = {p.encoding for p in parts}
-    if len(encodings) == 1:
+    # Joined before decoding (a phone may split an escape or surrogate pair), unless a part is damaged: a UCS-2
+    # part with an odd octet would shift every character after it.
+    if len(encodings) == 1 and not any(p.damage for p in parts):
         return _decode_text(parts[0].encoding, b"".join(p.payload for p in parts))
     return "".join(p.text for p in parts)
 

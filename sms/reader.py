@@ -8,8 +8,12 @@ Pure: no I/O, no state. English and Spanish. The rules, in the order they apply:
    start; HELP, INFO, AYUDA → help. Plain requests anywhere ("please stop texting me", "no me escriban")
    → stop.
 3. Texts with a link, and questions (ending in ?, holding ¿, or starting with a question word) are unknown.
-4. Otherwise the first word decides yes / no / maybe; a guest count is read only for yes.
-5. Everything else is unknown/other: prose such as "Can't make it this time" is never guessed at.
+4. An opinion about a plank ("No to corporate money!", "Sí a la propuesta") is unknown; a condition or doubt
+   ("si puedo voy", "no estoy segura", "yes if I can") is maybe.
+5. Otherwise the first word decides yes / no / maybe; a guest count is read only for yes, and companions
+   named ("me and my wife", "voy con mi esposo") count as guests (see sms.reader_phrases).
+6. Then plain words, clause by clause (sms.reader_phrases): "I'll be there", "can't make it", "lo siento, no
+   puedo", "ahí estaré". Clauses that disagree, and everything else, are unknown/other.
 
 Only the first ``MAX_CHARS`` characters are looked at, so the work is bounded for any input, and
 ``read_text`` never raises for any ``str``.
@@ -20,9 +24,19 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Literal
+
+from sms.reader_phrases import (
+    clause_answer,
+    clause_answers,
+    companions,
+    is_conditional,
+    is_opinion,
+    starts_maybe,
+    without_late,
+)
 
 MAX_CHARS = 1600
 MAX_GUESTS = 10
@@ -63,6 +77,9 @@ class Reading:
     meeting_code: str | None = None
     language: Language = "en"
     kind: TextKind | None = None
+    # False when nothing in the text says which language it is in ("NO", "ok", "2"): ``language`` is then only
+    # a default, and the gateway answers in the member's stored language or the conversation's.
+    language_clear: bool = True
 
 
 # --- normalization -----------------------------------------------------------------------------------------
@@ -133,14 +150,26 @@ def _is_reaction(norm: str, tokens: list[str]) -> bool:
 _STOP_FIRST = {
     "stop", "stopall", "unsubscribe", "cancel", "end", "quit", "revoke", "optout", "unsub", "stopp",
     "parar", "baja", "alto", "cancelar", "detener", "terminar", "salir", "desuscribir", "desuscribirme",
-    "anular", "fin",
+    "anular", "fin", "desuscribirse", "desuscribanme", "bajame", "bajenme",
 }  # fmt: skip
 # Words that mean stop only when they are the whole text ("para" is also "for", "basta" is also prose).
-_STOP_ALONE = {"para", "basta", "remove", "unsubscribeme", "optout", "eliminar", "borrar"}
+_STOP_ALONE = {
+    "para", "basta", "remove", "unsubscribeme", "optout", "eliminar", "borrar", "pare", "paren", "cancela",
+    "cancelen",
+}  # fmt: skip
+# Said with these, a word of _STOP_ALONE still means stop: "cancela por favor", "paren ya".
+_COURTESY = {"por", "favor", "porfa", "porfavor", "ya", "please", "pls", "gracias", "thanks"}
 _STOP_ALONE_PHRASES = {("para", "ya"), ("ya", "basta"), ("basta", "ya")}
-_START_FIRST = {"start", "unstop", "resubscribe", "subscribe", "iniciar", "reanudar", "alta", "comenzar"}
-_HELP_FIRST = {"help", "info", "information", "ayuda", "informacion", "socorro"}
+_START_FIRST = {
+    "start", "unstop", "resubscribe", "subscribe", "iniciar", "reanudar", "alta", "comenzar", "suscribirme",
+    "suscribir", "suscribirse", "activar", "reactivar",
+}  # fmt: skip
+_HELP_FIRST = {"help", "info", "information", "ayuda", "informacion", "socorro", "ayudenme", "ayudame", "ayudeme"}
 
+_CANCEL_RSVP = re.compile(
+    r"^(?:please |pls |por favor )?(?:cancel|cancela|cancelen|cancelar|cancelo|anula|anulen) "
+    r"(?:my |mi |la |el |our |nuestra )?(?:rsvp|reservation|reservacion|asistencia|confirmacion|spot|lugar)\b"
+)
 _STOP_PHRASES = re.compile(
     r"\b(?:"
     r"stop (?:texting|messaging|sending|contacting|txting|texts?|messages|msging|the texts)|"
@@ -149,7 +178,8 @@ _STOP_PHRASES = re.compile(
     r"(?:remove|delete) me\b|unsubscribe|opt ?-? ?out|"
     r"(?:dont|do not|never|pls dont|please dont) (?:text|message|msg|txt|contact|sms|send)|"
     r"no more (?:texts?|messages|txts|msgs|sms)|"
-    r"(?:dejen|deja|dejar|dejen ya) de (?:escribir|mandar|enviar|textear)|"
+    r"(?:dejen|deja|dejar|dejen ya|pare|paren|para|paren ya) de (?:escribir|mandar|enviar|textear)|"
+    r"(?:cancel|cancela|cancelen|cancelar|anula|anular) (?:mi |my |la |the )?(?:suscripcion|subscription)|"
     r"no (?:escriban|escribas|escriba|manden|mandes|mande|envien|envies|envie) mas|"
     r"no me (?:escriban|escribas|escriba|manden|mandes|mande|envien|envies|envie|contacten|molesten)|"
     r"(?:dar|darme|den|de|deme|denme) de baja|"
@@ -165,7 +195,7 @@ _STOP_PHRASES = re.compile(
 _YES_FIRST = {
     "yes", "y", "yep", "yeah", "yea", "yah", "yup", "ye", "yass", "yas", "sure", "absolutely", "definitely",
     "affirmative", "attending", "si", "sip", "sii", "claro", "seguro", "confirmo", "confirmado", "asistire",
-    "voy", "dale", "vale", "yesyes",
+    "voy", "dale", "vale", "yesyes", "simon", "orale", "ire", "iremos", "asistiremos",
 }  # fmt: skip
 _YES_PHRASES = (("of", "course"), ("count", "me", "in"), ("por", "supuesto"), ("de", "acuerdo"))
 _NO_FIRST = {"no", "n", "nope", "nah", "nay", "naw", "negative", "nop", "nel"}
@@ -187,6 +217,12 @@ _MAYBE_PHRASES = (
     ("may", "be"),
 )
 
+_PROBABLY_NOT = re.compile(r"^(?:probably|prolly|probablemente|seguramente) (?:not|no)\b(?! (?:se|lo se|problem))")
+_SURELY_NOT = re.compile(r"^(?:claro|por supuesto|seguro|obvio|of course|definitely|absolutely) (?:que )?not?\b")
+_WONT_MISS = re.compile(
+    r"^(?:no (?:voy a |vamos a )?(?:faltar|fallar)|no (?:faltare|faltaremos|fallare|me lo pierdo|nos lo perdemos)|"
+    r"no me lo (?:pienso|voy a) perder)\b"
+)
 _YES_GLUED = re.compile(r"^(y|yes|yep|yeah|si|sip)\+?([0-9]+)$")
 _STRETCHED_SI = re.compile(r"^s+i+$")
 _YES_STRETCHED = re.compile(r"^(?:y+e+s+|y+e+a+h*|s+i+|y+u+p+)$")
@@ -219,6 +255,10 @@ _QUESTION_FIRST = {
     "que", "cuando", "donde", "quien", "quienes", "porque", "como", "cual", "cuales", "cuanto",
     "cuantos", "cuanta", "cuantas", "adonde",
 }  # fmt: skip
+_ANSWERS_LIKE_QUESTIONS = {
+    "will be there", "will attend", "will come", "will make it", "can make it", "can come", "can attend",
+    "will not be", "can not make", "will definitely be",
+}  # fmt: skip
 _QUESTION_PAIRS = {
     ("por", "que"),
     ("a", "que"),
@@ -228,16 +268,22 @@ _QUESTION_PAIRS = {
     ("para", "que"),
 }
 _SPANISH_WORDS = {
-    "para", "basta", "ya", "eliminar", "borrar", "reir", "gracia", "enfatizo",
-    "si", "claro", "quizas", "quiza", "talvez", "tal", "vez", "voy", "puedo", "gracias", "hola", "ayuda",
-    "parar", "baja", "alto", "cancelar", "asistire", "asistir", "con", "invitados", "invitado", "que",
-    "cuando", "donde", "reunion", "nos", "vemos", "alli", "ahi", "manana", "hoy", "el", "la", "los", "las",
-    "por", "favor", "pero", "estoy", "estare", "seguro", "dale", "vale", "mi", "mis", "yo", "somos", "amigo",
-    "amiga", "esposa", "esposo", "hora", "lugar", "supuesto", "acuerdo", "mejor", "se", "lo", "traigo",
-    "llevo", "mas", "informacion", "buenas", "buenos", "dias", "tardes", "le", "gusto", "me", "gusta",
-    "escriban", "mensajes", "quitenme", "borrame", "sip", "nel", "posiblemente", "probablemente", "confirmo",
-    "pregunta", "tengo", "te", "preocupes", "problema", "puede", "ser", "uno", "dos", "tres", "cuatro",
-    "cinco", "de", "es",
+    "para", "basta", "ya", "eliminar", "borrar", "reir", "gracia", "enfatizo", "si", "claro", "quizas", "quiza",
+    "talvez", "tal", "vez", "voy", "puedo", "gracias", "hola", "ayuda", "parar", "baja", "alto", "cancelar",
+    "asistire", "asistir", "con", "invitados", "invitado", "que", "cuando", "donde", "reunion", "nos", "vemos",
+    "alli", "ahi", "manana", "hoy", "el", "la", "los", "las", "por", "favor", "pero", "estoy", "estare",
+    "seguro", "dale", "vale", "mi", "mis", "yo", "somos", "amigo", "amiga", "esposa", "esposo", "hora", "lugar",
+    "supuesto", "acuerdo", "mejor", "se", "lo", "traigo", "llevo", "mas", "informacion", "buenas", "buenos",
+    "dias", "tardes", "le", "gusto", "me", "gusta", "escriban", "mensajes", "quitenme", "borrame", "sip", "nel",
+    "posiblemente", "probablemente", "confirmo", "pregunta", "tengo", "te", "preocupes", "problema", "puede",
+    "ser", "uno", "dos", "tres", "cuatro", "cinco", "de", "es", "ire", "iremos", "simon", "orale", "conmigo",
+    "cuenten", "siento", "creo", "depende", "todavia", "podre", "pare", "cancela", "bajame", "suscribirme",
+    "activar", "ayudenme", "hija", "hijo", "mama", "papa", "alla", "esta", "sin", "falta", "segura", "paren",
+    "cancelen", "desuscribirme", "desuscribirse", "suscribir", "suscribirse", "ayudame", "ayudeme", "bajenme",
+    "reactivar", "preocupen", "detener", "salir", "fin", "terminar", "anular", "desuscribir", "confirmado",
+    "iniciar", "reanudar", "comenzar", "alta", "podremos", "podemos", "asistiremos", "estaremos", "vamos",
+    "mande", "manden", "faltar", "faltare", "tratar", "intentar", "ver", "llegar", "tarde", "aviso", "les",
+    "suscripcion", "mandar", "pierdo", "perder", "asistencia", "proxima",
 }  # fmt: skip
 _ENGLISH_WORDS = {
     "yes", "yeah", "yep", "maybe", "the", "see", "you", "there", "will", "be", "bringing", "with", "please",
@@ -245,21 +291,36 @@ _ENGLISH_WORDS = {
     "help", "info", "start", "i", "im", "my", "and", "guests", "guest", "friend", "sure", "not", "nope",
     "this", "is", "me", "to", "of", "a", "an", "at", "in", "on", "we", "our", "can", "do", "does", "come",
     "coming", "liked", "loved", "texting", "remove", "list", "plus", "one", "two", "three", "four", "five",
+    "ill", "well", "cannot", "wont", "able", "wife", "husband", "kids", "try",
 }  # fmt: skip
 
 
-def _language(norm_original: str, tokens: list[str]) -> Language:
+def _language_scores(text: str, tokens: list[str]) -> tuple[int, int]:
+    """(Spanish, English) evidence in a text: words only one language uses, and Spanish punctuation."""
     es = sum(1 for t in tokens if t in _SPANISH_WORDS or _STRETCHED_SI.match(t))
     en = sum(1 for t in tokens if t in _ENGLISH_WORDS)
-    if "¿" in norm_original or "¡" in norm_original or "ñ" in norm_original:
+    if any(mark in text for mark in "¿¡ñÑ"):
         es += 2
+    return es, en
+
+
+def _language(text: str, tokens: list[str]) -> Language:
+    es, en = _language_scores(text, tokens)
     return "es" if es > en else "en"
+
+
+def language_is_clear(text: str) -> bool:
+    """Whether a text says which language it is in; "NO", "ok" or "GA12 2" could be either."""
+    es, en = _language_scores(text[:MAX_CHARS], _tokens(_normalize(text[:MAX_CHARS])))
+    return es != en
 
 
 def _is_question(norm: str, tokens: list[str]) -> bool:
     trimmed = norm.rstrip(" .!)\"'")
     if trimmed.endswith("?") or "¿" in norm:
         return True
+    if " ".join(tokens[:3]) in _ANSWERS_LIKE_QUESTIONS or " ".join(tokens[:2]) in _ANSWERS_LIKE_QUESTIONS:
+        return False  # "Will be there", "Can make it": an answer without its subject
     return bool(tokens) and (tokens[0] in _QUESTION_FIRST or tuple(tokens[:2]) in _QUESTION_PAIRS)
 
 
@@ -278,15 +339,20 @@ def _guests_after_yes(tokens: list[str], start: int) -> int | None:
     """The guest count said after the yes word, if any (not range-checked)."""
     # Only the next few words count: in "yes see you at 7, I'll bring my 2 kids" neither number is it.
     window = tokens[start : start + 6]
+    ahead = tokens[start : start + 8]  # what follows a number near the end of the window ("…, 3 of us")
     for i, token in enumerate(window):
         value = _number(token)
         if value is None:
             continue
         before = window[i - 1] if i > 0 else None
-        after = window[i + 1] if i + 1 < len(window) else None
+        after = ahead[i + 1] if i + 1 < len(ahead) else None
         if after in _TIME_AFTER or before in _TIME_BEFORE:
             continue  # "yes 7 pm", "yes at 7"
-        if window[i + 1 : i + 3] == ["of", "us"] or before == "somos" or window[i - 2 : i] == ["party", "of"]:
+        if (
+            ahead[i + 1 : i + 3] == ["of", "us"]
+            or before in ("somos", "vamos", "seremos", "venimos")
+            or window[i - 2 : i] == ["party", "of"]
+        ):
             return max(value - 1, 0)  # "yes, 3 of us", "si, somos 3": the count includes the sender
         if _DIGITS.match(token):
             if i == 0 or before in _GUEST_BEFORE or after in _GUEST_AFTER:
@@ -325,9 +391,10 @@ def read_text(text: str, meeting_codes: Iterable[str] = ()) -> Reading:
     <TextKind.REACTION: 'reaction'>
     """
     try:
-        return _read(text, meeting_codes)
+        reading = _read(text, meeting_codes)
+        return reading if language_is_clear(str(text)) else replace(reading, language_clear=False)
     except Exception:  # pragma: no cover - a last guard: a member's text must never crash the gateway
-        return Reading(Intent.UNKNOWN, kind=TextKind.OTHER)
+        return Reading(Intent.UNKNOWN, kind=TextKind.OTHER, language_clear=False)
 
 
 def _read(text: str, meeting_codes: Iterable[str]) -> Reading:
@@ -342,7 +409,7 @@ def _read(text: str, meeting_codes: Iterable[str]) -> Reading:
             # Report the code as the organizers wrote it (upper-cased), however the member spaced it.
             codes[key] = " ".join(str(code).split()).upper()
     code, tokens = _find_code(all_tokens, codes)
-    lang = _language(norm, all_tokens)
+    lang = _language(text[:MAX_CHARS], all_tokens)
 
     def unknown(kind: TextKind) -> Reading:
         return Reading(Intent.UNKNOWN, meeting_code=code, language=lang, kind=kind)
@@ -353,9 +420,11 @@ def _read(text: str, meeting_codes: Iterable[str]) -> Reading:
         return unknown(TextKind.REACTION)
 
     first = tokens[0] if tokens else ""
+    if _CANCEL_RSVP.match(" ".join(tokens)):
+        return Reading(Intent.NO, meeting_code=code, language=lang)  # "cancel my RSVP" is a no, not an opt-out
     if (
         first in _STOP_FIRST
-        or (len(tokens) == 1 and first in _STOP_ALONE)
+        or (first in _STOP_ALONE and all(t in _COURTESY for t in tokens[1:]))
         or tuple(tokens) in _STOP_ALONE_PHRASES
         or _starts_with(tokens, ("opt", "out"))
     ):
@@ -369,30 +438,90 @@ def _read(text: str, meeting_codes: Iterable[str]) -> Reading:
 
     if _LINK.search(norm):
         return unknown(TextKind.LINK)
+    if (after_late := without_late(norm)) != norm:  # "might be late but I'll be there": read what follows
+        norm = after_late
+        code_after, tokens = _find_code(_tokens(norm), codes)
+        code = code or code_after
+        first = tokens[0] if tokens else ""
     if _is_question(norm, tokens):
         return unknown(TextKind.QUESTION)
     if not tokens:
         return unknown(TextKind.OTHER)
 
-    # Maybe phrases first: "no se" (I don't know) must not read as "no".
-    if first in _MAYBE_FIRST or any(_starts_with(tokens, p) for p in _MAYBE_PHRASES):
+    # An opinion about a plank ("No to corporate money!", "Sí a la propuesta") answers no invitation.
+    if is_opinion(tokens) and not _has_comma_after_first(norm):
+        return unknown(TextKind.OTHER)
+    # Maybe phrases first: "no se" (I don't know) and "no estoy segura" must not read as "no", and a
+    # condition ("si puedo voy", "yes if I can") makes any answer a maybe.
+    if _PROBABLY_NOT.match(" ".join(tokens)):
+        return Reading(Intent.NO, meeting_code=code, language=lang)  # a volunteer writes "probably not" as no
+    if _SURELY_NOT.match(" ".join(tokens)):
+        return Reading(Intent.NO, meeting_code=code, language=lang)  # "claro que no": of course not
+    if _WONT_MISS.match(" ".join(tokens)):
+        return _yes(None, code, lang, tokens)  # "no voy a faltar": I won't miss it
+    if _starts_with(tokens, ("no", "se")) and len(tokens) > 2 and tokens[2].startswith("preocup"):
+        return unknown(TextKind.OTHER)  # "no se preocupen": don't worry
+    if (
+        first in _MAYBE_FIRST
+        or any(_starts_with(tokens, p) for p in _MAYBE_PHRASES)
+        or starts_maybe(norm)
+        or is_conditional(text[:MAX_CHARS])
+    ):
         return Reading(Intent.MAYBE, meeting_code=code, language=lang)
 
+    # A keyword answer that a later clause contradicts ("No, I'll be there", "Yes, sorry, can't make it"): ask.
+    said = clause_answers(norm)
     glued = _YES_GLUED.match(first)
+    if (glued or first in _YES_FIRST or _YES_STRETCHED.match(first)) and "no" in said:
+        return unknown(TextKind.OTHER)
+    says_no = first in _NO_FIRST and not (len(tokens) > 1 and tokens[1] in _NO_NOT)
+    if says_no and "yes" in said:
+        return unknown(TextKind.OTHER)
     if glued:
         return _yes(_number(glued.group(2)), code, lang)
     if first in _YES_FIRST or _YES_STRETCHED.match(first):
-        return _yes(_guests_after_yes(tokens, 1), code, lang)
+        return _yes(_guests_after_yes(tokens, 1), code, lang, tokens)
     for phrase in _YES_PHRASES:
         if _starts_with(tokens, phrase):
-            return _yes(_guests_after_yes(tokens, len(phrase)), code, lang)
+            return _yes(_guests_after_yes(tokens, len(phrase)), code, lang, tokens)
 
-    if first in _NO_FIRST and not (len(tokens) > 1 and tokens[1] in _NO_NOT):
+    if says_no:
         return Reading(Intent.NO, meeting_code=code, language=lang)
+
+    # Plain words: "I'll be there", "can't make it", "lo siento, no puedo", "ahí estaré".
+    answer = clause_answer(norm)
+    if answer == "yes":
+        return _yes(_guests_anywhere(tokens), code, lang, tokens)
+    if answer is not None:
+        return Reading(Intent(answer), meeting_code=code, language=lang)
     return unknown(TextKind.OTHER)
 
 
-def _yes(guests: int | None, code: str | None, lang: Language) -> Reading:
+def _has_comma_after_first(norm: str) -> bool:
+    """ "No, to be honest…" is an answer with a comma; "No to corporate money" is an opinion without one."""
+    return bool(re.match(r"^\S+?[,.;:!\-]", norm))
+
+
+def _guests_anywhere(tokens: list[str]) -> int | None:
+    """A guest count in a yes said in plain words, wherever the number stands ("I'm coming, plus 1")."""
+    for start in range(len(tokens)):
+        if tokens[start] in _STRONG_BEFORE or tokens[start] in ("vamos", "seremos", "venimos"):
+            found = _guests_after_yes(tokens, start)
+            if found is not None:
+                return found
+    return None
+
+
+def _yes(guests: int | None, code: str | None, lang: Language, tokens: list[str] | None = None) -> Reading:
+    """A yes; companions named ("me and my wife", "con mi esposo") count as guests when no number says so.
+
+    When the companions cannot be counted, or they and the number disagree, the gateway asks (out of range).
+    """
+    named = companions(tokens) if tokens is not None else None
+    if named == "ask" or (named is not None and guests is not None and named != guests):
+        return Reading(Intent.YES, None, True, code, lang)
+    if guests is None and named is not None:
+        guests = named
     if guests is not None and not 0 <= guests <= MAX_GUESTS:
         return Reading(Intent.YES, None, True, code, lang)
     return Reading(Intent.YES, guests, False, code, lang)

@@ -376,6 +376,8 @@ class SimModem:
             submit = decode_submit(pdu)
         except PduError:
             return ["+CMS ERROR: 304"]
+        if submit.damage:  # a real modem refuses user data that does not match its length octet
+            return ["+CMS ERROR: 304"]
         if len(pdu) // 2 - 1 - int(pdu[:2], 16) != length:
             return ["+CMS ERROR: 304"]
         self.sent.append(submit)

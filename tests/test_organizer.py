@@ -402,3 +402,30 @@ def test_rsvps_page_counts_turnout_and_forecasts_quorum(app: Flask, tally: Tally
     assert expected and expected.group(1) == "3"  # one yes, her two guests, half of one maybe (rounded down)
     rows = list(csv.reader(io.StringIO(client.get("/organizer/m/GA12/export/rsvps.csv").get_data(as_text=True))))
     assert rows[0] == ["name", "phone", "answer", "guests", "source", "at"] and len(rows) == 4
+
+
+def test_damaged_texts_are_marked_in_the_inbox(app: Flask, tally: Tally, voting_meeting: str) -> None:
+    from sms.backends import InboundText
+
+    gateway = app.extensions["organizer_gateway"]
+    now = tally.clock()
+    gateway.receive(InboundText("gsm-cut-1", "+15105550101", "Hi, about the dues vote, I thi", now, damage="cut"))
+    gateway.receive(InboundText("gsm-cut-2", "+15105550102", "YES see you", now, damage="cut"))
+    page = logged_in(app).get("/organizer/m/GA12/texts").get_data(as_text=True)
+    inbox = page.split("Inbox:")[1]
+    assert "Hi, about the dues vote, I thi <strong>(damaged" in inbox
+    assert "YES see you <strong>(damaged" in inbox and "read as YES" in inbox
+
+
+def test_the_cost_of_a_text_counts_a_flag_at_a_part_boundary_as_twilio_does(
+    app: Flask, tally: Tally, voting_meeting: str
+) -> None:
+    client = logged_in(app)
+    token = csrf_of(client, "/organizer/m/GA12/texts")
+    body = "a" * 64 + "🇲🇽" + "b" * 64  # the flag cannot be split, so it opens part 2: 3 parts, not 2
+    count = client.post(
+        "/organizer/m/GA12/texts/count",
+        data={"body": body, "audience": "members"},
+        headers={"X-CSRF-Token": token},
+    ).get_json()
+    assert count["segments"] == 3 and count["total"] == 3 * count["recipients"]

@@ -124,13 +124,25 @@ def test_concatenation_with_16_bit_reference() -> None:
         "zz",
         "0791",
         "07917283010010F5040BC872",  # cut in the address
-        "07917283010010F5040BC87238880900F100009930925161958050E8",  # UDL beyond the data
         "07917283010010F5010BC87238880900F10000",  # an SMS-SUBMIT, not a DELIVER
     ],
 )
 def test_bad_pdus_raise_pdu_error(bad: str) -> None:
     with pytest.raises(PduError):
         decode_deliver(bad)
+
+
+def test_a_pdu_cut_before_its_user_data_is_a_damaged_empty_text_from_its_sender() -> None:
+    d = decode_deliver("07917283010010F5040BC87238880900F1000099309251")  # cut inside the time stamp
+    assert (d.sender, d.text, d.timestamp) == ("27838890001", "", None)
+    assert d.damage == "PDU cut short before its user data"
+
+
+def test_user_data_shorter_than_stated_is_read_as_far_as_it_goes() -> None:
+    d = decode_deliver("07917283010010F5040BC87238880900F100009930925161958050E8")  # UDL 80, 1 octet
+    assert d.sender == "27838890001"
+    assert d.text == "h"
+    assert d.damage == "user data shorter than its stated length: 1 of 80 septets"
 
 
 @settings(max_examples=300, deadline=None)

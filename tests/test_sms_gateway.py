@@ -12,7 +12,9 @@ from datetime import timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import update
 
+from kiosk.schema import members
 from kiosk.tally import Answer, MeetingState, Tally
 from sms.backends import ConsoleBackend, InboundText, SendStatus
 from sms.gateway import Gateway
@@ -308,3 +310,60 @@ def test_cli_sms_receive_json(tmp_path, db_url, monkeypatch, capsys) -> None:  #
     assert "queued 0 texts" in capsys.readouterr().out.splitlines()[-1]
     assert main(["sms", "status", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["queue"] == {"queued": 2}
+
+
+# --- issue 13 item 9: a text that could be either language is answered in the member's or conversation's ---
+
+
+def test_a_text_in_either_language_is_answered_in_the_conversations(gateway: Gateway, clock: FakeClock) -> None:
+    backend = ConsoleBackend()
+    play(
+        gateway,
+        backend,
+        clock,
+        """
+        +15105550102 > Sí
+        +15105550102 < Anotado: SI a General Assembly
+        +15105550102 > NO
+        +15105550102 < Anotado: NO a General Assembly
+        +15105550102 > 2
+        +15105550102 < Gracias, un organizador leera tu mensaje.
+        +15105550102 > maybe
+        +15105550102 < You're a MAYBE
+        +15105550102 > NO
+        +15105550102 < You're a NO
+    """,
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "reply"),
+    [
+        ("DETENER", "Ya no recibiras mensajes"),
+        ("SALIR", "Ya no recibiras mensajes"),
+        ("FIN", "Ya no recibiras mensajes"),
+        ("no podré", "Anotado: NO"),
+        ("confirmado", "Anotado: SI"),
+        ("STOP", "You're unsubscribed"),
+    ],
+)
+def test_spanish_only_words_are_answered_in_spanish(gateway: Gateway, clock: FakeClock, body: str, reply: str) -> None:
+    backend = ConsoleBackend()
+    play(gateway, backend, clock, f"+15105550103 > {body}\n+15105550103 < {reply}")
+
+
+def test_a_members_stored_language_answers_a_text_that_could_be_either(gateway: Gateway, clock: FakeClock) -> None:
+    with gateway.tally.write() as conn:
+        conn.execute(update(members).where(members.c.phone == "+15105550104").values(language="es"))
+    backend = ConsoleBackend()
+    play(
+        gateway,
+        backend,
+        clock,
+        """
+        +15105550104 > NO
+        +15105550104 < Anotado: NO a General Assembly
+        +15105550104 > yes
+        +15105550104 < You're a YES
+    """,
+    )
