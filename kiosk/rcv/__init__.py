@@ -1,0 +1,43 @@
+"""Ranked-choice counting: instant-runoff and single transferable vote, counted exactly as RCTab counts.
+
+Pure Python (``decimal``), no web, hardware or SMS imports: :func:`tabulate` takes a :class:`Contest`
+(candidates, seats, :class:`Rules`) and ballots as rankings and returns every round and the winners.
+:mod:`kiosk.rcv.rctab` reads RCTab configs and cast vote records, :mod:`kiosk.rcv.report` writes RCTab's
+detailed JSON report, :mod:`kiosk.rcv.export` writes ballots for a recount with RCTab itself.
+"""
+
+from kiosk.rcv.engine import tabulate
+from kiosk.rcv.model import (
+    Ballot,
+    BallotStatus,
+    Candidate,
+    Contest,
+    OvervoteRule,
+    RcvInputError,
+    Round,
+    Rules,
+    Tabulation,
+    TallyResult,
+    TiebreakMode,
+    WinnerMode,
+    ballot_from_marks,
+    ballot_from_order,
+)
+
+__all__ = [
+    "Ballot",
+    "BallotStatus",
+    "Candidate",
+    "Contest",
+    "OvervoteRule",
+    "RcvInputError",
+    "Round",
+    "Rules",
+    "Tabulation",
+    "TallyResult",
+    "TiebreakMode",
+    "WinnerMode",
+    "ballot_from_marks",
+    "ballot_from_order",
+    "tabulate",
+]
