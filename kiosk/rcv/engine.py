@@ -105,7 +105,10 @@ class _Tabulator:
         if contest.undeclared_write_ins:
             self.alias_to_name[UNDECLARED_WRITE_IN] = UNDECLARED_WRITE_IN
         self.permutation = [c.name for c in contest.candidates]
-        self.uses_surpluses = self.seats > 1 and self.rules.winner_mode is not WinnerMode.BOTTOMS_UP
+        # RCTab's "numberOfWinners > 1" tests; a multi-winner mode with one seat (which RCTab's config check
+        # refuses) counts as true one-seat STV here: Droop quota fixed in round 1, surplus transfer.
+        self.multi_seat = contest.multi_seat
+        self.uses_surpluses = contest.uses_surpluses
         self.cvrs = [self._load(ballot, index) for index, ballot in enumerate(ballots, start=1)]
         self.round_tallies: dict[int, _RoundTally] = {}
         self.eliminated_round: dict[str, int] = {}
@@ -214,7 +217,7 @@ class _Tabulator:
                 for name, _ in eliminated:
                     self.eliminated_round[name] = self.current_round
                 self.decisions.setdefault(self.current_round, []).extend((n, False, t) for n, t in eliminated)
-            if self.seats > 1:
+            if self.multi_seat:
                 self._update_winner_tallies()
         return self._result()
 
@@ -236,7 +239,7 @@ class _Tabulator:
         return winners < self.seats or (self.uses_surpluses and self.current_round in self.winner_round.values())
 
     def _should_recompute_threshold(self) -> bool:
-        if self.seats > 1:
+        if self.multi_seat:
             return self.current_round == 1
         if self.current_round == 1:
             return True

@@ -140,6 +140,19 @@ class Contest:
         return Contest(tuple(Candidate(n) for n in names), seats, rules or Rules(), **kwargs)  # type: ignore[arg-type]
 
     @property
+    def multi_seat(self) -> bool:
+        """Counted as multi-seat: more than one seat, or a multi-winner (STV) mode even for one seat."""
+        return self.seats > 1 or self.rules.winner_mode in (
+            WinnerMode.MULTI_WINNER_MANY_PER_ROUND,
+            WinnerMode.MULTI_WINNER_ONE_PER_ROUND,
+        )
+
+    @property
+    def uses_surpluses(self) -> bool:
+        """Winners' surpluses transfer (every multi-seat mode except bottoms-up)."""
+        return self.multi_seat and self.rules.winner_mode is not WinnerMode.BOTTOMS_UP
+
+    @property
     def candidate_names(self) -> list[str]:
         """Every name the count tallies, in config order (plus the write-in label when write-ins count)."""
         names = [c.name for c in self.candidates]

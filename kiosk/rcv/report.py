@@ -16,7 +16,7 @@ GENERATED_BY = "Assembly Kiosk rcv"
 
 def detailed_report(result: Tabulation, *, generated_by: str = GENERATED_BY) -> dict[str, Any]:
     contest = result.contest
-    uses_surpluses = contest.seats > 1 and contest.rules.winner_mode.value != "bottomsUp"
+    uses_surpluses = contest.uses_surpluses
     results: list[dict[str, Any]] = []
     last = len(result.rounds)
     for rnd in result.rounds:
