@@ -40,15 +40,28 @@ _EXACT = Context(prec=200, rounding=ROUND_DOWN)
 
 
 class _Cvr:
-    __slots__ = ("max_rank", "ranks", "recipient", "status", "value", "winner_values")
+    """Every ballot with the same rankings, counted together.
 
-    def __init__(self, ranks: list[tuple[int, tuple[str, ...], tuple[str | None, ...]]]) -> None:
+    Identical ballots move identically in every round (same choices, same fractions rounded the same way), so
+    one record with a ``weight`` adds exactly what RCTab's one-record-per-ballot loop adds: k equal exact
+    decimal sums are k times one of them, scale included.
+    """
+
+    __slots__ = ("amount", "max_rank", "ranks", "recipient", "status", "value", "weight", "winner_values")
+
+    def __init__(self, ranks: list[tuple[int, tuple[str, ...], tuple[str | None, ...]]], weight: int) -> None:
         self.ranks = ranks  # (rank, raw marks, marks resolved to candidate names; None if unknown/overvote)
         self.max_rank = ranks[-1][0] if ranks else 0
         self.recipient: str | None = None
         self.status = BallotStatus.ACTIVE
         self.winner_values: dict[str, Decimal] = {}
-        self.value = ONE  # getFractionalTransferValue(): 1 minus what winners keep
+        self.value = ONE  # one ballot's getFractionalTransferValue(): 1 minus what winners keep
+        self.weight = Decimal(weight)
+        self.amount = self.value * self.weight  # what all these ballots together carry
+
+    def set_value(self, value: Decimal) -> None:
+        self.value = value
+        self.amount = value * self.weight
 
 
 class _RoundTally:
@@ -109,7 +122,16 @@ class _Tabulator:
         # refuses) counts as true one-seat STV here: Droop quota fixed in round 1, surplus transfer.
         self.multi_seat = contest.multi_seat
         self.uses_surpluses = contest.uses_surpluses
-        self.cvrs = [self._load(ballot, index) for index, ballot in enumerate(ballots, start=1)]
+        groups: dict[Ballot, list[int]] = {}  # ballot -> [first position, how many]
+        for index, ballot in enumerate(ballots, start=1):
+            key = ballot if isinstance(ballot, tuple) else tuple((r, tuple(m)) for r, m in ballot)
+            group = groups.get(key)
+            if group is None:
+                groups[key] = [index, 1]
+            else:
+                group[1] += 1
+        self.cvrs = [self._load(ballot, first, count) for ballot, (first, count) in groups.items()]
+        self.continuing: set[str] = set()
         self.round_tallies: dict[int, _RoundTally] = {}
         self.eliminated_round: dict[str, int] = {}
         self.winner_round: dict[str, int] = {}
@@ -120,7 +142,7 @@ class _Tabulator:
 
     # --- input ----------------------------------------------------------------------------------------------
 
-    def _load(self, ballot: Ballot, index: int) -> _Cvr:
+    def _load(self, ballot: Ballot, index: int, weight: int) -> _Cvr:
         ranks: list[tuple[int, tuple[str, ...], tuple[str | None, ...]]] = []
         last = 0
         for rank, marks in ballot:
@@ -146,7 +168,7 @@ class _Tabulator:
             raise RcvInputError(
                 f"ballot {index}: has a ranking {ranks[-1][0]} but maxRankingsAllowed is {max_rankings}"
             )
-        return _Cvr(ranks)
+        return _Cvr(ranks, weight)
 
     # --- arithmetic as ContestConfig.divide/multiply --------------------------------------------------------
 
@@ -201,7 +223,7 @@ class _Tabulator:
                             if cvr.recipient == name:
                                 transfer = self._multiply(cvr.value, fraction)
                                 cvr.winner_values[name] = cvr.value - transfer
-                                cvr.value = ONE - sum(cvr.winner_values.values(), ZERO)
+                                cvr.set_value(ONE - sum(cvr.winner_values.values(), ZERO))
             elif (
                 len(self.winner_round) < self.seats
                 or (rules.continue_until_two_candidates_remain and len(self.eliminated_round) < self.num_candidates - 2)
@@ -266,15 +288,19 @@ class _Tabulator:
 
     def _compute_tallies(self) -> _RoundTally:
         tally = _RoundTally(self.current_round, (c for c in self.candidate_names if self._continuing(c)))
+        continuing = self.continuing = set(tally.tallies)  # nobody's status changes within a round
+        tallies = tally.tallies
+        active = ZERO
         final_surplus = self.uses_surpluses and len(self.winner_round) == self.seats
         max_skips = self.rules.max_skipped_ranks_allowed
         duplicates = self.rules.exhaust_on_duplicate_candidate
         for cvr in self.cvrs:
             if cvr.status is not BallotStatus.ACTIVE:
-                tally.add_inactive(cvr.status, cvr.value)
+                tally.add_inactive(cvr.status, cvr.amount)
                 continue
-            if cvr.recipient is not None and self._continuing(cvr.recipient):
-                tally.add(cvr.recipient, cvr.value)
+            if cvr.recipient in continuing:
+                tallies[cvr.recipient] += cvr.amount
+                active += cvr.amount
                 continue
             if not cvr.ranks:
                 self._select(cvr, tally, None, BallotStatus.DID_NOT_RANK_ANY_CANDIDATES)
@@ -309,15 +335,17 @@ class _Tabulator:
                         self._select(cvr, tally, None, BallotStatus.EXHAUSTED_CHOICE)
                     continue
                 for name in resolved:
-                    if self._continuing(name):
+                    if name in continuing:
                         selected = name
                         self._select(cvr, tally, name, BallotStatus.ACTIVE)
-                        tally.add(name, cvr.value)
+                        tallies[name] += cvr.amount
+                        active += cvr.amount
                         break
                 if selected is not None:
                     break
                 if rank == cvr.max_rank:
                     self._select(cvr, tally, None, BallotStatus.EXHAUSTED_CHOICE)
+        tally.statuses[BallotStatus.ACTIVE] += active
         return tally
 
     def _overvote_decision(self, marks: tuple[str, ...], resolved: tuple[str | None, ...]) -> str | None:
@@ -334,7 +362,7 @@ class _Tabulator:
             return "exhaust"
         if rule is OvervoteRule.ALWAYS_SKIP_TO_NEXT_RANK:
             return "skip"
-        continuing = sum(1 for name in resolved if self._continuing(name))
+        continuing = sum(1 for name in resolved if name in self.continuing)
         return "exhaust" if continuing >= 2 else None
 
     def _select(self, cvr: _Cvr, tally: _RoundTally, selected: str | None, status: BallotStatus) -> None:
@@ -343,12 +371,12 @@ class _Tabulator:
             source = cvr.recipient if cvr.recipient is not None else UNCOUNTED
             target = selected if selected is not None else EXHAUSTED
             moves = self.transfers.setdefault(tally.number, {}).setdefault(source, {})
-            moves[target] = moves.get(target, ZERO) + cvr.value
+            moves[target] = moves.get(target, ZERO) + cvr.amount
         cvr.recipient = selected
         if selected is None:
             cvr.status = status
         if status is not BallotStatus.ACTIVE:
-            tally.add_inactive(status, cvr.value)
+            tally.add_inactive(status, cvr.amount)
 
     # --- winners ---------------------------------------------------------------------------------------------
 
@@ -471,7 +499,7 @@ class _Tabulator:
         for cvr in self.cvrs:
             for winner, kept in cvr.winner_values.items():
                 if winner in compute:
-                    tally.tallies[winner] += kept
+                    tally.tallies[winner] += kept * cvr.weight
         for winner in sorted(compute, key=java_string_key):
             residual = tally.tallies[winner] - tally.threshold
             if residual > 0:

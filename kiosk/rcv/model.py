@@ -65,6 +65,8 @@ class BallotStatus(Enum):
     REPEATED_RANKING = "repeatedRankings"
     FINAL_ROUND_SURPLUS = "finalRoundSurplus"
 
+    __hash__ = object.__hash__  # members are singletons compared by identity; Enum's own hash is slow in a count
+
     @property
     def inactive(self) -> bool:
         return self not in (BallotStatus.ACTIVE, BallotStatus.FINAL_ROUND_SURPLUS)
