@@ -452,7 +452,10 @@ class _Tabulator:
 
     def _regular_elimination(self, by_tally: list[tuple[Decimal, list[str]]]) -> list[tuple[str, bool]]:
         if not by_tally:
-            raise RcvInputError("no candidate left to eliminate (check the number of seats and the candidates)")
+            raise RcvInputError(
+                f"no candidate left to eliminate in round {self.current_round} with seats still empty "
+                "(RCTab stops here too; batch elimination with several seats can cause it)"
+            )
         votes, lowest = by_tally[0]
         if len(lowest) > 1:
             return [(self._tiebreak(lowest, False, votes), True)]
