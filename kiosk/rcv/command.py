@@ -4,21 +4,24 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from kiosk.rcv.engine import tabulate
-from kiosk.rcv.model import RcvInputError, Tabulation
-from kiosk.rcv.rctab import load_config, read_ballots
-from kiosk.rcv.report import detailed_report, dumps
+if TYPE_CHECKING:  # imported when a count runs, not when cli.py registers the command
+    from kiosk.rcv.model import Tabulation
 
 
 def tabulate_config(path: str | Path) -> Tabulation:
     """Read the config and every CVR it names (all checked first), then count."""
+    from kiosk.rcv.engine import tabulate
+    from kiosk.rcv.rctab import load_config, read_ballots
+
     config = load_config(path)
     return tabulate(config.contest, read_ballots(config))
 
 
 def report_for_config(path: str | Path) -> dict[str, Any]:
+    from kiosk.rcv.report import detailed_report
+
     return detailed_report(tabulate_config(path))
 
 
@@ -36,6 +39,9 @@ def _text_summary(result: Tabulation, out: TextIO) -> None:
 
 def run_tabulate(config_path: str, as_json: bool, out: TextIO | None = None, err: TextIO | None = None) -> int:
     """The CLI command: 0 on success, 2 on bad input (the message names the file, line or key)."""
+    from kiosk.rcv.model import RcvInputError
+    from kiosk.rcv.report import detailed_report, dumps
+
     out = out or sys.stdout
     err = err or sys.stderr
     try:
