@@ -207,3 +207,13 @@ def test_engine_rejects_unknown_candidates_and_falling_ranks() -> None:
         tabulate(Contest.of("AB"), [ballot_from_order("A"), ballot_from_order("Z")])
     with pytest.raises(RcvInputError, match="ranks must rise"):
         tabulate(Contest.of("AB"), [((2, ("A",)), (1, ("B",)))])
+
+
+def test_malformed_cdf_xml_names_line_and_column(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = copy_vector("nist_xml_cdf_2", tmp_path)
+    xml = tmp_path / "nist_xml_cdf_2.xml"
+    lines = xml.read_text().splitlines()
+    lines[3] = lines[3].replace("</cdf:BallotStyleId>", "</cdf:BallotStyle>")
+    xml.write_text("\n".join(lines) + "\n")
+    code, out, err = run_cli(config, capsys)
+    assert (code, out) == (2, "") and f"{xml}: line 4, column" in err and "malformed XML" in err, err

@@ -1,4 +1,4 @@
-"""Reading RCTab's contest configuration and the cast vote records it names (NIST CDF JSON, generic CSV).
+"""Reading RCTab's contest configuration and the cast vote records it names (NIST CDF JSON or XML, generic CSV).
 
 Everything is read and checked before anything is counted: a malformed file, an unknown candidate, a ranking
 beyond ``maxRankingsAllowed`` or a rule this counter does not support raises :class:`RcvInputError` whose
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -186,8 +187,8 @@ def load_config(path: str | Path) -> RctabConfig:
         if not file_path:
             raise entry.fail("filePath", "is required")
         resolved = Path(file_path) if Path(file_path).is_absolute() else path.parent / file_path
-        if provider == "cdf" and resolved.suffix.lower() != ".json":
-            raise entry.fail("filePath", "only CDF JSON is supported (not CDF XML)")
+        if provider == "cdf" and resolved.suffix.lower() not in (".json", ".xml"):
+            raise entry.fail("filePath", "a CDF file must end in .json or .xml")
         if entry.flag("treatBlankAsUndeclaredWriteIn"):
             raise entry.fail("treatBlankAsUndeclaredWriteIn", "unsupported rule (only ES&S sources use it)")
         if provider == "genericCsv":
@@ -288,7 +289,12 @@ def read_ballots(config: RctabConfig) -> list[Ballot]:
         known.add(UNDECLARED_WRITE_IN)
     ballots: list[Ballot] = []
     for source in config.sources:
-        read = _read_generic_csv(source) if source.provider == "genericCsv" else _read_cdf_json(source)
+        if source.provider == "genericCsv":
+            read = _read_generic_csv(source)
+        elif source.path.suffix.lower() == ".xml":
+            read = _read_cdf_xml(source)
+        else:
+            read = _read_cdf_json(source)
         for where, ballot in read:
             for rank, marks in ballot:
                 for mark in marks:
@@ -423,3 +429,110 @@ def _rank(keys: _Keys, name: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise keys.fail(name, f"expected a positive whole rank, got {value!r}")
     return value
+
+
+# --- NIST CDF XML (as RCTab's XmlMapper reads it: elements by local name, ObjectId attributes) ---------------
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _children(element: ElementTree.Element, name: str) -> list[ElementTree.Element]:
+    return [child for child in element if _local(child.tag) == name]
+
+
+def _child_text(element: ElementTree.Element, name: str) -> str | None:
+    found = _children(element, name)
+    return None if not found or found[0].text is None else found[0].text.strip()
+
+
+def _read_cdf_xml(source: CvrSource) -> list[tuple[str, Ballot]]:
+    path = source.path
+    try:
+        root = ElementTree.parse(path).getroot()
+    except OSError as exc:
+        raise RcvInputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+    except ElementTree.ParseError as exc:
+        line, column = exc.position
+        raise RcvInputError(f"{path}: line {line}, column {column}: malformed XML") from exc
+
+    def fail(where: str, message: str) -> RcvInputError:
+        return RcvInputError(f"{path}: element {where}: {message}")
+
+    for required in ("CVR", "Election", "GpUnit"):
+        if not _children(root, required):
+            raise fail(required, "is missing from the CDF file")
+    elections = _children(root, "Election")
+    contest = next(
+        (c for e in elections for c in _children(e, "Contest") if _child_text(c, "Name") == source.contest_id), None
+    )
+    if contest is None:
+        raise fail("Election/Contest", f"no contest named {source.contest_id!r}")
+    candidates: dict[str, str] = {}
+    for election in elections:
+        for candidate in _children(election, "Candidate"):
+            object_id = candidate.get("ObjectId", "")
+            if object_id in candidates:
+                raise fail("Candidate", f"ObjectId {object_id!r} appears more than once")
+            candidates[object_id] = _child_text(candidate, "Name") or ""
+    selections: dict[str, str] = {}
+    for selection in _children(contest, "ContestSelection"):
+        object_id = selection.get("ObjectId", "")
+        if object_id in selections:
+            raise fail("ContestSelection", f"ObjectId {object_id!r} appears more than once")
+        if (_child_text(selection, "IsWriteIn") or "").lower() == "true":
+            selections[object_id] = UNDECLARED_WRITE_IN
+            continue
+        ids = [c.text.strip() for c in _children(selection, "CandidateIds") if c.text]
+        if not ids:
+            raise fail(f"ContestSelection[@ObjectId={object_id!r}]", "has no CandidateIds")
+        name = candidates.get(ids[0].split()[0])
+        if name is None:
+            raise fail(f"ContestSelection[@ObjectId={object_id!r}]", f"candidate {ids[0]!r} is not in the list")
+        selections[object_id] = OVERVOTE if source.overvote_label and name == source.overvote_label else name
+    contest_id = contest.get("ObjectId", "")
+    out: list[tuple[str, Ballot]] = []
+    for number, cvr in enumerate(_children(root, "CVR")):
+        where = f"CVR[{number}]"
+        current = _child_text(cvr, "CurrentSnapshotId")
+        snapshot = next((s for s in _children(cvr, "CVRSnapshot") if s.get("ObjectId") == current), None)
+        cvr_contest = None
+        if snapshot is not None:
+            cvr_contest = next(
+                (c for c in _children(snapshot, "CVRContest") if _child_text(c, "ContestId") == contest_id), None
+            )
+        if cvr_contest is None:
+            continue  # this ballot did not carry the contest (RCTab skips it too)
+        marks: list[tuple[int, str]] = []
+        for selection in _children(cvr_contest, "CVRContestSelection"):
+            if _child_text(selection, "Status") == "needs-adjudication":
+                continue
+            selection_id = _child_text(selection, "ContestSelectionId") or ""
+            if selection_id not in selections:
+                raise fail(where, f"unknown contest selection {selection_id!r}")
+            name = selections[selection_id]
+            rank_text = _child_text(selection, "Rank")
+            if rank_text is not None:
+                marks.append((_xml_rank(rank_text, fail, where), name))
+                continue
+            for position in _children(selection, "SelectionPosition"):
+                mark = UNDECLARED_WRITE_IN if _children(position, "CVRWriteIn") else name
+                if _child_text(position, "HasIndication") == "no" or _child_text(position, "IsAllocable") == "no":
+                    continue
+                position_rank = _child_text(position, "Rank")
+                if position_rank is None:
+                    raise fail(where, f"no Rank for contest selection {selection_id!r}")
+                marks.append((_xml_rank(position_rank, fail, where), mark))
+        out.append((f"element {where}", ballot_from_marks(marks)))
+    return out
+
+
+def _xml_rank(text: str, fail: Any, where: str) -> int:
+    try:
+        rank = int(text)
+    except ValueError:
+        raise fail(where, f"expected a whole rank, got {text!r}") from None
+    if rank < 1:
+        raise fail(where, f"rank {rank} is not positive")
+    return rank
