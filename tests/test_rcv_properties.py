@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from decimal import Decimal
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -14,6 +15,7 @@ from kiosk.rcv import (
     BallotStatus,
     Contest,
     OvervoteRule,
+    RcvInputError,
     Rules,
     Tabulation,
     WinnerMode,
@@ -21,7 +23,10 @@ from kiosk.rcv import (
     tabulate,
 )
 from kiosk.rcv.engine import RESIDUAL
-from tests.fuzz_support import fuzz_settings
+from tests.fuzz_support import SOAK, fuzz_settings
+
+# A soak run (KIOSK_SOAK=1) takes minutes per test: lift pytest-timeout's 120 s for it.
+pytestmark = pytest.mark.timeout(3600) if SOAK else []
 
 NAMES = [f"Candidate {c}" for c in "ABCDEFGH"]
 
@@ -117,9 +122,6 @@ def test_tallies_plus_inactive_equal_the_ballots_every_round(
 
 def test_batch_elimination_cannot_leave_seats_empty() -> None:
     """The case hypothesis found: RCTab throws NoSuchElementException here; this engine stops with a clear error."""
-    import pytest
-
-    from kiosk.rcv import RcvInputError
 
     rules = Rules(winner_mode=WinnerMode.MULTI_WINNER_MANY_PER_ROUND, batch_elimination=True)
     votes = [ballot_from_order(["Candidate A"]), ballot_from_order(["Candidate A", "Candidate B"])]
