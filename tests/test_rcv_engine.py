@@ -217,3 +217,20 @@ def test_malformed_cdf_xml_names_line_and_column(tmp_path: Path, capsys: pytest.
     xml.write_text("\n".join(lines) + "\n")
     code, out, err = run_cli(config, capsys)
     assert (code, out) == (2, "") and f"{xml}: line 4, column" in err and "malformed XML" in err, err
+
+
+@pytest.mark.parametrize(
+    ("rules", "message"),
+    [
+        ({"batchElimination": True}, "key rules.batchElimination: cannot be used with several seats"),
+        ({"hareQuota": True, "nonIntegerWinningThreshold": True}, "key rules.hareQuota: cannot be used with"),
+        ({"numberOfWinners": "0"}, "key rules.numberOfWinners: must be at least 1"),
+    ],
+)
+def test_rule_combinations_rctab_refuses(
+    rules: dict[str, object], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = copy_vector("test_set_multi_winner_whole_threshold", tmp_path)
+    edit_config(config, **rules)
+    code, out, err = run_cli(config, capsys)
+    assert (code, out) == (2, "") and message in err, err

@@ -121,9 +121,15 @@ def test_tallies_plus_inactive_equal_the_ballots_every_round(
 
 
 def test_batch_elimination_cannot_leave_seats_empty() -> None:
-    """The case hypothesis found: RCTab throws NoSuchElementException here; this engine stops with a clear error."""
+    """The case hypothesis found: batch elimination eliminating the candidates needed to fill the seats."""
 
     rules = Rules(winner_mode=WinnerMode.MULTI_WINNER_MANY_PER_ROUND, batch_elimination=True)
     votes = [ballot_from_order(["Candidate A"]), ballot_from_order(["Candidate A", "Candidate B"])]
-    with pytest.raises(RcvInputError, match="no candidate left to eliminate"):
+    # RCTab's config check refuses the combination; so does the engine, before counting anything
+    with pytest.raises(RcvInputError, match=r"rules\.batchElimination: cannot be used with several seats"):
         tabulate(Contest.of(NAMES[:4], seats=3, rules=rules), votes)
+    # with the check bypassed the count itself stops with a clear error where RCTab would throw
+    from kiosk.rcv.engine import _Tabulator
+
+    with pytest.raises(RcvInputError, match="no candidate left to eliminate in round 4"):
+        _Tabulator(Contest.of(NAMES[:4], seats=3, rules=rules), votes).run()

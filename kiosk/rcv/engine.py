@@ -27,6 +27,7 @@ from kiosk.rcv.model import (
     TallyResult,
     TiebreakMode,
     WinnerMode,
+    validate_contest,
 )
 
 ZERO = Decimal(0)
@@ -95,6 +96,7 @@ def _by_tally(tally: _RoundTally, candidates: Iterable[str]) -> list[tuple[Decim
 
 def tabulate(contest: Contest, ballots: Iterable[Ballot]) -> Tabulation:
     """Count ``ballots`` for ``contest`` by its rules; every round, its decisions and the winners."""
+    validate_contest(contest)
     with localcontext(_EXACT):
         return _Tabulator(contest, ballots).run()
 
@@ -192,8 +194,7 @@ class _Tabulator:
     def run(self) -> Tabulation:
         rules = self.rules
         if rules.needs_random_seed:
-            if rules.random_seed is None:
-                raise RcvInputError("rules.randomSeed: the tie-break mode needs a random seed")
+            assert rules.random_seed is not None  # validate_contest
             rng = JavaRandom(rules.random_seed)
             if rules.tiebreak_mode is TiebreakMode.GENERATE_PERMUTATION:
                 self.permutation.sort(key=java_string_key)

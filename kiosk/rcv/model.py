@@ -235,3 +235,53 @@ class Tabulation:
         if continuing == 0:
             return ()
         return tuple(w for w in winners if final.tally.get(w, Decimal(0)) / continuing >= threshold)
+
+
+def validate_contest(contest: Contest) -> None:
+    """RCTab's rule combinations check (ContestConfig.validateRules); the message starts with the config key.
+
+    One deliberate difference: a multi-winner mode with one seat is allowed, and counts as one-seat STV.
+    """
+    rules = contest.rules
+    mode = rules.winner_mode
+    stv_modes = (WinnerMode.MULTI_WINNER_MANY_PER_ROUND, WinnerMode.MULTI_WINNER_ONE_PER_ROUND)
+
+    def fail(key: str, message: str) -> RcvInputError:
+        return RcvInputError(f"rules.{key}: {message}")
+
+    if not contest.candidates:
+        raise RcvInputError("candidates: at least one candidate is needed")
+    if all(c.excluded for c in contest.candidates):
+        raise RcvInputError("candidates: every candidate is excluded")
+    if mode is WinnerMode.BOTTOMS_UP_PERCENTAGE:
+        if contest.seats != 0:
+            raise fail("numberOfWinners", "must be 0 with bottomsUpUsingPercentageThreshold")
+        threshold = rules.bottoms_up_percentage_threshold
+        if threshold is None or not 0 < threshold <= 1:
+            raise fail("multiSeatBottomsUpPercentageThreshold", "must be above 0 and at most 100")
+        if rules.batch_elimination:
+            raise fail("batchElimination", "cannot be used with bottomsUpUsingPercentageThreshold")
+    elif contest.seats < 1:
+        raise fail("numberOfWinners", "must be at least 1")
+    elif contest.seats == 1 and mode not in (WinnerMode.SINGLE_WINNER_MAJORITY, *stv_modes):
+        raise fail("winnerElectionMode", f"{mode.value} needs more than one winner")
+    elif contest.seats > 1:
+        if mode is WinnerMode.SINGLE_WINNER_MAJORITY:
+            raise fail("winnerElectionMode", "singleWinnerMajority needs numberOfWinners 1")
+        if rules.continue_until_two_candidates_remain:
+            raise fail("continueUntilTwoCandidatesRemain", "cannot be used with several seats")
+        if rules.batch_elimination:
+            raise fail("batchElimination", "cannot be used with several seats")
+        if rules.first_round_determines_threshold:
+            raise fail("doesFirstRoundDetermineThreshold", "cannot be used with several seats")
+    if mode not in stv_modes:
+        if rules.non_integer_winning_threshold:
+            raise fail("nonIntegerWinningThreshold", f"only for the multi-winner modes, not {mode.value}")
+        if rules.hare_quota:
+            raise fail("hareQuota", f"only for the multi-winner modes, not {mode.value}")
+    if rules.non_integer_winning_threshold and rules.hare_quota:
+        raise fail("hareQuota", "cannot be used with nonIntegerWinningThreshold")
+    if not 1 <= rules.decimal_places <= 20:
+        raise fail("decimalPlacesForVoteArithmetic", "must be from 1 to 20")
+    if rules.needs_random_seed and rules.random_seed is None:
+        raise fail("randomSeed", f"tiebreakMode {rules.tiebreak_mode.value} needs a random seed")

@@ -29,6 +29,7 @@ from kiosk.rcv.model import (
     TiebreakMode,
     WinnerMode,
     ballot_from_marks,
+    validate_contest,
 )
 
 SUPPORTED_PROVIDERS = ("cdf", "genericCsv")
@@ -145,15 +146,8 @@ def load_config(path: str | Path) -> RctabConfig:
     rules = _rules(rules_keys)
     seats = rules_keys.integer("numberOfWinners", low=0)
     assert seats is not None
-    if rules.winner_mode is WinnerMode.BOTTOMS_UP_PERCENTAGE:
-        if seats != 0:
-            raise rules_keys.fail("numberOfWinners", "must be 0 with bottomsUpUsingPercentageThreshold")
-    elif seats < 1:
-        raise rules_keys.fail("numberOfWinners", "must be at least 1")
-    elif seats == 1 and rules.winner_mode is not WinnerMode.SINGLE_WINNER_MAJORITY:
+    if seats == 1 and rules.winner_mode is not WinnerMode.SINGLE_WINNER_MAJORITY:
         raise rules_keys.fail("winnerElectionMode", f"{rules.winner_mode.value} needs more than one winner")
-    elif seats > 1 and rules.winner_mode is WinnerMode.SINGLE_WINNER_MAJORITY:
-        raise rules_keys.fail("winnerElectionMode", "singleWinnerMajority needs numberOfWinners 1")
 
     candidates: list[Candidate] = []
     seen: set[str] = set()
@@ -171,10 +165,6 @@ def load_config(path: str | Path) -> RctabConfig:
                 raise entry.fail("name", f"duplicate candidate name or alias {label!r}")
             seen.add(label)
         candidates.append(Candidate(name, aliases, entry.flag("excluded")))
-    if not candidates:
-        raise top.fail("candidates", "at least one candidate is needed")
-    if all(c.excluded for c in candidates):
-        raise top.fail("candidates", "every candidate is excluded")
 
     sources = []
     for entry in top.items("cvrFileSources"):
@@ -229,6 +219,10 @@ def load_config(path: str | Path) -> RctabConfig:
         jurisdiction=output.text("contestJurisdiction"),
         office=output.text("contestOffice"),
     )
+    try:
+        validate_contest(contest)
+    except RcvInputError as exc:
+        raise RcvInputError(f"{path}: key {exc}") from None
     return RctabConfig(path, contest, tuple(sources))
 
 
