@@ -14,6 +14,7 @@ from typing import Any
 from kiosk import __version__, log_redaction
 from kiosk.config import Settings, load_settings
 from kiosk.errors import KioskError
+from kiosk.rcv.command import add_rcv_commands
 from kiosk.tally import MeetingState, Tally
 
 log = logging.getLogger("kiosk")
@@ -708,6 +709,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default=None)
     p.add_argument("--port", type=int, default=None)
     add_pi_commands(sub, command)
+    add_rcv_commands(sub, command)
     return parser
 
 

@@ -20,6 +20,12 @@ CORE = [
     "kiosk.errors",
     "kiosk.testdeck",
     "kiosk.runtime",
+    "kiosk.rcv.engine",
+    "kiosk.rcv.model",
+    "kiosk.rcv.javarandom",
+    "kiosk.rcv.rctab",
+    "kiosk.rcv.report",
+    "kiosk.rcv.command",
 ]
 FORBIDDEN = ["flask", "werkzeug", "gpiozero", "escpos", "serial", "twilio", "waitress", "jinja2"]
 
