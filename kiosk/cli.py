@@ -13,7 +13,7 @@ from typing import Any
 
 from kiosk import __version__
 from kiosk.config import Settings, load_settings
-from kiosk.errors import KioskError
+from kiosk.errors import KioskError, StateError
 from kiosk.tally import MeetingState, Tally
 
 log = logging.getLogger("kiosk")
@@ -123,7 +123,10 @@ def cmd_planks_import(args: argparse.Namespace) -> int:
 
 
 def cmd_rsvps(args: argparse.Namespace) -> int:
-    rsvps = _tally(args).current_rsvps(args.code)
+    tally = _tally(args)
+    rsvps = tally.current_rsvps(args.code)
+    what = "rsvps (json)" if args.json else "rsvps"
+    tally.record_event("exported", actor="cli", meeting_code=tally.meeting(args.code).code, file=what)
     if args.json:
         _print_json([r.as_dict() for r in rsvps])
     else:
@@ -174,12 +177,20 @@ def _results_rows(results: Any) -> list[list[Any]]:
     return rows
 
 
-def _print_results(results: Any, args: argparse.Namespace) -> None:
+def _print_results(results: Any, args: argparse.Namespace, released: Any = None) -> None:
+    """Print results (a test deck's), or the figures ``released`` by ``kiosk.live_figures`` for a real meeting."""
+    if released is not None:
+        results = released.results
     if args.json:
-        _print_json(results.as_dict())
+        _print_json(released.as_dict() if released is not None else results.as_dict())
     elif args.csv:
+        rows = _results_rows(results)
+        if released is not None:
+            rows[0] += ["figures", "ballots_counted"]
+            for row in rows[1:]:
+                row += [str(released.release), released.counted]
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerows(_results_rows(results))
+        writer.writerows(rows)
     else:
         q = results.quorum
         print(f"{results.meeting} {results.title} ({results.state})")
@@ -190,10 +201,32 @@ def _print_results(results: Any, args: argparse.Namespace) -> None:
         for p in results.planks:
             outcome = "PASSES" if p.passed else "fails"
             print(f"  {p.title}: yes {p.yes}, no {p.no}, abstain {p.abstain} ({p.threshold}) {outcome}")
+        if released is not None and str(released.release) == "stepped":
+            print(
+                f"live figures: {released.counted} of {results.ballots_cast} ballots counted; they move in steps "
+                f"of at least {released.step} ballots until voting closes"
+            )
 
 
 def cmd_results(args: argparse.Namespace) -> int:
-    _print_results(_tally(args).results(args.code), args)
+    """The figures every path shows (kiosk.live_figures): stepped by [organizer] live_step until the close."""
+    from kiosk.live_figures import release_figures
+
+    tally = _tally(args)
+    settings: Settings = args.settings
+    released = release_figures(tally, args.code, step=settings.organizer.live_step)
+    if released.withheld:
+        raise StateError(f"meeting {released.results.meeting} hides results until voting closes")
+    fmt = "json" if args.json else "csv" if args.csv else "text"
+    tally.record_event(
+        "exported",
+        actor="cli",
+        meeting_code=released.results.meeting,
+        file=f"results ({fmt})",
+        figures=str(released.release),
+        counted=released.counted,
+    )
+    _print_results(None, args, released)
     return 0
 
 
