@@ -91,7 +91,9 @@ class OrganizerSettings:
     secure_cookie: bool = setting(False, "Send the login cookie only over https (set true behind an https proxy).")
     session_hours: int = setting(12, "Hours an organizer stays logged in.")
     live_step: int = setting(
-        5, "Live per-plank figures change only after at least this many new ballots, until voting closes."
+        5,
+        "Per-plank figures (dashboard, projector, exports, kiosk results) change only after at least this many "
+        "new ballots, until voting closes.",
     )
 
 
