@@ -147,7 +147,9 @@ class SmsSettings:
     )
     rate_per_second: float = setting(1.0, "Outbound messages per second (a Twilio long code allows 1).")
     replies_per_hour: int = setting(
-        10, "Most automatic replies to one number in an hour, so two auto-responders can't loop."
+        10,
+        "Most automatic texts (replies, opt-out confirmations) to one number in an hour, so two auto-responders "
+        "can't loop; a number's first opt-out confirmation always goes.",
     )
 
 
