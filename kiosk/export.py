@@ -216,11 +216,14 @@ def _entries_from(data: list[dict[str, Any]]) -> list[audit.AuditEntry]:
     return out
 
 
-def verify_bundle(text: str | bytes, *, tape_head: str | None = None) -> BundleReport:
+def verify_bundle(
+    text: str | bytes, *, tape_head: str | None = None, tape_ballots_hash: str | None = None
+) -> BundleReport:
     """Check a bundle on its own: audit chain, ballots hash, and results recomputed from the ballots.
 
     ``tape_head`` is the audit hash printed on the tally tape: the head when the tape was printed, so it must
     be the hash of one of the bundle's entries (entries written after printing come later in the chain).
+    ``tape_ballots_hash`` is the ballots hash printed on the tape: it must be the hash of the bundle's ballots.
     """
     try:
         data = json.loads(text)
@@ -244,6 +247,8 @@ def verify_bundle(text: str | bytes, *, tape_head: str | None = None) -> BundleR
     recomputed_hash = ballots_hash(ballot_list)
     if recomputed_hash != data.get("ballots_hash"):
         problems.append("ballots: the ballots hash does not match the ballots in the bundle")
+    if tape_ballots_hash is not None and tape_ballots_hash.strip().lower() != recomputed_hash:
+        problems.append("ballots: the tally tape's ballots hash is not the hash of the ballots in the bundle")
     cast_entries = sum(1 for e in entries if e.action == "ballot_cast" and e.meeting_code == code)
     if cast_entries != len(ballot_list):
         problems.append(
