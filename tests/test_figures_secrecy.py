@@ -327,11 +327,11 @@ def observers(
     kiosk_app.extensions["kiosk"].close()
 
 
-def voters(tally: Tally, code: str) -> list[str]:
-    roster = "name,status,joined\n" + "".join(f"Voter {i:03d},member,2000-01-01\n" for i in range(VOTERS))
+def voters(tally: Tally, code: str, count: int = VOTERS) -> list[str]:
+    roster = "name,status,joined\n" + "".join(f"Voter {i:03d},member,2000-01-01\n" for i in range(count))
     tally.import_roster(roster)
     tokens = []
-    for person in tally.find_people(code, "voter", limit=VOTERS):
+    for person in tally.find_people(code, "voter", limit=count):
         signin = tally.sign_in_member(code, person.member_id)  # type: ignore[arg-type]
         assert signin.token
         tokens.append(signin.token)
@@ -339,7 +339,7 @@ def voters(tally: Tally, code: str) -> list[str]:
 
 
 def cast_one_at_a_time(
-    tally: Tally, code: str, paths: dict[str, Observe], *, seed: int = 12
+    tally: Tally, code: str, paths: dict[str, Observe], *, seed: int = 12, count: int = VOTERS
 ) -> tuple[list[Figures], dict[str, list[Figures | None]]]:
     """Cast VOTERS ballots one by one, observing every path before the first and after each one.
 
@@ -347,7 +347,7 @@ def cast_one_at_a_time(
     """
     rng = random.Random(seed)
     plank_ids = [p.id for p in tally.planks(code)]
-    tokens = voters(tally, code)
+    tokens = voters(tally, code, count)
     seen: dict[str, list[Figures | None]] = {name: [observe()] for name, observe in paths.items()}
     ballots: list[Figures] = []
     for token in tokens:
@@ -479,3 +479,19 @@ def test_every_export_is_audited(observers: Observers) -> None:
 
     assert verify_bundle(json.dumps(bundle)).ok
     assert tally.audit_verify().ok
+
+
+@pytest.mark.parametrize("hidden", [False, True], ids=["live figures", "hidden until close"])
+def test_the_close_reveals_at_most_the_ballots_after_the_last_snapshot(observers: Observers, hidden: bool) -> None:
+    """The known limit of live figures, measured: the exact results at the close, differenced against the last
+    snapshot, give the sum of the fewer than ``live_step`` ballots cast after it (one ballot, if only one was).
+    A meeting that hides results until close shows no snapshot, so the close gives nothing away."""
+    tally = observers.tally
+    if hidden:
+        tally.update_meeting("GA12", results_hidden_until_close=True)
+    paths = {"results.json": observers.export_json}
+    ballots, seen = cast_one_at_a_time(tally, "GA12", paths, count=3 * STEP + 1)
+    tally.set_state("GA12", MeetingState.CLOSED)
+    seen["results.json"].append(observers.export_json())
+    recovered = recovered_by_differencing(ballots, seen)
+    assert recovered == (set() if hidden else {len(ballots)})
