@@ -113,6 +113,8 @@ CLI_NO_FIGURES = {
     "planks import": "",
     "rsvps": "RSVPs",
     "organizer add": "",
+    "organizer list": "",  # planned (issue 12, item 10): listed so the merge does not trip this test
+    "organizer remove": "",
     "token reissue": "",
     "sms receive": "a reply to a text (RSVP confirmation, never results)",
     "sms send": "",
