@@ -497,3 +497,23 @@ def test_the_close_reveals_at_most_the_ballots_after_the_last_snapshot(observers
     seen["results.json"].append(observers.export_json())
     recovered = recovered_by_differencing(ballots, seen)
     assert recovered == (set() if hidden else {len(ballots)})
+
+
+def test_a_stale_read_never_replaces_a_newer_snapshot(tally: Tally, voting_meeting: str) -> None:
+    """Two processes: one read the counts at k+1 ballots, the other has since stored the snapshot at 2k. The
+    slower one must show the stored snapshot, not store its own (two snapshots k-1 ballots apart)."""
+    from kiosk.live_figures import release_figures, stepped
+
+    ids = [p.id for p in tally.planks(voting_meeting)]
+    tokens = voters(tally, voting_meeting, 2 * STEP)
+    for token in tokens[:STEP]:
+        tally.cast_ballot(voting_meeting, token, {ids[0]: "yes"})
+    assert release_figures(tally, voting_meeting, step=STEP).counted == STEP
+    tally.cast_ballot(voting_meeting, tokens[STEP], {ids[0]: "yes"})
+    stale = tally.results(voting_meeting)  # k+1 ballots, read by the slower process
+    for token in tokens[STEP + 1 :]:
+        tally.cast_ballot(voting_meeting, token, {ids[0]: "no"})
+    assert release_figures(tally, voting_meeting, step=STEP).counted == 2 * STEP
+    assert stepped(tally.engine, stale, STEP, tally.clock()).ballots_cast == 2 * STEP
+    shown = [release_figures(tally, voting_meeting, step=STEP) for _ in range(2)]
+    assert [s.counted for s in shown] == [2 * STEP, 2 * STEP]
