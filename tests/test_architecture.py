@@ -26,6 +26,7 @@ CORE = [
     "kiosk.rcv.rctab",
     "kiosk.rcv.report",
     "kiosk.rcv.command",
+    "kiosk.live_figures",
 ]
 FORBIDDEN = ["flask", "werkzeug", "gpiozero", "escpos", "serial", "twilio", "waitress", "jinja2"]
 

@@ -1,14 +1,14 @@
 """Inbound texts whose PDU arrived damaged (user data cut short or too long) are stored marked as such.
 
 Revision ID: 0005_pi_sms
-Revises: 0004
+Revises: 0005_sec_storage
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0005_pi_sms"
-down_revision = "0004"
+down_revision = "0005_sec_storage"
 branch_labels = None
 depends_on = None
 
