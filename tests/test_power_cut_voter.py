@@ -60,13 +60,15 @@ def test_the_documented_voter_votes_logs_and_finds_a_lost_ballot(
             counts[phone] = counts.get(phone, 0) + 1
     single = [(member, phone) for member, phone in rows if phone and counts[phone] == 1][:4]
     assert len(single) == 4
-    # Signed in before a "cut", never voted: the script must continue to the ballot with a new code.
-    tally.sign_in_member(voting_meeting, single[0][0])
+    # Signed in before a "cut", never voted: the script continues with the code its log kept from the receipt
+    # (a new code at the kiosk would let anyone take over a ballot: issue 12).
+    before_cut = tally.sign_in_member(voting_meeting, single[0][0])
     script = tmp_path / "powercut_voter.py"
     script.write_text(voter_script(), encoding="utf-8")
     phones = tmp_path / "phones.txt"
     phones.write_text("".join(f"{phone}\n" for _member, phone in single), encoding="utf-8")
     log = tmp_path / "acks.txt"
+    log.write_text(f"2026-12-03T19:00:00 token {single[0][1]} {before_cut.token}\n", encoding="utf-8")
 
     vote = ("vote", "--kiosk", live_server.url, "--phones", str(phones), "--log", str(log), "--pause", "0")
     voted = run_script(script, *vote)
