@@ -171,10 +171,19 @@ def _device_block(devices: list[str], extra_paths: list[str], netlink: bool) -> 
 
 
 def _local_url(settings: Settings) -> str:
+    """The web app's own origin as the Pi's browser reaches it, with a trailing slash."""
     host = settings.server.host
     if host in ("0.0.0.0", "::", ""):
         host = "127.0.0.1"
     return f"http://{host}:{settings.server.port}/"
+
+
+def screen_url(settings: Settings) -> str:
+    """The one page the kiosk screen opens: the attendee screen (``/`` is the meetings list, not for attendees).
+
+    The screen unit, Chromium's start-up and home pages all use this, so they cannot disagree.
+    """
+    return _local_url(settings) + "kiosk/"
 
 
 def _first_existing(layout: Layout, names: tuple[str, ...]) -> str:
@@ -205,7 +214,7 @@ def render_units(settings: Settings, layout: Layout) -> dict[str, str]:
         "BACKUP_RW": backup_rw,
         "HOST": "127.0.0.1" if settings.server.host in ("0.0.0.0", "::") else settings.server.host,
         "PORT": str(settings.server.port),
-        "URL": _local_url(settings),
+        "URL": screen_url(settings),
         "CAGE": _first_existing(layout, ("/usr/bin/cage",)),
         "CHROMIUM": _first_existing(layout, ("/usr/bin/chromium-browser", "/usr/bin/chromium")),
     }
@@ -259,9 +268,9 @@ def chromium_policy(settings: Settings) -> dict[str, Any]:
         "SafeBrowsingProtectionLevel": 0,  # no calls to Google from a kiosk that only shows a local page
         "ComponentUpdatesEnabled": False,
         "RestoreOnStartup": 4,
-        "RestoreOnStartupURLs": [_local_url(settings)],
-        "HomepageLocation": _local_url(settings),
-        "NewTabPageLocation": _local_url(settings),
+        "RestoreOnStartupURLs": [screen_url(settings)],
+        "HomepageLocation": screen_url(settings),
+        "NewTabPageLocation": screen_url(settings),
         "ShowHomeButton": False,
         "FullscreenAllowed": True,
     }
