@@ -145,7 +145,7 @@ def start_services(
     settings: Settings, tally: Tally, *, simulated: bool, sms_backend_factory: Callable[[], Any] | None = None
 ) -> Services:
     p = settings.printer
-    printer = open_printer(p.url, profile=p.profile, columns=p.columns, timeout=p.timeout_s)
+    printer = open_printer(p.url, profile=p.profile, columns=p.columns, timeout=p.timeout_s, codepage=p.codepage)
     queue = PrintQueue(tally.engine)
     worker = PrintWorker(queue, printer, Receipt.from_json)
     worker.start()
