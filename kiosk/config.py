@@ -47,7 +47,8 @@ class DatabaseSettings:
     url: str = setting(
         "",
         "SQLAlchemy URL of the tally database. Empty: SQLite file tally.db in [kiosk] data_dir. "
-        "PostgreSQL: postgresql+psycopg://user:password@host/dbname. Overridden by KIOSK_DATABASE_URL.",
+        "PostgreSQL (needs assembly-kiosk[postgresql]): postgresql+psycopg://user:password@host/dbname. "
+        "Overridden by KIOSK_DATABASE_URL.",
     )
     busy_timeout_ms: int = setting(
         10000, "How long a writer waits for another writer's lock before giving up (SQLite), in ms."

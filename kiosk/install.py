@@ -34,6 +34,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from kiosk.config import Settings, parse_settings, template
+from kiosk.db import postgresql_driver_problem
 from kiosk.errors import KioskError
 
 SOURCE = Path(__file__).resolve().parents[1]
@@ -338,6 +339,10 @@ def plan_install(layout: Layout, *, systemctl: bool = True) -> list[Step]:
                 f'(e.g. data_dir = "{layout.data}")'
             )
         layout = replace(layout, data=PurePosixPath(settings.kiosk.data_dir))
+    if settings.database.url.strip().lower().startswith("postgresql"):
+        problem = postgresql_driver_problem()
+        if problem:  # the services would fail at every start; say so now, while someone is at the terminal
+            raise InstallError(f"{layout.config}: [database] url is a PostgreSQL database, but {problem}")
     owner = f"{layout.user}:{layout.user}"
     steps: list[Step] = []
     if layout.real:
