@@ -16,6 +16,7 @@ second run downloads nothing. Skipped, saying so, only when PyPI cannot be reach
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
@@ -31,7 +32,9 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
 ROOT = Path(__file__).resolve().parents[1]
-CACHE = Path(tempfile.gettempdir()) / "assembly-kiosk-pi-wheels"
+# Per checkout (several may share a machine); per platform below, so the pip processes running side by side
+# never write the same file.
+CACHE = Path(tempfile.gettempdir()) / f"assembly-kiosk-pi-wheels-{hashlib.sha256(str(ROOT).encode()).hexdigest()[:8]}"
 PIP_TIMEOUT_S = 240  # one pip call; the four platforms run side by side
 
 
@@ -113,7 +116,7 @@ def pip_env() -> dict[str, str]:
 
 
 def pip_download(pi: PiOs, requirements: list[str], *extra_args: str) -> subprocess.CompletedProcess[str]:
-    folder = CACHE / f"{pi.machine}-{pi.python}"  # one per platform: pip processes side by side share no folder
+    folder = CACHE / f"{pi.machine}-{pi.python}"
     folder.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--no-deps"]
     cmd += ["--only-binary=:all:", "--timeout", "30", "--retries", "2", "-d", str(folder)]
