@@ -49,7 +49,7 @@ def installed_screen_urls(root: Path) -> tuple[str, dict[str, object]]:
     return url, policy
 
 
-def wait_for_web(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 30.0) -> None:
+def wait_for_web(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while True:
         try:
@@ -63,7 +63,7 @@ def wait_for_web(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: fl
         time.sleep(0.1)
 
 
-@pytest.mark.timeout(90)
+@pytest.mark.timeout(150)
 def test_installed_screen_opens_the_attendee_welcome_screen(tmp_path: Path, page: Page) -> None:
     root, data, port = tmp_path / "root", tmp_path / "data", free_port()
     config = root / "etc/assembly-kiosk/kiosk.toml"
@@ -105,8 +105,9 @@ def test_installed_screen_opens_the_attendee_welcome_screen(tmp_path: Path, page
         )
     try:
         wait_for_web(url, web, log)
-        page.goto(url)
-        expect(page.locator("body")).to_have_attribute("data-screen", "welcome")
+        # Generous waits: what is checked is which page the URL shows, not how fast (start-up on a busy machine).
+        page.goto(url, timeout=30000)
+        expect(page.locator("body")).to_have_attribute("data-screen", "welcome", timeout=15000)
         expect(page.locator("h1")).to_have_text("Welcome")
         expect(page.get_by_role("button", name="Sign in")).to_be_visible()
         assert page.url == url
