@@ -56,6 +56,7 @@ from types import SimpleNamespace
 from typing import Any, Literal, Protocol, runtime_checkable
 from urllib.parse import parse_qs
 
+from hardware.codepages import PageWriter, plan_pages
 from kiosk.receipts import Receipt, layout, printer_test_receipt, render_text
 
 log = logging.getLogger(__name__)
@@ -182,24 +183,44 @@ def known_profiles() -> list[str]:
     return sorted(escpos_modules().capabilities.CAPABILITIES["profiles"])
 
 
-def _check_profile(profile: str) -> None:
-    if profile not in escpos_modules().capabilities.CAPABILITIES["profiles"]:
+def _check_profile(profile: str, codepage: str = "auto") -> None:
+    es = escpos_modules()
+    if profile not in es.capabilities.CAPABILITIES["profiles"]:
         raise ValueError(
             f"unknown printer profile {profile!r}; python-escpos knows e.g. TM-T20II, TM-T88V, TM-T20, default "
             f"({len(known_profiles())} in all)"
         )
+    plan_pages(es.capabilities.get_profile(profile), codepage)  # raises ValueError naming the pages it has
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # Rendering
 
 
-def render_escpos(receipt: Receipt, *, profile: str = "TM-T20II", columns: int = 48, cut: bool = True) -> bytes:
-    """The ESC/POS bytes for ``receipt`` laid out ``columns`` wide, starting with a printer reset (ESC @)."""
+# Profiles without a cutter (python-escpos's POS-5890, NT-5890K, ...) are torn off against the tear bar: the
+# last printed line must clear it. At the default line spacing (1/6 inch) 8 lines are about 34 mm, past the
+# 10-15 mm from print line to tear bar of common 58 mm mechanisms with room to tear straight.
+TEAR_OFF_LINES = 8
+ESC_DEFAULT_SPACING = b"\x1b2"
+
+
+def render_escpos(
+    receipt: Receipt, *, profile: str = "TM-T20II", columns: int = 48, cut: bool = True, codepage: str = "auto"
+) -> bytes:
+    """The ESC/POS bytes for ``receipt`` laid out ``columns`` wide, starting with a printer reset (ESC @).
+
+    Text is sent in the code pages :mod:`hardware.codepages` chooses for ``profile`` and ``codepage``.
+    """
     es = escpos_modules()
     dummy = es.Dummy(profile=profile)
+    plan = plan_pages(dummy.profile, codepage)
+    pages = PageWriter(plan)
+    # All our text goes through ``pages``; python-escpos itself writes only line feeds around an image QR code,
+    # and with no page recorded its magic encoding would select one (ESC t 1 on the POS-5890) for them.
+    dummy.magic.encoding = plan.base[0]
     native_qr = bool(dummy.profile.supports("qrCode"))
     dummy.hw("INIT")
+    pages.reset()  # ESC @ puts the printer back on its own default page
     style: tuple[str, bool, int, bool] | None = None
     for line in layout(receipt, columns):
         if line.qr is not None:
@@ -208,7 +229,7 @@ def render_escpos(receipt: Receipt, *, profile: str = "TM-T20II", columns: int =
                 style = ("center", False, 1, False)
             size = line.qr.size if native_qr else _image_qr_size(line.qr.data, line.qr.size, dummy.profile)
             dummy.qr(line.qr.data, ec=es.constants.QR_ECLEVEL_M, size=size, native=native_qr)
-            dummy.text("\n")
+            dummy._raw(b"\n")
             continue
         wanted = (line.align, line.bold, line.scale, line.tall)
         if wanted != style:
@@ -221,11 +242,19 @@ def render_escpos(receipt: Receipt, *, profile: str = "TM-T20II", columns: int =
                 normal_textsize=line.scale == 1 and not line.tall,
             )
             style = wanted
-        dummy.text(line.text + "\n")
+        dummy._raw(pages.encode(line.text) + b"\n")
     dummy.set(align="left", bold=False, normal_textsize=True)
     if cut:
-        dummy.cut()
+        if has_cutter(dummy.profile):
+            dummy.cut()
+        else:
+            dummy._raw(ESC_DEFAULT_SPACING)
+            dummy.print_and_feed(TEAR_OFF_LINES)
     return dummy.output
+
+
+def has_cutter(profile: Any) -> bool:
+    return bool(profile.supports("paperFullCut") or profile.supports("paperPartCut"))
 
 
 def _image_qr_size(data: str, wanted: int, profile: Any) -> int:
@@ -379,11 +408,20 @@ class EscposPrinter:
     """A real ESC/POS printer behind one transport; connects per job."""
 
     def __init__(
-        self, description: str, connect: Any, *, profile: str, columns: int, timeout: float, query: bool
+        self,
+        description: str,
+        connect: Any,
+        *,
+        profile: str,
+        columns: int,
+        timeout: float,
+        query: bool,
+        codepage: str = "auto",
     ) -> None:
         self._description = description
         self._connect = connect
         self.profile = profile
+        self.codepage = codepage
         self._columns = columns
         self.timeout = timeout
         self.query_status = query
@@ -437,7 +475,7 @@ class EscposPrinter:
 
     def print_receipt(self, receipt: Receipt) -> None:
         try:
-            data = render_escpos(receipt, profile=self.profile, columns=self._columns)
+            data = render_escpos(receipt, profile=self.profile, columns=self._columns, codepage=self.codepage)
         except escpos_modules().exceptions.Error as exc:
             raise PrinterError(f"The receipt cannot be prepared for a {self.profile} printer: {exc}") from exc
         with self._lock:
@@ -628,11 +666,18 @@ def _hex16(url: str, text: str, what: str) -> int:
 
 
 def open_printer(
-    url: str, *, profile: str = "TM-T20II", columns: int = 48, timeout: float = 3.0, preview: bool = True
+    url: str,
+    *,
+    profile: str = "TM-T20II",
+    columns: int = 48,
+    timeout: float = 3.0,
+    codepage: str = "auto",
+    preview: bool = True,
 ) -> ReceiptPrinter:
     """A printer for ``url`` (see the module docstring). Nothing connects until the first job or status call.
 
-    ``preview`` is for ``console`` only: keep recent receipts in memory for the demo's preview page."""
+    ``codepage`` is the ``[printer] codepage`` setting (see :mod:`hardware.codepages`); ``preview`` is for
+    ``console`` only: keep recent receipts in memory for the demo's preview page."""
     if not isinstance(url, str):
         raise _bad(str(url), "not text")
     if isinstance(columns, bool) or not isinstance(columns, int) or not 16 <= columns <= 96:
@@ -646,7 +691,7 @@ def open_printer(
         return ConsolePrinter(columns, preview=preview)
     if scheme == "none" and not rest:
         return DisabledPrinter(columns)
-    common = {"profile": profile, "columns": columns, "timeout": float(timeout)}
+    common = {"profile": profile, "columns": columns, "timeout": float(timeout), "codepage": codepage}
     if scheme == "network":
         target, _, query = rest.partition("?")
         options = _options(url, query, {"status"})
@@ -664,7 +709,7 @@ def open_printer(
         if not 0 < port < 65536:
             raise _bad(url, f"port {port} is out of range")
         query_on = _switch(url, options, "status", True)
-        _check_profile(profile)
+        _check_profile(profile, codepage)
         return EscposPrinter(
             f"{host}:{port}", lambda: _SocketLink(host, port, float(timeout)), query=query_on, **common
         )
@@ -681,7 +726,7 @@ def open_printer(
             raise _bad(url, f"baudrate {baudrate} is not one a receipt printer uses (9600, 19200, 38400, ...)")
         query_on = _switch(url, options, "status", True)
         rtscts = _switch(url, options, "rtscts", False)
-        _check_profile(profile)
+        _check_profile(profile, codepage)
         return EscposPrinter(
             device,
             lambda: _SerialLink(device, baudrate, float(timeout), rtscts, query_on),
@@ -691,7 +736,7 @@ def open_printer(
     if scheme == "file":
         if not rest:
             raise _bad(url, "expected file:PATH")
-        _check_profile(profile)
+        _check_profile(profile, codepage)
         return EscposPrinter(rest, lambda: _FileLink(rest, float(timeout)), query=False, **common)
     if scheme == "usb":
         ids, _, query = rest.partition("?")
@@ -702,7 +747,7 @@ def open_printer(
         vid, pid = _hex16(url, vid_text, "vendor id"), _hex16(url, pid_text, "product id")
         in_ep = _hex16(url, options.get("in_ep", "82"), "in_ep")
         out_ep = _hex16(url, options.get("out_ep", "01"), "out_ep")
-        _check_profile(profile)
+        _check_profile(profile, codepage)
         return EscposPrinter(
             f"usb:{vid:04x}:{pid:04x}",
             lambda: _UsbLink(vid, pid, float(timeout), in_ep, out_ep, profile),

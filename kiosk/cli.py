@@ -472,7 +472,9 @@ def _printer(args: argparse.Namespace) -> Any:
     from hardware.printer import open_printer
 
     p = args.settings.printer
-    return open_printer(args.url or p.url, profile=p.profile, columns=p.columns, timeout=p.timeout_s)
+    return open_printer(
+        args.url or p.url, profile=p.profile, columns=p.columns, timeout=p.timeout_s, codepage=p.codepage
+    )
 
 
 def cmd_printer_test(args: argparse.Namespace) -> int:

@@ -12,6 +12,7 @@ naming the file, the key and what is allowed.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
@@ -46,7 +47,8 @@ class DatabaseSettings:
     url: str = setting(
         "",
         "SQLAlchemy URL of the tally database. Empty: SQLite file tally.db in [kiosk] data_dir. "
-        "PostgreSQL: postgresql+psycopg://user:password@host/dbname. Overridden by KIOSK_DATABASE_URL.",
+        "PostgreSQL (needs assembly-kiosk[postgresql]): postgresql+psycopg://user:password@host/dbname. "
+        "Overridden by KIOSK_DATABASE_URL.",
     )
     busy_timeout_ms: int = setting(
         10000, "How long a writer waits for another writer's lock before giving up (SQLite), in ms."
@@ -148,6 +150,12 @@ class PrinterSettings:
     profile: str = setting("TM-T20II", "python-escpos printer profile (code pages, paper width).")
     columns: int = setting(48, "Characters per line: 48 for 80 mm paper, 32 for 58 mm.")
     timeout_s: float = setting(3.0, "Seconds to wait for a network or serial printer before retrying later.")
+    codepage: str = setting(
+        "auto",
+        "Code page for receipt text. auto: PC858 (ESC t 19), else WPC1252, for all Latin text, other pages only "
+        "for Central European, Cyrillic and Greek letters. A page name from the profile (CP858, CP1252, CP850, "
+        "CP437, ...): that page alone, letters it lacks printed without accent or as ?. See docs/printers.md.",
+    )
 
 
 @dataclass(frozen=True)
@@ -337,6 +345,11 @@ def validate(settings: Settings) -> None:
         ) from None
     if settings.printer.columns not in (32, 42, 48, 64):
         raise ConfigError(f"{where}: [printer] columns must be 48 (80 mm) or 32 (58 mm)")
+    if not re.fullmatch(r"auto|[A-Za-z][A-Za-z0-9_-]{1,15}", settings.printer.codepage):
+        raise ConfigError(
+            f"{where}: [printer] codepage = {settings.printer.codepage!r}: use auto or a code page name such as "
+            "CP858, CP1252 or CP850"
+        )
     if not 1 <= settings.server.port <= 65535:
         raise ConfigError(f"{where}: [server] port must be between 1 and 65535")
     if not 1 <= settings.organizer.port <= 65535:

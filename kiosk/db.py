@@ -50,6 +50,10 @@ def make_engine(url: str, *, busy_timeout_ms: int = 10000) -> Engine:
         return engine
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")  # the one driver we install and test
+    if parsed.drivername == "postgresql+psycopg":
+        problem = postgresql_driver_problem()
+        if problem:
+            raise ConfigError(f"[database] url is a PostgreSQL database, but {problem}")
     connect_args = {key: value for key, value in _postgres_defaults(busy_timeout_ms).items() if key not in parsed.query}
     try:
         engine = create_engine(
@@ -63,6 +67,23 @@ def make_engine(url: str, *, busy_timeout_ms: int = 10000) -> Engine:
     event.listen(engine, "engine_disposed", lambda _engine: pools.append(_engine.pool))
     weakref.finalize(engine, _dispose_pools, pools)
     return engine
+
+
+POSTGRESQL_EXTRA_HINT = (
+    "install assembly-kiosk[postgresql] (scripts/setup-venv postgresql, or .venv/bin/pip install -e '.[postgresql]'; "
+    "on 32-bit Pi OS also: sudo apt install libpq5)"
+)
+
+
+def postgresql_driver_problem() -> str | None:
+    """Why PostgreSQL cannot be used from this installation (None when it can): the driver is an extra,
+    ``assembly-kiosk[postgresql]``, which SQLite-only kiosks do not install."""
+    try:
+        import psycopg  # noqa: F401
+    except ImportError as exc:  # not installed, or installed without a libpq (psycopg says which)
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        return f"its driver cannot be loaded ({first}): {POSTGRESQL_EXTRA_HINT}"
+    return None
 
 
 def _postgres_defaults(busy_timeout_ms: int) -> dict[str, Any]:

@@ -363,7 +363,9 @@ class Doctor:
             "then check [printer] url. `kiosk printer test` prints a test page."
         )
         try:
-            printer = open_printer(p.url, profile=p.profile, columns=p.columns, timeout=p.timeout_s)
+            printer = open_printer(
+                p.url, profile=p.profile, columns=p.columns, timeout=p.timeout_s, codepage=p.codepage
+            )
         except (ValueError, PrinterError) as exc:
             return [Finding("printer", Status.FAIL, str(exc), "Correct [printer] url in the configuration.")]
         try:

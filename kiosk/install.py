@@ -34,6 +34,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from kiosk.config import Settings, parse_settings, template
+from kiosk.db import postgresql_driver_problem
 from kiosk.errors import KioskError
 
 SOURCE = Path(__file__).resolve().parents[1]
@@ -171,10 +172,19 @@ def _device_block(devices: list[str], extra_paths: list[str], netlink: bool) -> 
 
 
 def _local_url(settings: Settings) -> str:
+    """The web app's own origin as the Pi's browser reaches it, with a trailing slash."""
     host = settings.server.host
     if host in ("0.0.0.0", "::", ""):
         host = "127.0.0.1"
     return f"http://{host}:{settings.server.port}/"
+
+
+def screen_url(settings: Settings) -> str:
+    """The one page the kiosk screen opens: the attendee screen (``/`` is the meetings list, not for attendees).
+
+    The screen unit, Chromium's start-up and home pages all use this, so they cannot disagree.
+    """
+    return _local_url(settings) + "kiosk/"
 
 
 def _first_existing(layout: Layout, names: tuple[str, ...]) -> str:
@@ -205,7 +215,7 @@ def render_units(settings: Settings, layout: Layout) -> dict[str, str]:
         "BACKUP_RW": backup_rw,
         "HOST": "127.0.0.1" if settings.server.host in ("0.0.0.0", "::") else settings.server.host,
         "PORT": str(settings.server.port),
-        "URL": _local_url(settings),
+        "URL": screen_url(settings),
         "CAGE": _first_existing(layout, ("/usr/bin/cage",)),
         "CHROMIUM": _first_existing(layout, ("/usr/bin/chromium-browser", "/usr/bin/chromium")),
     }
@@ -259,9 +269,9 @@ def chromium_policy(settings: Settings) -> dict[str, Any]:
         "SafeBrowsingProtectionLevel": 0,  # no calls to Google from a kiosk that only shows a local page
         "ComponentUpdatesEnabled": False,
         "RestoreOnStartup": 4,
-        "RestoreOnStartupURLs": [_local_url(settings)],
-        "HomepageLocation": _local_url(settings),
-        "NewTabPageLocation": _local_url(settings),
+        "RestoreOnStartupURLs": [screen_url(settings)],
+        "HomepageLocation": screen_url(settings),
+        "NewTabPageLocation": screen_url(settings),
         "ShowHomeButton": False,
         "FullscreenAllowed": True,
     }
@@ -329,6 +339,10 @@ def plan_install(layout: Layout, *, systemctl: bool = True) -> list[Step]:
                 f'(e.g. data_dir = "{layout.data}")'
             )
         layout = replace(layout, data=PurePosixPath(settings.kiosk.data_dir))
+    if settings.database.url.strip().lower().startswith("postgresql"):
+        problem = postgresql_driver_problem()
+        if problem:  # the services would fail at every start; say so now, while someone is at the terminal
+            raise InstallError(f"{layout.config}: [database] url is a PostgreSQL database, but {problem}")
     owner = f"{layout.user}:{layout.user}"
     steps: list[Step] = []
     if layout.real:

@@ -18,7 +18,8 @@ and unassigned code points are removed; any run of whitespace becomes one space.
 
 Non-Latin names -- the decision: receipts carry only characters that the common ESC/POS code pages can print
 (the repertoire of CP858, CP1252, CP852, CP866 and CP737: Western and Central European Latin, Greek, Cyrillic),
-so python-escpos's magic encoding prints them exactly, with a code-page switch where needed. Anything else falls
+so the printer adapter can print them exactly: Latin text in one page (PC858 or WPC1252, which many printers
+have), other pages only for other scripts' letters (``hardware.codepages``; ``docs/printers.md``). Anything else falls
 back legibly, one printed character per character so widths stay exact: accents the code pages lack are dropped
 one at a time (``Nguyễn Thị Lan`` prints ``Nguyên Thi Lan``), compatibility forms are folded (full-width
 ``Ａ`` prints ``A``), and what still cannot be printed becomes ``?`` (``李伟`` prints ``??``, ``عائشة`` prints
@@ -84,19 +85,12 @@ _REPERTOIRE_CODECS = ("cp858", "cp1252", "cp852", "cp866", "cp737")
 
 
 def _build_repertoire() -> frozenset[str]:
-    chars: set[str] = {chr(c) for c in range(0x20, 0x7F)}
+    chars: set[str] = set()
     for codec in _REPERTOIRE_CODECS:
-        for byte in range(0x80, 0x100):
-            try:
-                ch = bytes([byte]).decode(codec)
-            except UnicodeDecodeError:
-                continue
-            if unicodedata.category(ch)[0] != "C":
-                chars.add(ch)
+        chars |= page_repertoire(codec)
     return frozenset(chars)
 
 
-REPERTOIRE: frozenset[str] = _build_repertoire()
 _DROP_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn"}
 _SPACE = re.compile(r"\s+")
 
@@ -117,8 +111,27 @@ def clean(text: str, *, limit: int = MAX_USER_TEXT) -> str:
     return out
 
 
-def _fallback(ch: str) -> str:
-    if ch in REPERTOIRE:
+def page_repertoire(codec: str) -> frozenset[str]:
+    """The printable characters of one single-byte code page (a Python codec name such as ``cp858``)."""
+    chars: set[str] = {chr(c) for c in range(0x20, 0x7F)}
+    for byte in range(0x80, 0x100):
+        try:
+            ch = bytes([byte]).decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if unicodedata.category(ch)[0] != "C":
+            chars.add(ch)
+    return frozenset(chars)
+
+
+REPERTOIRE: frozenset[str] = _build_repertoire()
+
+# Letters with a stroke have no decomposition; on a page without them they print as their plain letter.
+_STROKES = str.maketrans("ŁłĐđĦħŦŧØøƗɨı", "LlDdHhTtOoIii")
+
+
+def _fallback(ch: str, repertoire: frozenset[str] = REPERTOIRE) -> str:
+    if ch in repertoire:
         return ch
     if unicodedata.bidirectional(ch) in ("R", "AL", "AN"):
         return "?"
@@ -126,19 +139,23 @@ def _fallback(ch: str) -> str:
     base, marks = decomposed[0], decomposed[1:]
     for keep in range(len(marks) - 1, -1, -1):  # drop the accents the code pages lack, outermost first
         candidate = unicodedata.normalize("NFC", base + marks[:keep])
-        if len(candidate) == 1 and candidate in REPERTOIRE:
+        if len(candidate) == 1 and candidate in repertoire:
             return candidate
+    stroke = ch.translate(_STROKES)
+    if stroke != ch and stroke in repertoire:
+        return stroke
     folded = unicodedata.normalize("NFKC", ch)
-    if folded != ch and folded and all(c in REPERTOIRE for c in folded):
+    if folded != ch and folded and all(c in repertoire for c in folded):
         return folded
     if unicodedata.category(ch).startswith("M"):
         return ""  # a stray combining mark has no width of its own
     return "?"
 
 
-def printable(text: str) -> str:
-    """Text restricted to what every common ESC/POS code page set prints (see the module docstring)."""
-    return "".join(_fallback(ch) for ch in unicodedata.normalize("NFC", text))
+def printable(text: str, repertoire: frozenset[str] = REPERTOIRE) -> str:
+    """Text restricted to what every common ESC/POS code page set prints (see the module docstring), or to
+    ``repertoire`` (one page's, see :func:`page_repertoire`) for a printer told to use that page alone."""
+    return "".join(_fallback(ch, repertoire) for ch in unicodedata.normalize("NFC", text))
 
 
 def _safe(text: str, *, limit: int = MAX_USER_TEXT) -> str:

@@ -167,7 +167,9 @@ def start_services(
 ) -> Services:
     p = settings.printer
     # Only the demo has a preview page for the console printer; `kiosk serve` keeps no receipt anywhere but on screen.
-    printer = open_printer(p.url, profile=p.profile, columns=p.columns, timeout=p.timeout_s, preview=simulated)
+    printer = open_printer(
+        p.url, profile=p.profile, columns=p.columns, timeout=p.timeout_s, codepage=p.codepage, preview=simulated
+    )
     queue = PrintQueue(tally.engine)
     worker = PrintWorker(queue, printer, Receipt.from_json)
     worker.start()

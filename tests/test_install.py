@@ -103,7 +103,8 @@ def test_units_carry_the_hardening_and_the_right_paths(tmp_path: Path) -> None:
     screen = parse_unit(units[SCREEN])
     assert screen["Service"]["Restart"] == "always"
     assert screen["Service"]["User"] == "kiosk-screen"
-    assert "--kiosk" in screen["Service"]["ExecStart"] and "http://127.0.0.1:8080/" in screen["Service"]["ExecStart"]
+    assert "--kiosk" in screen["Service"]["ExecStart"]
+    assert "http://127.0.0.1:8080/kiosk/" in screen["Service"]["ExecStart"]  # the attendee screen
     assert "cage" in screen["Service"]["ExecStart"]
     target = parse_unit(units[TARGET])
     assert set(target["Unit"]["Wants"].split()) == {WEB, SMS, SCREEN}
