@@ -29,7 +29,7 @@ def without_run_fields(value: Any) -> Any:
 
 
 def test_every_vector_folder_is_used() -> None:
-    assert len(VECTORS) == 22, VECTORS
+    assert len(VECTORS) == 55, VECTORS
 
 
 @pytest.mark.parametrize("name", VECTORS)

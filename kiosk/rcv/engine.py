@@ -13,7 +13,7 @@ import math
 from collections.abc import Iterable
 from decimal import ROUND_DOWN, ROUND_UP, Context, Decimal, localcontext
 
-from kiosk.rcv.javarandom import JavaRandom, java_string_key
+from kiosk.rcv.javarandom import JavaRandom, java_hash_set_order, java_string_key
 from kiosk.rcv.model import (
     OVERVOTE,
     UNDECLARED_WRITE_IN,
@@ -478,7 +478,9 @@ class _Tabulator:
             raise RcvInputError(f"a tie among {tied} cannot be broken by candidate order")
         contention = tied
         for earlier in range(self.current_round - 1, 0, -1):
-            groups = _by_tally(self.round_tallies[earlier], contention)
+            # RCTab groups the candidates of a HashSet here, so a list left tied comes out in Java's
+            # HashSet order, and the random fallback below indexes into that order
+            groups = _by_tally(self.round_tallies[earlier], java_hash_set_order(contention))
             contention = groups[-1][1] if selecting_winner else groups[0][1]
             if len(contention) == 1:
                 return contention[0]
