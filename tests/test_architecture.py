@@ -26,6 +26,8 @@ CORE = [
     "kiosk.rcv.rctab",
     "kiosk.rcv.report",
     "kiosk.rcv.command",
+    "kiosk.rcv.export",
+    "kiosk.rcv.xlsx",
 ]
 FORBIDDEN = ["flask", "werkzeug", "gpiozero", "escpos", "serial", "twilio", "waitress", "jinja2"]
 

@@ -137,7 +137,7 @@ def run_cli(config: Path, capsys: pytest.CaptureFixture[str]) -> tuple[int, str,
     ("rules", "message"),
     [
         ({"tiebreakMode": "stopCountingAndAsk"}, "key rules.tiebreakMode: unsupported rule 'stopCountingAndAsk'"),
-        ({"winnerElectionMode": "multiPassIrv"}, "key rules.winnerElectionMode: unsupported rule 'multiPassIrv'"),
+        ({"winnerElectionMode": "instantWin"}, "key rules.winnerElectionMode: unknown value 'instantWin'"),
         ({"overvoteRule": "sometimes"}, "key rules.overvoteRule: unknown value 'sometimes'"),
         ({"decimalPlacesForVoteArithmetic": "x"}, "key rules.decimalPlacesForVoteArithmetic: expected a whole number"),
         ({"randomSeed": ""}, "key rules.randomSeed: is required"),
