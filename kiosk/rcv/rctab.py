@@ -427,34 +427,73 @@ def _read_cdf_json(source: CvrSource) -> list[tuple[str, Ballot]]:
             raise selection.fail("CandidateIds", f"candidate id {ids[0]!r} is not in the candidate list")
         selections[sid] = OVERVOTE if source.overvote_label and name == source.overvote_label else name
     out: list[tuple[str, Ballot]] = []
-    for cvr in top.items("CVR"):
-        current = cvr.text("CurrentSnapshotId")
-        snapshot = next((s for s in cvr.items("CVRSnapshot") if s.text("@id") == current), None)
-        if snapshot is None:
-            raise cvr.fail("CurrentSnapshotId", f"no CVRSnapshot has the id {current!r}")
-        cvr_contest = next(
-            (c for c in snapshot.items("CVRContest") if c.text("ContestId") == contest_id),
-            None,
-        )
-        if cvr_contest is None:
-            continue  # this ballot did not carry the contest
-        marks: list[tuple[int, str]] = []
-        selections_here = cvr_contest.items("CVRContestSelection") if cvr_contest.raw("CVRContestSelection") else []
-        for selection in selections_here:
-            sid = selection.text("ContestSelectionId")
-            if sid not in selections:
-                raise selection.fail("ContestSelectionId", f"unknown contest selection {sid!r}")
-            name = selections[sid]
-            if selection.raw("Rank") is not None:
-                marks.append((_rank(selection, "Rank"), name))
-                continue
-            for position in selection.items("SelectionPosition"):
-                mark = UNDECLARED_WRITE_IN if position.raw("CVRWriteIn") is not None else name
-                if position.raw("HasIndication") == "no" or position.raw("IsAllocable") == "no":
-                    continue
-                marks.append((_rank(position, "Rank"), mark))
-        out.append((f"key {cvr.where}", ballot_from_marks(marks)))
+    records = top.data.get("CVR")
+    if not isinstance(records, list):
+        raise top.fail("CVR", "expected a list")
+    for index, record in enumerate(records):
+        try:
+            ballot = _cdf_ballot_fast(record, contest_id, selections)
+        except (AttributeError, KeyError, TypeError, ValueError, StopIteration):
+            # something is off in this record: read it again slowly, to name the key that is wrong
+            ballot = _cdf_ballot_checked(_Keys(path, record, f"CVR[{index}]"), contest_id, selections)
+        if ballot is not None:
+            out.append((f"key CVR[{index}]", ballot))
     return out
+
+
+def _cdf_ballot_fast(record: dict[str, Any], contest_id: str, selections: dict[str, str]) -> Ballot | None:
+    """One CVR read with plain dict access (any surprise raises, and the checked reader explains it)."""
+    current = record["CurrentSnapshotId"]
+    snapshot = next(s for s in record["CVRSnapshot"] if s["@id"] == current)
+    cvr_contest = next((c for c in snapshot["CVRContest"] if c["ContestId"] == contest_id), None)
+    if cvr_contest is None:
+        raise KeyError(contest_id)  # a ballot without the contest: the checked reader decides (ids may be padded)
+    marks: list[tuple[int, str]] = []
+    for selection in cvr_contest.get("CVRContestSelection") or ():
+        name = selections[selection["ContestSelectionId"]]
+        rank = selection.get("Rank")
+        if rank is not None:
+            if type(rank) is not int or rank < 1:
+                raise ValueError(rank)
+            marks.append((rank, name))
+            continue
+        for position in selection["SelectionPosition"]:
+            if position.get("HasIndication") == "no" or position.get("IsAllocable") == "no":
+                continue
+            rank = position["Rank"]
+            if type(rank) is not int or rank < 1:
+                raise ValueError(rank)
+            marks.append((rank, UNDECLARED_WRITE_IN if position.get("CVRWriteIn") is not None else name))
+    return ballot_from_marks(marks)
+
+
+def _cdf_ballot_checked(cvr: _Keys, contest_id: str, selections: dict[str, str]) -> Ballot | None:
+    current = cvr.text("CurrentSnapshotId")
+    snapshot = next((s for s in cvr.items("CVRSnapshot") if s.text("@id") == current), None)
+    if snapshot is None:
+        raise cvr.fail("CurrentSnapshotId", f"no CVRSnapshot has the id {current!r}")
+    cvr_contest = next(
+        (c for c in snapshot.items("CVRContest") if c.text("ContestId") == contest_id),
+        None,
+    )
+    if cvr_contest is None:
+        return None  # this ballot did not carry the contest
+    marks: list[tuple[int, str]] = []
+    selections_here = cvr_contest.items("CVRContestSelection") if cvr_contest.raw("CVRContestSelection") else []
+    for selection in selections_here:
+        sid = selection.text("ContestSelectionId")
+        if sid not in selections:
+            raise selection.fail("ContestSelectionId", f"unknown contest selection {sid!r}")
+        name = selections[sid]
+        if selection.raw("Rank") is not None:
+            marks.append((_rank(selection, "Rank"), name))
+            continue
+        for position in selection.items("SelectionPosition"):
+            mark = UNDECLARED_WRITE_IN if position.raw("CVRWriteIn") is not None else name
+            if position.raw("HasIndication") == "no" or position.raw("IsAllocable") == "no":
+                continue
+            marks.append((_rank(position, "Rank"), mark))
+    return ballot_from_marks(marks)
 
 
 def _rank(keys: _Keys, name: str) -> int:
