@@ -8,6 +8,7 @@ formatted values) gives for these files.
 
 from __future__ import annotations
 
+import functools
 import re
 import xml.etree.ElementTree as ElementTree
 import zipfile
@@ -29,11 +30,18 @@ def _text(element: ElementTree.Element) -> str:
     return "".join(t.text or "" for t in element.iter(f"{_MAIN}t"))
 
 
+@functools.lru_cache(maxsize=4096)
 def _column(letters: str) -> int:
     value = 0
     for letter in letters:
         value = value * 26 + (ord(letter) - ord("A") + 1)
     return value - 1
+
+
+def _address(reference: str) -> int | None:
+    """The 0-based column of a cell reference like "C12" (None if it is not one)."""
+    match = _ADDRESS.match(reference)
+    return None if match is None else _column(match.group(1))
 
 
 def _number(raw: str) -> str:
@@ -79,7 +87,7 @@ def read_rows(path: Path) -> Iterator[tuple[int, list[tuple[int, str]]]]:
             row_index = int(row.get("r", number + 1)) - 1
             cells: list[tuple[int, str]] = []
             for cell in row.iter(f"{_MAIN}c"):
-                match = _ADDRESS.match(cell.get("r", ""))
+                match = _address(cell.get("r", ""))
                 if match is None:
                     raise XlsxError(f"row {row_index + 1}: a cell without an address")
                 kind = cell.get("t", "n")
@@ -99,5 +107,5 @@ def read_rows(path: Path) -> Iterator[tuple[int, list[tuple[int, str]]]]:
                     text = "TRUE" if value.text == "1" else "FALSE"
                 else:
                     text = value.text
-                cells.append((_column(match.group(1)), text))
+                cells.append((match, text))
             yield row_index, cells
