@@ -27,6 +27,8 @@ CORE = [
     "kiosk.rcv.report",
     "kiosk.rcv.command",
     "kiosk.live_figures",
+    "kiosk.rcv.export",
+    "kiosk.rcv.xlsx",
 ]
 FORBIDDEN = ["flask", "werkzeug", "gpiozero", "escpos", "serial", "twilio", "waitress", "jinja2"]
 
