@@ -41,6 +41,7 @@ from benchlib import (
     create_meeting_tomorrow,
     emit,
     kiosk_cli,
+    pi_or_skip,
     print_log_tail,
     scratch,
     start_process,
@@ -168,6 +169,7 @@ def main() -> int:
     parser.add_argument("--browser", action="store_true", help="also measure headless Chromium (reported apart)")
     add_common_args(parser, pin_help="pin both processes to CPU 0 (taskset -c 0), a Pi stand-in")
     args = parser.parse_args()
+    pi_or_skip(args, "memory")
     # Test helpers, importable once benchlib has put the repository on sys.path.
     from tests.fake_twilio import FakeTwilio
     from tests.printer_emulator import PrinterEmulator
@@ -215,7 +217,7 @@ def main() -> int:
         chromium: subprocess.Popen | None = None
         try:
             for name, command in (("kiosk serve", ["serve"]), ("kiosk sms run", ["sms", "run"])):
-                cmd = taskset([str(KIOSK), "--config", str(config), *command], args.pin)
+                cmd = taskset([str(KIOSK), "--config", str(config), *command], args.pin, args.pi)
                 procs[name] = start_process(cmd, folder, folder / f"{command[-1]}.log")
             wait_http(port, proc=procs["kiosk serve"])
             time.sleep(2.0)  # both settled (the SMS daemon's first poll)
@@ -310,7 +312,7 @@ def main() -> int:
             for p in procs.values():
                 stop_process(p)
 
-    where = "both processes pinned to CPU 0" if args.pin else "not pinned"
+    where = "both at Pi speed" if args.pi else "both processes pinned to CPU 0" if args.pin else "not pinned"
     print(
         f"meeting load ({where}): {args.members} members, {signed} signed in, {voted} ballots cast, "
         f"{receipts} receipts printed, {args.texts} texts in, {sent} texts out, in {load_s:.0f} s"
