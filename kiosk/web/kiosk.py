@@ -163,6 +163,7 @@ def _template_globals() -> dict[str, Any]:
         "countdown_seconds": cfg["IDLE_COUNTDOWN_SECONDS"],
         "token_alphabet": ALPHABET,
         "keys": lambda kind: _keys_html(kind, lang),
+        "press_cursor": state().hub.cursor,
     }
 
 
@@ -586,7 +587,8 @@ def done() -> Any:
 @bp.get("/events")
 def events() -> Response:
     hub = state().hub
-    sub = hub.subscribe()
+    # An EventSource reconnecting sends the last id it saw; a new page says which press its tab handled last.
+    sub = hub.subscribe(after=request.headers.get("Last-Event-ID") or request.args.get("after"))
     disconnected = request.environ.get("waitress.client_disconnected")
     response = Response(hub.stream(sub, disconnected), mimetype="text/event-stream")
     response.headers["X-Accel-Buffering"] = "no"
