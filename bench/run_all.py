@@ -184,15 +184,28 @@ ROWS = [
     ),
     Row(
         "memory",
-        "Headless Chromium on the kiosk page, all its processes (PSS; not counted above)",
+        "Headless Chromium on the kiosk page with the screen unit's flags, all its processes (PSS)",
         "—",
         lambda f: (f"{f['browser_pss_mb']:.0f} MB" if f.get("browser_pss_mb") else "not measured", None),
     ),
     Row(
+        "memory",
+        "The whole appliance: web + SMS + screen (PSS / as if alone on the machine)",
+        "≤ 450 MB",
+        lambda f: (
+            (f"{f['appliance_pss_mb']:.0f} / {f['appliance_alone_mb']:.0f} MB", f["appliance_alone_mb"] <= 450)
+            if f.get("appliance_alone_mb")
+            else ("not measured", None)
+        ),
+    ),
+    Row(
         "coldstart",
-        "Cold start of `kiosk serve` to the first 200 of /kiosk/ (median; page cache warm)",
-        "—",
-        lambda f: (f"{f['median_ms'] / 1000:.2f} s", None),
+        "Cold start of `kiosk serve` to the first 200 of /kiosk/ (median; page cache warm; server CPU)",
+        "≤ 4 s",
+        lambda f: (
+            f"{f['median_ms'] / 1000:.2f} s (CPU {f.get('cpu_median_ms', float('nan')) / 1000:.2f} s)",
+            f["median_ms"] <= 4000,
+        ),
     ),
     Row(
         "buttons",
@@ -314,6 +327,12 @@ def markdown(results: dict[tuple[str, str], dict[str, Any]], info: dict[str, str
         "- **Outbound send rate** (`bench_sms_send.py`): the token-bucket limiter and the real twilio client "
         "against a fake Twilio API on loopback, at 20 segments/s; the rate is measured from the fake's receive "
         "times.",
+        "- **The whole appliance** (`bench_memory.py --browser`): the same two processes and headless Chromium on "
+        "/kiosk/ started with the screen unit's own flags (`kiosk/screen_browser.py`; the Pi's screen adds only "
+        "`--ozone-platform=wayland`), after the meeting's load. PSS splits shared pages among every process that "
+        'maps them, including Chromiums other people run on this machine; "as if alone" counts private pages '
+        "and each shared mapping once (what a Pi running only the kiosk would hold), and is what the 450 MB target "
+        "(a 1 GB Pi 3 with room) is checked against.",
         "- **Resident memory** (`bench_memory.py`): `kiosk serve` (kiosk and organizer apps, simulated buttons, "
         "the print worker printing to an ESC/POS emulator on loopback) and `kiosk sms run` (Twilio backend "
         "polling a fake Twilio API) under a meeting: a 1,000-member roster, 300 attendees signing in and voting "
@@ -324,7 +343,8 @@ def markdown(results: dict[tuple[str, str], dict[str, Any]], info: dict[str, str
         "screen) is reported apart.",
         "- **Cold start** (`bench_coldstart.py`): from spawning `kiosk serve` to the first 200 of `GET /kiosk/`, "
         "median of several runs after one uncounted run, so the files are in the page cache (a boot from an SD "
-        "card is slower).",
+        "card is slower); our sources are byte-compiled first, as the Pi guide does. The server's CPU time until "
+        "then is shown too: unlike the wall time it hardly moves with other load on the machine.",
         "- **Buttons** and **receipts**: our part of a press (edge handler to callback) and receipt rendering "
         "against the paper's printing time at 250 mm/s.",
         "",
