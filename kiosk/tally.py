@@ -285,6 +285,13 @@ def _lookup_statement(matches: Any) -> Any:
     )
 
 
+# Every kiosk page asks for the next meeting: built once (SQLAlchemy caches the compiled form, not the statement).
+_NEXT_MEETING = (
+    select(meetings)
+    .where(and_(meetings.c.state != "closed", meetings.c.starts_at >= bindparam("since")))
+    .order_by(meetings.c.starts_at)
+    .limit(1)
+)
 _PADDED_NAME = literal(" ") + func.replace(members.c.search_name, "-", " ") + literal(" ")
 _LOOKUP = db.DriverStatements(
     by_name=_lookup_statement(members.c.search_name.like(bindparam("pattern_in"))),
@@ -572,12 +579,7 @@ class Tally:
         """The soonest meeting that has not closed and starts no earlier than six hours ago."""
         since = self.clock() - timedelta(hours=6)
         with self._read() as conn:
-            row = conn.execute(
-                select(meetings)
-                .where(and_(meetings.c.state != "closed", meetings.c.starts_at >= since))
-                .order_by(meetings.c.starts_at)
-                .limit(1)
-            ).first()
+            row = conn.execute(_NEXT_MEETING, {"since": since}).first()
             return None if row is None else self._meeting(row)
 
     def update_meeting(self, code: str, *, actor: str = "organizer", **changes: Any) -> Meeting:
