@@ -498,13 +498,16 @@ def test_enter_on_a_review_row_opens_that_plank_and_does_not_cast(kiosk: LiveSer
 
 
 def test_a_closed_page_frees_its_stream_with_request_lookahead(
-    tally: Tally, voting_meeting: str, live_server_factory: Callable[..., LiveServer], browser: Any
+    tally: Tally,
+    voting_meeting: str,
+    live_server_factory: Callable[..., LiveServer],
+    browser_context: Callable[..., Any],
 ) -> None:
     """With waitress's channel_request_lookahead (recommended for `kiosk serve`), a gone page is noticed in ~1 s."""
     app = create_app(Settings(), tally, simulated=True)
     try:
         server = live_server_factory(app, channel_request_lookahead=1)
-        context = browser.new_context()
+        context = browser_context()
         page = context.new_page()
         page.goto(f"{server.url}/kiosk/")
         stream_open(page)

@@ -19,7 +19,7 @@ from playwright.sync_api import Page, expect
 from kiosk.config import Settings
 from kiosk.tally import Tally
 from kiosk.web.app import create_app
-from tests.conftest import LiveServer, member_id
+from tests.conftest import LiveServer, assert_accessible, member_id
 
 pytestmark = pytest.mark.browser
 
@@ -44,6 +44,7 @@ def shoot(page: Page, folder: Path, name: str) -> None:
     page.evaluate("document.activeElement && document.activeElement.blur && document.activeElement.blur()")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), name
     page.screenshot(path=str(folder / f"{name}.png"))
+    assert_accessible(page)
 
 
 def h1(page: Page) -> Any:
@@ -63,14 +64,14 @@ def tap(page: Page, name: str) -> None:
 def test_screenshots(
     plain_app: Flask,
     live_server_factory: Callable[..., LiveServer],
-    browser: Any,
+    browser_context: Callable[..., Any],
     tally: Tally,
     out_dir: Path,
 ) -> None:
     server = live_server_factory(plain_app)
     url = server.url + "/kiosk"
     for size, suffix in (((800, 480), ""), ((1920, 1080), "-1080p")):
-        context = browser.new_context(viewport={"width": size[0], "height": size[1]}, has_touch=True)
+        context = browser_context(viewport={"width": size[0], "height": size[1]}, has_touch=True)
         context.set_default_timeout(5000)
         page = context.new_page()
         try:

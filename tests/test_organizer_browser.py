@@ -75,9 +75,9 @@ def shots_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_a_whole_meeting_in_the_browser(browser: object, served: Served, tally: Tally, tmp_path: Path) -> None:
+def test_a_whole_meeting_in_the_browser(browser_context: Any, served: Served, tally: Tally, tmp_path: Path) -> None:
     server = served.url
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)  # type: ignore[attr-defined]
+    context = browser_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
     page = context.new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -211,11 +211,11 @@ def test_a_whole_meeting_in_the_browser(browser: object, served: Served, tally: 
 
 
 def test_text_cost_updates_as_you_type_and_sending_needs_a_second_step(
-    browser: object, served: Served, tally: Tally, voting_meeting: str
+    browser_context: Any, served: Served, tally: Tally, voting_meeting: str
 ) -> None:
     from playwright.sync_api import expect
 
-    context = browser.new_context()  # type: ignore[attr-defined]
+    context = browser_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     try:
         page.goto(f"{served.url}/organizer/login")
