@@ -4,8 +4,8 @@ An in-project catalogue stands in for Flask-Babel (not installed): ``translate(k
 templates, in the web layer and anywhere else (the receipt printer can use it too). A missing translation
 falls back to English; a test checks that every key has every language.
 
-Accessible names of the kiosk's controls stay English on purpose (see ``kiosk.web.kiosk``); only visible
-words are translated here.
+Accessible names of the kiosk's controls are their visible words in the page's language (WCAG 2.5.3, label in
+name): a control whose visible label is a symbol, and a group, takes its name from here too.
 """
 
 from __future__ import annotations
@@ -59,6 +59,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "es": "Escriba al menos 2 letras de su nombre, o un número de teléfono completo.",
     },
     "walkin_link": {"en": "Not on the list?", "es": "¿No está en la lista?"},
+    # the walk-in link's accessible name: its visible words, then where it goes
+    "walkin_link_name": {
+        "en": "Not on the list? Sign in as a walk-in",
+        "es": "¿No está en la lista? Regístrese como visitante",
+    },
+    "search_by": {"en": "Search by", "es": "Buscar por"},
+    "number_pad": {"en": "Number pad", "es": "Teclado numérico"},
+    "keyboard": {"en": "Keyboard", "es": "Teclado"},
     # walk-ins
     "walkin_title": {"en": "Sign in as a walk\u2011in", "es": "Registro de visitantes"},
     "walkin_name": {"en": "Your name", "es": "Su nombre"},
@@ -221,6 +229,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "next": {"en": "Next", "es": "Siguiente"},
     "review": {"en": "Review", "es": "Revisar"},
     "your_choice": {"en": "Your choice: {choice}", "es": "Su elección: {choice}"},
+    "choice_group": {"en": "Your choice", "es": "Su respuesta"},
     "no_choice_yet": {
         "en": "No choice yet. Press Yes, No or Abstain.",
         "es": "Todavía no eligió. Pulse Sí, No o Abstención.",
@@ -268,6 +277,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "back_to_ballot": {"en": "Back to my ballot", "es": "Volver a mi boleta"},
     # simulation
     "sim_panel": {"en": "Simulated buttons", "es": "Botones simulados"},
+    "sim_button": {"en": "Simulated {name} button", "es": "Botón simulado {name}"},
     "confirm": {"en": "Confirm", "es": "Confirmar"},
 }
 

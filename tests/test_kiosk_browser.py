@@ -14,10 +14,11 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from hardware.buttons import ButtonName
+from kiosk import i18n
 from kiosk.config import Settings
 from kiosk.tally import MeetingState, Tally
 from kiosk.web.app import create_app
-from tests.conftest import LiveServer, member_id
+from tests.conftest import LiveServer, assert_accessible, member_id
 
 pytestmark = pytest.mark.browser
 
@@ -70,15 +71,20 @@ def h1(page: Page) -> Any:
     return page.get_by_role("heading", level=1)
 
 
+def word(page: Page, key: str, **kw: object) -> str:
+    """The catalogue's words for ``key`` in the language of the page on screen."""
+    return i18n.translate(key, page.locator("html").get_attribute("lang") or "en", **kw)
+
+
 def sign_in_by_phone_pad(page: Page, server: LiveServer, digits: str, who: str, *, by_touch: bool = False) -> None:
     """Sign in by phone: tapping the on-screen pad, or (faster, for tests about later screens) a USB number pad."""
     page.goto(f"{server.url}/kiosk/")
-    tap(page, "Sign in")
-    tap(page, "By phone number")
+    tap(page, word(page, "sign_in"))  # buttons are found by their visible label, in the page's language
+    tap(page, word(page, "by_phone"))
     if by_touch:
         for digit in digits:
             tap(page, digit)
-        tap(page, "Find")
+        tap(page, word(page, "find"))
     else:
         expect(page.locator("#q")).to_be_focused()
         type_text(page, digits + "\n")
@@ -161,7 +167,7 @@ def test_double_confirm_cannot_cast_by_accident(kiosk: LiveServer, page: Page, t
 def test_full_ballot_by_touch(kiosk: LiveServer, page: Page, tally: Tally, voting_meeting: str) -> None:
     page.goto(f"{kiosk.url}/kiosk/")
     tap(page, "Sign in")
-    tap(page, "By name")
+    tap(page, "Name")
     for letter in "GRA":
         tap(page, letter)
     expect(page.locator("#q")).to_have_value("Gra")
@@ -247,28 +253,33 @@ def test_spanish_throughout(kiosk: LiveServer, page: Page, tally: Tally) -> None
     page.get_by_role("button", name="Español").tap()
     expect(h1(page)).to_have_text("Bienvenidos")
     expect(page.locator("html")).to_have_attribute("lang", "es")
-    tap(page, "Sign in")  # the accessible name stays English
+    tap(page, "Registrarse")  # the accessible name is the visible label, in Spanish
     expect(h1(page)).to_have_text("Busque su nombre")
-    expect(page.get_by_role("button", name="Find")).to_have_text("Buscar")
+    expect(page.get_by_role("button", name="Buscar", exact=True)).to_be_visible()
     type_text(page, "5105550111")
     press_key(page, "Enter")
     expect(page.get_by_text("Toque su nombre:")).to_be_visible()
     page.get_by_role("button", name="María G.").tap()
     expect(h1(page)).to_have_text("¡Hola, María G.!")
     expect(page.get_by_text("Su código de votación")).to_be_visible()
-    tap(page, "Vote now")
+    tap(page, "Votar ahora")
     expect(page.get_by_text("Pregunta 1 de 6")).to_be_visible()
     expect(page.locator(".threshold:visible")).to_have_text("Se aprueba con más de la mitad de los votos sí y no.")
-    expect(page.get_by_role("button", name="Yes", exact=True)).to_have_text("Sí")
+    expect(page.get_by_role("group", name="Su respuesta")).to_be_visible()
+    assert page.get_by_role("button", name="Yes", exact=True).count() == 0
     press_key(page, "y")
+    expect(page.get_by_role("button", name="Sí", exact=True)).to_have_attribute("aria-pressed", "true")
     expect(page.locator("#choice-status")).to_have_text("Su elección: Sí")
-    tap(page, "Review")
+    tap(page, "Siguiente")
+    tap(page, "Atrás")
+    tap(page, "Revisar")
     expect(h1(page)).to_have_text("Revise su voto")
     expect(page.locator(".review-list .rc").nth(1)).to_have_text("Sin elección (cuenta como abstención)")
-    expect(page.get_by_role("button", name="Cast ballot")).to_have_text("Emitir voto")
+    assert_accessible(page)
     page.wait_for_timeout(350)
-    tap(page, "Cast ballot")
+    tap(page, i18n.translate("cast", "es"))
     expect(h1(page)).to_have_text("✓ Su voto fue emitido")
+    assert_accessible(page)
     expect(page.get_by_text("Código de verificación")).to_be_visible()
     # Back at the welcome screen the next attendee gets the default language again.
     expect(page.locator("body")).to_have_attribute("data-screen", "welcome", timeout=5000)
@@ -281,7 +292,8 @@ def short_idle_app(tally: Tally, voting_meeting: str) -> Any:
         Settings(),
         tally,
         simulated=True,
-        test_config={"IDLE_SECONDS": 3, "IDLE_COUNTDOWN_SECONDS": 2, "REVIEW_ARM_MS": 300},
+        # 5 s: long enough for a page load plus its axe-core check before the countdown (2 s) may cover it.
+        test_config={"IDLE_SECONDS": 5, "IDLE_COUNTDOWN_SECONDS": 2, "REVIEW_ARM_MS": 300},
     )
     yield app
     app.extensions["kiosk"].close()
@@ -297,7 +309,7 @@ def test_idle_reset_mid_ballot_leaves_no_trace(
     expect(h1(page)).to_have_text("Bienvenidos")
     sign_in_by_phone_pad(page, server, "5105550108", "Fatima A.")
     token = token_on_screen(page)
-    tap(page, "Vote now")
+    tap(page, "Votar ahora")
     press_key(page, "y")
     press_key(page, "Enter")
     expect(page.locator("#idle")).to_be_visible(timeout=4000)
@@ -464,7 +476,7 @@ def test_screens_fit_800x480_with_large_targets(kiosk: LiveServer, page: Page) -
     check("welcome")
     tap(page, "Sign in")
     check("find")
-    tap(page, "By name")
+    tap(page, "Name")
     expect(page.get_by_role("button", name="Q", exact=True)).to_be_visible()
     check("find")
     page.goto(f"{kiosk.url}/kiosk/walkin")

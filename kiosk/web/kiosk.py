@@ -11,9 +11,9 @@ choices live only in the page until "Cast ballot" posts them with the token held
 Buttons: see ``kiosk.web.presses`` — the page treats a physical press exactly like the matching key and tells
 the server which LEDs to light; ``POST /simulate/button/<name>`` (simulation only) drives the mock pins.
 
-Accessible names of controls are English in every language (``aria-label``) so screen-reader scripts and tests
-are stable; visible words come from ``kiosk.i18n``. Attendee data is rendered only by Jinja's autoescape and,
-in the script, only through ``textContent``.
+A control's accessible name is its visible label in the attendee's language (WCAG 2.5.3); visible words come
+from ``kiosk.i18n``, and so do the names of groups and of symbol-only keys. Attendee data is rendered only by
+Jinja's autoescape and, in the script, only through ``textContent``.
 """
 
 from __future__ import annotations
