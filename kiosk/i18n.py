@@ -245,10 +245,22 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "review_title": {"en": "Review your ballot", "es": "Revise su voto"},
     "review_help": {
-        "en": "Check your choices. Tap a question to change it. Press Confirm or Cast ballot to vote.",
-        "es": "Revise sus elecciones. Toque una pregunta para cambiarla. Pulse Confirmar o Emitir voto para votar.",
+        "en": "Tap a question to change it, then press Confirm.",
+        "es": "Toque una propuesta para cambiarla y luego pulse Confirmar.",
     },
     "no_choice": {"en": "No choice (counts as abstain)", "es": "Sin elección (cuenta como abstención)"},
+    "no_choice_short": {"en": "No choice", "es": "Sin respuesta"},
+    "blank_none": {"en": "Every question has a choice.", "es": "Todas las propuestas tienen su respuesta."},
+    "blank_one": {
+        "en": "1 question has no choice: it counts as abstain.",
+        "es": "1 propuesta no tiene respuesta: cuenta como abstención.",
+    },
+    "blank_many": {
+        "en": "{n} questions have no choice: they count as abstain.",
+        "es": "{n} propuestas no tienen respuesta: cuentan como abstención.",
+    },
+    "review_page": {"en": "Page {n} of {total}.", "es": "Página {n} de {total}."},
+    "review_more": {"en": "More", "es": "Más"},
     "cast": {"en": "Cast ballot", "es": "Emitir voto"},
     "cast_title": {"en": "Your ballot is cast", "es": "Su voto fue emitido"},
     "verification": {"en": "Verification code", "es": "Código de verificación"},
@@ -318,6 +330,13 @@ def ineligible_reason(reason: str | None, lang: str) -> str:
         if match:
             return words(match, lang)
     return translate("reason_other", lang)
+
+
+def blank_count(n: int, lang: str) -> str:
+    """The review screen's line saying how many planks are left without a choice (singular, plural, none)."""
+    if n == 0:
+        return translate("blank_none", lang)
+    return translate("blank_one", lang) if n == 1 else translate("blank_many", lang, n=n)
 
 
 def token_rejected(reason: str, lang: str) -> str:

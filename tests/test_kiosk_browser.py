@@ -185,7 +185,8 @@ def test_full_ballot_by_touch(kiosk: LiveServer, page: Page, tally: Tally, votin
     rows = page.locator(".review-list .rc")
     expect(rows.nth(0)).to_have_text("No")
     expect(rows.nth(1)).to_have_text("Yes")
-    expect(rows.nth(2)).to_have_text("No choice (counts as abstain)")
+    expect(rows.nth(2)).to_have_text("No choice")
+    expect(page.locator("#review-blank")).to_have_text("4 questions have no choice: they count as abstain.")
     page.locator(".review-list .row").nth(2).tap()  # change plank 3 from the review screen
     expect(h1(page)).to_have_text(planks[2].title)
     tap(page, "Abstain")
@@ -274,7 +275,8 @@ def test_spanish_throughout(kiosk: LiveServer, page: Page, tally: Tally) -> None
     tap(page, "Atrás")
     tap(page, "Revisar")
     expect(h1(page)).to_have_text("Revise su voto")
-    expect(page.locator(".review-list .rc").nth(1)).to_have_text("Sin elección (cuenta como abstención)")
+    expect(page.locator(".review-list .rc").nth(1)).to_have_text("Sin respuesta")
+    expect(page.locator("#review-blank")).to_have_text("5 propuestas no tienen respuesta: cuentan como abstención.")
     assert_accessible(page)
     page.wait_for_timeout(350)
     tap(page, i18n.translate("cast", "es"))
@@ -556,5 +558,85 @@ def test_a_stuck_button_does_not_block_the_others(
         assert "stuck" not in page.locator("body").inner_text().lower()
         assert any(s.stuck for s in panel.status())
         panel.release(ButtonName.YES)
+    finally:
+        app.extensions["kiosk"].close()
+
+
+def long_ballot(tally: Tally, code: str, count: int) -> None:
+    """A meeting with ``count`` planks whose titles are as long as real ones, voting open."""
+    rows = ["title,text,threshold"]
+    for n in range(1, count + 1):
+        rows.append(f'"Plank {n}: expand rent stabilization and tenant protections citywide","Text {n}.",majority')
+    tally.create_meeting(code=code, title="Long Assembly", starts="2026-12-03T20:00")
+    tally.import_planks(code, "\n".join(rows) + "\n")
+    tally.set_state(code, MeetingState.VOTING_OPEN)
+
+
+def review_rows_on_screen(page: Page) -> list[str]:
+    """The review rows wholly visible on the screen right now, without scrolling anything."""
+    return page.evaluate(
+        """() => {
+          const box = document.getElementById("review").getBoundingClientRect();
+          return Array.from(document.querySelectorAll(".review-list .row")).filter((row) => {
+            if (!row.offsetParent) return false;
+            const r = row.getBoundingClientRect();
+            return r.top >= Math.max(0, box.top) && r.bottom <= Math.min(box.bottom, window.innerHeight) + 0.5
+              && r.right <= window.innerWidth;
+          }).map((row) => row.querySelector(".rn").textContent + " " + row.querySelector(".rc").textContent);
+        }"""
+    )
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("count", [8, 12])
+def test_review_shows_every_choice_at_800x480(
+    tally: Tally, voting_meeting: str, live_server_factory: Callable[..., LiveServer], page: Page, lang: str, count: int
+) -> None:
+    """Eight planks' choices on one screen (with the demo's button strip); twelve on two numbered pages that
+    Confirm walks through before Cast ballot shows; the count of planks left without a choice."""
+    long_ballot(tally, "LONG", count)
+    signin = tally.sign_in_member("LONG", member_id(tally, "LONG", "Marcus"))
+    assert signin.token
+    app = create_app(Settings(), tally, simulated=True, test_config={"KIOSK_MEETING": "LONG", "REVIEW_ARM_MS": 300})
+    try:
+        server = live_server_factory(app)
+        page.goto(f"{server.url}/kiosk/")
+        if lang == "es":
+            tap(page, "Español")
+            expect(page.locator("html")).to_have_attribute("lang", "es")
+        tap(page, word(page, "have_code"))
+        type_text(page, signin.token + "\n")
+        expect(page.locator("body")).to_have_attribute("data-screen", "ballot")
+        stream_open(page)
+        for _ in range(count - 2):  # the last two are left blank
+            press_key(page, "y")
+            press_key(page, "Enter")
+        tap(page, word(page, "review"))
+        expect(h1(page)).to_have_text(word(page, "review_title"))
+        blank = {
+            "en": "2 questions have no choice: they count as abstain.",
+            "es": "2 propuestas no tienen respuesta: cuentan como abstención.",
+        }
+        expect(page.locator("#review-blank")).to_have_text(blank[lang])
+        yes, none = word(page, "yes"), word(page, "no_choice_short")
+        first = [f"{n}. {yes}" for n in range(1, min(count, 8) + 1)]
+        if count == 8:
+            first[-2:] = [f"7. {none}", f"8. {none}"]
+        assert review_rows_on_screen(page) == first
+        assert_accessible(page)
+        if count > 8:
+            expect(page.locator("#review-page")).to_have_text(word(page, "review_page", n=1, total=2))
+            expect(page.get_by_role("button", name=word(page, "cast"))).to_be_hidden()
+            page.wait_for_timeout(350)
+            press(server, "confirm")  # Confirm turns the page; it does not cast
+            expect(page.locator("#review-page")).to_have_text(word(page, "review_page", n=2, total=2))
+            assert review_rows_on_screen(page) == [f"9. {yes}", f"10. {yes}", f"11. {none}", f"12. {none}"]
+            assert tally.results("LONG").ballots_cast == 0
+            assert_accessible(page)
+        page.wait_for_timeout(350)
+        press(server, "confirm")
+        expect(page.locator("body")).to_have_attribute("data-screen", "done")
+        cast = [c for _, c in tally.lookup_ballot(page.locator("#verification").inner_text()).choices]
+        assert cast == ["yes"] * (count - 2) + ["abstain", "abstain"]
     finally:
         app.extensions["kiosk"].close()

@@ -61,6 +61,8 @@ log = logging.getLogger(__name__)
 
 COOKIE = "kiosk_sid"
 SIGNIN_STATES = (MeetingState.SIGNIN_OPEN, MeetingState.VOTING_OPEN)
+# Review rows on one 800x480 screen (two columns of four); a longer ballot's review has numbered pages.
+REVIEW_ROWS = 8
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 sim_bp = Blueprint("simulate", __name__, url_prefix="/simulate")
@@ -498,15 +500,18 @@ def ballot() -> Any:
         g.ks.ballot_token = None
         message = i18n.token_rejected(exc.reason, g.ks.lang)
         return _render("token.html", 409, meeting=meeting, code="", message=message, idle_on=True)
-    words = {
-        key: t(key) for key in ("yes", "no", "abstain", "no_choice", "no_choice_yet", "choose_first", "first_plank")
-    }
+    keys = ("yes", "no", "abstain", "no_choice_short", "no_choice_yet", "choose_first", "first_plank", "review_title")
+    words = {key: t(key) for key in keys}
     words["your_choice"] = t("your_choice", choice="{choice}")
-    words["review_title"] = t("review_title")
+    words["review_page"] = t("review_page", n="{n}", total="{total}")
+    # "how many are left without a choice", for every count the review can show
+    words["blank"] = {str(n): i18n.blank_count(n, g.ks.lang) for n in range(len(planks) + 1)}
     return _render(
         "ballot.html",
         meeting=meeting,
         planks=planks,
+        review_rows=REVIEW_ROWS,
+        review_pages=max(1, -(-len(planks) // REVIEW_ROWS)),
         words=words,
         arm_ms=current_app.config["REVIEW_ARM_MS"],
         idle_on=True,
