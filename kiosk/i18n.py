@@ -274,6 +274,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "es": "Volviendo al inicio en {seconds} segundos.",
     },
     "finish": {"en": "Finish", "es": "Terminar"},
+    "not_counted_title": {"en": "Your ballot was not counted", "es": "Su boleta no se contó"},
+    "not_counted_closed": {
+        "en": "Voting closed before you cast your ballot, so your choices were not counted. Please tell an organizer.",
+        "es": "La votación se cerró antes de que enviara su boleta, así que sus respuestas no se contaron. "
+        "Avise a un organizador, por favor.",
+    },
     "ballot_gone": {
         "en": "Your ballot could not be cast: {reason}",
         "es": "No se pudo emitir su voto: {reason}",

@@ -640,3 +640,33 @@ def test_review_shows_every_choice_at_800x480(
         assert cast == ["yes"] * (count - 2) + ["abstain", "abstain"]
     finally:
         app.extensions["kiosk"].close()
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "text"),
+    [
+        ("en", "Your ballot was not counted", "Voting closed before you cast your ballot"),
+        ("es", "Su boleta no se contó", "La votación se cerró antes de que enviara su boleta"),
+    ],
+)
+def test_ballot_open_when_voting_closes_says_it_was_not_counted(
+    kiosk: LiveServer, page: Page, tally: Tally, lang: str, title: str, text: str
+) -> None:
+    page.goto(f"{kiosk.url}/kiosk/")
+    if lang == "es":
+        tap(page, "Español")
+        expect(page.locator("html")).to_have_attribute("lang", "es")
+    sign_in_by_phone_pad(page, kiosk, "5105550102", "Marcus B.")
+    tap(page, word(page, "vote_now"))
+    stream_open(page)
+    press_key(page, "y")
+    tap(page, word(page, "review"))
+    tally.set_state("GA12", MeetingState.CLOSED)  # the organizer closes voting meanwhile
+    page.wait_for_timeout(350)
+    press(kiosk, "confirm")
+    expect(h1(page)).to_have_text(title)
+    expect(page.get_by_role("alert")).to_contain_text(text)
+    assert_accessible(page)
+    assert tally.results("GA12").ballots_cast == 0
+    press(kiosk, "confirm")  # the screen's one action: start over
+    expect(page.locator("body")).to_have_attribute("data-screen", "welcome")

@@ -488,15 +488,26 @@ def token_post() -> Any:
 # --- the ballot ---------------------------------------------------------------------------------------------
 
 
+def _not_counted() -> Any:
+    """Voting closed while a ballot was open on this screen: say plainly that it was not counted."""
+    g.ks.ballot_token = None
+    state().panel.set_lit(())
+    return _render("message.html", 409, title=t("not_counted_title"), text=t("not_counted_closed"), idle_on=True)
+
+
 @bp.get("/ballot")
 def ballot() -> Any:
     token = g.ks.ballot_token
     meeting = current_meeting()
-    if not token or meeting is None:
+    if not token:
         return redirect(url_for("kiosk.welcome"), 303)
+    if meeting is None:  # the meeting closed (the kiosk then serves none) with this ballot open
+        return _not_counted()
     try:
         planks = state().tally.check_token(meeting.code, token)
     except TokenRejected as exc:
+        if exc.reason == "closed":
+            return _not_counted()
         g.ks.ballot_token = None
         message = i18n.token_rejected(exc.reason, g.ks.lang)
         return _render("token.html", 409, meeting=meeting, code="", message=message, idle_on=True)
@@ -523,8 +534,10 @@ def ballot() -> Any:
 def cast() -> Any:
     token = g.ks.ballot_token
     meeting = current_meeting()
-    if not token or meeting is None:
+    if not token:
         return redirect(url_for("kiosk.welcome"), 303)
+    if meeting is None:  # voting closed (the kiosk then serves no meeting) before Cast ballot was pressed
+        return _not_counted()
     choices: dict[int, str | None] = {}
     for key, value in request.form.items():
         if key.startswith("choice-"):
@@ -535,6 +548,8 @@ def cast() -> Any:
     try:
         result = state().tally.cast_ballot(meeting.code, token, choices)
     except TokenRejected as exc:
+        if exc.reason == "closed":
+            return _not_counted()
         g.ks.ballot_token = None
         text = t("ballot_gone", reason=i18n.token_rejected(exc.reason, g.ks.lang))
         return _render("message.html", 409, meeting=meeting, title=t("token_title"), text=text, idle_on=True)
