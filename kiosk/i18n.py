@@ -268,6 +268,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "With this code you can check later that your ballot was counted. It does not show your name.",
         "es": "Con este código puede comprobar después que su voto se contó. No muestra su nombre.",
     },
+    "verify_at": {"en": "Check it at", "es": "Compruébelo en"},
     "thank_you": {"en": "Thank you for voting!", "es": "¡Gracias por votar!"},
     "returning": {
         "en": "Returning to the start in {seconds} seconds.",

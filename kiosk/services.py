@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from hardware.printer import ReceiptPrinter, open_printer
-from kiosk.config import Settings
+from kiosk.config import Settings, verification_url
 from kiosk.print_queue import PrintQueue, PrintWorker, set_device_status
 from kiosk.receipts import Receipt, ballot_receipt, signin_receipt
 from kiosk.tally import Tally
@@ -127,7 +127,7 @@ class Services:
 
     def ballot_receipt_requested(self, meeting_code: str, verification_code: str, choices: Any, language: str) -> None:
         meeting = self.tally.meeting(meeting_code)
-        verify_url = f"{self.settings.kiosk.public_url.rstrip('/')}/verify/{verification_code}"
+        verify_url = verification_url(self.settings, verification_code)
         receipt = ballot_receipt(
             organization=self.settings.organization.name,
             meeting_title=meeting.title,

@@ -38,6 +38,7 @@ from flask import (
 
 from hardware.buttons import ButtonName, ButtonPanel
 from kiosk import i18n
+from kiosk.config import verification_url
 from kiosk.db import CommitUnknown
 from kiosk.errors import (
     DatabaseError,
@@ -578,6 +579,7 @@ def done() -> Any:
     return _render(
         "done.html",
         verification=g.ks.verification,
+        verify_url=verification_url(current_app.config["SETTINGS"], g.ks.verification),
         done_seconds=current_app.config["DONE_SECONDS"],
         idle_on=False,
         no_lang_switch=True,
