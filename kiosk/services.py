@@ -95,14 +95,12 @@ class Services:
     # --- receipts -----------------------------------------------------------------------------------------
 
     def rsvp_hint(self, language: str) -> str:
-        number = self.settings.organization.sms_number
-        if not number:  # no number configured ([organization] sms_number): still say texting is possible
-            return (
-                "Pregunte por el número para confirmar por texto"
-                if language == "es"
-                else "Ask for our number to RSVP by text"
-            )
-        return f"Texto SI al {number} para confirmar" if language == "es" else f"Text YES to {number} to RSVP"
+        """The sign-in receipt's "Next time, RSVP by text" line: the number to text, or nothing at all when no
+        number is configured ([organization] sms_number): a receipt must not send people to ask for one."""
+        number = self.settings.organization.sms_number.strip()
+        if not number:
+            return ""
+        return f"Envíe SÍ al {number} para confirmar" if language == "es" else f"Text YES to {number} to RSVP"
 
     def signin_receipt_requested(self, request: Any) -> None:
         """The kiosk's receipt hook: queue the sign-in receipt (never prints in the request itself)."""

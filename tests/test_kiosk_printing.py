@@ -197,3 +197,42 @@ def test_the_receipts_verification_link_works_on_the_organizer_listener(
     page = organizer.test_client().get(urlsplit(url).path)
     assert page.status_code == 200 and "was counted" in page.get_data(as_text=True)
     assert app.test_client().get(urlsplit(url).path).status_code == 404  # the kiosk's listener has no such page
+
+
+@pytest.mark.parametrize(
+    ("number", "lang", "expected"),
+    [
+        ("+1 510 555 0199", "en", "Text YES to +1 510 555 0199 to RSVP"),
+        ("+1 510 555 0199", "es", "Envíe SÍ al +1 510 555 0199 para confirmar"),
+        ("", "en", None),
+        ("", "es", None),
+    ],
+)
+def test_signin_receipt_gives_the_rsvp_number_or_nothing(
+    tally: Tally,
+    voting_meeting: str,
+    app_config: dict[str, Any],
+    emulator: PrinterEmulator,
+    number: str,
+    lang: str,
+    expected: str | None,
+) -> None:
+    """ "Next time, RSVP by text" prints with the configured number, or not at all (never "ask for our number")."""
+    settings = settings_for(emulator.url)
+    settings = replace(settings, organization=replace(settings.organization, sms_number=number))
+    app, services = make_app(tally, settings, app_config, simulated=False)
+    try:
+        client = app.test_client()
+        client.post("/kiosk/lang", data={"lang": lang, "next": "/kiosk/"})
+        client.post("/kiosk/find", data={"by": "name", "q": "Marcus"}, follow_redirects=True)
+        client.post("/kiosk/signin", data={"pick": "0"})
+        text = decode(emulator.wait_for_jobs(1, timeout=10)[0]).text
+    finally:
+        app.extensions["kiosk"].close()
+        services.stop()
+    flat = " ".join(text.split())
+    intro = {"en": "RSVP by text", "es": "por mensaje"}[lang]
+    if expected is None:
+        assert intro not in flat and "número" not in flat and "number" not in flat.lower()
+    else:
+        assert expected in flat
