@@ -54,6 +54,18 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Nobody found. Check the number or name, or sign in as a walk-in.",
         "es": "No se encontró a nadie. Revise el número o el nombre, o regístrese como visitante.",
     },
+    "none_found_short_name": {
+        "en": "Nobody found for “{query}”. Type more of your first or last name, or tap “Not on the list?” "
+        "to sign in as a walk-in.",
+        "es": "No se encontró a nadie con «{query}». Escriba más de su nombre o de su apellido, o toque "
+        "«¿No está en la lista?» para registrarse como visitante.",
+    },
+    "not_a_phone": {
+        "en": "That is not a full phone number. Type all 10 digits, like 510 555 0123, or tap “Name” to "
+        "search by your name.",
+        "es": "Ese no es un número de teléfono completo. Escriba los 10 dígitos, como 510 555 0123, o toque "
+        "«Nombre» para buscar por su nombre.",
+    },
     "too_short": {
         "en": "Type at least 2 letters of your name, or a full phone number.",
         "es": "Escriba al menos 2 letras de su nombre, o un número de teléfono completo.",

@@ -670,3 +670,45 @@ def test_ballot_open_when_voting_closes_says_it_was_not_counted(
     assert tally.results("GA12").ballots_cast == 0
     press(kiosk, "confirm")  # the screen's one action: start over
     expect(page.locator("body")).to_have_attribute("data-screen", "welcome")
+
+
+@pytest.mark.parametrize(
+    ("lang", "short_name", "not_phone"),
+    [
+        (
+            "en",
+            "Nobody found for “Zq”. Type more of your first or last name, or tap “Not on the list?” to sign in as a "
+            "walk-in.",
+            "That is not a full phone number. Type all 10 digits, like 510 555 0123, or tap “Name” to search by "
+            "your name.",
+        ),
+        (
+            "es",
+            "No se encontró a nadie con «Zq». Escriba más de su nombre o de su apellido, o toque «¿No está en la "
+            "lista?» para registrarse como visitante.",
+            "Ese no es un número de teléfono completo. Escriba los 10 dígitos, como 510 555 0123, o toque «Nombre» "
+            "para buscar por su nombre.",
+        ),
+    ],
+)
+def test_nobody_found_says_what_to_do_instead(
+    kiosk: LiveServer, page: Page, lang: str, short_name: str, not_phone: str
+) -> None:
+    page.goto(f"{kiosk.url}/kiosk/")
+    if lang == "es":
+        tap(page, "Español")
+        expect(page.locator("html")).to_have_attribute("lang", "es")
+    tap(page, word(page, "sign_in"))
+    for garbage in ("555", "5105550123456789012"):  # too short; longer than any phone number
+        page.locator("#q").fill("")
+        for digit in garbage:
+            tap(page, digit)
+        tap(page, word(page, "find"))
+        expect(page.get_by_role("alert")).to_have_text(not_phone)
+        assert_accessible(page)
+    tap(page, word(page, "by_name"))
+    type_text(page, "Zq\n")
+    expect(page.get_by_role("alert")).to_have_text(short_name)
+    assert_accessible(page)
+    # The way out it names is on the screen.
+    expect(page.get_by_role("button", name=word(page, "walkin_link"))).to_be_visible()

@@ -233,8 +233,16 @@ def find() -> Any:
         matches=g.ks.matches,
         searched=bool(g.ks.query),
         message=None,
+        none_found=_none_found(by, g.ks.query),
         idle_on=True,
     )
+
+
+def _none_found(by: str, query: str) -> str:
+    """What "nobody found" tells the attendee to do instead, for what they searched with."""
+    if by == "name" and len(fold(query).replace(" ", "")) < 3:  # two letters match only the start of names
+        return t("none_found_short_name", query=query)
+    return t("none_found")
 
 
 @bp.post("/find")
@@ -249,7 +257,11 @@ def find_post() -> Any:
     g.ks.query = query
     digits = sum(ch.isdigit() for ch in query)
     letters = len(fold(query).replace(" ", ""))
-    if (digits < 7 or any(ch.isalpha() for ch in query)) and letters < 2:
+    too_short = (digits < 7 or any(ch.isalpha() for ch in query)) and letters < 2
+    # Garbage in the phone field (too few digits, or more than any phone number has): say how to type one.
+    alpha = sum(ch.isalpha() for ch in query)
+    not_a_phone = g.ks.search_by == "phone" and alpha < 2 and not 7 <= digits <= 15
+    if too_short or not_a_phone:
         g.ks.matches = []
         return _render(
             "find.html",
@@ -259,7 +271,7 @@ def find_post() -> Any:
             query=query,
             matches=[],
             searched=False,
-            message=t("too_short"),
+            message=t("not_a_phone") if not_a_phone else t("too_short"),
             idle_on=True,
         )
     people = state().tally.find_people(meeting.code, query)
