@@ -712,3 +712,64 @@ def test_nobody_found_says_what_to_do_instead(
     assert_accessible(page)
     # The way out it names is on the screen.
     expect(page.get_by_role("button", name=word(page, "walkin_link"))).to_be_visible()
+
+
+def fully_on_screen(page: Page, selector: str) -> bool:
+    """The element is wholly inside the screen's main area (under the header bar), with nothing scrolled."""
+    return page.evaluate(
+        """(sel) => { const r = document.querySelector(sel).getBoundingClientRect();
+          const main = document.getElementById("main");
+          const m = main.getBoundingClientRect();
+          return main.scrollTop === 0 && r.top >= m.top && r.bottom <= m.bottom && r.right <= m.right; }""",
+        selector,
+    )
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_walkin_errors_focus_the_field_and_fit_the_screen(
+    tally: Tally, voting_meeting: str, live_server_factory: Callable[..., LiveServer], page: Page, lang: str
+) -> None:
+    """On the Pi's own 800x480 screen (no demo button strip): the field in error has the focus, aria-invalid
+    and the message as its description, and the whole form with its message is on screen."""
+    app = create_app(Settings(), tally, simulated=False, test_config={"REVIEW_ARM_MS": 300})
+    kiosk = live_server_factory(app)
+    page.goto(f"{kiosk.url}/kiosk/")
+    if lang == "es":
+        tap(page, "Español")
+        expect(page.locator("html")).to_have_attribute("lang", "es")
+    page.goto(f"{kiosk.url}/kiosk/walkin")
+    # The phone field shows every digit of a 10-digit number as typed.
+    page.locator("#phone").tap()
+    for digit in "5105550177":
+        tap(page, digit)
+    assert page.evaluate("() => { const e = document.getElementById('phone'); return e.scrollWidth <= e.clientWidth; }")
+    # No name: the name field is the one in error.
+    tap(page, word(page, "sign_in"))
+    expect(page.locator("#name")).to_be_focused()
+    expect(page.locator("#name")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#name")).to_have_accessible_description(word(page, "walkin_need_name"))
+    expect(page.locator("#phone")).not_to_have_attribute("aria-invalid", "true")
+    assert_accessible(page)
+    # A bad phone number: focus, aria-invalid and the message on the phone field; the form still fits.
+    for key in "ANA":
+        tap(page, key)
+    page.locator("#phone").fill("")
+    page.locator("#phone").tap()
+    for digit in "12345":
+        tap(page, digit)
+    tap(page, word(page, "sign_in"))
+    expect(page.get_by_role("alert")).to_have_text(word(page, "bad_phone"))
+    expect(page.locator("#phone")).to_be_focused()
+    expect(page.locator("#phone")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#phone")).to_have_accessible_description(word(page, "bad_phone"))
+    expect(page.locator("#name")).to_have_value("Ana")
+    expect(page.locator("#name")).not_to_have_attribute("aria-invalid", "true")
+    for selector in ("#walkin-error", "#name", "#phone", "#walkin-form button[type=submit]", ".check"):
+        assert fully_on_screen(page, selector), selector
+    assert_accessible(page)
+    # Fixed, it signs in.
+    page.locator("#phone").fill("")
+    for digit in "5105550177":
+        tap(page, digit)
+    tap(page, word(page, "sign_in"))
+    expect(h1(page)).to_have_text(word(page, "hello", name="Ana"))

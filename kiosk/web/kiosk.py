@@ -352,7 +352,16 @@ def walkin() -> Any:
     if not _can_sign_in(meeting):
         return redirect(url_for("kiosk.welcome"), 303)
     phone, g.ks.prefill_phone = g.ks.prefill_phone, ""
-    return _render("walkin.html", meeting=meeting, name="", phone=phone, joining=False, message=None, idle_on=True)
+    return _render(
+        "walkin.html",
+        meeting=meeting,
+        name="",
+        phone=phone,
+        joining=False,
+        message=None,
+        error_field=None,
+        idle_on=True,
+    )
 
 
 @bp.post("/walkin")
@@ -365,19 +374,28 @@ def walkin_post() -> Any:
     phone = _typed("phone", 40)
     joining = request.form.get("joining") == "1"
 
-    def again(message: str) -> Any:
+    def again(message: str, error_field: str) -> Any:
+        # The field in error gets the focus, aria-invalid and the message as its description.
         return _render(
-            "walkin.html", 422, meeting=meeting, name=name, phone=phone, joining=joining, message=message, idle_on=True
+            "walkin.html",
+            422,
+            meeting=meeting,
+            name=name,
+            phone=phone,
+            joining=joining,
+            message=message,
+            error_field=error_field,
+            idle_on=True,
         )
 
     if not name.strip():
-        return again(t("walkin_need_name"))
+        return again(t("walkin_need_name"), "name")
     try:
         signin = state().tally.sign_in_guest(
             meeting.code, name, phone.strip() or None, station=state().station, joining=joining
         )
     except InvalidInput:
-        return again(t("bad_phone"))
+        return again(t("bad_phone"), "phone")
     except StateError:
         return _render("message.html", 409, meeting=meeting, title=t("welcome"), text=t("signin_closed"))
     _signed_in(meeting, signin)
