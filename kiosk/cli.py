@@ -554,7 +554,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return run_server(args.settings, host=args.host, port=args.port)
 
 
-# --- running on a Pi: install, doctor, backup, restore (kiosk/install.py, doctor.py, backup.py) ----------------
+# --- running on a Pi: install, doctor, backup, restore (kiosk/install.py, doctor/, backup.py) -------------------
 
 
 def cmd_install(args: argparse.Namespace) -> int:

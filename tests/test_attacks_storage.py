@@ -150,7 +150,7 @@ class ReadTransaction:
 
 
 def doctor_secrecy(config: Path) -> list[tuple[str, Status, str]]:
-    findings = Doctor(Options()).check_secrecy(load_settings(config))
+    findings = Doctor(Options()).check("secrecy", load_settings(config))
     return [(f.check, f.status, f.message) for f in findings]
 
 

@@ -120,7 +120,7 @@ def test_tokens_issued_before_the_upgrade_still_vote_and_are_reported(tmp_path: 
     tally = open_tally(settings)
     old_kiosk = Tally(tally.engine, token_key=None)  # an older version: unkeyed hashes
     legacy_tokens = open_meeting(old_kiosk, 3)
-    findings = Doctor(Options()).check_secrecy(settings)
+    findings = Doctor(Options()).check("secrecy", settings)
     assert any(f.check == "token key" and f.status is Status.WARN and "3 unspent" in f.message for f in findings)
     tally.cast_ballot("GA12", legacy_tokens[0], {})
     assert tally.results("GA12").ballots_cast == 1

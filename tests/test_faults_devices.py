@@ -65,7 +65,7 @@ def test_printer_drops_mid_receipt_then_comes_back(
                 as_text=True
             )
             # The printer still answers a status query, but the doctor reports what the worker saw.
-            findings = {f.check: f for f in Doctor(Options()).check_printer(settings)}
+            findings = {f.check: f for f in Doctor(Options()).check("printer", settings)}
             assert findings["print queue"].status is Status.FAIL
             assert "1 receipt(s) waiting" in findings["print queue"].message
             assert "Printer needs attention" in findings["print queue"].message
@@ -96,7 +96,7 @@ def test_printer_drops_mid_receipt_then_comes_back(
     assert sum(verification in text for text in whole) == 1
     assert sum("Keisha W." in text for text in whole) == 1
     assert [j.state for j in services.queue.jobs()] == ["printed"] * 3
-    assert not any(f.check == "print queue" for f in Doctor(Options()).check_printer(settings))
+    assert not any(f.check == "print queue" for f in Doctor(Options()).check("printer", settings))
 
 
 @pytest.fixture

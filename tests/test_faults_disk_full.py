@@ -311,7 +311,7 @@ def _run(
             assert not strict
     # kiosk doctor: the disk is full (max_page_count leaves the disk itself roomy: nothing to see there).
     if strict:
-        [finding] = [f for f in Doctor(Options()).check_disk(settings) if "full" in f.message]
+        [finding] = [f for f in Doctor(Options()).check("disk", settings) if "full" in f.message]
         assert finding.status is Status.FAIL and finding.message.startswith("the disk is full")
     print(f"refused while full: {refusals} of 7")
     assert refusals == 7 if strict else refusals >= 1

@@ -1,4 +1,4 @@
-"""``kiosk doctor``'s checks of what protects the secret ballot in storage: the rewrite owed since a close, set-aside
+"""Check: what protects the secret ballot in storage: the rewrite owed since a close, set-aside
 copies of the database, the token key file, and tokens still stored with the old unkeyed hash."""
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ from sqlalchemy import func, select
 from kiosk import db, storage_order
 from kiosk.backup import sqlite_path
 from kiosk.config import Settings
-from kiosk.doctor import Finding, Status
+from kiosk.doctor.base import Environment, Finding, Status
 from kiosk.schema import ballot_tokens
 from kiosk.token_key import key_path
 from kiosk.tokens import KEYED_PREFIX
 
 
-def secrecy_findings(settings: Settings) -> list[Finding]:
+def check(env: Environment, settings: Settings) -> list[Finding]:
     out: list[Finding] = []
     engine = db.make_engine(settings.database_url, busy_timeout_ms=settings.database.busy_timeout_ms)
     try:
