@@ -15,6 +15,9 @@ What it does, as root, every step safe to repeat:
 ``--uninstall`` disables and removes the units, the policy and the udev rule, and never the data, the
 configuration or the users. ``--root DIR`` writes into a directory instead of ``/`` (tests, image building):
 users are then not created, ownership is not changed, and units are enabled with ``systemctl --root``.
+
+This module plans and applies the steps; what the files say (units, policy, udev rule, template) and the
+``Layout`` of paths are in ``kiosk.install_files`` (re-exported here).
 """
 
 from __future__ import annotations
@@ -23,39 +26,60 @@ import grp
 import json
 import os
 import pwd
-import re
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path, PurePosixPath
-from typing import Any
 
-from kiosk.config import Settings, parse_settings, template
+from kiosk.config import Settings
 from kiosk.db import postgresql_driver_problem
-from kiosk.errors import KioskError
-from kiosk.screen_browser import screen_flags
+from kiosk.install_files import (
+    BACKUP,
+    ENABLED,
+    SCREEN,
+    SCREEN_GROUPS,
+    SERVICE_GROUPS,
+    SMS,
+    TARGET,
+    TIMER,
+    UNITS,
+    WEB,
+    InstallError,
+    Layout,
+    chromium_policy,
+    config_text,
+    effective_settings,
+    render_units,
+    screen_url,
+    udev_rule,
+)
 
-SOURCE = Path(__file__).resolve().parents[1]
-TEMPLATES = SOURCE / "systemd"
-
-TARGET = "assembly-kiosk.target"
-WEB = "assembly-kiosk-web.service"
-SMS = "assembly-kiosk-sms.service"
-SCREEN = "assembly-kiosk-screen.service"
-BACKUP = "assembly-kiosk-backup.service"
-TIMER = "assembly-kiosk-backup.timer"
-UNITS = (TARGET, WEB, SMS, SCREEN, BACKUP, TIMER)
-ENABLED = (TARGET, WEB, SMS, SCREEN, TIMER)  # the backup service is started by its timer
-
-SERVICE_GROUPS = ("gpio", "dialout", "lp")  # Pi OS Bookworm: /dev/gpiochip*, serial ports, printers
-SCREEN_GROUPS = ("video", "render", "input")  # DRM/KMS, the GPU, the touchscreen
-
-
-class InstallError(KioskError):
-    """The installation cannot go on; nothing after the failing step was done."""
+__all__ = [
+    "BACKUP",
+    "ENABLED",
+    "SCREEN",
+    "SMS",
+    "TARGET",
+    "TIMER",
+    "UNITS",
+    "WEB",
+    "InstallError",
+    "Layout",
+    "Step",
+    "StepKind",
+    "apply_step",
+    "chromium_policy",
+    "config_text",
+    "layout_for",
+    "plan_install",
+    "plan_uninstall",
+    "render_units",
+    "run",
+    "screen_url",
+    "units_up_to_date",
+]
 
 
 class StepKind(StrEnum):
@@ -63,40 +87,6 @@ class StepKind(StrEnum):
     WRITE = "write"
     REMOVE = "remove"
     RUN = "run"
-
-
-_DEFAULT_KIOSK_EXE = PurePosixPath(sys.prefix) / "bin" / "kiosk"
-_DEFAULT_SOURCE = PurePosixPath(SOURCE)
-_DEFAULT_CONFIG = PurePosixPath("/etc/assembly-kiosk/kiosk.toml")
-_DEFAULT_DATA = PurePosixPath("/var/lib/assembly-kiosk")
-_DEFAULT_SCREEN_HOME = PurePosixPath("/var/lib/kiosk-screen")
-_DEFAULT_UNIT_DIR = PurePosixPath("/etc/systemd/system")
-_DEFAULT_POLICY = PurePosixPath("/etc/chromium/policies/managed/assembly-kiosk.json")
-_DEFAULT_UDEV_RULE = PurePosixPath("/etc/udev/rules.d/70-assembly-kiosk-printer.rules")
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Where everything goes, as absolute paths on the target system; ``root`` prefixes them on disk."""
-
-    root: Path = Path("/")
-    kiosk_exe: PurePosixPath = _DEFAULT_KIOSK_EXE
-    source: PurePosixPath = _DEFAULT_SOURCE
-    user: str = "assembly-kiosk"
-    screen_user: str = "kiosk-screen"
-    config: PurePosixPath = _DEFAULT_CONFIG
-    data: PurePosixPath = _DEFAULT_DATA
-    screen_home: PurePosixPath = _DEFAULT_SCREEN_HOME
-    unit_dir: PurePosixPath = _DEFAULT_UNIT_DIR
-    policy: PurePosixPath = _DEFAULT_POLICY
-    udev_rule: PurePosixPath = _DEFAULT_UDEV_RULE
-
-    def on_disk(self, path: PurePosixPath) -> Path:
-        return self.root / path.relative_to("/")
-
-    @property
-    def real(self) -> bool:
-        return self.root.resolve() == Path("/")
 
 
 @dataclass(frozen=True)
@@ -117,197 +107,6 @@ class Step:
         extra += f" owner {self.owner}" if self.owner else ""
         what = {"mkdir": "create folder", "write": "write", "remove": "remove"}[self.kind]
         return f"{what} {self.path}{extra}" + (f"  ({self.why})" if self.why else "")
-
-
-# --- rendering -------------------------------------------------------------------------------------------
-
-
-def _tty_class(port: str) -> list[str]:
-    """systemd device classes (``/proc/devices`` names) a serial port may belong to."""
-    if port.startswith("/dev/serial/"):  # by-id/by-path links to a USB serial device
-        return ["char-ttyUSB", "char-ttyACM"]
-    name = re.sub(r"\d+$", "", PurePosixPath(port).name)
-    return [f"char-{name}"] if name.startswith("tty") else []
-
-
-def _printer_access(url: str) -> tuple[list[str], list[str], bool]:
-    """(DeviceAllow classes or paths, extra ReadWritePaths, needs netlink) for a printer URL."""
-    scheme, _, rest = url.partition(":")
-    if scheme == "usb":  # python-escpos over libusb: /dev/bus/usb/BBB/DDD; libusb watches hotplug over netlink
-        return ["char-usb_device"], [], True
-    if scheme == "serial":
-        return _tty_class(rest.split("?")[0]), [], False
-    if scheme == "file":
-        path = rest.split("?")[0]
-        if path.startswith("/dev/usb/lp"):
-            return ["char-usb"], [], False  # usblp
-        if path.startswith("/dev/"):
-            return _tty_class(path) or [path], [], False
-        return [], [str(PurePosixPath(path).parent)], False
-    return [], [], False  # network, console, none
-
-
-def web_device_access(settings: Settings) -> tuple[list[str], list[str], bool]:
-    devices, paths, netlink = _printer_access(settings.printer.url)
-    if settings.hardware.buttons == "gpio":
-        devices = ["char-gpiochip", *devices]  # gpiozero 2 on Bookworm drives pins through lgpio: /dev/gpiochip*
-    return devices, paths, netlink
-
-
-def sms_device_access(settings: Settings) -> list[str]:
-    return _tty_class(settings.modem.port) if settings.sms.backend == "modem" else []
-
-
-def _device_block(devices: list[str], extra_paths: list[str], netlink: bool) -> str:
-    families = "AF_UNIX AF_INET AF_INET6" + (" AF_NETLINK" if netlink else "")
-    if not devices:
-        lines = ["# No device: a private /dev with only null, zero, random and the like.", "PrivateDevices=yes"]
-        lines += ["PrivateUsers=yes"]
-    else:
-        lines = ["# Only the devices the configuration names (re-run `kiosk install` after changing them)."]
-        lines += ["PrivateDevices=no", "DevicePolicy=closed"]
-        lines += [f"DeviceAllow={d} rw" for d in devices]
-    lines += [f"ReadWritePaths={p}" for p in extra_paths]
-    lines.append(f"RestrictAddressFamilies={families}")
-    return "\n".join(lines)
-
-
-def _local_url(settings: Settings) -> str:
-    """The web app's own origin as the Pi's browser reaches it, with a trailing slash."""
-    host = settings.server.host
-    if host in ("0.0.0.0", "::", ""):
-        host = "127.0.0.1"
-    return f"http://{host}:{settings.server.port}/"
-
-
-def screen_url(settings: Settings) -> str:
-    """The one page the kiosk screen opens: the attendee screen (``/`` is the meetings list, not for attendees).
-
-    The screen unit, Chromium's start-up and home pages all use this, so they cannot disagree.
-    """
-    return _local_url(settings) + "kiosk/"
-
-
-def _first_existing(layout: Layout, names: tuple[str, ...]) -> str:
-    for name in names:
-        if layout.on_disk(PurePosixPath(name)).exists():
-            return name
-    return names[-1]
-
-
-def render_units(settings: Settings, layout: Layout) -> dict[str, str]:
-    """Every unit's text, by file name, for this configuration and layout."""
-    data = str(layout.data)
-    backup = settings.backup_path
-    backup_rw = "" if not settings.backup.folder else f"-{backup}"  # "-": a missing USB stick is not an error
-    web_devices, web_paths, netlink = web_device_access(settings)
-    under_home = str(layout.kiosk_exe).startswith("/home/") or str(layout.source).startswith("/home/")
-    values = {
-        "KIOSK": str(layout.kiosk_exe),
-        "CONFIG": str(layout.config),
-        "DATA": data,
-        "USER": layout.user,
-        "SCREEN_USER": layout.screen_user,
-        "SCREEN_HOME": str(layout.screen_home),
-        "SOURCE": str(layout.source),
-        "POLICY": str(layout.policy),
-        # A venv under /home must stay readable; /opt/assembly-kiosk (the guide's choice) allows ProtectHome=yes.
-        "PROTECT_HOME": "read-only" if under_home else "yes",
-        "BACKUP_RW": backup_rw,
-        "HOST": "127.0.0.1" if settings.server.host in ("0.0.0.0", "::") else settings.server.host,
-        "PORT": str(settings.server.port),
-        "URL": screen_url(settings),
-        "CAGE": _first_existing(layout, ("/usr/bin/cage",)),
-        "CHROMIUM": _first_existing(layout, ("/usr/bin/chromium-browser", "/usr/bin/chromium")),
-        "CHROMIUM_FLAGS": screen_flags(),
-    }
-    out = {}
-    for name in UNITS:
-        text = (TEMPLATES / f"{name}.in").read_text(encoding="utf-8")
-        devices = ""
-        if name == WEB:
-            devices = _device_block(web_devices, web_paths, netlink)
-        elif name == SMS:
-            devices = _device_block(sms_device_access(settings), [], False)
-        text = text.replace("@DEVICES@", devices)
-        for key, value in values.items():
-            text = text.replace(f"@{key}@", value)
-        text = re.sub(r"[ \t]+\n", "\n", text)
-        leftover = re.findall(r"@[A-Z_]+@", text)
-        if leftover:
-            raise InstallError(f"{name}.in: unknown placeholders {leftover}")
-        out[name] = text
-    return out
-
-
-def chromium_policy(settings: Settings) -> dict[str, Any]:
-    """Chromium's managed policy: only the local kiosk pages load; no dev tools, downloads, popups or profiles."""
-    origin = _local_url(settings).rstrip("/")
-    return {
-        "URLBlocklist": ["*"],  # everything else, file:// and chrome:// (settings, flags, new tab) included
-        "URLAllowlist": [origin],
-        "DeveloperToolsAvailability": 2,
-        "IncognitoModeAvailability": 1,
-        "BrowserGuestModeEnabled": False,
-        "BrowserAddPersonEnabled": False,
-        "DefaultPopupsSetting": 2,  # pages cannot open new windows
-        "DefaultNotificationsSetting": 2,
-        "DefaultGeolocationSetting": 2,
-        "DownloadRestrictions": 3,
-        "AllowFileSelectionDialogs": False,
-        "PrintingEnabled": False,
-        "PasswordManagerEnabled": False,
-        "AutofillAddressEnabled": False,
-        "AutofillCreditCardEnabled": False,
-        "TranslateEnabled": False,
-        "SpellcheckEnabled": False,
-        "SearchSuggestEnabled": False,
-        "BookmarkBarEnabled": False,
-        "EditBookmarksEnabled": False,
-        "ExtensionInstallBlocklist": ["*"],
-        "TaskManagerEnabled": False,
-        "BackgroundModeEnabled": False,
-        "MetricsReportingEnabled": False,
-        "SafeBrowsingProtectionLevel": 0,  # no calls to Google from a kiosk that only shows a local page
-        "ComponentUpdatesEnabled": False,
-        "RestoreOnStartup": 4,
-        "RestoreOnStartupURLs": [screen_url(settings)],
-        "HomepageLocation": screen_url(settings),
-        "NewTabPageLocation": screen_url(settings),
-        "ShowHomeButton": False,
-        "FullscreenAllowed": True,
-    }
-
-
-def udev_rule(settings: Settings, layout: Layout) -> str | None:
-    """A USB printer opened through libusb needs its device node writable by the service user."""
-    url = settings.printer.url
-    if not url.startswith("usb:"):
-        return None
-    parts = url.split("?")[0].split(":")
-    if len(parts) < 3:
-        return None
-    vid, pid = (p.lower().removeprefix("0x").zfill(4) for p in parts[1:3])
-    return (
-        "# Written by `kiosk install`: the receipt printer, for the kiosk's service user (group lp).\n"
-        f'SUBSYSTEM=="usb", ATTR{{idVendor}}=="{vid}", ATTR{{idProduct}}=="{pid}", MODE="0660", GROUP="lp"\n'
-    )
-
-
-def config_text(layout: Layout) -> str:
-    """The configuration template, with this machine's data folder and real buttons."""
-    text = template()
-    text = text.replace('data_dir = "data"', f'data_dir = "{layout.data}"', 1)
-    text = text.replace('buttons = "simulated"', 'buttons = "gpio"', 1)
-    return text
-
-
-def effective_settings(layout: Layout) -> tuple[Settings, bool]:
-    """The configuration the units are written for: the existing file, else the template about to be written."""
-    path = layout.on_disk(layout.config)
-    if path.exists():
-        return parse_settings(path.read_text(encoding="utf-8"), str(path)), True
-    return parse_settings(config_text(layout), str(layout.config)), False
 
 
 # --- planning --------------------------------------------------------------------------------------------
@@ -442,15 +241,7 @@ def _chown(layout: Layout, path: Path, owner: str | None) -> str:
 def apply_step(step: Step, layout: Layout) -> str | None:
     """Do one step; a line saying what changed, or None when it was already so."""
     if step.kind is StepKind.RUN:
-        if step.skip_if is not None and step.skip_if():
-            return None
-        exe = shutil.which(step.argv[0])
-        if exe is None:
-            raise InstallError(f"{step.argv[0]} is not installed; cannot {step.describe()}")
-        proc = subprocess.run([exe, *step.argv[1:]], capture_output=True, text=True, timeout=120)
-        if proc.returncode != 0:
-            raise InstallError(f"`{' '.join(step.argv)}` failed: {(proc.stderr or proc.stdout).strip()}")
-        return f"ran {' '.join(step.argv)}"
+        return _run_command(step)
     assert step.path is not None
     path = layout.on_disk(step.path)
     if step.kind is StepKind.REMOVE:
@@ -458,21 +249,7 @@ def apply_step(step: Step, layout: Layout) -> str | None:
             return None
         path.unlink()
         return f"removed {step.path}"
-    changed = False
-    if step.kind is StepKind.MKDIR:
-        if not path.is_dir():
-            path.mkdir(parents=True, mode=step.mode or 0o755)
-            changed = True
-    else:
-        assert step.content is not None
-        if not path.exists() or path.read_text(encoding="utf-8") != step.content:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(f".{path.name}.new")
-            tmp.write_text(step.content, encoding="utf-8")
-            os.chmod(tmp, step.mode or 0o644)
-            tmp.replace(path)
-            changed = True
-    note = ""
+    changed = _make_dir(step, path) if step.kind is StepKind.MKDIR else _write_file(step, path)
     if step.mode is not None and (path.stat().st_mode & 0o7777) != step.mode:
         os.chmod(path, step.mode)
         changed = True
@@ -482,14 +259,44 @@ def apply_step(step: Step, layout: Layout) -> str | None:
     return None
 
 
+def _run_command(step: Step) -> str | None:
+    if step.skip_if is not None and step.skip_if():
+        return None
+    exe = shutil.which(step.argv[0])
+    if exe is None:
+        raise InstallError(f"{step.argv[0]} is not installed; cannot {step.describe()}")
+    proc = subprocess.run([exe, *step.argv[1:]], capture_output=True, text=True, timeout=120)
+    if proc.returncode != 0:
+        raise InstallError(f"`{' '.join(step.argv)}` failed: {(proc.stderr or proc.stdout).strip()}")
+    return f"ran {' '.join(step.argv)}"
+
+
+def _make_dir(step: Step, path: Path) -> bool:
+    if path.is_dir():
+        return False
+    path.mkdir(parents=True, mode=step.mode or 0o755)
+    return True
+
+
+def _write_file(step: Step, path: Path) -> bool:
+    """Write the step's content atomically (a temporary file renamed over), only when it differs."""
+    assert step.content is not None
+    if path.exists() and path.read_text(encoding="utf-8") == step.content:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.new")
+    tmp.write_text(step.content, encoding="utf-8")
+    os.chmod(tmp, step.mode or 0o644)
+    tmp.replace(path)
+    return True
+
+
 def run(layout: Layout, *, uninstall: bool = False, dry_run: bool = False, systemctl: bool | None = None) -> list[str]:
     """Install (or uninstall) into ``layout``; returns the lines to print. ``systemctl`` None: use it if present."""
     if systemctl is None:
         systemctl = shutil.which("systemctl") is not None
-    if layout.real and os.geteuid() != 0 and not dry_run:
-        raise InstallError("kiosk install changes the system: run it as root (sudo .venv/bin/kiosk install)")
-    if not uninstall and not dry_run and not Path(layout.kiosk_exe).exists() and layout.real:
-        raise InstallError(f"{layout.kiosk_exe} does not exist; run kiosk install from the venv's kiosk")
+    if not dry_run:
+        _check_can_apply(layout, uninstall=uninstall)
     steps = plan_uninstall(layout, systemctl=systemctl) if uninstall else plan_install(layout, systemctl=systemctl)
     if dry_run:
         return ["would " + s.describe() for s in steps]
@@ -499,6 +306,13 @@ def run(layout: Layout, *, uninstall: bool = False, dry_run: bool = False, syste
     if uninstall:
         lines.append(f"kept: the data in {layout.data}, the configuration {layout.config} and the users")
     return lines
+
+
+def _check_can_apply(layout: Layout, *, uninstall: bool) -> None:
+    if layout.real and os.geteuid() != 0:
+        raise InstallError("kiosk install changes the system: run it as root (sudo .venv/bin/kiosk install)")
+    if not uninstall and not Path(layout.kiosk_exe).exists() and layout.real:
+        raise InstallError(f"{layout.kiosk_exe} does not exist; run kiosk install from the venv's kiosk")
 
 
 def layout_for(root: str | None, kiosk_exe: str | None = None) -> Layout:
