@@ -216,6 +216,39 @@ def _entries_from(data: list[dict[str, Any]]) -> list[audit.AuditEntry]:
     return out
 
 
+@dataclass(frozen=True)
+class _Bundle:
+    """The parts of a bundle's JSON that verification reads."""
+
+    code: str
+    ballots: list[dict[str, Any]]
+    planks: list[dict[str, Any]]
+    results: dict[str, Any]
+    entries: list[audit.AuditEntry]
+    head: str
+    ballots_hash: Any
+
+
+def _parse_bundle(text: str | bytes) -> _Bundle:
+    try:
+        data = json.loads(text)
+        if data.get("format") != BUNDLE_FORMAT:
+            raise InvalidInput(f"this is not a meeting bundle (format {data.get('format')!r})")
+        return _Bundle(
+            code=str(data["meeting"]["code"]),
+            ballots=list(data["ballots"]),
+            planks=list(data["planks"]),
+            results=data["results"],
+            entries=_entries_from(data["audit"]["entries"]),
+            head=str(data["audit"]["head"]),
+            ballots_hash=data.get("ballots_hash"),
+        )
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        if isinstance(exc, InvalidInput):
+            raise
+        raise InvalidInput(f"the bundle is not readable: {exc}") from None
+
+
 def verify_bundle(
     text: str | bytes, *, tape_head: str | None = None, tape_ballots_hash: str | None = None
 ) -> BundleReport:
@@ -225,70 +258,73 @@ def verify_bundle(
     be the hash of one of the bundle's entries (entries written after printing come later in the chain).
     ``tape_ballots_hash`` is the ballots hash printed on the tape: it must be the hash of the bundle's ballots.
     """
-    try:
-        data = json.loads(text)
-        if data.get("format") != BUNDLE_FORMAT:
-            raise InvalidInput(f"this is not a meeting bundle (format {data.get('format')!r})")
-        code = str(data["meeting"]["code"])
-        ballot_list = list(data["ballots"])
-        plank_list = list(data["planks"])
-        results = data["results"]
-        entries = _entries_from(data["audit"]["entries"])
-        head = str(data["audit"]["head"])
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        if isinstance(exc, InvalidInput):
-            raise
-        raise InvalidInput(f"the bundle is not readable: {exc}") from None
-    problems: list[str] = []
-    chain = audit.verify_entries(entries, expected_head=head)
-    problems += [f"audit log: {p}" for p in chain.problems]
-    if tape_head is not None and tape_head.strip().lower() not in {e.hash for e in entries}:
+    bundle = _parse_bundle(text)
+    chain = audit.verify_entries(bundle.entries, expected_head=bundle.head)
+    problems = [f"audit log: {p}" for p in chain.problems]
+    if tape_head is not None and tape_head.strip().lower() not in {e.hash for e in bundle.entries}:
         problems.append("audit log: the tally tape's audit hash is not an entry of this log")
-    recomputed_hash = ballots_hash(ballot_list)
-    if recomputed_hash != data.get("ballots_hash"):
+    recomputed_hash = ballots_hash(bundle.ballots)
+    if recomputed_hash != bundle.ballots_hash:
         problems.append("ballots: the ballots hash does not match the ballots in the bundle")
     if tape_ballots_hash is not None and tape_ballots_hash.strip().lower() != recomputed_hash:
         problems.append("ballots: the tally tape's ballots hash is not the hash of the ballots in the bundle")
-    cast_entries = sum(1 for e in entries if e.action == "ballot_cast" and e.meeting_code == code)
-    if cast_entries != len(ballot_list):
-        problems.append(
-            f"ballots: the audit log records {cast_entries} ballots cast, the bundle holds {len(ballot_list)}"
-        )
-    if results.get("ballots_cast") != len(ballot_list):
-        problems.append(f"results: {results.get('ballots_cast')} ballots cast stated, {len(ballot_list)} in the bundle")
-    if len({b["code"] for b in ballot_list}) != len(ballot_list):
+    problems += _count_problems(bundle)
+    problems += _plank_problems(bundle)
+    return BundleReport(bundle.code, len(bundle.entries), len(bundle.ballots), chain.head, recomputed_hash, problems)
+
+
+def _count_problems(bundle: _Bundle) -> list[str]:
+    """The number of ballots agrees between the audit log, the stated results and the ballots; codes are unique."""
+    problems = []
+    held = len(bundle.ballots)
+    cast_entries = sum(1 for e in bundle.entries if e.action == "ballot_cast" and e.meeting_code == bundle.code)
+    if cast_entries != held:
+        problems.append(f"ballots: the audit log records {cast_entries} ballots cast, the bundle holds {held}")
+    if bundle.results.get("ballots_cast") != held:
+        problems.append(f"results: {bundle.results.get('ballots_cast')} ballots cast stated, {held} in the bundle")
+    if len({b["code"] for b in bundle.ballots}) != held:
         problems.append("ballots: a verification code appears twice")
-    stated = results.get("planks", [])
-    if len(stated) != len(plank_list):
-        problems.append("results: not one result per plank")
-    for i, plank in enumerate(plank_list):
-        counts = {c.value: 0 for c in Choice}
-        for b in ballot_list:
-            choice = b["choices"][i] if i < len(b["choices"]) else "abstain"
-            if choice not in counts:
-                problems.append(f"ballot {b['code']}: {choice!r} is not a choice")
-                continue
-            counts[choice] += 1
-        if i >= len(stated):
+    return problems
+
+
+def _plank_problems(bundle: _Bundle) -> list[str]:
+    """Each plank's stated counts and outcome follow from the ballots."""
+    stated = bundle.results.get("planks", [])
+    problems = [] if len(stated) == len(bundle.planks) else ["results: not one result per plank"]
+    for i, plank in enumerate(bundle.planks):
+        counts = _count_choices(bundle.ballots, i, problems)
+        if i < len(stated):
+            problems += _stated_result_problems(i, plank, stated[i], counts)
+    return problems
+
+
+def _count_choices(ballots: list[dict[str, Any]], i: int, problems: list[str]) -> dict[str, int]:
+    """The ballots' choices on plank ``i`` (a ballot without one abstains); unknown choices go to ``problems``."""
+    counts = {c.value: 0 for c in Choice}
+    for b in ballots:
+        choice = b["choices"][i] if i < len(b["choices"]) else "abstain"
+        if choice not in counts:
+            problems.append(f"ballot {b['code']}: {choice!r} is not a choice")
             continue
-        shown = stated[i]
-        if (shown.get("yes"), shown.get("no"), shown.get("abstain")) != (
-            counts["yes"],
-            counts["no"],
-            counts["abstain"],
-        ):
-            problems.append(
-                f"plank {i + 1} ({plank['title']}): stated {shown.get('yes')}/{shown.get('no')}/{shown.get('abstain')}"
-                f", the ballots give {counts['yes']}/{counts['no']}/{counts['abstain']} (yes/no/abstain)"
-            )
-        try:
-            outcome = passes(Threshold(plank["threshold"]), yes=counts["yes"], no=counts["no"])
-        except ValueError:
-            problems.append(f"plank {i + 1}: unknown threshold {plank['threshold']!r}")
-            continue
-        if bool(shown.get("passed")) != outcome:
-            problems.append(f"plank {i + 1} ({plank['title']}): the stated outcome does not follow from the ballots")
-    return BundleReport(code, len(entries), len(ballot_list), chain.head, recomputed_hash, problems)
+        counts[choice] += 1
+    return counts
+
+
+def _stated_result_problems(i: int, plank: dict[str, Any], shown: dict[str, Any], counts: dict[str, int]) -> list[str]:
+    problems = []
+    if (shown.get("yes"), shown.get("no"), shown.get("abstain")) != (counts["yes"], counts["no"], counts["abstain"]):
+        problems.append(
+            f"plank {i + 1} ({plank['title']}): stated {shown.get('yes')}/{shown.get('no')}/{shown.get('abstain')}"
+            f", the ballots give {counts['yes']}/{counts['no']}/{counts['abstain']} (yes/no/abstain)"
+        )
+    try:
+        outcome = passes(Threshold(plank["threshold"]), yes=counts["yes"], no=counts["no"])
+    except ValueError:
+        problems.append(f"plank {i + 1}: unknown threshold {plank['threshold']!r}")
+        return problems
+    if bool(shown.get("passed")) != outcome:
+        problems.append(f"plank {i + 1} ({plank['title']}): the stated outcome does not follow from the ballots")
+    return problems
 
 
 # --- the closing tally tape -------------------------------------------------------------------------------
