@@ -78,7 +78,12 @@ def make_backend(clock: FakeClock) -> Iterator:
 
 
 def test_doctests() -> None:
-    assert doctest.testmod(sms.gsm_modem).failed == 0
+    import sms.modem_at
+    import sms.modem_errors
+
+    for module in (sms.gsm_modem, sms.modem_at, sms.modem_errors):
+        result = doctest.testmod(module)
+        assert result.attempted and result.failed == 0, module.__name__
 
 
 def test_conforms_to_the_backend_protocol(make_sim, make_backend) -> None:
