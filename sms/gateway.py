@@ -554,19 +554,13 @@ class Gateway:
 
     def report(self, backend: SmsBackend) -> None:
         status = backend.status()
-        # Backends keep their last error after they recover: it counts only if no success came after it.
-        last_error, last_success = (
-            status.get("last_error_at"),
-            status.get("last_success_at") or status.get("last_success"),
-        )
-        recovered = last_error is None or (last_success is not None and str(last_success) >= str(last_error))
-        ok = bool(status.get("connected", True)) and bool(status.get("online", True)) and recovered
-        summary = f"{backend.name}: " + ("OK" if ok else str(status.get("last_error") or "not connected"))
+        ok = status.ok
+        summary = f"{backend.name}: " + ("OK" if ok else str(status.fatal or status.last_error or "not connected"))
         set_device_status(
             self.engine,
             f"sms:{backend.name}",
             ok=ok,
             summary=summary,
-            detail={"backend": status, "queue": self.queue_counts()},
+            detail={"backend": status.as_dict(), "queue": self.queue_counts()},
             now=self.clock(),
         )

@@ -15,12 +15,12 @@ import random
 import threading
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
 
 import serial
 
-from sms.backends import InboundText, SendResult, SendStatus
+from sms.backends import BackendStatus, InboundText, SendResult, SendStatus, Signal
 from sms.modem_at import AtChannel, fields
 from sms.modem_errors import (
     CmeError,
@@ -76,6 +76,15 @@ def rssi_to_bars(rssi: int) -> int | None:
 
 
 REGISTRATION = {0: "not_registered", 1: "home", 2: "searching", 3: "denied", 4: "unknown", 5: "roaming"}
+
+
+@dataclass(frozen=True)
+class RadioStatus:
+    """What the modem says of the network; None for what it would not say."""
+
+    signal: Signal | None = None
+    registration: str | None = None
+    operator: str | None = None
 
 
 def _parse_cpms(lines: list[str]) -> tuple[int, int] | None:
@@ -226,40 +235,30 @@ class GsmModemBackend:
                     log.exception("unexpected failure while deleting a text from the SIM")
                 self._failed(exc)
 
-    def status(self) -> dict[str, object]:
+    def status(self) -> BackendStatus:
         with self._lock:
-            info: dict[str, Any] = {
-                "backend": self.name,
-                "port": self.port,
-                "connected": self._ensure_connected(),
-                "signal": None,
-                "registration": None,
-                "operator": None,
-            }
-            if info["connected"]:
+            connected = self._ensure_connected()
+            radio = RadioStatus()
+            if connected:
                 try:
-                    info.update(self._radio_status())
+                    radio = self._radio_status()
                 except ModemDisconnected:
-                    info["connected"] = False
+                    connected = False
                 except ModemError as exc:
                     self._failed(exc)
-            inbox = self._inbox
-            info.update(
-                {
-                    "storage": {"used": inbox.storage[0], "total": inbox.storage[1]} if inbox.storage else None,
-                    "incomplete_texts": [
-                        {"sender": i.sender, "ref": i.ref, "total": i.total, "have": list(i.have)}
-                        for i in inbox.incomplete
-                    ],
-                    "undecodable": dict(inbox.undecodable),
-                    "pending_acknowledgements": len(inbox.pending_acks),
-                    "fatal": self._fatal,
-                    "last_error": self._last_error,
-                    "last_error_at": self._last_error_at.isoformat() if self._last_error_at else None,
-                    "last_success_at": self._last_success_at.isoformat() if self._last_success_at else None,
-                }
+            return BackendStatus(
+                backend=self.name,
+                connected=connected,
+                last_success_at=self._last_success_at,
+                last_error=self._last_error,
+                last_error_at=self._last_error_at,
+                fatal=self._fatal,
+                signal=radio.signal,
+                registration=radio.registration,
+                operator=radio.operator,
+                sim=self._inbox.status(),
+                extra={"port": self.port},
             )
-            return info
 
     def close(self) -> None:
         with self._lock:
@@ -396,23 +395,23 @@ class GsmModemBackend:
 
     # ------------------------------------------------------------------ status
 
-    def _radio_status(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
+    def _radio_status(self) -> RadioStatus:
+        signal = registration = operator = None
         lines = self._at.optional("AT+CSQ", expect=("+CSQ:",))
         if lines:
             f = fields(lines[-1])
             rssi = int(f[0]) if f and f[0].isdigit() else 99
-            out["signal"] = {"rssi": rssi, "dbm": rssi_to_dbm(rssi), "bars": rssi_to_bars(rssi)}
+            signal = Signal(rssi=rssi, dbm=rssi_to_dbm(rssi), bars=rssi_to_bars(rssi))
         lines = self._at.optional("AT+CREG?", expect=("+CREG:",))
         if lines:
             f = fields(lines[-1])
             stat = f[1] if len(f) >= 2 else ""
-            out["registration"] = REGISTRATION.get(int(stat), "unknown") if stat.isdigit() else "unknown"
+            registration = REGISTRATION.get(int(stat), "unknown") if stat.isdigit() else "unknown"
         lines = self._at.optional("AT+COPS?", expect=("+COPS:",))
         if lines:
             f = fields(lines[-1])
-            out["operator"] = f[2] if len(f) >= 3 and f[2] else None
-        return out
+            operator = f[2] if len(f) >= 3 and f[2] else None
+        return RadioStatus(signal, registration, operator)
 
     # ------------------------------------------------------------------ bookkeeping
 

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 import phonenumbers
 
-from sms.backends import InboundText
+from sms.backends import InboundText, IncompleteText, SimStatus
 from sms.modem_at import AtChannel, fields
 from sms.modem_errors import CmsError
 from sms.pdu import AddressType, Assembled, Deliver, Incomplete, PduError, decode_deliver
@@ -87,6 +87,16 @@ class SimInbox:
         self.pending_acks: set[str] = set()
         self.incomplete: list[Incomplete] = []
         self.storage: tuple[int, int] | None = None  # (used, total) slots
+
+    def status(self) -> SimStatus:
+        used, total = self.storage if self.storage else (None, None)
+        return SimStatus(
+            storage_used=used,
+            storage_total=total,
+            incomplete_texts=tuple(IncompleteText(i.sender, i.ref, i.total, tuple(i.have)) for i in self.incomplete),
+            undecodable=dict(self.undecodable),
+            pending_acknowledgements=len(self.pending_acks),
+        )
 
     # ------------------------------------------------------------------ what the modem tells us unasked
 

@@ -42,7 +42,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
-from sms.backends import InboundText, SendResult, SendStatus, SmsConfigError, SmsInputError
+from sms.backends import BackendStatus, InboundText, SendResult, SendStatus, SmsConfigError, SmsInputError
 
 log = logging.getLogger(__name__)
 
@@ -136,16 +136,12 @@ class TwilioBackend:
         self._trim_seen()
         # Handed out by poll() but not yet acknowledged: never handed out again by this process.
         self._delivered: OrderedDict[str, None] = OrderedDict()
-        self._stats: dict[str, object] = {
-            "backend": self.name,
-            "from_number": from_number,
-            "last_success": None,
-            "last_error": None,
-            "last_error_at": None,
-            "last_poll": None,
-            "sent": 0,
-            "failed": 0,
-        }
+        self._last_success: datetime | None = None
+        self._last_error: str | None = None
+        self._last_error_at: datetime | None = None
+        self._last_poll: datetime | None = None
+        self._sent = 0
+        self._failed_sends = 0
 
     # --- sending -------------------------------------------------------------------------------------------
     def send(self, to: str, body: str) -> SendResult:
@@ -186,8 +182,8 @@ class TwilioBackend:
             )
         with self._lock:
             self._offline_until = None
-            self._stats["last_success"] = self._clock()
-            self._stats["sent"] = int(str(self._stats["sent"])) + 1
+            self._last_success = self._clock()
+            self._sent += 1
         return SendResult(SendStatus.SENT, message.sid, status_text or "accepted")
 
     def _went_offline(self) -> None:
@@ -198,9 +194,9 @@ class TwilioBackend:
     def _failed(self, status: SendStatus, detail: str) -> SendResult:
         log.warning("Twilio send %s: %s", status, detail)
         with self._lock:
-            self._stats["last_error"] = detail
-            self._stats["last_error_at"] = self._clock()
-            self._stats["failed"] = int(str(self._stats["failed"])) + 1
+            self._last_error = detail
+            self._last_error_at = self._clock()
+            self._failed_sends += 1
         return SendResult(status, None, detail)
 
     # --- receiving -----------------------------------------------------------------------------------------
@@ -256,7 +252,7 @@ class TwilioBackend:
                 self._offline_until = None  # Twilio answered: sends may go again
                 for sid in [s for s in self._seen if s not in listed]:
                     del self._seen[sid]
-                self._stats["last_poll"] = now
+                self._last_poll = now
             while len(self._delivered) > self._max_seen:
                 self._delivered.popitem(last=False)
         return texts
@@ -264,8 +260,8 @@ class TwilioBackend:
     def _poll_error(self, detail: str) -> None:
         log.warning("Twilio poll failed: %s", detail)
         with self._lock:
-            self._stats["last_error"] = detail
-            self._stats["last_error_at"] = self._clock()
+            self._last_error = detail
+            self._last_error_at = self._clock()
 
     def acknowledge(self, provider_id: str) -> None:
         with self._lock:
@@ -292,15 +288,24 @@ class TwilioBackend:
             return list(self._seen)
 
     # --- organizer page ------------------------------------------------------------------------------------
-    def status(self) -> dict[str, object]:
+    def status(self) -> BackendStatus:
         with self._lock:
             offline = self._offline_until is not None and self._monotonic() < self._offline_until
-            return {
-                **self._stats,
-                "online": not offline,
-                "seen": len(self._seen),
-                "unacknowledged": len(self._delivered),
-            }
+            return BackendStatus(
+                backend=self.name,
+                connected=not offline,
+                last_success_at=self._last_success,
+                last_error=self._last_error,
+                last_error_at=self._last_error_at,
+                sent=self._sent,
+                failed=self._failed_sends,
+                extra={
+                    "from_number": self._from,
+                    "last_poll": self._last_poll,
+                    "seen": len(self._seen),
+                    "unacknowledged": len(self._delivered),
+                },
+            )
 
     def close(self) -> None:
         session = getattr(self._client.http_client, "session", None)
