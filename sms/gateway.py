@@ -94,6 +94,17 @@ def reads_clearly(reading: Reading, body: str) -> bool:
     return reading.intent is not Intent.UNKNOWN and "\ufffd" not in body and bool(body.strip())
 
 
+@dataclass(frozen=True)
+class _Turn:
+    """One inbound text being acted on, inside its storing transaction."""
+
+    conn: Connection
+    inbound_id: int
+    phone: str
+    reading: Reading
+    lang: Language
+
+
 class Gateway:
     def __init__(
         self,
@@ -164,72 +175,70 @@ class Gateway:
     def _act(self, conn: Connection, inbound_id: int, phone: str, reading: Reading, body: str) -> Handled:
         conversation = conn.execute(select(sms_conversations).where(sms_conversations.c.phone == phone)).first()
         lang = self._reply_language(conn, phone, reading, conversation.language if conversation else None)
-        intent = reading.intent
-        meeting_code: str | None = reading.meeting_code
-        reply: str | None = None
-        awaiting = conversation.awaiting_name_for if conversation else None
         self._set_conversation(conn, phone, language=lang)
-
+        turn = _Turn(conn, inbound_id, phone, reading, lang)
+        intent = reading.intent
         if intent is Intent.STOP:
-            if self._opted_out(conn, phone):
-                return Handled(str(intent), None, None, None)  # already out: stay silent
-            self._set_opt_out(conn, phone, True, "text")
-            reply = replies.stop_confirmation(lang, self.organization)
-            # The one confirmation allowed after STOP: "optout" is the only kind sent to an opted-out number.
-            self._queue(conn, phone, reply, "optout", f"reply:{inbound_id}", bypass_opt_out=True)
-            return Handled(str(intent), None, None, reply)
+            return self._on_stop(turn)
         if intent is Intent.START:
             self._set_opt_out(conn, phone, False, "text")
-            reply = replies.start_confirmation(lang, self.organization)
-            return self._reply(conn, phone, inbound_id, intent, reading, None, reply)
+            return self._answer(turn, None, replies.start_confirmation(lang, self.organization))
         if intent is Intent.HELP:
-            return self._reply(
-                conn, phone, inbound_id, intent, reading, None, replies.help_text(lang, self.organization)
-            )
+            return self._answer(turn, None, replies.help_text(lang, self.organization))
         if intent is Intent.UNKNOWN:
-            if awaiting and reading.kind is not None and str(reading.kind) == "other":
-                # Without the U+FFFD that stands for control characters in the stored body.
-                name = " ".join(strip_invisible(body).replace("\ufffd", " ").split())[:80]
-                try:
-                    self.tally.name_rsvp_in(conn, awaiting, phone, name)
-                except KioskError:
-                    pass
-                else:
-                    self._set_conversation(conn, phone, awaiting_name_for=None)
-                    return self._reply(
-                        conn, phone, inbound_id, intent, reading, awaiting, replies.thanks_for_name(lang, name)
-                    )
-            day = self.clock().date().isoformat()
-            return self._reply(
-                conn,
-                phone,
-                inbound_id,
-                intent,
-                reading,
-                None,
-                replies.how_to_rsvp(lang),
-                dedupe_key=f"howto:{phone}:{day}",
-            )
+            awaiting = conversation.awaiting_name_for if conversation else None
+            return self._on_unreadable(turn, awaiting, body)
+        return self._on_rsvp(turn, bool(conversation and conversation.asked_name))
 
-        # yes / no / maybe
-        meeting = self._meeting_for(meeting_code)
+    def _answer(self, turn: _Turn, meeting: str | None, reply: str, **kwargs: Any) -> Handled:
+        t = turn
+        return self._reply(t.conn, t.phone, t.inbound_id, t.reading.intent, t.reading, meeting, reply, **kwargs)
+
+    def _on_stop(self, turn: _Turn) -> Handled:
+        conn, phone = turn.conn, turn.phone
+        if self._opted_out(conn, phone):
+            return Handled(str(Intent.STOP), None, None, None)  # already out: stay silent
+        self._set_opt_out(conn, phone, True, "text")
+        reply = replies.stop_confirmation(turn.lang, self.organization)
+        # The one confirmation allowed after STOP: "optout" is the only kind sent to an opted-out number.
+        self._queue(conn, phone, reply, "optout", f"reply:{turn.inbound_id}", bypass_opt_out=True)
+        return Handled(str(Intent.STOP), None, None, reply)
+
+    def _on_unreadable(self, turn: _Turn, awaiting: str | None, body: str) -> Handled:
+        """A text the reader could not take as an answer: the name we asked for, or how to RSVP."""
+        reading = turn.reading
+        if awaiting and reading.kind is not None and str(reading.kind) == "other":
+            # Without the U+FFFD that stands for control characters in the stored body.
+            name = " ".join(strip_invisible(body).replace("\ufffd", " ").split())[:80]
+            try:
+                self.tally.name_rsvp_in(turn.conn, awaiting, turn.phone, name)
+            except KioskError as exc:
+                # Not a name we can store (empty, or the RSVP is gone): answered like any unreadable text.
+                log.info("text from …%s not stored as the name asked for: %s", turn.phone[-4:], exc)
+            else:
+                self._set_conversation(turn.conn, turn.phone, awaiting_name_for=None)
+                return self._answer(turn, awaiting, replies.thanks_for_name(turn.lang, name))
+        day = self.clock().date().isoformat()
+        return self._answer(turn, None, replies.how_to_rsvp(turn.lang), dedupe_key=f"howto:{turn.phone}:{day}")
+
+    def _on_rsvp(self, turn: _Turn, asked_name: bool) -> Handled:
+        """Yes, no or maybe to the open meeting (named, or the only one)."""
+        conn, phone, reading, lang, intent = turn.conn, turn.phone, turn.reading, turn.lang, turn.reading.intent
+        meeting = self._meeting_for(reading.meeting_code)
         if meeting is None:
-            return self._reply(
-                conn, phone, inbound_id, intent, reading, None, replies.no_meeting_open(lang, self.organization)
-            )
+            return self._answer(turn, None, replies.no_meeting_open(lang, self.organization))
         if reading.guests_out_of_range:
-            return self._reply(conn, phone, inbound_id, intent, reading, meeting.code, replies.ask_guest_count(lang))
+            return self._answer(turn, meeting.code, replies.ask_guest_count(lang))
         guests = (reading.guests or 0) if intent is Intent.YES else 0
         view = self.tally.record_rsvp_in(
             conn, meeting.code, answer=str(intent), guests=guests, source="sms", phone=phone
         )
         reply = replies.confirmation(lang, meeting.title, meeting.local_start, intent, guests)
         household = view.member_id is None and self._members_on_phone(conn, phone) > 1
-        asked = bool(conversation and conversation.asked_name)
-        if view.member_id is None and view.name is None and not household and not asked:
+        if view.member_id is None and view.name is None and not household and not asked_name:
             reply = f"{reply} {replies.ask_name(lang, self.organization)}"
             self._set_conversation(conn, phone, awaiting_name_for=meeting.code, asked_name=True)
-        return self._reply(conn, phone, inbound_id, intent, reading, meeting.code, reply, guests=guests)
+        return self._answer(turn, meeting.code, reply, guests=guests)
 
     @staticmethod
     def _reply_language(conn: Connection, phone: str, reading: Reading, conversation: str | None) -> Language:

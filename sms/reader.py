@@ -397,104 +397,143 @@ def read_text(text: str, meeting_codes: Iterable[str] = ()) -> Reading:
         return Reading(Intent.UNKNOWN, kind=TextKind.OTHER, language_clear=False)
 
 
-def _read(text: str, meeting_codes: Iterable[str]) -> Reading:
-    if not isinstance(text, str):
-        text = str(text)
-    norm = _normalize(text[:MAX_CHARS])
-    all_tokens = _tokens(norm)
+@dataclass(frozen=True)
+class _Words:
+    """One text as the reading stages see it: the raw text, its normalized form and tokens (without the
+    meeting code), the meeting code found and the language guessed."""
+
+    text: str
+    norm: str
+    tokens: list[str]
+    code: str | None
+    lang: Language
+
+    @property
+    def first(self) -> str:
+        return self.tokens[0] if self.tokens else ""
+
+    @property
+    def joined(self) -> str:
+        return " ".join(self.tokens)
+
+    def unknown(self, kind: TextKind) -> Reading:
+        return Reading(Intent.UNKNOWN, meeting_code=self.code, language=self.lang, kind=kind)
+
+    def said(self, intent: Intent) -> Reading:
+        return Reading(intent, meeting_code=self.code, language=self.lang)
+
+
+def _code_table(meeting_codes: Iterable[str]) -> dict[str, str]:
     codes: dict[str, str] = {}
     for code in meeting_codes:
         key = _code_key(str(code))
         if key:
             # Report the code as the organizers wrote it (upper-cased), however the member spaced it.
             codes[key] = " ".join(str(code).split()).upper()
+    return codes
+
+
+def _read(text: str, meeting_codes: Iterable[str]) -> Reading:
+    if not isinstance(text, str):
+        text = str(text)
+    norm = _normalize(text[:MAX_CHARS])
+    all_tokens = _tokens(norm)
+    codes = _code_table(meeting_codes)
     code, tokens = _find_code(all_tokens, codes)
-    lang = _language(text[:MAX_CHARS], all_tokens)
-
-    def unknown(kind: TextKind) -> Reading:
-        return Reading(Intent.UNKNOWN, meeting_code=code, language=lang, kind=kind)
-
+    w = _Words(text, norm, tokens, code, _language(text[:MAX_CHARS], all_tokens))
     if not norm:
-        return unknown(TextKind.OTHER)
+        return w.unknown(TextKind.OTHER)
     if _is_reaction(norm, all_tokens):
-        return unknown(TextKind.REACTION)
+        return w.unknown(TextKind.REACTION)
+    if (keyword := _keyword(w)) is not None:
+        return keyword
+    if _LINK.search(norm):
+        return w.unknown(TextKind.LINK)
+    if (after_late := without_late(norm)) != norm:  # "might be late but I'll be there": read what follows
+        code_after, tokens = _find_code(_tokens(after_late), codes)
+        w = replace(w, norm=after_late, tokens=tokens, code=code or code_after)
+    if _is_question(w.norm, w.tokens):
+        return w.unknown(TextKind.QUESTION)
+    if not w.tokens:
+        return w.unknown(TextKind.OTHER)
+    hedged = _hedged(w)
+    return hedged if hedged is not None else _answer(w)
 
-    first = tokens[0] if tokens else ""
-    if _CANCEL_RSVP.match(" ".join(tokens)):
-        return Reading(Intent.NO, meeting_code=code, language=lang)  # "cancel my RSVP" is a no, not an opt-out
+
+def _keyword(w: _Words) -> Reading | None:
+    """STOP, START, HELP and "cancel my RSVP", which win over anything else the text says."""
+    tokens, first = w.tokens, w.first
+    if _CANCEL_RSVP.match(w.joined):
+        return w.said(Intent.NO)  # "cancel my RSVP" is a no, not an opt-out
     if (
         first in _STOP_FIRST
         or (first in _STOP_ALONE and all(t in _COURTESY for t in tokens[1:]))
         or tuple(tokens) in _STOP_ALONE_PHRASES
         or _starts_with(tokens, ("opt", "out"))
     ):
-        return Reading(Intent.STOP, meeting_code=code, language=lang)
+        return w.said(Intent.STOP)
     if first in _START_FIRST:
-        return Reading(Intent.START, meeting_code=code, language=lang)
+        return w.said(Intent.START)
     if first in _HELP_FIRST:
-        return Reading(Intent.HELP, meeting_code=code, language=lang)
-    if _STOP_PHRASES.search(" ".join(tokens)):
-        return Reading(Intent.STOP, meeting_code=code, language=lang)
+        return w.said(Intent.HELP)
+    if _STOP_PHRASES.search(w.joined):
+        return w.said(Intent.STOP)
+    return None
 
-    if _LINK.search(norm):
-        return unknown(TextKind.LINK)
-    if (after_late := without_late(norm)) != norm:  # "might be late but I'll be there": read what follows
-        norm = after_late
-        code_after, tokens = _find_code(_tokens(norm), codes)
-        code = code or code_after
-        first = tokens[0] if tokens else ""
-    if _is_question(norm, tokens):
-        return unknown(TextKind.QUESTION)
-    if not tokens:
-        return unknown(TextKind.OTHER)
 
+def _hedged(w: _Words) -> Reading | None:
+    """Opinions, set phrases that start like an answer but mean another ("no se", "claro que no", "no voy a
+    faltar"), and conditions, which make any answer a maybe."""
+    tokens = w.tokens
     # An opinion about a plank ("No to corporate money!", "Sí a la propuesta") answers no invitation.
-    if is_opinion(tokens) and not _has_comma_after_first(norm):
-        return unknown(TextKind.OTHER)
+    if is_opinion(tokens) and not _has_comma_after_first(w.norm):
+        return w.unknown(TextKind.OTHER)
     # Maybe phrases first: "no se" (I don't know) and "no estoy segura" must not read as "no", and a
     # condition ("si puedo voy", "yes if I can") makes any answer a maybe.
-    if _PROBABLY_NOT.match(" ".join(tokens)):
-        return Reading(Intent.NO, meeting_code=code, language=lang)  # a volunteer writes "probably not" as no
-    if _SURELY_NOT.match(" ".join(tokens)):
-        return Reading(Intent.NO, meeting_code=code, language=lang)  # "claro que no": of course not
-    if _WONT_MISS.match(" ".join(tokens)):
-        return _yes(None, code, lang, tokens)  # "no voy a faltar": I won't miss it
+    if _PROBABLY_NOT.match(w.joined):
+        return w.said(Intent.NO)  # a volunteer writes "probably not" as no
+    if _SURELY_NOT.match(w.joined):
+        return w.said(Intent.NO)  # "claro que no": of course not
+    if _WONT_MISS.match(w.joined):
+        return _yes(None, w.code, w.lang, tokens)  # "no voy a faltar": I won't miss it
     if _starts_with(tokens, ("no", "se")) and len(tokens) > 2 and tokens[2].startswith("preocup"):
-        return unknown(TextKind.OTHER)  # "no se preocupen": don't worry
+        return w.unknown(TextKind.OTHER)  # "no se preocupen": don't worry
     if (
-        first in _MAYBE_FIRST
+        w.first in _MAYBE_FIRST
         or any(_starts_with(tokens, p) for p in _MAYBE_PHRASES)
-        or starts_maybe(norm)
-        or is_conditional(text[:MAX_CHARS])
+        or starts_maybe(w.norm)
+        or is_conditional(w.text[:MAX_CHARS])
     ):
-        return Reading(Intent.MAYBE, meeting_code=code, language=lang)
+        return w.said(Intent.MAYBE)
+    return None
 
-    # A keyword answer that a later clause contradicts ("No, I'll be there", "Yes, sorry, can't make it"): ask.
-    said = clause_answers(norm)
+
+def _answer(w: _Words) -> Reading:
+    """A yes or no, by keyword ("yes 2", "si", "no") or in plain words; UNKNOWN when a later clause
+    contradicts the keyword ("No, I'll be there")."""
+    tokens, first, code, lang = w.tokens, w.first, w.code, w.lang
+    said = clause_answers(w.norm)
     glued = _YES_GLUED.match(first)
-    if (glued or first in _YES_FIRST or _YES_STRETCHED.match(first)) and "no" in said:
-        return unknown(TextKind.OTHER)
+    says_yes = bool(glued or first in _YES_FIRST or _YES_STRETCHED.match(first))
     says_no = first in _NO_FIRST and not (len(tokens) > 1 and tokens[1] in _NO_NOT)
-    if says_no and "yes" in said:
-        return unknown(TextKind.OTHER)
+    if (says_yes and "no" in said) or (says_no and "yes" in said):
+        return w.unknown(TextKind.OTHER)
     if glued:
         return _yes(_number(glued.group(2)), code, lang)
-    if first in _YES_FIRST or _YES_STRETCHED.match(first):
+    if says_yes:
         return _yes(_guests_after_yes(tokens, 1), code, lang, tokens)
     for phrase in _YES_PHRASES:
         if _starts_with(tokens, phrase):
             return _yes(_guests_after_yes(tokens, len(phrase)), code, lang, tokens)
-
     if says_no:
-        return Reading(Intent.NO, meeting_code=code, language=lang)
-
+        return w.said(Intent.NO)
     # Plain words: "I'll be there", "can't make it", "lo siento, no puedo", "ahí estaré".
-    answer = clause_answer(norm)
+    answer = clause_answer(w.norm)
     if answer == "yes":
         return _yes(_guests_anywhere(tokens), code, lang, tokens)
     if answer is not None:
-        return Reading(Intent(answer), meeting_code=code, language=lang)
-    return unknown(TextKind.OTHER)
+        return w.said(Intent(answer))
+    return w.unknown(TextKind.OTHER)
 
 
 def _has_comma_after_first(norm: str) -> bool:

@@ -214,27 +214,11 @@ class TwilioBackend:
         if not self._poll_inbound:
             return []
         now = self._clock()
-        texts: list[InboundText] = []
+        texts: list[InboundText] = []  # filled as pages arrive: what came before a failure is kept
         listed: set[str] = set()
         complete = False
         try:
-            stream = self._client.messages.stream(
-                to=self._from, date_sent_after=now - self._lookback, page_size=self._page_size
-            )
-            with self._lock:
-                known = set(self._seen) | set(self._delivered)
-            for message in stream:
-                sid = str(message.sid)
-                listed.add(sid)
-                if sid in known or not str(message.direction or "").startswith("inbound"):
-                    continue
-                received = message.date_sent or message.date_created or now
-                texts.append(InboundText(sid, str(message.from_ or ""), str(message.body or ""), received))
-                known.add(sid)
-                if len(texts) >= self._max_new:
-                    break  # the rest come with the next poll
-            else:
-                complete = True
+            complete = self._list_new(now, texts, listed)
         except TwilioRestException as error:
             self._poll_error(f"Twilio {error.status} error {error.code}: {error.msg}")
         except requests.Timeout:
@@ -245,17 +229,40 @@ class TwilioBackend:
         # same-second texts in arrival order.
         texts.reverse()
         texts.sort(key=lambda t: t.received_at)
+        self._note_polled(texts, listed if complete else None, now)
+        return texts
+
+    def _list_new(self, now: datetime, texts: list[InboundText], listed: set[str]) -> bool:
+        """Append to ``texts`` the inbound texts in the window not yet handed out, and every listed SID to
+        ``listed``; True when the whole window was listed (not cut at ``max_new_per_poll``)."""
+        since = now - self._lookback
+        stream = self._client.messages.stream(to=self._from, date_sent_after=since, page_size=self._page_size)
+        with self._lock:
+            known = set(self._seen) | set(self._delivered)
+        for message in stream:
+            sid = str(message.sid)
+            listed.add(sid)
+            if sid in known or not str(message.direction or "").startswith("inbound"):
+                continue
+            received = message.date_sent or message.date_created or now
+            texts.append(InboundText(sid, str(message.from_ or ""), str(message.body or ""), received))
+            known.add(sid)
+            if len(texts) >= self._max_new:
+                return False  # the rest come with the next poll
+        return True
+
+    def _note_polled(self, texts: list[InboundText], listed: set[str] | None, now: datetime) -> None:
+        """Mark ``texts`` handed out; after a complete listing (``listed``), forget seen SIDs gone from it."""
         with self._lock:
             for text in texts:
                 self._delivered[text.provider_id] = None
-            if complete:
+            if listed is not None:
                 self._offline_until = None  # Twilio answered: sends may go again
                 for sid in [s for s in self._seen if s not in listed]:
                     del self._seen[sid]
                 self._last_poll = now
             while len(self._delivered) > self._max_seen:
                 self._delivered.popitem(last=False)
-        return texts
 
     def _poll_error(self, detail: str) -> None:
         log.warning("Twilio poll failed: %s", detail)
