@@ -128,6 +128,8 @@ class Gateway:
         try:
             sender = normalize_phone(text.sender, self.tally.region) or ""
         except InvalidInput:
+            # kept for the organizers, never answered (the sender itself is not logged: it may be a number)
+            log.info("text %s: the sender is not a phone number; stored, not answered", text.provider_id[:40])
             sender = ""
         # Control characters are garbage from a modem or a forged webhook, never what a phone meant: shown as
         # U+FFFD in the inbox (PostgreSQL text cannot even hold NUL). Line breaks and tabs are kept.

@@ -204,7 +204,7 @@ class GsmModemBackend:
                 self._inbox.flush_acks(self._at)
                 self._record_success()
             except ModemDisconnected:
-                return []
+                return []  # already logged and recorded by the AT channel's on_lost; reconnects with backoff
             except ModemError as exc:
                 self._failed(exc)
             except Exception as exc:  # garbage from a modem must never take the gateway down

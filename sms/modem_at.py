@@ -101,7 +101,7 @@ class AtChannel:
         ser, self._ser = self._ser, None
         if ser is not None:
             with contextlib.suppress(serial.SerialException, OSError):
-                ser.close()
+                ser.close()  # the port is being given up (often because it already went away)
 
     def _lost(self, exc: BaseException) -> ModemDisconnected:
         why = f"modem on {self.port} disconnected: {exc}"
@@ -290,6 +290,9 @@ class AtChannel:
         """After a timeout or garbage, drop any buffered half-answer so the next command starts clean."""
         if self._ser is None:
             return
-        with contextlib.suppress(ModemError):
+        try:
             self.drain()
+        except ModemError as exc:
+            # the caller is already handling a failure; the next command meets whatever is left
+            log.debug("could not drain the modem while resynchronising: %s", exc)
         self._pdu_owner = None

@@ -21,6 +21,7 @@ Only the first ``MAX_CHARS`` characters are looked at, so the work is bounded fo
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -37,6 +38,8 @@ from sms.reader_phrases import (
     starts_maybe,
     without_late,
 )
+
+log = logging.getLogger(__name__)
 
 MAX_CHARS = 1600
 MAX_GUESTS = 10
@@ -249,6 +252,7 @@ _DIGITS = re.compile(r"^[0-9]+$")
 _LINK = re.compile(
     r"(?:https?://|www\.|\b[a-z0-9-]+\.(?:com|org|net|edu|gov|io|ly|gl|me|co|us|mx|es|info|app)\b(?:/|$|\s))"
 )
+
 _QUESTION_FIRST = {
     "what", "when", "where", "who", "whom", "whose", "why", "how", "which", "whats", "wheres", "whens",
     "hows", "is", "are", "can", "could", "do", "does", "did", "will", "would", "should", "shall",
@@ -394,6 +398,7 @@ def read_text(text: str, meeting_codes: Iterable[str] = ()) -> Reading:
         reading = _read(text, meeting_codes)
         return reading if language_is_clear(str(text)) else replace(reading, language_clear=False)
     except Exception:  # pragma: no cover - a last guard: a member's text must never crash the gateway
+        log.exception("the reader failed on a text of %d characters; read as unknown", len(str(text)))
         return Reading(Intent.UNKNOWN, kind=TextKind.OTHER, language_clear=False)
 
 
