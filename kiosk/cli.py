@@ -6,6 +6,7 @@ import argparse
 import csv
 import json
 import logging
+import re
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -13,7 +14,7 @@ from typing import Any
 
 from kiosk import __version__
 from kiosk.config import Settings, load_settings
-from kiosk.errors import KioskError
+from kiosk.errors import KioskError, StateError
 from kiosk.tally import MeetingState, Tally
 
 log = logging.getLogger("kiosk")
@@ -123,7 +124,10 @@ def cmd_planks_import(args: argparse.Namespace) -> int:
 
 
 def cmd_rsvps(args: argparse.Namespace) -> int:
-    rsvps = _tally(args).current_rsvps(args.code)
+    tally = _tally(args)
+    rsvps = tally.current_rsvps(args.code)
+    what = "rsvps (json)" if args.json else "rsvps"
+    tally.record_event("exported", actor="cli", meeting_code=tally.meeting(args.code).code, file=what)
     if args.json:
         _print_json([r.as_dict() for r in rsvps])
     else:
@@ -174,12 +178,20 @@ def _results_rows(results: Any) -> list[list[Any]]:
     return rows
 
 
-def _print_results(results: Any, args: argparse.Namespace) -> None:
+def _print_results(results: Any, args: argparse.Namespace, released: Any = None) -> None:
+    """Print results (a test deck's), or the figures ``released`` by ``kiosk.live_figures`` for a real meeting."""
+    if released is not None:
+        results = released.results
     if args.json:
-        _print_json(results.as_dict())
+        _print_json(released.as_dict() if released is not None else results.as_dict())
     elif args.csv:
+        rows = _results_rows(results)
+        if released is not None:
+            rows[0] += ["figures", "ballots_counted"]
+            for row in rows[1:]:
+                row += [str(released.release), released.counted]
         writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerows(_results_rows(results))
+        writer.writerows(rows)
     else:
         q = results.quorum
         print(f"{results.meeting} {results.title} ({results.state})")
@@ -190,30 +202,104 @@ def _print_results(results: Any, args: argparse.Namespace) -> None:
         for p in results.planks:
             outcome = "PASSES" if p.passed else "fails"
             print(f"  {p.title}: yes {p.yes}, no {p.no}, abstain {p.abstain} ({p.threshold}) {outcome}")
+        if released is not None and str(released.release) == "stepped":
+            print(
+                f"live figures: {released.counted} of {results.ballots_cast} ballots counted; they move in steps "
+                f"of at least {released.step} ballots until voting closes"
+            )
 
 
 def cmd_results(args: argparse.Namespace) -> int:
-    _print_results(_tally(args).results(args.code), args)
+    """The figures every path shows (kiosk.live_figures): stepped by [organizer] live_step until the close."""
+    from kiosk.live_figures import release_figures
+
+    tally = _tally(args)
+    settings: Settings = args.settings
+    released = release_figures(tally, args.code, step=settings.organizer.live_step)
+    if released.withheld:
+        raise StateError(f"meeting {released.results.meeting} hides results until voting closes")
+    fmt = "json" if args.json else "csv" if args.csv else "text"
+    tally.record_event(
+        "exported",
+        actor="cli",
+        meeting_code=released.results.meeting,
+        file=f"results ({fmt})",
+        figures=str(released.release),
+        counted=released.counted,
+    )
+    _print_results(None, args, released)
     return 0
 
 
 # --- organizer accounts and meeting bundles (organizer pages) ----------------------------------------------
 
 
-def _verify_bundle(path: str, tape_head: str | None = None) -> int:
+def _verify_bundle(path: str, tape_head: str | None = None, ballots_hash: str | None = None) -> int:
     """Check a meeting bundle on its own, with no database: audit chain, ballots hash, results."""
     from kiosk.export import verify_bundle
 
-    report = verify_bundle(_read_file(path), tape_head=tape_head)
+    report = verify_bundle(_read_file(path), tape_head=tape_head, tape_ballots_hash=ballots_hash)
     if report.ok:
+        compared = [name for name, given in (("tape head", tape_head), ("ballots hash", ballots_hash)) if given]
         print(
             f"bundle OK: meeting {report.meeting}, {report.ballots} ballots, {report.entries} audit entries\n"
             f"  audit head   {report.audit_head}\n  ballots hash {report.ballots_hash}\n"
-            "Compare both with the closing tally tape."
+            + (
+                f"The tally tape's {' and '.join(compared)} match."
+                if compared
+                else "Compare both with the closing tally tape (or pass --tape-head and --ballots-hash)."
+            )
         )
         return 0
     print(f"bundle FAILED: {len(report.problems)} problems", file=sys.stderr)
     for problem in report.problems:
+        print(f"  {problem}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+_TAPE_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+def _tape_hash(value: str | None, option: str) -> str | None:
+    """A hash copied from the tally tape: the full 64 hex digits, or the verification refuses to run (a short or
+    mistyped value must never be 'checked' by matching nothing, or by being ignored)."""
+    if value is None:
+        return None
+    text = "".join(value.split()).lower()
+    if not _TAPE_HASH.fullmatch(text):
+        raise KioskError(f"{option} must be the 64-character hash printed on the tally tape, not {value!r}")
+    return text
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    """Every value given is compared; a verification with nothing it can compare refuses to run."""
+    tape_head = _tape_hash(args.tape_head, "--tape-head")
+    ballots_hash = _tape_hash(args.ballots_hash, "--ballots-hash")
+    if getattr(args, "bundle", None):
+        return _verify_bundle(args.bundle, tape_head, ballots_hash)
+    from kiosk.runtime import open_tally
+
+    # Never create or upgrade a database to verify it: a wrong path must fail, not check an empty log.
+    tally = open_tally(args.settings, migrate=False)
+    report = tally.audit_verify()
+    problems = list(report.problems)
+    if tape_head is not None and tape_head not in {e.hash for e in tally.audit_entries()}:
+        problems.append("the tally tape's audit hash is not an entry of this database's audit log")
+    if ballots_hash is not None:
+        from kiosk.export import ballots_hash as hash_of
+        from kiosk.export import meeting_ballots
+
+        closed = [m.code for m in tally.meetings() if m.state is MeetingState.CLOSED]
+        if ballots_hash not in {hash_of(meeting_ballots(tally, code)) for code in closed}:
+            problems.append("the tally tape's ballots hash is not that of any closed meeting in this database")
+    if not problems:
+        print(f"audit log OK: {report.entries} entries, head {report.head}")
+        for name, given in (("audit hash", tape_head), ("ballots hash", ballots_hash)):
+            if given:
+                print(f"  the tally tape's {name} matches")
+        return 0
+    print(f"audit log FAILED: {len(problems)} problems in {report.entries} entries", file=sys.stderr)
+    for problem in problems:
         print(f"  {problem}", file=sys.stderr)
     return EXIT_ERROR
 
@@ -241,19 +327,6 @@ def cmd_test_deck(args: argparse.Namespace) -> int:
     results = run_test_deck(_tally(args), args.code, _read_file(args.deck))
     _print_results(results, args)
     return 0
-
-
-def cmd_audit_verify(args: argparse.Namespace) -> int:
-    if getattr(args, "bundle", None):
-        return _verify_bundle(args.bundle, args.tape_head)
-    report = _tally(args).audit_verify()
-    if report.ok:
-        print(f"audit log OK: {report.entries} entries, head {report.head}")
-        return 0
-    print(f"audit log FAILED: {len(report.problems)} problems in {report.entries} entries", file=sys.stderr)
-    for problem in report.problems:
-        print(f"  {problem}", file=sys.stderr)
-    return EXIT_ERROR
 
 
 def cmd_token_reissue(args: argparse.Namespace) -> int:
@@ -596,7 +669,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p = command(audit_cmd, "verify", cmd_audit_verify, "check the audit log's hash chain, or a meeting bundle")
     p.add_argument("bundle", nargs="?", metavar="BUNDLE", help="a meeting bundle (JSON) to check instead, no database")
-    p.add_argument("--tape-head", metavar="HASH", help="with BUNDLE: the audit hash printed on the tally tape")
+    p.add_argument(
+        "--tape-head", metavar="HASH", help="the audit hash printed on the tally tape: must be an entry of the log"
+    )
+    p.add_argument(
+        "--ballots-hash",
+        metavar="HASH",
+        help="the ballots hash printed on the tally tape: must match the bundle's (or a closed meeting's) ballots",
+    )
 
     organizer = sub.add_parser("organizer", help="organizer accounts").add_subparsers(
         dest="sub", required=True, metavar="ACTION"

@@ -91,7 +91,9 @@ class OrganizerSettings:
     secure_cookie: bool = setting(False, "Send the login cookie only over https (set true behind an https proxy).")
     session_hours: int = setting(12, "Hours an organizer stays logged in.")
     live_step: int = setting(
-        5, "Live per-plank figures change only after at least this many new ballots, until voting closes."
+        5,
+        "Per-plank figures (dashboard, projector, exports, kiosk results) change only after at least this many "
+        "new ballots, until voting closes.",
     )
 
 
@@ -145,7 +147,9 @@ class SmsSettings:
     )
     rate_per_second: float = setting(1.0, "Outbound messages per second (a Twilio long code allows 1).")
     replies_per_hour: int = setting(
-        10, "Most automatic replies to one number in an hour, so two auto-responders can't loop."
+        10,
+        "Most automatic texts (replies, opt-out confirmations) to one number in an hour, so two auto-responders "
+        "can't loop; a number's first opt-out confirmation always goes.",
     )
 
 

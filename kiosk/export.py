@@ -25,6 +25,7 @@ from sqlalchemy import select
 
 from kiosk import audit, db
 from kiosk.errors import InvalidInput, StateError
+from kiosk.live_figures import Release, ReleasedFigures, release_figures
 from kiosk.results import Choice, Threshold, passes
 from kiosk.schema import ballot_choices, ballots, planks
 from kiosk.tally import MeetingState, Tally
@@ -68,19 +69,40 @@ def rsvps_csv(tally: Tally, code: str) -> str:
     )
 
 
-def results_csv(tally: Tally, code: str) -> str:
-    results = tally.results(code)
+def _released(released: ReleasedFigures) -> ReleasedFigures:
+    if released.withheld:
+        raise StateError(f"meeting {released.results.meeting} hides results until voting closes")
+    return released
+
+
+def results_csv(released: ReleasedFigures) -> str:
+    """The released figures (see ``kiosk.live_figures``): stepped before the close, exact after."""
+    results = _released(released).results
     return to_csv(
-        ["position", "title", "threshold", "yes", "no", "abstain", "yes_percent", "passed"],
+        ["position", "title", "threshold", "yes", "no", "abstain", "yes_percent", "passed", "figures", "counted"],
         (
-            [p.position, p.title, str(p.threshold), p.yes, p.no, p.abstain, p.yes_percent, "yes" if p.passed else "no"]
+            [
+                p.position,
+                p.title,
+                str(p.threshold),
+                p.yes,
+                p.no,
+                p.abstain,
+                p.yes_percent,
+                "yes" if p.passed else "no",
+                str(released.release),
+                released.counted,
+            ]
             for p in results.planks
         ),
     )
 
 
-def results_json(tally: Tally, code: str) -> str:
-    data = {"meeting": tally.meeting(code).as_dict(), "results": tally.results(code).as_dict()}
+def results_json(tally: Tally, released: ReleasedFigures) -> str:
+    data = {
+        "meeting": tally.meeting(released.results.meeting).as_dict(),
+        "results": _released(released).as_dict(),
+    }
     return json.dumps(data, ensure_ascii=False, indent=2)
 
 
@@ -142,6 +164,9 @@ def meeting_bundle(tally: Tally, code: str, *, exported_at: datetime) -> dict[st
     meeting = tally.meeting(code)
     if meeting.state is not MeetingState.CLOSED:
         raise StateError(f"meeting {meeting.code} is not closed yet; the bundle is made after voting closes")
+    released = release_figures(tally, code, step=1, live=False)
+    if released.release is not Release.FINAL:  # the state was read above; the figures' own read decides
+        raise StateError(f"meeting {meeting.code} is not closed yet; the bundle is made after voting closes")
     ballot_list = meeting_ballots(tally, code)
     entries = tally.audit_entries()
     report = tally.audit_verify()
@@ -152,7 +177,7 @@ def meeting_bundle(tally: Tally, code: str, *, exported_at: datetime) -> dict[st
         "planks": [
             {"position": p.position, "title": p.title, "threshold": str(p.threshold)} for p in tally.planks(code)
         ],
-        "results": tally.results(code).as_dict(),
+        "results": released.results.as_dict(),
         "ballots": ballot_list,
         "ballots_hash": ballots_hash(ballot_list),
         "audit": {"head": report.head, "entries": [_entry_dict(e) for e in entries]},
@@ -191,11 +216,14 @@ def _entries_from(data: list[dict[str, Any]]) -> list[audit.AuditEntry]:
     return out
 
 
-def verify_bundle(text: str | bytes, *, tape_head: str | None = None) -> BundleReport:
+def verify_bundle(
+    text: str | bytes, *, tape_head: str | None = None, tape_ballots_hash: str | None = None
+) -> BundleReport:
     """Check a bundle on its own: audit chain, ballots hash, and results recomputed from the ballots.
 
     ``tape_head`` is the audit hash printed on the tally tape: the head when the tape was printed, so it must
     be the hash of one of the bundle's entries (entries written after printing come later in the chain).
+    ``tape_ballots_hash`` is the ballots hash printed on the tape: it must be the hash of the bundle's ballots.
     """
     try:
         data = json.loads(text)
@@ -219,6 +247,8 @@ def verify_bundle(text: str | bytes, *, tape_head: str | None = None) -> BundleR
     recomputed_hash = ballots_hash(ballot_list)
     if recomputed_hash != data.get("ballots_hash"):
         problems.append("ballots: the ballots hash does not match the ballots in the bundle")
+    if tape_ballots_hash is not None and tape_ballots_hash.strip().lower() != recomputed_hash:
+        problems.append("ballots: the tally tape's ballots hash is not the hash of the ballots in the bundle")
     cast_entries = sum(1 for e in entries if e.action == "ballot_cast" and e.meeting_code == code)
     if cast_entries != len(ballot_list):
         problems.append(
@@ -267,10 +297,20 @@ def verify_bundle(text: str | bytes, *, tape_head: str | None = None) -> BundleR
 def closing_tape(
     tally: Tally, code: str, *, organization: str, columns: int, printed_at: datetime, language: str = "en"
 ) -> tuple[str, Any]:
-    """The tally tape with the ballots hash added; returns (print-queue dedupe key, receipt)."""
+    """The tally tape with the ballots hash added; returns (print-queue dedupe key, receipt).
+
+    Only once voting has closed: a tape's figures are exact, so before the close they are withheld (the
+    dashboard shows live figures in steps). The step does not matter here, the answer is final or nothing.
+    """
     from kiosk.receipts import Line, Rule, tally_tape
 
-    results = tally.results(code)
+    released = release_figures(tally, code, step=1, live=False)
+    if released.release is not Release.FINAL:
+        raise StateError(
+            f"meeting {released.results.meeting} is still {released.results.state}: the tally tape is printed "
+            "after voting closes"
+        )
+    results = released.results
     head = tally.audit_verify().head
     tape = tally_tape(
         organization=organization,

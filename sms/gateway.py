@@ -13,7 +13,8 @@ failed rather than risk a duplicate. Nothing is ever sent to an opted-out number
 again just before sending.
 
 No loops: one automatic reply per inbound text (its dedupe key is the inbound id), at most
-``replies_per_hour`` automatic replies per number, and the how-to-RSVP reply to texts we don't understand at
+``replies_per_hour`` automatic texts per number (replies and opt-out confirmations alike; only the first
+opt-out confirmation a number ever gets goes regardless), and the how-to-RSVP reply to texts we don't understand at
 most once a day per number. So two auto-responders cannot text each other forever.
 
 Household phones: a phone shared by several members records the RSVP against the phone (the text cannot say
@@ -48,6 +49,9 @@ from sms.reader import Intent, Language, Reading, read_text
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+# Texts the gateway sends by itself in answer to a text: they count against ``replies_per_hour`` per number.
+# (Invitations, reminders and organizers' texts are sent on purpose to a list, never in answer to anyone.)
+AUTOMATIC_KINDS = ("reply", "optout")
 REMINDER_OFFSETS = {"24h": timedelta(hours=24), "2h": timedelta(hours=2)}
 
 
@@ -200,7 +204,18 @@ class Gateway:
         conn, phone = turn.conn, turn.phone
         if self._opted_out(conn, phone):
             return Handled(str(Intent.STOP), None, None, None)  # already out: stay silent
+        first_confirmation = not self._confirmed_opt_out_before(conn, phone)
         self._set_opt_out(conn, phone, True, "text")
+        # The first opt-out confirmation a number ever gets always goes; later ones (STOP, START, STOP, ...)
+        # count against the hourly limit like every automatic text, or a texter could make us text them (or
+        # a victim whose number they spoof) without end.
+        if not first_confirmation and self._replies_last_hour(conn, phone) >= self.replies_per_hour:
+            log.warning(
+                "not confirming an opt-out to …%s: %d automatic texts in the last hour",
+                phone[-4:],
+                self.replies_per_hour,
+            )
+            return Handled(str(Intent.STOP), None, None, None)
         reply = replies.stop_confirmation(turn.lang, self.organization)
         # The one confirmation allowed after STOP: "optout" is the only kind sent to an opted-out number.
         self._queue(conn, phone, reply, "optout", f"reply:{turn.inbound_id}", bypass_opt_out=True)
@@ -290,6 +305,8 @@ class Gateway:
         return conn.execute(select(func.count()).select_from(members).where(members.c.phone == phone)).scalar_one()
 
     def _replies_last_hour(self, conn: Connection, phone: str) -> int:
+        """Automatic texts (replies and opt-out confirmations) queued to ``phone`` in the last hour, whether
+        they were sent or not (a START reply blocked by the next STOP still counts)."""
         since = self.clock() - timedelta(hours=1)
         return conn.execute(
             select(func.count())
@@ -297,11 +314,18 @@ class Gateway:
             .where(
                 and_(
                     sms_outbound.c.recipient == phone,
-                    sms_outbound.c.kind.in_(("reply", "optout")),
+                    sms_outbound.c.kind.in_(AUTOMATIC_KINDS),
                     sms_outbound.c.created_at >= since,
                 )
             )
         ).scalar_one()
+
+    @staticmethod
+    def _confirmed_opt_out_before(conn: Connection, phone: str) -> bool:
+        query = select(sms_outbound.c.id).where(
+            and_(sms_outbound.c.recipient == phone, sms_outbound.c.kind == "optout")
+        )
+        return conn.execute(query.limit(1)).first() is not None
 
     def _set_conversation(self, conn: Connection, phone: str, **values: Any) -> None:
         values["updated_at"] = self.clock()

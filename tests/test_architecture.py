@@ -20,6 +20,7 @@ CORE = [
     "kiosk.errors",
     "kiosk.testdeck",
     "kiosk.runtime",
+    "kiosk.live_figures",
 ]
 FORBIDDEN = ["flask", "werkzeug", "gpiozero", "escpos", "serial", "twilio", "waitress", "jinja2"]
 

@@ -367,3 +367,45 @@ def test_a_members_stored_language_answers_a_text_that_could_be_either(gateway: 
         +15105550104 < You're a YES
     """,
     )
+
+
+def stop_start_pairs(gateway: Gateway, backend: ConsoleBackend, clock: FakeClock, phone: str, pairs: int) -> None:
+    """A texter (or a script spoofing a victim's number) alternating STOP and START, one text every 1.25 s,
+    through the daemon's own turn (poll, act, send), as `kiosk sms run` does."""
+    for _ in range(pairs):
+        for word in ("STOP", "START"):
+            backend.inject(phone, word, clock())
+            gateway.run_once(backend, max_sends=10)
+            clock.advance(seconds=1.25)
+
+
+def test_stop_start_pairs_are_rate_limited_like_every_automatic_text(gateway: Gateway, clock: FakeClock) -> None:
+    # Issue 12, item 9: 20 STOP/START pairs in 50 s produced 25 texts with replies_per_hour = 10.
+    backend = ConsoleBackend()
+    phone = "+15105550109"
+    stop_start_pairs(gateway, backend, clock, phone, 20)
+    sent = [s for s in backend.sent() if s.to == phone]
+    assert len(sent) <= gateway.replies_per_hour + 1, len(sent)  # the limit, plus the first opt-out confirmation
+    assert len(sent) == 10  # measured: 25 before the fix
+    assert sent[0].body.startswith("You're unsubscribed")
+    assert not gateway.is_opted_out(phone)  # every STOP and START was still honoured, only not always answered
+    # An hour later the number may be answered again.
+    clock.advance(hours=1)
+    backend.inject(phone, "STOP", clock())
+    gateway.run_once(backend, max_sends=10)
+    assert backend.sent()[-1].to == phone and backend.sent()[-1].body.startswith("You're unsubscribed")
+    assert gateway.is_opted_out(phone)
+
+
+def test_the_first_opt_out_confirmation_always_goes(gateway: Gateway, clock: FakeClock) -> None:
+    backend = ConsoleBackend()
+    phone = "+15105550110"
+    for i in range(12):  # the hour's automatic replies used up
+        backend.inject(phone, f"yes {i % 3}", clock())
+        gateway.run_once(backend, max_sends=10)
+        clock.advance(seconds=5)
+    assert len(backend.sent()) == gateway.replies_per_hour
+    backend.inject(phone, "STOP", clock())
+    gateway.run_once(backend, max_sends=10)
+    assert len(backend.sent()) == gateway.replies_per_hour + 1
+    assert backend.sent()[-1].body.startswith("You're unsubscribed") and gateway.is_opted_out(phone)

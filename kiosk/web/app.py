@@ -15,6 +15,7 @@ from flask import Flask, Response, abort, jsonify, render_template, request
 from hardware.buttons import ButtonName, ButtonPanel, open_button_panel
 from kiosk.config import Settings
 from kiosk.errors import DatabaseError, NotFound, StorageFull, StorageProblem, describe_storage, storage_problem
+from kiosk.live_figures import release_figures
 from kiosk.tally import Tally
 from kiosk.web import kiosk
 
@@ -106,33 +107,29 @@ def create_app(
 
     @app.get("/results/<code>")
     def results_page(code: str) -> str:
+        # The kiosk's own pages show no live figures: per-plank results once voting has closed (the rule every
+        # path follows is kiosk.live_figures.release_figures; live steps are the organizer pages' business).
         try:
-            results = tally.results(code)
+            released = release_figures(tally, code, step=settings.organizer.live_step, live=False)
             meeting = tally.meeting(code)
         except NotFound:
             abort(404)
         return render_template(
             "results.html",
-            results=results,
+            results=released.results,
             meeting=meeting,
             org=settings.organization.name,
-            released=results.state == "closed",
+            released=not released.withheld,
         )
 
     @app.get("/results/<code>.json")
     def results_json(code: str) -> Any:
-        # On the kiosk's own address, per-plank figures appear only once voting has closed: live figures (in steps
-        # of k ballots, or hidden until close) are the organizer pages' business.
+        # On the kiosk's own address, per-plank figures appear only once voting has closed.
         try:
-            data = tally.results(code).as_dict()
+            released = release_figures(tally, code, step=settings.organizer.live_step, live=False)
         except NotFound:
             abort(404)
-        if data["state"] != "closed":
-            data["released"] = False
-            data["planks"] = [{"title": p["title"], "threshold": p["threshold"]} for p in data["planks"]]
-        else:
-            data["released"] = True
-        return jsonify(data)
+        return jsonify(released.as_dict() | {"released": not released.withheld})
 
     register_storage_errors(app)
 

@@ -1,27 +1,19 @@
-"""What the dashboard and the projector show, computed from the tally: turnout, quorum, and stepped results.
+"""What the dashboard and the projector show, computed from the tally: turnout, quorum, and the results.
 
-Live per-plank figures move only in steps of at least ``step`` new ballots until voting closes: the figures
-shown are a snapshot taken when the count of cast ballots had grown by ``step`` or more since the last one, so
-nobody can watch a screen while one person votes and learn their vote. Once the meeting is closed the exact
-results are shown. A meeting that hides results until close shows none anywhere before then, except to an
-organizer who asks to "peek" (audited by the caller). The last snapshot is kept in the database, so a
-restart or another process cannot show a fresh one early.
+The per-plank figures are those ``kiosk.live_figures.release_figures`` releases (the one rule for every path:
+steps of at least ``[organizer] live_step`` ballots or withheld until voting closes, exact after). A meeting
+that hides results until close shows none before then, except to an organizer who asks to "peek" (audited by
+the caller); the projector never peeks.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
-from sqlalchemy import Engine, delete, insert, select, update
-
-from kiosk import db
-from kiosk.results import MeetingResults, PlankResult
-from kiosk.schema import live_figures
-from kiosk.tally import Meeting, MeetingState, Tally
+from kiosk.live_figures import Release, release_figures
+from kiosk.results import PlankResult
+from kiosk.tally import Meeting, Tally
 
 BAR_WIDTH = 600
 
@@ -93,84 +85,30 @@ def _bar(p: PlankResult) -> Bar:
     )
 
 
-def _zeroed(results: MeetingResults) -> MeetingResults:
-    return replace(results, ballots_cast=0, planks=[replace(p, yes=0, no=0, abstain=0) for p in results.planks])
-
-
 class LiveFigures:
-    """Per-meeting snapshots of the results, renewed only after ``step`` more ballots.
-
-    The snapshot lives in the database (``live_figures``), so every process and every restart shows the same
-    figures, and the step holds across them.
-    """
+    """The dashboard's and projector's view of a meeting; the figures come from ``release_figures`` (the core
+    rule every other path follows too)."""
 
     def __init__(self, step: int) -> None:
         self.step = max(1, step)
 
-    def stepped(self, engine: Engine, results: MeetingResults, now: datetime) -> MeetingResults:
-        with db.read_transaction(engine) as conn:
-            row = conn.execute(select(live_figures).where(live_figures.c.meeting_code == results.meeting)).first()
-        if results.state == MeetingState.CLOSED:
-            if row is not None:
-                with db.write_transaction(engine) as conn:
-                    conn.execute(delete(live_figures).where(live_figures.c.meeting_code == results.meeting))
-            return results
-        shown = self._from_row(row, results)
-        if shown is not None and results.ballots_cast - shown.ballots_cast < self.step:
-            return shown
-        with db.write_transaction(engine) as conn:
-            # Decide again under the write lock: another stream may have just taken a snapshot.
-            row = conn.execute(select(live_figures).where(live_figures.c.meeting_code == results.meeting)).first()
-            shown = self._from_row(row, results)
-            if shown is not None and results.ballots_cast - shown.ballots_cast < self.step:
-                return shown
-            if shown is None and row is None and results.ballots_cast < self.step:
-                snapshot = _zeroed(results)
-            else:
-                snapshot = results
-            figures = json.dumps({p.title: [p.yes, p.no, p.abstain] for p in snapshot.planks}, ensure_ascii=False)
-            values = {"ballots_cast": snapshot.ballots_cast, "figures": figures, "updated_at": now}
-            if row is None:
-                conn.execute(insert(live_figures).values(meeting_code=results.meeting, **values))
-            else:
-                conn.execute(
-                    update(live_figures).where(live_figures.c.meeting_code == results.meeting).values(**values)
-                )
-            return snapshot
-
-    @staticmethod
-    def _from_row(row: Any, results: MeetingResults) -> MeetingResults | None:
-        """The stored snapshot over the current planks, or None when there is none or the planks changed."""
-        if row is None:
-            return None
-        figures = json.loads(row.figures)
-        if sorted(figures) != sorted(p.title for p in results.planks) or row.ballots_cast > results.ballots_cast:
-            return None
-        return replace(
-            results,
-            ballots_cast=row.ballots_cast,
-            planks=[
-                replace(p, yes=figures[p.title][0], no=figures[p.title][1], abstain=figures[p.title][2])
-                for p in results.planks
-            ],
-        )
-
     def view(self, tally: Tally, code: str, *, for_projector: bool = False, peek: bool = False) -> View:
         meeting = tally.meeting(code)
-        results = tally.results(code)
         people = tally.signins(code)
         members_in = sum(1 for p in people if p["kind"] != "guest")
         guests_in = len(people) - members_in
-        closed = meeting.state is MeetingState.CLOSED
-        if closed:
-            visibility, shown = Visibility.FINAL, self.stepped(tally.engine, results, tally.clock())
-        elif meeting.results_hidden_until_close and not peek:
-            visibility, shown = Visibility.HIDDEN, None
-        elif for_projector and not meeting.live_results_shown:
-            visibility, shown = Visibility.NOT_SHOWN, None
+        live = not (for_projector and not meeting.live_results_shown)
+        released = release_figures(tally, code, step=self.step, peek=peek and not for_projector, live=live)
+        results = released.results
+        if released.release is Release.FINAL:
+            visibility = Visibility.FINAL
+        elif released.release is Release.STEPPED:
+            visibility = Visibility.LIVE
+        elif meeting.results_hidden_until_close and not (peek and not for_projector):
+            visibility = Visibility.HIDDEN
         else:
-            visibility, shown = Visibility.LIVE, self.stepped(tally.engine, results, tally.clock())
-        bars = tuple(_bar(p) for p in shown.planks) if shown is not None else ()
+            visibility = Visibility.NOT_SHOWN
+        bars = () if released.withheld else tuple(_bar(p) for p in results.planks)
         return View(
             meeting=meeting,
             members_in=members_in,
@@ -181,7 +119,7 @@ class LiveFigures:
             ballots_issued=results.ballots_issued,
             ballots_cast=results.ballots_cast,
             visibility=visibility,
-            counted=shown.ballots_cast if shown is not None else 0,
+            counted=released.counted,
             bars=bars,
             step=self.step,
         )

@@ -35,6 +35,7 @@ from flask import (
 
 from kiosk import accounts, export
 from kiosk.errors import InvalidInput, KioskError, NotFound, StateError, TokenRejected
+from kiosk.live_figures import release_figures
 from kiosk.print_queue import PrintQueue, device_statuses
 from kiosk.results import Threshold
 from kiosk.tally import MeetingState, Tally
@@ -492,13 +493,17 @@ def reissue(code: str, signin_id: int) -> Any:
 def tally_tape(code: str) -> Any:
     m = _meeting_or_404(code)
     settings = _settings()
-    key, tape = export.closing_tape(
-        _tally(),
-        m.code,
-        organization=settings.organization.name,
-        columns=settings.printer.columns,
-        printed_at=datetime.now(UTC),
-    )
+    try:
+        key, tape = export.closing_tape(
+            _tally(),
+            m.code,
+            organization=settings.organization.name,
+            columns=settings.printer.columns,
+            printed_at=datetime.now(UTC),
+        )
+    except StateError as exc:  # before the close its figures are withheld, like every path's
+        flash(str(exc), "error")
+        return redirect(url_for("organizer.dashboard", code=m.code))
     copy = request.form.get("copy") == "1"
     if copy:
         key = f"{key[:70]}:copy:{int(time.time() * 1000)}"
@@ -663,31 +668,46 @@ def _download(body: str, filename: str, mimetype: str) -> Response:
     return response
 
 
+EXPORT_NAMES = ("attendance.csv", "rsvps.csv", "results.csv", "results.json", "bundle.json")
+
+
 @bp.get("/m/<code>/export/<name>")
 @login_required
 def export_file(code: str, name: str) -> Response:
+    """A file for organizers; every download is recorded in the audit log with who took it.
+
+    Results follow ``release_figures`` like every other path: stepped until voting closes, refused (403) for
+    a meeting that hides results until close, exact after.
+    """
     m = _meeting_or_404(code)
+    if name not in EXPORT_NAMES:
+        abort(404)
     tally = _tally()
-    results_names = ("results.csv", "results.json")
-    if name in results_names and m.results_hidden_until_close and m.state is not MeetingState.CLOSED:
-        abort(403, "This meeting hides results until voting closes.")
     base = f"{m.code}-{name}"
+    detail: dict[str, Any] = {}
+    if name in ("results.csv", "results.json"):
+        released = release_figures(tally, m.code, step=_live().step)
+        if released.withheld:
+            abort(403, "This meeting hides results until voting closes.")
+        detail = {"figures": str(released.release), "counted": released.counted}
+    elif name == "bundle.json" and m.state is not MeetingState.CLOSED:
+        abort(409, f"meeting {m.code} is not closed yet; the bundle is made after voting closes")
+    # Recorded before the file is made, so a meeting bundle carries the entry of its own export.
+    tally.record_event("exported", actor=_actor(), meeting_code=m.code, file=name, **detail)
     if name == "attendance.csv":
         return _download(export.attendance_csv(tally, m.code), base, "text/csv")
     if name == "rsvps.csv":
         return _download(export.rsvps_csv(tally, m.code), base, "text/csv")
     if name == "results.csv":
-        return _download(export.results_csv(tally, m.code), base, "text/csv")
+        return _download(export.results_csv(released), base, "text/csv")
     if name == "results.json":
-        return _download(export.results_json(tally, m.code), base, "application/json")
-    if name == "bundle.json":
-        try:
-            bundle = export.meeting_bundle(tally, m.code, exported_at=datetime.now(UTC))
-        except StateError as exc:
-            abort(409, str(exc))
-        log.info("meeting bundle of %s exported by %s", m.code, current_organizer())
-        return _download(json.dumps(bundle, ensure_ascii=False, indent=1), base, "application/json")
-    abort(404)
+        return _download(export.results_json(tally, released), base, "application/json")
+    try:
+        bundle = export.meeting_bundle(tally, m.code, exported_at=datetime.now(UTC))
+    except StateError as exc:
+        abort(409, str(exc))
+    log.info("meeting bundle of %s exported by %s", m.code, current_organizer())
+    return _download(json.dumps(bundle, ensure_ascii=False, indent=1), base, "application/json")
 
 
 # --- public: ballot verification --------------------------------------------------------------------------
