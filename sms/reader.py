@@ -29,6 +29,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Literal
 
+from sms.reader_guests import guests_after_yes, guests_anywhere, number
+from sms.reader_language import language_scores
 from sms.reader_phrases import (
     clause_answer,
     clause_answers,
@@ -227,26 +229,7 @@ _WONT_MISS = re.compile(
     r"no me lo (?:pienso|voy a) perder)\b"
 )
 _YES_GLUED = re.compile(r"^(y|yes|yep|yeah|si|sip)\+?([0-9]+)$")
-_STRETCHED_SI = re.compile(r"^s+i+$")
 _YES_STRETCHED = re.compile(r"^(?:y+e+s+|y+e+a+h*|s+i+|y+u+p+)$")
-_NUMBER_WORDS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "cero": 0, "uno": 1, "una": 1, "un": 1, "dos": 2, "tres": 3, "cuatro": 4,
-    "cinco": 5, "seis": 6, "siete": 7, "ocho": 8, "nueve": 9, "diez": 10,
-}  # fmt: skip
-_GUEST_BEFORE = {
-    "+", "plus", "bringing", "bring", "with", "w", "and", "con", "traigo", "llevo", "mas", "y", "invitados",
-    "guests", "guest", "also",
-}  # fmt: skip
-_GUEST_AFTER = {
-    "guest", "guests", "people", "person", "persons", "more", "others", "friends", "friend", "kids",
-    "invitados", "invitado", "invitadas", "personas", "amigos", "amigas", "mas", "acompanantes", "extra",
-}  # fmt: skip
-_STRONG_BEFORE = {"+", "plus", "bringing", "bring", "traigo", "llevo"}
-_TIME_AFTER = {"pm", "am", "oclock", "hrs", "h", "horas", "hours", "mins", "minutes", "minutos", "min"}
-_TIME_BEFORE = {"at", "a", "las", "around", "by", "until", "till", "hasta"}
-_DIGITS = re.compile(r"^[0-9]+$")
-
 # --- questions, links, language ----------------------------------------------------------------------------
 
 _LINK = re.compile(
@@ -271,51 +254,16 @@ _QUESTION_PAIRS = {
     ("a", "donde"),
     ("para", "que"),
 }
-_SPANISH_WORDS = {
-    "para", "basta", "ya", "eliminar", "borrar", "reir", "gracia", "enfatizo", "si", "claro", "quizas", "quiza",
-    "talvez", "tal", "vez", "voy", "puedo", "gracias", "hola", "ayuda", "parar", "baja", "alto", "cancelar",
-    "asistire", "asistir", "con", "invitados", "invitado", "que", "cuando", "donde", "reunion", "nos", "vemos",
-    "alli", "ahi", "manana", "hoy", "el", "la", "los", "las", "por", "favor", "pero", "estoy", "estare",
-    "seguro", "dale", "vale", "mi", "mis", "yo", "somos", "amigo", "amiga", "esposa", "esposo", "hora", "lugar",
-    "supuesto", "acuerdo", "mejor", "se", "lo", "traigo", "llevo", "mas", "informacion", "buenas", "buenos",
-    "dias", "tardes", "le", "gusto", "me", "gusta", "escriban", "mensajes", "quitenme", "borrame", "sip", "nel",
-    "posiblemente", "probablemente", "confirmo", "pregunta", "tengo", "te", "preocupes", "problema", "puede",
-    "ser", "uno", "dos", "tres", "cuatro", "cinco", "de", "es", "ire", "iremos", "simon", "orale", "conmigo",
-    "cuenten", "siento", "creo", "depende", "todavia", "podre", "pare", "cancela", "bajame", "suscribirme",
-    "activar", "ayudenme", "hija", "hijo", "mama", "papa", "alla", "esta", "sin", "falta", "segura", "paren",
-    "cancelen", "desuscribirme", "desuscribirse", "suscribir", "suscribirse", "ayudame", "ayudeme", "bajenme",
-    "reactivar", "preocupen", "detener", "salir", "fin", "terminar", "anular", "desuscribir", "confirmado",
-    "iniciar", "reanudar", "comenzar", "alta", "podremos", "podemos", "asistiremos", "estaremos", "vamos",
-    "mande", "manden", "faltar", "faltare", "tratar", "intentar", "ver", "llegar", "tarde", "aviso", "les",
-    "suscripcion", "mandar", "pierdo", "perder", "asistencia", "proxima",
-}  # fmt: skip
-_ENGLISH_WORDS = {
-    "yes", "yeah", "yep", "maybe", "the", "see", "you", "there", "will", "be", "bringing", "with", "please",
-    "thanks", "thank", "what", "when", "where", "time", "meeting", "cant", "make", "it", "sorry", "stop",
-    "help", "info", "start", "i", "im", "my", "and", "guests", "guest", "friend", "sure", "not", "nope",
-    "this", "is", "me", "to", "of", "a", "an", "at", "in", "on", "we", "our", "can", "do", "does", "come",
-    "coming", "liked", "loved", "texting", "remove", "list", "plus", "one", "two", "three", "four", "five",
-    "ill", "well", "cannot", "wont", "able", "wife", "husband", "kids", "try",
-}  # fmt: skip
-
-
-def _language_scores(text: str, tokens: list[str]) -> tuple[int, int]:
-    """(Spanish, English) evidence in a text: words only one language uses, and Spanish punctuation."""
-    es = sum(1 for t in tokens if t in _SPANISH_WORDS or _STRETCHED_SI.match(t))
-    en = sum(1 for t in tokens if t in _ENGLISH_WORDS)
-    if any(mark in text for mark in "¿¡ñÑ"):
-        es += 2
-    return es, en
 
 
 def _language(text: str, tokens: list[str]) -> Language:
-    es, en = _language_scores(text, tokens)
+    es, en = language_scores(text, tokens)
     return "es" if es > en else "en"
 
 
 def language_is_clear(text: str) -> bool:
     """Whether a text says which language it is in; "NO", "ok" or "GA12 2" could be either."""
-    es, en = _language_scores(text[:MAX_CHARS], _tokens(_normalize(text[:MAX_CHARS])))
+    es, en = language_scores(text[:MAX_CHARS], _tokens(_normalize(text[:MAX_CHARS])))
     return es != en
 
 
@@ -330,42 +278,6 @@ def _is_question(norm: str, tokens: list[str]) -> bool:
 
 def _starts_with(tokens: list[str], phrase: tuple[str, ...]) -> bool:
     return tuple(tokens[: len(phrase)]) == phrase
-
-
-def _number(token: str) -> int | None:
-    if _DIGITS.match(token):
-        # Cap the length: int() of thousands of digits is slow (and refused past 4300).
-        return int(token) if len(token) <= 6 else 10**6
-    return _NUMBER_WORDS.get(token)
-
-
-def _guests_after_yes(tokens: list[str], start: int) -> int | None:
-    """The guest count said after the yes word, if any (not range-checked)."""
-    # Only the next few words count: in "yes see you at 7, I'll bring my 2 kids" neither number is it.
-    window = tokens[start : start + 6]
-    ahead = tokens[start : start + 8]  # what follows a number near the end of the window ("…, 3 of us")
-    for i, token in enumerate(window):
-        value = _number(token)
-        if value is None:
-            continue
-        before = window[i - 1] if i > 0 else None
-        after = ahead[i + 1] if i + 1 < len(ahead) else None
-        if after in _TIME_AFTER or before in _TIME_BEFORE:
-            continue  # "yes 7 pm", "yes at 7"
-        if (
-            ahead[i + 1 : i + 3] == ["of", "us"]
-            or before in ("somos", "vamos", "seremos", "venimos")
-            or window[i - 2 : i] == ["party", "of"]
-        ):
-            return max(value - 1, 0)  # "yes, 3 of us", "si, somos 3": the count includes the sender
-        if _DIGITS.match(token):
-            if i == 0 or before in _GUEST_BEFORE or after in _GUEST_AFTER:
-                return value  # "YES 2", "yes +1", "yes, bringing 2", "yes 2 guests"
-        elif (
-            before in _STRONG_BEFORE or after in _GUEST_AFTER or (after is None and (i == 0 or before in _GUEST_BEFORE))
-        ):
-            return value  # "yes plus one", "yes, bringing two", "si, con dos"
-    return None
 
 
 def _find_code(tokens: list[str], codes: dict[str, str]) -> tuple[str | None, list[str]]:
@@ -524,18 +436,18 @@ def _answer(w: _Words) -> Reading:
     if (says_yes and "no" in said) or (says_no and "yes" in said):
         return w.unknown(TextKind.OTHER)
     if glued:
-        return _yes(_number(glued.group(2)), code, lang)
+        return _yes(number(glued.group(2)), code, lang)
     if says_yes:
-        return _yes(_guests_after_yes(tokens, 1), code, lang, tokens)
+        return _yes(guests_after_yes(tokens, 1), code, lang, tokens)
     for phrase in _YES_PHRASES:
         if _starts_with(tokens, phrase):
-            return _yes(_guests_after_yes(tokens, len(phrase)), code, lang, tokens)
+            return _yes(guests_after_yes(tokens, len(phrase)), code, lang, tokens)
     if says_no:
         return w.said(Intent.NO)
     # Plain words: "I'll be there", "can't make it", "lo siento, no puedo", "ahí estaré".
     answer = clause_answer(w.norm)
     if answer == "yes":
-        return _yes(_guests_anywhere(tokens), code, lang, tokens)
+        return _yes(guests_anywhere(tokens), code, lang, tokens)
     if answer is not None:
         return w.said(Intent(answer))
     return w.unknown(TextKind.OTHER)
@@ -544,16 +456,6 @@ def _answer(w: _Words) -> Reading:
 def _has_comma_after_first(norm: str) -> bool:
     """ "No, to be honest…" is an answer with a comma; "No to corporate money" is an opinion without one."""
     return bool(re.match(r"^\S+?[,.;:!\-]", norm))
-
-
-def _guests_anywhere(tokens: list[str]) -> int | None:
-    """A guest count in a yes said in plain words, wherever the number stands ("I'm coming, plus 1")."""
-    for start in range(len(tokens)):
-        if tokens[start] in _STRONG_BEFORE or tokens[start] in ("vamos", "seremos", "venimos"):
-            found = _guests_after_yes(tokens, start)
-            if found is not None:
-                return found
-    return None
 
 
 def _yes(guests: int | None, code: str | None, lang: Language, tokens: list[str] | None = None) -> Reading:
