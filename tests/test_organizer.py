@@ -333,6 +333,22 @@ def test_text_count_endpoint_and_two_step_send(app: Flask, tally: Tally, voting_
     assert app.extensions["organizer_gateway"].queue_counts() == {"queued": phones}
 
 
+def test_the_page_queues_two_different_texts_of_the_same_length(app: Flask, tally: Tally, voting_meeting: str) -> None:
+    # Issue 14: one path for the CLI and the page; a second text of the same length is a new text, not a repeat.
+    client = logged_in(app)
+    gateway = app.extensions["organizer_gateway"]
+    phones = len(gateway.audience("members").texted)
+    first, second = "Assembly at 7pm tonight", "Assembly at 8pm tonight"
+    assert len(first) == len(second)
+    for body in (first, second, first):
+        post(client, "/organizer/m/GA12/texts/send", {"body": body, "audience": "members", "kind": "manual"})
+    assert gateway.queue_counts() == {"queued": 2 * phones}
+    by_number: dict[str, set[str]] = {}
+    for row in gateway.outbound(limit=1000):
+        by_number.setdefault(row["recipient"], set()).add(row["body"])
+    assert len(by_number) == phones and all(bodies == {first, second} for bodies in by_number.values())
+
+
 def test_test_deck_from_the_page(app: Flask, tally: Tally, voting_meeting: str) -> None:
     client = logged_in(app)
     title = tally.planks(voting_meeting)[0].title

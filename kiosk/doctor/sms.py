@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from kiosk.config import Settings
 from kiosk.doctor.base import Environment, Finding, Status
+
+if TYPE_CHECKING:
+    from sms.backends import BackendStatus
 
 TWILIO_FIX = (
     "Copy the Account SID and Auth Token from the Twilio console (console.twilio.com, Account Info) "
@@ -69,8 +72,8 @@ def _twilio_online(settings: Settings) -> Finding:
         status = backend.status()
     finally:
         backend.close()
-    if status.get("last_error"):
-        return Finding("twilio online", Status.FAIL, f"Twilio said: {status['last_error']}", TWILIO_FIX)
+    if status.last_error:
+        return Finding("twilio online", Status.FAIL, f"Twilio said: {status.last_error}", TWILIO_FIX)
     return Finding("twilio online", Status.OK, f"Twilio answered; {len(texts)} recent inbound text(s)")
 
 
@@ -104,29 +107,29 @@ def _check_modem(env: Environment, settings: Settings) -> list[Finding]:
     return [_network(info), _signal(info)]
 
 
-def _modem_unusable(info: dict[str, Any], port: str) -> Finding | None:
+def _modem_unusable(info: BackendStatus, port: str) -> Finding | None:
     """A locked SIM or a modem that does not answer: nothing else can be read then."""
-    if info.get("fatal"):
+    if info.fatal:
         return Finding(
             "modem",
             Status.FAIL,
-            f"SIM: {info['fatal']}",
+            f"SIM: {info.fatal}",
             "Put the SIM's PIN in [sms.modem] pin, or remove the PIN by putting the SIM in a phone.",
         )
-    if not info.get("connected"):
+    if not info.connected:
         return Finding(
             "modem",
             Status.FAIL,
-            f"the modem at {port} does not answer ({info.get('last_error') or 'no reply'})",
+            f"the modem at {port} does not answer ({info.last_error or 'no reply'})",
             "Unplug the modem and plug it in again; check [sms.modem] port and baudrate.",
         )
     return None
 
 
-def _network(info: dict[str, Any]) -> Finding:
-    reg = info.get("registration")
+def _network(info: BackendStatus) -> Finding:
+    reg = info.registration
     if reg in ("home", "roaming"):
-        return Finding("modem network", Status.OK, f"registered ({reg}), operator {info.get('operator')}")
+        return Finding("modem network", Status.OK, f"registered ({reg}), operator {info.operator}")
     return Finding(
         "modem network",
         Status.FAIL,
@@ -135,19 +138,19 @@ def _network(info: dict[str, Any]) -> Finding:
     )
 
 
-def _signal(info: dict[str, Any]) -> Finding:
-    signal = info.get("signal") or {}
-    bars = signal.get("bars") if isinstance(signal, dict) else None
+def _signal(info: BackendStatus) -> Finding:
+    signal = info.signal
+    bars = signal.bars if signal else None
     if bars is None:
         return Finding("modem signal", Status.WARN, "no signal reading", "Check the antenna.")
     if bars <= 1:
         return Finding(
             "modem signal",
             Status.WARN,
-            f"weak signal ({signal.get('dbm')} dBm)",
+            f"weak signal ({signal.dbm if signal else None} dBm)",
             "Move the modem or its antenna nearer a window; use a USB extension cable.",
         )
-    return Finding("modem signal", Status.OK, f"{bars} bars ({signal.get('dbm')} dBm)")
+    return Finding("modem signal", Status.OK, f"{bars} bars ({signal.dbm if signal else None} dBm)")
 
 
 def _gateway_report(settings: Settings) -> Finding:

@@ -8,7 +8,6 @@ confirmation page first and are recorded in the audit log with the organizer's n
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import logging
@@ -576,9 +575,7 @@ def _audience_choice() -> str:
 
 
 def _audience(code: str, audience: str) -> list[str]:
-    gateway = _gateway()
-    phones = gateway.yes_phones(code) if audience == "yes" else gateway.member_phones()
-    return gateway.recipients(phones)
+    return list(_gateway().audience(audience, code).texted)
 
 
 @bp.get("/m/<code>/texts")
@@ -618,10 +615,6 @@ def texts_count(code: str) -> Any:
     )
 
 
-def _send_key(code: str, audience: str, body: str) -> str:
-    return f"org:{code}:{audience}:{hashlib.sha256(body.encode('utf-8')).hexdigest()[:12]}"
-
-
 @bp.post("/m/<code>/texts/review")
 @login_required
 def texts_review(code: str) -> Any:
@@ -655,7 +648,7 @@ def texts_send(code: str) -> Any:
     if kind not in ("invitation", "reminder", "manual") or not body:
         abort(400)
     recipients = _audience(m.code, audience)
-    queued = _gateway().queue_bulk(recipients, body, kind=kind, key_prefix=_send_key(m.code, audience, body))
+    queued = _gateway().queue_to_audience(body, kind=kind, audience=audience, meeting_code=m.code)
     _tally().record_event(
         "texts_queued", actor=_actor(), meeting_code=m.code, audience=audience, kind=kind, queued=queued
     )
