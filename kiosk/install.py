@@ -131,7 +131,9 @@ def _user_exists(name: str) -> bool:
     return True
 
 
-def plan_install(layout: Layout, *, systemctl: bool = True) -> list[Step]:
+def _checked_settings(layout: Layout) -> tuple[Settings, bool, Layout]:
+    """The configuration to install for, whether it exists yet, and the layout with its data folder; refuses a
+    configuration the services could not run with."""
     settings, have_config = effective_settings(layout)
     if have_config:
         if not PurePosixPath(settings.kiosk.data_dir).is_absolute():
@@ -144,7 +146,11 @@ def plan_install(layout: Layout, *, systemctl: bool = True) -> list[Step]:
         problem = postgresql_driver_problem()
         if problem:  # the services would fail at every start; say so now, while someone is at the terminal
             raise InstallError(f"{layout.config}: [database] url is a PostgreSQL database, but {problem}")
-    owner = f"{layout.user}:{layout.user}"
+    return settings, have_config, layout
+
+
+def _user_steps(layout: Layout) -> list[Step]:
+    """The two system users and their device groups (only on the real system)."""
     steps: list[Step] = []
     if layout.real:
         for user, home, groups, comment in [
@@ -174,6 +180,13 @@ def plan_install(layout: Layout, *, systemctl: bool = True) -> list[Step]:
             present = _existing_groups(groups)
             if present:
                 steps.append(Step(StepKind.RUN, argv=("usermod", "--append", "--groups", ",".join(present), user)))
+    return steps
+
+
+def plan_install(layout: Layout, *, systemctl: bool = True) -> list[Step]:
+    settings, have_config, layout = _checked_settings(layout)
+    owner = f"{layout.user}:{layout.user}"
+    steps = _user_steps(layout)
     steps.append(Step(StepKind.MKDIR, layout.data, mode=0o700, owner=owner, why="the database and state"))
     steps.append(
         Step(StepKind.MKDIR, layout.screen_home, mode=0o700, owner=f"{layout.screen_user}:{layout.screen_user}")
