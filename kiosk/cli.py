@@ -380,12 +380,12 @@ def _gateway(args: argparse.Namespace) -> Any:
 
 def cmd_sms_receive(args: argparse.Namespace) -> int:
     import uuid
-    from datetime import UTC, datetime
 
     from sms.backends import InboundText
 
     gateway = _gateway(args)
-    handled = gateway.receive(InboundText(f"cli-{uuid.uuid4()}", args.sender, args.text, datetime.now(UTC)))
+    received_at = gateway.tally.clock()  # the tally's clock, like every other moment it records
+    handled = gateway.receive(InboundText(f"cli-{uuid.uuid4()}", args.sender, args.text, received_at))
     if args.json:
         _print_json(handled.as_dict())
     else:
@@ -401,6 +401,11 @@ def cmd_sms_send(args: argparse.Namespace) -> int:
     if args.text is None and args.meeting is None:
         raise KioskError("give --text, or --meeting CODE with --invite or --reminder")
     meeting = tally.meeting(args.meeting) if args.meeting else None
+    if meeting is not None and args.text is None and meeting.state is MeetingState.CLOSED:
+        raise StateError(
+            f"meeting {meeting.code} is closed: its invitation and reminder can no longer be sent "
+            "(--text sends a text of your own)"
+        )
     if args.text is not None:
         body = args.text
     elif meeting is not None and args.reminder:
@@ -506,8 +511,6 @@ def cmd_printer_status(args: argparse.Namespace) -> int:
 
 
 def cmd_tally_tape(args: argparse.Namespace) -> int:
-    from datetime import UTC, datetime
-
     from kiosk.export import closing_tape
     from kiosk.print_queue import PrintQueue
 
@@ -518,7 +521,7 @@ def cmd_tally_tape(args: argparse.Namespace) -> int:
         args.code,
         organization=settings.organization.name,
         columns=settings.printer.columns,
-        printed_at=datetime.now(UTC),
+        printed_at=tally.clock(),
         language=args.language,
     )
     code = tally.meeting(args.code).code
