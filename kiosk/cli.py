@@ -243,6 +243,27 @@ def cmd_results(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_people(args: argparse.Namespace) -> int:
+    from kiosk.people import current_meeting, roster_people
+
+    tally = _tally(args)
+    meeting = tally.meeting(args.meeting) if args.meeting else current_meeting(tally)
+    people = roster_people(tally, meeting)
+    if args.json:
+        _print_json({"meeting": meeting.code if meeting else None, "people": [p.as_dict() for p in people]})
+        return 0
+    if not people:
+        print("nobody on the roster yet: `kiosk roster import FILE.csv` adds people")
+        return 0
+    width = max(len(p.name) for p in people)
+    for p in people:
+        signed = "" if p.signed_in is None else "  signed in" if p.signed_in else "  not signed in"
+        print(f"{p.name:{width}}  {p.masked_phone or '(no phone)':13}  {p.status:8}{signed}".rstrip())
+    where = f"; signed in at {meeting.code}: {sum(1 for p in people if p.signed_in)}" if meeting else ""
+    print(f"{len(people)} on the roster{where}")
+    return 0
+
+
 # --- organizer accounts and meeting bundles (organizer pages) ----------------------------------------------
 
 
@@ -548,13 +569,13 @@ def cmd_config_check(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from kiosk.server import run_demo
 
-    return run_demo(args.settings, port=args.port, host=args.host)
+    return run_demo(args.settings, port=args.port, host=args.host, organizer_port=args.organizer_port, reset=args.reset)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from kiosk.server import run_server
 
-    return run_server(args.settings, host=args.host, port=args.port)
+    return run_server(args.settings, host=args.host, port=args.port, organizer_port=args.organizer_port)
 
 
 # --- running on a Pi: install, doctor, backup, restore (kiosk/install.py, doctor.py, backup.py) ----------------
@@ -698,6 +719,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("code")
     output_flags(p)
 
+    p = command(sub, "people", cmd_people, "who is on the roster: name, masked phone, status, signed in or not")
+    p.add_argument(
+        "--meeting", metavar="CODE", help="say who has signed in at this meeting (default: the open meeting, if one)"
+    )
+    output_flags(p)
+
     p = command(sub, "results", cmd_results, "results of a meeting")
     p.add_argument("code")
     output_flags(p, csv_too=True)
@@ -787,12 +814,23 @@ def build_parser() -> argparse.ArgumentParser:
     command(config, "check", cmd_config_check, "validate the configuration")
 
     p = command(sub, "demo", cmd_demo, "run the kiosk with simulated hardware and a seeded demo meeting")
-    p.add_argument("--port", type=int, default=None)
+    p.add_argument("--port", type=int, default=None, help="the kiosk's port (default: [server] port, 8080)")
+    p.add_argument(
+        "--organizer-port", type=int, default=None, help="the organizer pages' port (default: [organizer] port, 8081)"
+    )
+    p.add_argument(
+        "--reset",
+        action="store_true",
+        help="start over: delete the demo database first (a fresh demo meeting and organizer password)",
+    )
     p.add_argument("--host", default="127.0.0.1", help=argparse.SUPPRESS)
 
     p = command(sub, "serve", cmd_serve, "run the kiosk web server with the configured hardware")
     p.add_argument("--host", default=None)
-    p.add_argument("--port", type=int, default=None)
+    p.add_argument("--port", type=int, default=None, help="the kiosk's port (default: [server] port)")
+    p.add_argument(
+        "--organizer-port", type=int, default=None, help="the organizer pages' port (default: [organizer] port)"
+    )
     add_pi_commands(sub, command)
     add_rcv_commands(sub, command)
     return parser
