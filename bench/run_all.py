@@ -6,7 +6,7 @@ for a Pi core) — and write ``docs/benchmarks.md``: the date, the machine, each
 
 Each bench runs as its own process with ``--json``; its human output is echoed and kept in
 ``bench/out/run-all/`` for reading afterwards. A bench that fails is reported as failed in the table; the others
-still run. ``--quick`` takes fewer samples (about 4 minutes instead of 6–8 on a 2-core x86 machine).
+still run. ``--quick`` takes fewer samples. The page states how long its own run took.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from benchlib import ROOT, machine
+
+from kiosk.accounts import ARGON2_MEMORY_KIB
 
 OUT = ROOT / "bench" / "out" / "run-all"
 
@@ -280,13 +282,14 @@ def markdown(results: dict[tuple[str, bool], dict[str, Any]], info: dict[str, st
         "## How to run",
         "",
         "```sh",
-        "scripts/bench            # everything, free and pinned; writes this file (6–8 minutes on 2 cores)",
-        "scripts/bench --quick    # fewer samples (about 4 minutes)",
+        f"scripts/bench            # everything, free and pinned; writes this file (this run: {meta['duration']})",
+        "scripts/bench --quick    # fewer samples, a shorter run",
         "scripts/bench --only lookup,memory",
         "```",
         "",
         "Each bench is also a script of its own under `bench/` that prints its figures (`--pin`, `--quick`, "
-        "`--json PATH`); the full output of this run is in `bench/out/run-all/*.log`. Run on a quiet machine: "
+        "`--json PATH`); each run keeps its full output in `bench/out/run-all/*.log` (one log per bench, free and "
+        "pinned) on the machine that ran it: the folder is not in the repository. Run on a quiet machine: "
         "other work on the same cores shows up in every p95 and p99.",
         "",
         "## What each figure means",
@@ -316,7 +319,8 @@ def markdown(results: dict[tuple[str, bool], dict[str, Any]], info: dict[str, st
         "through the pages (600 receipts printed), 200 texts in with their replies, a reminder to the YES RSVPs "
         "(120 attendees and 80 texts with `--quick`). "
         "VmHWM is the kernel's peak resident size of each process. An organizer login is measured after that: "
-        "argon2id's memory cost (64 MiB by default) is resident while a password is checked. Chromium (the "
+        f"argon2id's memory cost ({ARGON2_MEMORY_KIB // 1024} MiB, kiosk/accounts.py) is resident while a "
+        "password is checked. Chromium (the "
         "screen) is reported apart.",
         "- **Cold start** (`bench_coldstart.py`): from spawning `kiosk serve` to the first 200 of `GET /kiosk/`, "
         "median of several runs after one uncounted run, so the files are in the page cache (a boot from an SD "

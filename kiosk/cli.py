@@ -344,10 +344,22 @@ def cmd_organizer_add(args: argparse.Namespace) -> int:
 
     name = check_name(args.name)
     if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
+        line = sys.stdin.readline()
+        if not line:
+            raise KioskError(
+                "no password on stdin: pipe one line, e.g. `kiosk organizer add NAME --password-stdin < file`"
+            )
+        password = line.rstrip("\r\n")
     else:
-        password = getpass.getpass(f"Password for {name}: ")
-        if getpass.getpass("Again: ") != password:
+        try:
+            password = getpass.getpass(f"Password for {name}: ")
+            again = getpass.getpass("Again: ")
+        except EOFError:  # no terminal and nothing piped in
+            raise KioskError(
+                "no password was typed (the input ended); run it in a terminal, or pipe one line with "
+                "--password-stdin. Nothing was changed"
+            ) from None
+        if again != password:
             raise KioskError("the two passwords differ; nothing was changed")
     created = add_organizer(_tally(args).engine, name, password)
     print(f"organizer {name} {'added' if created else 'now has a new password'}")
@@ -498,9 +510,12 @@ def _printer(args: argparse.Namespace) -> Any:
     from hardware.printer import open_printer
 
     p = args.settings.printer
-    return open_printer(
-        args.url or p.url, profile=p.profile, columns=p.columns, timeout=p.timeout_s, codepage=p.codepage
-    )
+    try:
+        return open_printer(
+            args.url or p.url, profile=p.profile, columns=p.columns, timeout=p.timeout_s, codepage=p.codepage
+        )
+    except ValueError as exc:  # a printer URL that is not one: say which forms are allowed
+        raise KioskError(str(exc)) from None
 
 
 def cmd_printer_test(args: argparse.Namespace) -> int:
