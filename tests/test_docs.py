@@ -16,6 +16,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -281,3 +282,21 @@ def test_the_benchmarks_page_quotes_the_argon2_memory_used() -> None:
     assert f"argon2id's memory cost ({accounts.ARGON2_MEMORY_KIB // 1024} MiB" in doc
     duration = re.search(r"Run: [^,]+, [^,]+, ([\d.]+ minutes)\.", doc)
     assert duration and f"(this run: {duration.group(1)})" in doc
+
+
+def test_what_a_reader_met_ends_in_a_clear_error(reader: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`kiosk organizer add` with no input and a printer URL that is not one: a sentence, not "unexpected error"."""
+    done = subprocess.run(
+        [sys.executable, "-m", "kiosk", "organizer", "add", "rosa"],
+        cwd=reader,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        start_new_session=True,  # no terminal: getpass reads the (empty) input, as under a script or cron
+    )
+    assert done.returncode == 1 and "unexpected error" not in done.stderr
+    assert "no password was typed" in done.stderr
+    assert main(["printer", "test", "--url", "bogus:x"]) == 1
+    err = capsys.readouterr().err
+    assert "unexpected error" not in err and "bad printer URL 'bogus:x'" in err and "network:HOST" in err
