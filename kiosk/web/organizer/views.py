@@ -14,6 +14,7 @@ import json
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -535,7 +536,7 @@ def tally_tape(code: str) -> Any:
         return redirect(url_for("organizer.dashboard", code=m.code))
     copy = request.form.get("copy") == "1"
     if copy:
-        key = f"{key[:70]}:copy:{int(_now().timestamp() * 1000)}"
+        key = f"{key[:70]}:copy:{int(_now().timestamp() * 1000)}:{uuid.uuid4().hex[:8]}"
     if PrintQueue(_tally().engine).submit("tally", key, tape.to_json(), meeting_code=m.code, reprint=copy):
         flash("The tally tape is queued for the printer.", "ok")
     else:
