@@ -445,15 +445,12 @@ def cmd_sms_send(args: argparse.Namespace) -> int:
         body = gateway.reminder_text(meeting)
     elif meeting is not None:
         body = gateway.invitation_text(meeting)
-    if args.to:
-        phones = [args.to]
-    elif args.audience == "yes":
-        if meeting is None:
-            raise KioskError("--audience yes needs --meeting CODE")
-        phones = gateway.yes_phones(meeting.code)
-    else:
-        phones = gateway.member_phones()
-    recipients = gateway.recipients(phones)
+    audience = "to" if args.to else args.audience
+    if audience == "yes" and meeting is None:
+        raise KioskError("--audience yes needs --meeting CODE")
+    code = meeting.code if meeting else None
+    who = gateway.audience(audience, code, to=args.to)
+    phones, recipients = who.phones, who.texted
     segments = segment_count(body)
     print(body)
     print(
@@ -464,8 +461,8 @@ def cmd_sms_send(args: argparse.Namespace) -> int:
         print("nothing sent: add --yes to queue these texts")
         return 0
     kind = "reminder" if args.reminder else "invitation" if meeting is not None else "manual"
-    key = f"{kind}:{meeting.code if meeting else 'none'}:{args.key or segments.characters}"
-    queued = gateway.queue_bulk(recipients, body, kind=kind, key_prefix=key)
+    # the same path as the organizer page: the same text (or --key) to the same audience is queued once
+    queued = gateway.queue_to_audience(body, kind=kind, audience=audience, meeting_code=code, to=args.to, name=args.key)
     print(f"queued {queued} texts (already-queued ones are never sent twice)")
     return 0
 

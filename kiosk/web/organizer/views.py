@@ -8,7 +8,6 @@ confirmation page first and are recorded in the audit log with the organizer's n
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import logging
@@ -41,6 +40,7 @@ from kiosk.print_queue import PrintQueue, device_statuses
 from kiosk.results import Threshold
 from kiosk.tally import MeetingState, Tally
 from kiosk.testdeck import run_test_deck
+from kiosk.tokens import normalize_code
 from kiosk.web.organizer.live import LiveFigures, View
 from kiosk.web.organizer.security import current_organizer, log_in, log_out, login_required, safe_next
 from sms.segments import segment_count
@@ -599,9 +599,7 @@ def _audience_choice() -> str:
 
 
 def _audience(code: str, audience: str) -> list[str]:
-    gateway = _gateway()
-    phones = gateway.yes_phones(code) if audience == "yes" else gateway.member_phones()
-    return gateway.recipients(phones)
+    return list(_gateway().audience(audience, code).texted)
 
 
 @bp.get("/m/<code>/texts")
@@ -642,10 +640,6 @@ def texts_count(code: str) -> Any:
             "total": recipients * segments,
         }
     )
-
-
-def _send_key(code: str, audience: str, body: str) -> str:
-    return f"org:{code}:{audience}:{hashlib.sha256(body.encode('utf-8')).hexdigest()[:12]}"
 
 
 @bp.post("/m/<code>/texts/review")
@@ -689,7 +683,7 @@ def texts_send(code: str) -> Any:
         if refused is not None:
             return refused
     recipients = _audience(m.code, audience)
-    queued = _gateway().queue_bulk(recipients, body, kind=kind, key_prefix=_send_key(m.code, audience, body))
+    queued = _gateway().queue_to_audience(body, kind=kind, audience=audience, meeting_code=m.code)
     _tally().record_event(
         "texts_queued", actor=_actor(), meeting_code=m.code, audience=audience, kind=kind, queued=queued
     )
@@ -756,11 +750,22 @@ def export_file(code: str, name: str) -> Response:
 
 @public.route("/verify", methods=["GET", "POST"])
 def verify() -> Any:
+    """The form; a code typed (or an old ``?code=`` link) goes to the one address of that ballot's check."""
     code = (request.form.get("code") if request.method == "POST" else request.args.get("code")) or ""
-    ballot = error = None
     if code.strip():
-        try:
-            ballot = _tally().lookup_ballot(code)
-        except (NotFound, InvalidInput):
-            error = "No ballot has that verification code. Check it against your receipt."
-    return render_template("organizer/verify.html", ballot=ballot, error=error, code=code[:40])
+        typed = normalize_code(code[:40]) or "".join(code.split())[:40]
+        return redirect(url_for("public.verify_code", code=typed), 303)
+    return render_template("organizer/verify.html", ballot=None, error=None, code="")
+
+
+@public.get("/verify/<code>")
+def verify_code(code: str) -> Any:
+    """One ballot's check: the address printed on its receipt and in its QR code (``config.verification_url``)."""
+    # A path can carry what no form field may (control characters, NUL): keep only what a code could hold.
+    shown = "".join(ch for ch in code[:40] if ch.isprintable())
+    ballot = error = None
+    try:
+        ballot = _tally().lookup_ballot(shown)
+    except (NotFound, InvalidInput):
+        error = "No ballot has that verification code. Check it against your receipt."
+    return render_template("organizer/verify.html", ballot=ballot, error=error, code=shown)
