@@ -36,7 +36,7 @@ DOC_FILES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 # must run as written.
 SKIPPED = {
     r"^kiosk serve\b": "runs until stopped, with the configured hardware (served in tests/test_cli.py and others)",
-    r"^k doctor\b": "checks a Pi: its systemd units, GPIO lines, printer and clock (tests/test_doctor.py)",
+    r"^k doctor --online\b": "asks Twilio's API over the internet (tests/test_doctor.py uses a fake Twilio)",
 }
 PASSWORD = "a password typed twice"
 README_DATE = re.compile(r"--starts (\d{4}-\d\d-\d\d)T(\d\d:\d\d)")
@@ -210,7 +210,7 @@ def test_every_command_in_the_docs_runs_as_written(reader: Path, capsys: pytest.
     print(f"ran {len(ran)} of {len(commands)} doc commands; skipped:\n  " + "\n  ".join(skipped))
     assert len(ran) + len(skipped) == len(commands)
     assert len(replied) == 1, "README.md's example text was not run"
-    assert len(commands) >= 40 and len(skipped) <= 12, "the docs lost their commands, or the test skips too many"
+    assert len(commands) >= 40 and len(skipped) <= 4, "the docs lost their commands, or the test skips too many"
 
 
 # --- settings ---------------------------------------------------------------------------------------------
@@ -280,8 +280,10 @@ def test_the_restart_limits_are_as_pi_setup_md_says() -> None:
 def test_the_benchmarks_page_quotes_the_argon2_memory_used() -> None:
     doc = (ROOT / "docs" / "benchmarks.md").read_text(encoding="utf-8")
     assert f"argon2id's memory cost ({accounts.ARGON2_MEMORY_KIB // 1024} MiB" in doc
-    duration = re.search(r"Run: [^,]+, [^,]+, ([\d.]+ minutes)\.", doc)
-    assert duration and f"(this run: {duration.group(1)})" in doc
+    # Run times only as measured: the header's, repeated in the text, and no fixed estimate that drifts.
+    run = re.search(r"Run: [^,]+, (.+), ([\d.]+ minutes)\.", doc)
+    assert run and f"The run above ({run.group(1)}) took {run.group(2)}." in doc
+    assert not re.search(r"\d+(–\d+)? minutes on 2 cores|about \d+ minutes", doc)
 
 
 def test_what_a_reader_met_ends_in_a_clear_error(reader: Path, capsys: pytest.CaptureFixture[str]) -> None:
