@@ -10,7 +10,6 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from hardware.printer import ReceiptPrinter, open_printer
@@ -67,7 +66,7 @@ class Services:
                             ok=not stuck,
                             summary=summary,
                             detail=detail,
-                            now=datetime.now(UTC),
+                            now=self.tally.clock(),
                         )
                         last = (detail, summary)
                 except Exception:  # reporting must never disturb voting
@@ -136,7 +135,7 @@ class Services:
         # One receipt per token (the queue refuses a second job with this key); the key holds only the token's hash.
         key = f"signin:{self.tally.token_hash(request.token)}" if request.token else f"signin:{uuid.uuid4()}"
         if request.reprint:
-            key = f"reprint:{key}:{datetime.now(UTC).timestamp()}"
+            key = f"reprint:{key}:{self.tally.clock().timestamp()}:{uuid.uuid4().hex[:8]}"
         self.queue.submit("signin", key, receipt.to_json(), meeting_code=request.meeting_code, reprint=request.reprint)
 
     def ballot_receipt_requested(self, meeting_code: str, verification_code: str, choices: Any, language: str) -> None:

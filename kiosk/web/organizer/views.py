@@ -13,8 +13,9 @@ import json
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from flask import (
@@ -125,6 +126,23 @@ def _now() -> datetime:
 
 def _client_address() -> str:
     return request.remote_addr or "unknown"
+
+
+# What can no longer happen once a meeting is closed: the pages do not offer it, and the routes refuse it.
+CLOSED_REFUSALS = {
+    "reissue": "Meeting {code} is closed: voting has ended, so ballot codes can no longer be reissued.",
+    "texts": "Meeting {code} is closed: invitations and reminders for it can no longer be sent. "
+    "A text of your own can still be sent.",
+    "state": "Meeting {code} is closed, and closing is final: it cannot be opened again.",
+}
+
+
+def _closed_refusal(m: Any, what: str, to: str) -> Any:
+    """A redirect back with the reason flashed when ``m`` is closed, else None."""
+    if m.state is not MeetingState.CLOSED:
+        return None
+    flash(CLOSED_REFUSALS[what].format(code=m.code), "error")
+    return redirect(to, code=303 if request.method == "POST" else 302)
 
 
 # --- login ------------------------------------------------------------------------------------------------
@@ -344,6 +362,9 @@ def change_state(code: str, action: str) -> Any:
     if action not in STATE_ACTIONS:
         abort(404)
     target, label, explanation = STATE_ACTIONS[action]
+    refused = _closed_refusal(m, "state", url_for("organizer.dashboard", code=m.code))
+    if refused is not None:
+        return refused
     if request.method == "GET":
         return render_template("organizer/confirm_state.html", m=m, action=action, label=label, explanation=explanation)
     if request.form.get("confirm") != m.code:
@@ -458,6 +479,9 @@ def reissue(code: str, signin_id: int) -> Any:
     person = next((p for p in tally.signins(m.code) if p["id"] == signin_id), None)
     if person is None:
         abort(404)
+    refused = _closed_refusal(m, "reissue", url_for("organizer.people", code=m.code))
+    if refused is not None:
+        return refused
     if request.method == "GET":
         return render_template("organizer/confirm_reissue.html", m=m, person=person)
     try:
@@ -505,14 +529,14 @@ def tally_tape(code: str) -> Any:
             m.code,
             organization=settings.organization.name,
             columns=settings.printer.columns,
-            printed_at=datetime.now(UTC),
+            printed_at=_now(),
         )
     except StateError as exc:  # before the close its figures are withheld, like every path's
         flash(str(exc), "error")
         return redirect(url_for("organizer.dashboard", code=m.code))
     copy = request.form.get("copy") == "1"
     if copy:
-        key = f"{key[:70]}:copy:{int(time.time() * 1000)}"
+        key = f"{key[:70]}:copy:{int(_now().timestamp() * 1000)}:{uuid.uuid4().hex[:8]}"
     if PrintQueue(_tally().engine).submit("tally", key, tape.to_json(), meeting_code=m.code, reprint=copy):
         flash("The tally tape is queued for the printer.", "ok")
     else:
@@ -583,8 +607,11 @@ def _audience(code: str, audience: str) -> list[str]:
 def texts(code: str) -> str:
     m = _meeting_or_404(code)
     gateway = _gateway()
-    kind = request.args.get("kind", "invitation")
-    body = gateway.reminder_text(m) if kind == "reminder" else gateway.invitation_text(m)
+    closed = m.state is MeetingState.CLOSED
+    kind = "manual" if closed else request.args.get("kind", "invitation")
+    # After the close only a text of the organizer's own: no invitation or reminder to start from.
+    starter = gateway.reminder_text if kind == "reminder" else gateway.invitation_text
+    body = "" if closed else starter(m)
     return render_template(
         "organizer/texts.html",
         m=m,
@@ -621,6 +648,10 @@ def texts_review(code: str) -> Any:
     m = _meeting_or_404(code)
     body = request.form.get("body", "").strip()
     audience = _audience_choice()
+    if request.form.get("kind") in ("invitation", "reminder"):
+        refused = _closed_refusal(m, "texts", url_for("organizer.texts", code=m.code))
+        if refused is not None:
+            return refused
     if not body:
         flash("Write the text first.", "error")
         return redirect(url_for("organizer.texts", code=m.code))
@@ -647,6 +678,10 @@ def texts_send(code: str) -> Any:
     kind = request.form.get("kind", "manual")
     if kind not in ("invitation", "reminder", "manual") or not body:
         abort(400)
+    if kind != "manual":
+        refused = _closed_refusal(m, "texts", url_for("organizer.texts", code=m.code))
+        if refused is not None:
+            return refused
     recipients = _audience(m.code, audience)
     queued = _gateway().queue_to_audience(body, kind=kind, audience=audience, meeting_code=m.code)
     _tally().record_event(
@@ -703,7 +738,7 @@ def export_file(code: str, name: str) -> Response:
     if name == "results.json":
         return _download(export.results_json(tally, released), base, "application/json")
     try:
-        bundle = export.meeting_bundle(tally, m.code, exported_at=datetime.now(UTC))
+        bundle = export.meeting_bundle(tally, m.code, exported_at=_now())
     except StateError as exc:
         abort(409, str(exc))
     log.info("meeting bundle of %s exported by %s", m.code, current_organizer())
