@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-if TYPE_CHECKING:  # imported when a count runs, not when cli.py registers the command
+if TYPE_CHECKING:  # imported when a count runs, not when kiosk.cli registers the command
     from kiosk.rcv.model import Tabulation
 
 
@@ -78,7 +78,7 @@ def run_tabulate(config_path: str, as_json: bool, out: TextIO | None = None, err
 
 
 def add_rcv_commands(sub: Any, command: Any) -> None:
-    """Register ``kiosk rcv …`` on the main parser (``command`` is cli.py's helper: name, func, help)."""
+    """Register ``kiosk rcv …`` on the main parser (``command`` is kiosk.cli's helper: name, func, help)."""
     import argparse
 
     rcv = sub.add_parser("rcv", help="ranked-choice counts and RCTab interchange").add_subparsers(
