@@ -114,11 +114,11 @@ class Services:
         number = self.settings.organization.sms_number
         if not number:  # no number configured ([organization] sms_number): still say texting is possible
             return (
-                "Pregunte por el número para confirmar por texto"
+                "Pregunte por el número para confirmar por mensaje de texto"
                 if language == "es"
                 else "Ask for our number to RSVP by text"
             )
-        return f"Texto SI al {number} para confirmar" if language == "es" else f"Text YES to {number} to RSVP"
+        return f"Envíe SÍ al {number} para confirmar" if language == "es" else f"Text YES to {number} to RSVP"
 
     def signin_receipt_requested(self, request: Any) -> None:
         """The kiosk's receipt hook: queue the sign-in receipt (never prints in the request itself)."""
@@ -144,6 +144,10 @@ class Services:
     def ballot_receipt_requested(self, meeting_code: str, verification_code: str, choices: Any, language: str) -> None:
         meeting = self.tally.meeting(meeting_code)
         verify_url = f"{self.settings.kiosk.public_url.rstrip('/')}/verify/{verification_code}"
+        if meeting.show_choices_on_receipt:
+            # The attendee reads the planks in their language; an untranslated one prints as written.
+            titles = {p.title: p.title_in(language).text for p in self.tally.planks(meeting_code)}
+            choices = [(titles.get(title, title), choice) for title, choice in choices]
         receipt = ballot_receipt(
             organization=self.settings.organization.name,
             meeting_title=meeting.title,

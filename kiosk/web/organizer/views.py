@@ -32,16 +32,19 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from markupsafe import Markup
 
-from kiosk import accounts, export
+from kiosk import accounts, export, i18n
 from kiosk.errors import InvalidInput, KioskError, NotFound, StateError, TokenRejected
 from kiosk.live_figures import release_figures
+from kiosk.plank_texts import ORIGINAL_LANGUAGE, Shown
 from kiosk.print_queue import PrintQueue, device_statuses
 from kiosk.results import Threshold
 from kiosk.tally import MeetingState, Tally
 from kiosk.testdeck import run_test_deck
 from kiosk.web.organizer.live import LiveFigures, View
 from kiosk.web.organizer.security import current_organizer, log_in, log_out, login_required, safe_next
+from kiosk.web.plank_words import in_language
 from sms.segments import segment_count
 
 log = logging.getLogger(__name__)
@@ -719,6 +722,37 @@ def export_file(code: str, name: str) -> Response:
 # --- public: ballot verification --------------------------------------------------------------------------
 
 
+def _verify_language() -> str:
+    """The verification page's language: the one asked for (``?lang=es``, the page's own switch), else the
+    browser's preference among those the kiosk offers."""
+    asked = request.values.get("lang")
+    if asked in i18n.LANGUAGES:
+        return asked
+    return request.accept_languages.best_match(list(i18n.LANGUAGES)) or i18n.DEFAULT_LANGUAGE
+
+
+def _verify_page(ballot: Any, error: str | None, code: str) -> str:
+    lang = _verify_language()
+    rows: list[tuple[Markup, str]] = []
+    if ballot is not None:
+        # The attendee reads each plank in their language; an untranslated one keeps its own lang attribute.
+        planks_by_title = {p.title: p for p in _tally().planks(ballot.meeting_code)}
+        for title, choice in ballot.choices:
+            plank = planks_by_title.get(title)
+            shown = plank.title_in(lang) if plank else Shown(title, ORIGINAL_LANGUAGE)
+            rows.append((in_language(shown, lang), i18n.translate(str(choice), lang)))
+    return render_template(
+        "organizer/verify.html",
+        ballot=ballot,
+        rows=rows,
+        error=error,
+        code=code,
+        page_lang=lang,
+        t=lambda key, **kw: i18n.translate(key, lang, **kw),
+        other_langs={k: v for k, v in i18n.LANGUAGES.items() if k != lang},
+    )
+
+
 @public.route("/verify", methods=["GET", "POST"])
 def verify() -> Any:
     code = (request.form.get("code") if request.method == "POST" else request.args.get("code")) or ""
@@ -727,5 +761,5 @@ def verify() -> Any:
         try:
             ballot = _tally().lookup_ballot(code)
         except (NotFound, InvalidInput):
-            error = "No ballot has that verification code. Check it against your receipt."
-    return render_template("organizer/verify.html", ballot=ballot, error=error, code=code[:40])
+            error = "verify_unknown"
+    return _verify_page(ballot, error, code[:40])
