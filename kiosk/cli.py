@@ -427,7 +427,17 @@ def cmd_sms_send(args: argparse.Namespace) -> int:
         return 0
     kind = "reminder" if args.reminder else "invitation" if meeting is not None else "manual"
     key = f"{kind}:{meeting.code if meeting else 'none'}:{args.key or segments.characters}"
-    queued = gateway.queue_bulk(recipients, body, kind=kind, key_prefix=key)
+    if args.text is None and meeting is not None:  # the meeting's own text: each member's in their language
+        queued = gateway.queue_in_languages(
+            recipients,
+            lambda lang: (
+                gateway.reminder_text(meeting, lang) if args.reminder else gateway.invitation_text(meeting, lang)
+            ),
+            kind=kind,
+            key_prefix=key,
+        )
+    else:
+        queued = gateway.queue_bulk(recipients, body, kind=kind, key_prefix=key)
     print(f"queued {queued} texts (already-queued ones are never sent twice)")
     return 0
 

@@ -374,6 +374,8 @@ class Tally:
                     "status": row.status,
                     "joined": row.joined,
                 }
+                if row.language is not None:  # an empty cell keeps the language the member last used
+                    values["language"] = row.language
                 report.imported += 1
                 if match is None:
                     result = conn.execute(insert(members).values(**values, created_at=now, updated_at=now))
@@ -1037,12 +1039,18 @@ class Tally:
                 return False, f"members must have joined at least {meeting.min_membership_days} days before the meeting"
         return True, None
 
-    def sign_in_member(self, code: str, member_id: int, *, station: str = "kiosk-1") -> SignIn:
+    def sign_in_member(
+        self, code: str, member_id: int, *, station: str = "kiosk-1", language: str | None = None
+    ) -> SignIn:
+        """Sign a roster member in; ``language`` (the kiosk screen's) becomes the language of their texts."""
         with self._write() as conn:
             meeting = self._meeting_row(conn, code)
             member = conn.execute(select(members).where(members.c.id == member_id)).first()
             if member is None:
                 raise NotFound(f"no member with id {member_id}")
+            if language and member.language != language:
+                # The language a member last chose is the one their invitations and reminders go in.
+                conn.execute(update(members).where(members.c.id == member_id).values(language=language))
             kind = (
                 "member"
                 if member.status in ("member", "lapsed")

@@ -173,6 +173,14 @@ class Gateway:
         reply: str | None = None
         awaiting = conversation.awaiting_name_for if conversation else None
         self._set_conversation(conn, phone, language=lang)
+        if reading.language_clear and self._members_on_phone(conn, phone) == 1:
+            # The language a member last wrote in is the one their invitations and reminders go in. A phone
+            # shared by a household says nothing about which of them wrote, so theirs stay as they are.
+            conn.execute(
+                update(members)
+                .where(and_(members.c.phone == phone, or_(members.c.language.is_(None), members.c.language != lang)))
+                .values(language=lang)
+            )
 
         if intent is Intent.STOP:
             if self._opted_out(conn, phone):
@@ -503,8 +511,51 @@ class Gateway:
         with db.read_transaction(self.engine) as conn:
             return [p for p in phones if not self._opted_out(conn, p)]
 
+    def languages_of(self, phones: Iterable[str]) -> dict[str, Language]:
+        """Each phone's language for invitations and reminders: the member's stored language (set by the roster,
+        the kiosk or their last text), else the language of their texts so far, else English."""
+        wanted = set(phones)
+        with db.read_transaction(self.engine) as conn:
+            stored: dict[str, set[str]] = {}
+            for phone, lang in conn.execute(
+                select(members.c.phone, members.c.language).where(members.c.phone.is_not(None))
+            ):
+                if phone in wanted and lang in ("en", "es"):
+                    stored.setdefault(phone, set()).add(lang)
+            talked = {
+                phone: lang
+                for phone, lang in conn.execute(select(sms_conversations.c.phone, sms_conversations.c.language))
+                if phone in wanted and lang in ("en", "es")
+            }
+        result: dict[str, Language] = {}
+        for phone in wanted:
+            langs = stored.get(phone, set())
+            # A phone shared by members of different languages: the conversation decides, as for replies.
+            lang = next(iter(langs)) if len(langs) == 1 else talked.get(phone, "en")
+            result[phone] = "es" if lang == "es" else "en"
+        return result
+
+    def queue_in_languages(
+        self, phones: Iterable[str], render: Callable[[Language], str], *, kind: str, key_prefix: str
+    ) -> int:
+        """Queue ``render(language)`` to each phone in that phone's own language (see ``languages_of``)."""
+        phones = list(phones)
+        languages = self.languages_of(phones)
+        bodies: dict[Language, str] = {}
+        count = 0
+        with self.tally.write() as conn:
+            for phone in phones:
+                lang = languages[phone]
+                if lang not in bodies:
+                    bodies[lang] = render(lang)
+                count += self._queue(conn, phone, bodies[lang], kind, f"{key_prefix}:{phone}")
+        if count:
+            self.wake.set()
+        return count
+
     def reminder_text(self, meeting: Meeting, lang: str = "en") -> str:
-        titles = [p.title for p in self.tally.planks(meeting.code)]
+        # Plank titles in the member's language where the organizer gave a translation.
+        titles = [p.title_in(lang).text for p in self.tally.planks(meeting.code)]
         return replies.reminder(
             lang,
             self.organization,
@@ -542,10 +593,9 @@ class Gateway:
                 continue
             for label, offset in REMINDER_OFFSETS.items():
                 if meeting.starts_at - offset <= now:
-                    text = self.reminder_text(meeting)
-                    queued += self.queue_bulk(
+                    queued += self.queue_in_languages(
                         self.yes_phones(meeting.code),
-                        text,
+                        lambda lang, meeting=meeting: self.reminder_text(meeting, lang),
                         kind="reminder",
                         key_prefix=f"reminder:{meeting.code}:{label}",
                     )

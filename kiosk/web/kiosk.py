@@ -287,7 +287,10 @@ def sign_in() -> Any:
         return redirect(url_for("kiosk.walkin"), 303)
     try:
         if match.member_id is not None:
-            signin = tally.sign_in_member(meeting.code, match.member_id, station=state().station)
+            # A language the attendee chose on the welcome screen becomes the language of their texts; the
+            # default one says nothing about them (a roster's language column is kept).
+            chosen = g.ks.lang if g.ks.lang != state().sessions.default_lang else None
+            signin = tally.sign_in_member(meeting.code, match.member_id, station=state().station, language=chosen)
         else:
             signin = tally.sign_in_guest(meeting.code, match.label, match.phone, station=state().station)
     except StateError:

@@ -589,12 +589,12 @@ def texts(code: str) -> str:
     m = _meeting_or_404(code)
     gateway = _gateway()
     kind = request.args.get("kind", "invitation")
-    body = gateway.reminder_text(m) if kind == "reminder" else gateway.invitation_text(m)
     return render_template(
         "organizer/texts.html",
         m=m,
         kind=kind,
-        body=body,
+        body=_meeting_text(gateway, m, kind, "en"),
+        body_es=_meeting_text(gateway, m, kind, "es"),
         outbound=gateway.outbound(limit=50),
         inbox=gateway.inbox(limit=50),
         counts=gateway.queue_counts(),
@@ -618,6 +618,10 @@ def texts_count(code: str) -> Any:
             "total": recipients * segments,
         }
     )
+
+
+def _meeting_text(gateway: Any, m: Any, kind: str, lang: str) -> str:
+    return gateway.reminder_text(m, lang) if kind == "reminder" else gateway.invitation_text(m, lang)
 
 
 def _send_key(code: str, audience: str, body: str) -> str:
@@ -657,7 +661,15 @@ def texts_send(code: str) -> Any:
     if kind not in ("invitation", "reminder", "manual") or not body:
         abort(400)
     recipients = _audience(m.code, audience)
-    queued = _gateway().queue_bulk(recipients, body, kind=kind, key_prefix=_send_key(m.code, audience, body))
+    gateway = _gateway()
+    key = _send_key(m.code, audience, body)
+    if kind in ("invitation", "reminder") and body == _meeting_text(gateway, m, kind, "en"):
+        # The meeting's own invitation or reminder, as written: each member gets it in their language.
+        queued = gateway.queue_in_languages(
+            recipients, lambda lang: _meeting_text(gateway, m, kind, lang), kind=kind, key_prefix=key
+        )
+    else:  # the organizer's own words go as written
+        queued = gateway.queue_bulk(recipients, body, kind=kind, key_prefix=key)
     _tally().record_event(
         "texts_queued", actor=_actor(), meeting_code=m.code, audience=audience, kind=kind, queued=queued
     )
