@@ -190,7 +190,10 @@ def confirmation(
             Intent.NO: "Responda SI para cambiar.",
             Intent.MAYBE: "Responda SI o NO cuando sepa.",
         }[answer]
-        return _fit(lambda v: f"Anotado: {word} a {v['title']}, {when}{extra}. {change}", {"title": meeting_title})
+        when_said = f"{when}{extra}" if extra or not when.endswith(".") else when[:-1]  # "7:00 p. m." ends a sentence
+        return _fit(
+            lambda v: f"Anotado: {word} a {v['title']}, {when_said}. {change}", {"title": meeting_title}
+        )
     change = {
         Intent.YES: "Reply NO to change.",
         Intent.NO: "Reply YES to change.",
@@ -263,7 +266,7 @@ def help_text(lang: Language, org: str, contact: str | None = None) -> str:
     if lang == "es":
         return _fit(
             lambda v: (
-                f"{v['org']}: invitaciones a reuniones y confirmaciones por SMS. "
+                f"{v['org']}: avisos de reuniones por SMS. "
                 + (f"Contacto: {v['contact']}. " if "contact" in v else "")
                 + "Pueden aplicarse tarifas de mensajes y datos. Responda STOP para darse de baja."
             ),
