@@ -111,6 +111,13 @@ class Meeting:
         }
 
 
+def _optional_cell(row: list[str], index: int | None) -> str | None:
+    """A CSV cell, trimmed; None when the file has no such column ("" when the row is short)."""
+    if index is None:
+        return None
+    return row[index].strip() if index < len(row) else ""
+
+
 @dataclass(frozen=True)
 class Plank:
     id: int
@@ -691,9 +698,11 @@ class Tally:
                     raise InvalidInput(
                         f"threshold {threshold!r} is not one of majority, three-fifths, two-thirds, three-quarters"
                     ) from None
-            given = {lang: (title.strip(), text.strip()) for lang, (title, text) in (translations or {}).items()}
+            given: dict[str, tuple[str | None, str | None]] = {
+                lang: (title.strip(), text.strip()) for lang, (title, text) in (translations or {}).items()
+            }
             for lang, (tr_title, tr_text) in given.items():
-                problem = check_translation(lang, tr_title, tr_text)
+                problem = check_translation(lang, tr_title or "", tr_text or "")
                 if problem:
                     raise InvalidInput(problem)
             try:
@@ -800,9 +809,19 @@ class Tally:
         ]
 
     @staticmethod
-    def _store_translations(conn: Connection, plank_id: int, given: Mapping[str, tuple[str, str]]) -> None:
-        """Replace the plank's translations in the languages given; both fields empty removes one."""
-        for lang, (title, text) in given.items():
+    def _store_translations(
+        conn: Connection, plank_id: int, given: Mapping[str, tuple[str | None, str | None]]
+    ) -> None:
+        """Set the plank's translations in the languages given; a field given as None keeps what is stored, and
+        both fields empty removes the translation."""
+        for lang, (new_title, new_text) in given.items():
+            stored = conn.execute(
+                select(plank_translations.c.title, plank_translations.c.text).where(
+                    and_(plank_translations.c.plank_id == plank_id, plank_translations.c.language == lang)
+                )
+            ).first()
+            title = new_title if new_title is not None else (stored.title if stored else "")
+            text = new_text if new_text is not None else (stored.text if stored else "")
             conn.execute(
                 delete(plank_translations).where(
                     and_(plank_translations.c.plank_id == plank_id, plank_translations.c.language == lang)
@@ -828,7 +847,7 @@ class Tally:
         index = {name: i for i, name in enumerate(header)}
         translated, notes = translation_columns(header)
         report.notes.extend(notes)
-        parsed: list[tuple[int, str, str, Threshold, dict[str, tuple[str, str]]]] = []
+        parsed: list[tuple[int, str, str, Threshold, dict[str, tuple[str | None, str | None]]]] = []
         for row in reader:
             line = reader.line_num
             if not any(c.strip() for c in row):
@@ -840,12 +859,13 @@ class Tally:
 
             title, body, threshold = cell("title"), cell("text"), fold(cell("threshold")) or "majority"
             threshold = threshold.replace(" ", "-").replace("_", "-")
-            given: dict[str, tuple[str, str]] = {}
+            given: dict[str, tuple[str | None, str | None]] = {}
             problems: list[str] = []
             for lang, columns in translated.items():
-                tr_title = row[columns["title"]].strip() if "title" in columns and columns["title"] < len(row) else ""
-                tr_text = row[columns["text"]].strip() if "text" in columns and columns["text"] < len(row) else ""
-                problem = check_translation(lang, tr_title, tr_text)
+                # A column the file does not have keeps what is stored (None); one it has sets it, even empty.
+                tr_title = _optional_cell(row, columns.get("title"))
+                tr_text = _optional_cell(row, columns.get("text"))
+                problem = check_translation(lang, tr_title or "", tr_text or "")
                 if problem:
                     problems.append(problem)
                 given[lang] = (tr_title, tr_text)

@@ -191,9 +191,7 @@ def confirmation(
             Intent.MAYBE: "Responda SI o NO cuando sepa.",
         }[answer]
         when_said = f"{when}{extra}" if extra or not when.endswith(".") else when[:-1]  # "7:00 p. m." ends a sentence
-        return _fit(
-            lambda v: f"Anotado: {word} a {v['title']}, {when_said}. {change}", {"title": meeting_title}
-        )
+        return _fit(lambda v: f"Anotado: {word} a {v['title']}, {when_said}. {change}", {"title": meeting_title})
     change = {
         Intent.YES: "Reply NO to change.",
         Intent.NO: "Reply YES to change.",
