@@ -90,6 +90,32 @@ def test_organizer_form_edits_translations(tally: Tally, client: Any) -> None:
         tally.update_plank("GA12", corporate.id, translations={"fr": ("Pas d'argent", "")})
 
 
+def test_organizer_plank_form_takes_translations(tally: Tally, tmp_path: Any, db_url: str) -> None:
+    from kiosk import accounts
+    from tests.test_organizer import PASSWORD, create_organizer_app, logged_in, organizer_settings, post
+
+    accounts.add_organizer(tally.engine, "rosa", PASSWORD)
+    app = create_organizer_app(organizer_settings(tmp_path, db_url), tally, test_config={"TESTING": True})
+    client = logged_in(app)
+    _meeting(tally)
+    page = client.get("/organizer/m/GA12").get_data(as_text=True)
+    assert 'name="title_es"' in page and "Control de alquileres" in page and "title_es, text_es" in page
+    post(
+        client,
+        "/organizer/m/GA12/planks",
+        {"title": "Parks", "text": "More parks.", "threshold": "majority", "title_es": "Parques", "text_es": ""},
+    )
+    parks = tally.planks("GA12")[-1]
+    assert (parks.title, parks.title_in("es").text, parks.text_in("es").lang) == ("Parks", "Parques", "en")
+    post(
+        client,
+        f"/organizer/m/GA12/planks/{parks.id}/edit",
+        {"title": "Parks", "text": "More parks.", "threshold": "majority", "title_es": "", "text_es": "Más parques."},
+    )
+    parks = tally.planks("GA12")[-1]
+    assert parks.title_in("es").lang == "en" and parks.text_in("es").text == "Más parques."
+
+
 def test_translations_survive_the_migration_chain(tally: Tally) -> None:
     # The tally fixture's database is built by the migrations (0006_spanish included) and holds translations.
     _meeting(tally)

@@ -37,7 +37,7 @@ from markupsafe import Markup
 from kiosk import accounts, export, i18n
 from kiosk.errors import InvalidInput, KioskError, NotFound, StateError, TokenRejected
 from kiosk.live_figures import release_figures
-from kiosk.plank_texts import ORIGINAL_LANGUAGE, Shown
+from kiosk.plank_texts import ORIGINAL_LANGUAGE, Shown, translation_languages
 from kiosk.print_queue import PrintQueue, device_statuses
 from kiosk.results import Threshold
 from kiosk.tally import MeetingState, Tally
@@ -227,6 +227,7 @@ def _meeting_page(m: Any, *, report: dict[str, Any] | None = None, deck: dict[st
         m=m,
         planks=tally.planks(m.code),
         thresholds=[t.value for t in Threshold],
+        translation_languages={lang: i18n.LANGUAGES[lang] for lang in translation_languages()},
         report=report,
         deck=deck,
         editable=m.state in (MeetingState.DRAFT, MeetingState.SIGNIN_OPEN),
@@ -252,8 +253,20 @@ def add_plank(code: str) -> Any:
     m = _meeting_or_404(code)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["title", "text", "threshold"])
-    writer.writerow([_one_line(request.form, "title"), request.form.get("text", ""), request.form.get("threshold", "")])
+    langs = translation_languages()
+    writer.writerow(["title", "text", "threshold", *(f"{f}_{lang}" for lang in langs for f in ("title", "text"))])
+    writer.writerow(
+        [
+            _one_line(request.form, "title"),
+            request.form.get("text", ""),
+            request.form.get("threshold", ""),
+            *(
+                _one_line(request.form, f"title_{lang}") if f == "title" else request.form.get(f"text_{lang}", "")
+                for lang in langs
+                for f in ("title", "text")
+            ),
+        ]
+    )
     try:
         report = _tally().import_planks(m.code, out.getvalue(), actor=_actor())
         if report.refused:
@@ -278,6 +291,11 @@ def edit_plank(code: str, plank_id: int) -> Any:
             title=_one_line(request.form, "title"),
             text=request.form.get("text", ""),
             threshold=request.form.get("threshold", "majority"),
+            translations={
+                lang: (_one_line(request.form, f"title_{lang}"), request.form.get(f"text_{lang}", ""))
+                for lang in translation_languages()
+                if f"title_{lang}" in request.form or f"text_{lang}" in request.form
+            },
             actor=_actor(),
         )
         flash("Plank saved.", "ok")
