@@ -41,7 +41,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "by_phone": {"en": "Phone", "es": "Teléfono"},
     "by_name": {"en": "Name", "es": "Nombre"},
     "phone_label": {"en": "Your phone number", "es": "Su número de teléfono"},
-    "name_label": {"en": "Your name, or 3 letters of it", "es": "Su nombre, o 3 letras de él"},
+    "name_label": {"en": "Your name, or 3 letters of it", "es": "Su nombre, o 3 letras del nombre"},
     "find": {"en": "Find", "es": "Buscar"},
     "delete": {"en": "Delete", "es": "Borrar"},
     "clear": {"en": "Clear", "es": "Limpiar"},
@@ -93,8 +93,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Voting has not opened yet. Come back with your code when it opens.",
         "es": "La votación no ha abierto todavía. Vuelva con su código cuando abra.",
     },
-    "already_in": {"en": "You are already signed in.", "es": "Ya se registró antes."},
-    "continue_ballot": {"en": "Continue to the ballot", "es": "Seguir a la votación"},
+    "already_in": {"en": "You are already signed in.", "es": "Usted ya se registró."},
+    "continue_ballot": {"en": "Continue to the ballot", "es": "Ir a la boleta"},
     # Someone already signed in, found again on a screen that did not sign them in: only their receipt's code (or
     # the desk) continues, so nobody at the kiosk can void another attendee's ballot code and take a new one.
     "continue_with_code": {
@@ -130,8 +130,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "database_down": {
         "en": "This kiosk cannot reach the tally right now, so it cannot take your sign-in or vote. "
         "Nothing was saved. Please use another kiosk or ask an organizer.",
-        "es": "Este quiosco no puede conectar con el registro ahora, así que no puede registrarle ni recibir su "
-        "boleta. No se guardó nada. Use otro quiosco o pregunte al equipo organizador, por favor.",
+        "es": "Este quiosco no puede conectarse ahora con el sistema de conteo, así que no puede registrarle ni "
+        "recibir su boleta. No se guardó nada. Use otro quiosco o pregunte al equipo organizador, por favor.",
     },
     # storage trouble (see kiosk.errors.storage_problem): the attendee learns that nothing was saved and what to
     # do; the reason (a lock, a full disk) is for organizers and goes to the log and `kiosk doctor`
@@ -178,7 +178,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "status_guest": {"en": "not active", "es": "inactiva"},
     "reason_days": {
         "en": "members must have joined at least {days} days before the meeting",
-        "es": "los miembros deben tener al menos {days} días de antigüedad antes de la reunión",
+        "es": "solo votan quienes se hicieron miembros al menos {days} días antes de la reunión",
     },
     "reason_other": {"en": "your membership could not be confirmed", "es": "no se pudo confirmar su membresía"},
     # ballot code entry
@@ -195,7 +195,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "token_spent": {
         "en": "This ballot code has already been used to vote. Each code votes once.",
-        "es": "Este código ya se usó para votar. Cada código vota una sola vez.",
+        "es": "Este código ya se usó para votar. Cada código sirve para votar una sola vez.",
     },
     "token_void": {
         "en": "This ballot code was replaced by a newer one. Use your newest receipt, or ask an organizer.",
