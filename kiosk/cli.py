@@ -9,6 +9,7 @@ import logging
 import re
 import sys
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -461,8 +462,14 @@ def cmd_sms_send(args: argparse.Namespace) -> int:
         print("nothing sent: add --yes to queue these texts")
         return 0
     kind = "reminder" if args.reminder else "invitation" if meeting is not None else "manual"
-    # the same path as the organizer page: the same text (or --key) to the same audience is queued once
-    queued = gateway.queue_to_audience(body, kind=kind, audience=audience, meeting_code=code, to=args.to, name=args.key)
+    # the same path as the organizer page: the same text (or --key) to the same audience is queued once; the
+    # meeting's own invitation or reminder goes to each member in their language
+    render = None
+    if args.text is None and meeting is not None:
+        render = partial(gateway.reminder_text if args.reminder else gateway.invitation_text, meeting)
+    queued = gateway.queue_to_audience(
+        body, kind=kind, audience=audience, meeting_code=code, to=args.to, name=args.key, render=render
+    )
     print(f"queued {queued} texts (already-queued ones are never sent twice)")
     return 0
 
@@ -722,7 +729,12 @@ def build_parser() -> argparse.ArgumentParser:
     planks = sub.add_parser("planks", help="planks of a meeting").add_subparsers(
         dest="sub", required=True, metavar="ACTION"
     )
-    p = command(planks, "import", cmd_planks_import, "add or update planks from a CSV (title, text, threshold)")
+    p = command(
+        planks,
+        "import",
+        cmd_planks_import,
+        "add or update planks from a CSV (title, text, threshold; title_es, text_es)",
+    )
     p.add_argument("code")
     p.add_argument("file")
     output_flags(p)

@@ -141,6 +141,10 @@ class Services:
     def ballot_receipt_requested(self, meeting_code: str, verification_code: str, choices: Any, language: str) -> None:
         meeting = self.tally.meeting(meeting_code)
         verify_url = verification_url(self.settings, verification_code)
+        if meeting.show_choices_on_receipt:
+            # The attendee reads the planks in their language; an untranslated one prints as written.
+            titles = {p.title: p.title_in(language).text for p in self.tally.planks(meeting_code)}
+            choices = [(titles.get(title, title), choice) for title, choice in choices]
         receipt = ballot_receipt(
             organization=self.settings.organization.name,
             meeting_title=meeting.title,

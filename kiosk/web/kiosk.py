@@ -56,6 +56,7 @@ from kiosk.kiosk_session import KioskSession, Match, SessionStore
 from kiosk.roster import fold, strip_invisible
 from kiosk.tally import Meeting, MeetingState, SignIn, Tally
 from kiosk.tokens import ALPHABET, normalize_code
+from kiosk.web.plank_words import in_language
 from kiosk.web.presses import PressHub
 from kiosk.web.receipts import ReceiptRequest, request_receipt
 from kiosk.web.screen_key import COOKIE as SCREEN_COOKIE
@@ -162,6 +163,7 @@ def _template_globals() -> dict[str, Any]:
     cfg = current_app.config
     return {
         "t": (lambda key, **kw: i18n.translate(key, lang, **kw)),
+        "in_lang": (lambda shown: in_language(shown, lang)),
         "lang": lang,
         "languages": i18n.LANGUAGES,
         "org": state().org,
@@ -317,11 +319,14 @@ def sign_in() -> Any:
         return redirect(url_for("kiosk.walkin"), 303)
     try:
         if match.member_id is not None:
-            signin = tally.sign_in_member(meeting.code, match.member_id, station=state().station)
+            # A language the attendee chose on the welcome screen becomes the language of their texts; the
+            # default one says nothing about them (a roster's language column is kept).
+            chosen = g.ks.lang if g.ks.lang != state().sessions.default_lang else None
+            signin = tally.sign_in_member(meeting.code, match.member_id, station=state().station, language=chosen)
         else:
             signin = tally.sign_in_guest(meeting.code, match.label, match.phone, station=state().station)
     except StateError:
-        return _render("message.html", 409, meeting=meeting, title=t("welcome"), text=t("signin_closed"))
+        return _render("message.html", 409, meeting=meeting, title=t("title_signin_closed"), text=t("signin_closed"))
     _signed_in(meeting, signin)
     return redirect(_signed_in_url(), 303)
 
@@ -419,7 +424,7 @@ def walkin_post() -> Any:
     except InvalidInput:
         return again(t("bad_phone"), "phone")
     except StateError:
-        return _render("message.html", 409, meeting=meeting, title=t("welcome"), text=t("signin_closed"))
+        return _render("message.html", 409, meeting=meeting, title=t("title_signin_closed"), text=t("signin_closed"))
     _signed_in(meeting, signin)
     return redirect(_signed_in_url(), 303)
 
@@ -669,7 +674,7 @@ def screen() -> Any:
     cookie = keys.exchange(request.args.get("key", "")) if keys is not None else None
     if cookie is None:
         log.warning("a screen key was refused at /kiosk/screen: this screen gets no button presses")
-        page = _render("message.html", 403, title=t("welcome"), text=t("screen_not_connected"), idle_on=False)
+        page = _render("message.html", 403, title=t("title_screen"), text=t("screen_not_connected"), idle_on=False)
         return current_app.make_response(page)
     response = redirect(url_for("kiosk.welcome"), 303)
     response.set_cookie(SCREEN_COOKIE, cookie, httponly=True, samesite="Strict", path="/kiosk/")
@@ -724,12 +729,12 @@ def _kiosk_error(exc: KioskError) -> Any:
     if problem in (StorageProblem.BUSY, StorageProblem.FULL) and not isinstance(exc, CommitUnknown):
         key = ("vote_" if voting else "save_") + ("busy" if problem is StorageProblem.BUSY else "full")
         retry = url_for("kiosk.ballot") if voting and g.ks.ballot_token else None
-        return _render("message.html", 503, title=t("welcome"), text=t(key), idle_on=True, retry_url=retry)
+        return _render("message.html", 503, title=t("title_not_saved"), text=t(key), idle_on=True, retry_url=retry)
     if isinstance(exc, CommitUnknown):  # the vote may or may not have been saved: never half of it
-        return _render("message.html", 503, title=t("welcome"), text=t("commit_unknown"), idle_on=True)
+        return _render("message.html", 503, title=t("title_not_saved"), text=t("commit_unknown"), idle_on=True)
     if isinstance(exc, DatabaseError):
-        return _render("message.html", 503, title=t("welcome"), text=t("database_down"), idle_on=True)
-    return _render("message.html", 409, title=t("welcome"), text=t("ask_organizer"), idle_on=True)
+        return _render("message.html", 503, title=t("title_not_saved"), text=t("database_down"), idle_on=True)
+    return _render("message.html", 409, title=t("title_ask"), text=t("ask_organizer"), idle_on=True)
 
 
 def init_app(

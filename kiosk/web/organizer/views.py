@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from flask import (
@@ -32,10 +33,12 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from markupsafe import Markup
 
-from kiosk import accounts, export
+from kiosk import accounts, export, i18n
 from kiosk.errors import InvalidInput, KioskError, NotFound, StateError, TokenRejected
 from kiosk.live_figures import release_figures
+from kiosk.plank_texts import ORIGINAL_LANGUAGE, Shown, translation_languages
 from kiosk.print_queue import PrintQueue, device_statuses
 from kiosk.results import Threshold
 from kiosk.tally import MeetingState, Tally
@@ -43,6 +46,7 @@ from kiosk.testdeck import run_test_deck
 from kiosk.tokens import normalize_code
 from kiosk.web.organizer.live import LiveFigures, View
 from kiosk.web.organizer.security import current_organizer, log_in, log_out, login_required, safe_next
+from kiosk.web.plank_words import in_language
 from sms.segments import segment_count
 
 log = logging.getLogger(__name__)
@@ -242,6 +246,7 @@ def _meeting_page(m: Any, *, report: dict[str, Any] | None = None, deck: dict[st
         m=m,
         planks=tally.planks(m.code),
         thresholds=[t.value for t in Threshold],
+        translation_languages={lang: i18n.LANGUAGES[lang] for lang in translation_languages()},
         report=report,
         deck=deck,
         editable=m.state in (MeetingState.DRAFT, MeetingState.SIGNIN_OPEN),
@@ -267,8 +272,20 @@ def add_plank(code: str) -> Any:
     m = _meeting_or_404(code)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["title", "text", "threshold"])
-    writer.writerow([_one_line(request.form, "title"), request.form.get("text", ""), request.form.get("threshold", "")])
+    langs = translation_languages()
+    writer.writerow(["title", "text", "threshold", *(f"{f}_{lang}" for lang in langs for f in ("title", "text"))])
+    writer.writerow(
+        [
+            _one_line(request.form, "title"),
+            request.form.get("text", ""),
+            request.form.get("threshold", ""),
+            *(
+                _one_line(request.form, f"title_{lang}") if f == "title" else request.form.get(f"text_{lang}", "")
+                for lang in langs
+                for f in ("title", "text")
+            ),
+        ]
+    )
     try:
         report = _tally().import_planks(m.code, out.getvalue(), actor=_actor())
         if report.refused:
@@ -293,6 +310,11 @@ def edit_plank(code: str, plank_id: int) -> Any:
             title=_one_line(request.form, "title"),
             text=request.form.get("text", ""),
             threshold=request.form.get("threshold", "majority"),
+            translations={
+                lang: (_one_line(request.form, f"title_{lang}"), request.form.get(f"text_{lang}", ""))
+                for lang in translation_languages()
+                if f"title_{lang}" in request.form or f"text_{lang}" in request.form
+            },
             actor=_actor(),
         )
         flash("Plank saved.", "ok")
@@ -610,13 +632,12 @@ def texts(code: str) -> str:
     closed = m.state is MeetingState.CLOSED
     kind = "manual" if closed else request.args.get("kind", "invitation")
     # After the close only a text of the organizer's own: no invitation or reminder to start from.
-    starter = gateway.reminder_text if kind == "reminder" else gateway.invitation_text
-    body = "" if closed else starter(m)
     return render_template(
         "organizer/texts.html",
         m=m,
         kind=kind,
-        body=body,
+        body="" if closed else _meeting_text(gateway, m, kind, "en"),
+        body_es="" if closed else _meeting_text(gateway, m, kind, "es"),
         outbound=gateway.outbound(limit=50),
         inbox=gateway.inbox(limit=50),
         counts=gateway.queue_counts(),
@@ -640,6 +661,10 @@ def texts_count(code: str) -> Any:
             "total": recipients * segments,
         }
     )
+
+
+def _meeting_text(gateway: Any, m: Any, kind: str, lang: str) -> str:
+    return gateway.reminder_text(m, lang) if kind == "reminder" else gateway.invitation_text(m, lang)
 
 
 @bp.post("/m/<code>/texts/review")
@@ -683,7 +708,13 @@ def texts_send(code: str) -> Any:
         if refused is not None:
             return refused
     recipients = _audience(m.code, audience)
-    queued = _gateway().queue_to_audience(body, kind=kind, audience=audience, meeting_code=m.code)
+    gateway = _gateway()
+    render = None
+    if kind in ("invitation", "reminder") and body == _meeting_text(gateway, m, kind, "en"):
+        # The meeting's own invitation or reminder, as written: each member gets it in their language (the
+        # organizer's own words go as written).
+        render = partial(_meeting_text, gateway, m, kind)
+    queued = gateway.queue_to_audience(body, kind=kind, audience=audience, meeting_code=m.code, render=render)
     _tally().record_event(
         "texts_queued", actor=_actor(), meeting_code=m.code, audience=audience, kind=kind, queued=queued
     )
@@ -748,14 +779,47 @@ def export_file(code: str, name: str) -> Response:
 # --- public: ballot verification --------------------------------------------------------------------------
 
 
+def _verify_language() -> str:
+    """The verification page's language: the one asked for (``?lang=es``, the page's own switch), else the
+    browser's preference among those the kiosk offers."""
+    asked = request.values.get("lang")
+    if asked in i18n.LANGUAGES:
+        return asked
+    return request.accept_languages.best_match(list(i18n.LANGUAGES)) or i18n.DEFAULT_LANGUAGE
+
+
+def _verify_page(ballot: Any, error: str | None, code: str) -> str:
+    lang = _verify_language()
+    rows: list[tuple[Markup, str]] = []
+    if ballot is not None:
+        # The attendee reads each plank in their language; an untranslated one keeps its own lang attribute.
+        planks_by_title = {p.title: p for p in _tally().planks(ballot.meeting_code)}
+        for title, choice in ballot.choices:
+            plank = planks_by_title.get(title)
+            shown = plank.title_in(lang) if plank else Shown(title, ORIGINAL_LANGUAGE)
+            rows.append((in_language(shown, lang), i18n.translate(str(choice), lang)))
+    return render_template(
+        "organizer/verify.html",
+        ballot=ballot,
+        rows=rows,
+        error=error,
+        code=code,
+        page_lang=lang,
+        t=lambda key, **kw: i18n.translate(key, lang, **kw),
+        other_langs={k: v for k, v in i18n.LANGUAGES.items() if k != lang},
+    )
+
+
 @public.route("/verify", methods=["GET", "POST"])
 def verify() -> Any:
     """The form; a code typed (or an old ``?code=`` link) goes to the one address of that ballot's check."""
     code = (request.form.get("code") if request.method == "POST" else request.args.get("code")) or ""
     if code.strip():
         typed = normalize_code(code[:40]) or "".join(code.split())[:40]
-        return redirect(url_for("public.verify_code", code=typed), 303)
-    return render_template("organizer/verify.html", ballot=None, error=None, code="")
+        lang = request.values.get("lang")
+        extra = {"lang": lang} if lang in i18n.LANGUAGES else {}
+        return redirect(url_for("public.verify_code", code=typed, **extra), 303)
+    return _verify_page(None, None, "")
 
 
 @public.get("/verify/<code>")
@@ -767,5 +831,5 @@ def verify_code(code: str) -> Any:
     try:
         ballot = _tally().lookup_ballot(shown)
     except (NotFound, InvalidInput):
-        error = "No ballot has that verification code. Check it against your receipt."
-    return render_template("organizer/verify.html", ballot=ballot, error=error, code=shown)
+        error = "verify_unknown"
+    return _verify_page(ballot, error, shown)

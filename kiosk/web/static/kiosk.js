@@ -84,7 +84,8 @@
       if (left <= 0) {
         resetNow();
       } else if (left <= countdownSeconds) {
-        idleText.textContent = cfg.idleTemplate.replace("{s}", String(Math.ceil(left)));
+        const n = Math.ceil(left);
+        idleText.textContent = (n === 1 ? cfg.idleTemplateOne : cfg.idleTemplate).replace("{s}", String(n));
         if (overlay.hidden) {
           overlay.hidden = false;
           document.getElementById("still-here").focus();
@@ -172,6 +173,7 @@
       help.hidden = rev;
       if (rev) {
         title.textContent = words.review_title;
+        title.lang = document.documentElement.lang;
         counter.textContent = "";
         status.textContent = "";
         planks.forEach((p, i) => {
@@ -190,6 +192,7 @@
         const p = planks[index];
         const c = choices[index];
         title.textContent = p.dataset.title;
+        title.lang = p.dataset.titleLang || document.documentElement.lang; // an untranslated title keeps its own
         counter.textContent = p.dataset.counter;
         options.querySelectorAll(".opt").forEach((b) => {
           const on = b.dataset.choice === c;
@@ -400,7 +403,8 @@
     const tick = setInterval(() => {
       left -= 1;
       if (left <= 0) { clearInterval(tick); resetNow(); return; }
-      returning.textContent = returning.dataset.template.replace("{s}", String(left));
+      const template = left === 1 ? returning.dataset.templateOne : returning.dataset.template;
+      returning.textContent = template.replace("{s}", String(left));
     }, 1000);
   }
 })();
