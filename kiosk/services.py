@@ -16,7 +16,8 @@ from typing import Any
 from hardware.printer import ReceiptPrinter, open_printer
 from kiosk import storage_order
 from kiosk.config import Settings
-from kiosk.print_queue import PrintQueue, PrintWorker, set_device_status
+from kiosk.device_status import set_device_status
+from kiosk.print_queue import PrintQueue, PrintWorker
 from kiosk.receipts import Receipt, ballot_receipt, signin_receipt
 from kiosk.tally import Tally
 
@@ -102,7 +103,7 @@ class Services:
             self.sms_thread.join(5)
 
     def printer_ok(self) -> bool:
-        from kiosk.print_queue import device_statuses
+        from kiosk.device_status import device_statuses
 
         status = device_statuses(self.tally.engine).get("printer")
         # Printing turned off is a choice, not trouble: the kiosk says nothing about it.

@@ -37,8 +37,8 @@ from sqlalchemy import Connection, and_, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kiosk import db
+from kiosk.device_status import set_device_status
 from kiosk.errors import InvalidInput, KioskError
-from kiosk.print_queue import set_device_status
 from kiosk.roster import normalize_phone, strip_invisible
 from kiosk.schema import members, sms_conversations, sms_inbound, sms_opt_outs, sms_outbound
 from kiosk.tally import Meeting, MeetingState, Tally

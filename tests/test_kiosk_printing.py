@@ -144,7 +144,7 @@ def test_demo_pages_absent_outside_simulation(tally: Tally, app_config: dict[str
 
 
 def test_button_presses_reach_the_devices_status(tally: Tally, voting_meeting: str, app_config: dict[str, Any]) -> None:
-    from kiosk.print_queue import device_statuses
+    from kiosk.device_status import device_statuses
 
     app, services = make_app(tally, Settings().simulated(), app_config, simulated=True)
     try:

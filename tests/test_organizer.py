@@ -378,7 +378,7 @@ def test_meeting_edits_are_audited_and_fixed_after_voting_opens(tally: Tally, vo
 
 
 def test_devices_page_shows_what_the_owners_reported(app: Flask, tally: Tally, clock: FakeClock) -> None:
-    from kiosk.print_queue import set_device_status
+    from kiosk.device_status import set_device_status
 
     set_device_status(
         tally.engine, "printer", ok=False, summary="Printer offline: paper out", detail={"queue": 3}, now=clock()

@@ -34,9 +34,10 @@ from flask import (
 )
 
 from kiosk import accounts, export
+from kiosk.device_status import device_statuses
 from kiosk.errors import InvalidInput, KioskError, NotFound, StateError, TokenRejected
 from kiosk.live_figures import release_figures
-from kiosk.print_queue import PrintQueue, device_statuses
+from kiosk.print_queue import PrintQueue
 from kiosk.results import Threshold
 from kiosk.tally import MeetingState, Tally
 from kiosk.testdeck import run_test_deck
