@@ -20,7 +20,7 @@ import statistics
 import time
 from pathlib import Path
 
-from benchlib import emit
+from benchlib import add_pi_arg, emit, pi_or_skip, pin_self
 
 from kiosk import db
 from kiosk.tally import MeetingState, Tally
@@ -108,13 +108,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ballots", type=int, default=1000)
     parser.add_argument("--pin", action="store_true", help="run on one CPU (taskset -c 0 stand-in)")
+    add_pi_arg(parser)
     parser.add_argument("--dir", type=Path, default=Path(__file__).parent / "out")
     parser.add_argument("--quick", action="store_true", help="300 ballots (a smoke run)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
     args = parser.parse_args()
     if args.quick:
         args.ballots = min(args.ballots, 300)
-    if args.pin:
+    if pi_or_skip(args, "ballots"):
+        pin_self(args)
+    elif args.pin:
         os.sched_setaffinity(0, {0})
     folder = args.dir / "ballots"
     shutil.rmtree(folder, ignore_errors=True)

@@ -82,8 +82,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_common_args(parser)
     args = parser.parse_args()
-    if args.pin:
-        pin_self()
+    if args.pin or args.pi:
+        pin_self(args)
     presses = 300 if args.quick else PRESSES
     measure(busy=False, presses=presses // 5)  # warm-up
     figures = {

@@ -15,7 +15,8 @@ Prints p50/p95/p99 of the whole look-up (and of the POST alone) and the ratio of
 
     .venv/bin/python bench/bench_lookup.py [--members 10000] [--queries 2000] [--pin] [--quick] [--json PATH]
 
-``--pin`` pins the server to CPU 0 (``taskset -c 0``), a stand-in for a Pi; the client stays unpinned.
+``--pin`` pins the server to CPU 0 (``taskset -c 0``), a stand-in for a Pi; ``--pi`` also gives it only a sixth of
+that core (a cgroup CPU quota, about a Pi 4 core's speed); the client stays unpinned and unlimited.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from benchlib import (
     kiosk_cli,
     kiosk_server,
     percentile,
+    pi_or_skip,
     scratch,
     spread,
     wait_http,
@@ -379,6 +381,7 @@ def main() -> int:
     parser.add_argument("--signins", type=int, default=150, help="people signed in before the look-ups")
     add_common_args(parser, pin_help="pin the server to CPU 0 (taskset -c 0), a Pi stand-in")
     args = parser.parse_args()
+    pi_or_skip(args, "lookup")
     if args.quick:
         args.queries = min(args.queries, 400)
 
@@ -393,7 +396,7 @@ def main() -> int:
         create_meeting_tomorrow(config)
         kiosk_cli(config, "meeting", "open-signin", "GA1")
         port = config_port(config)
-        with kiosk_server(config, pin=args.pin) as server:
+        with kiosk_server(config, pin=args.pin, pi=args.pi) as server:
             wait_http(port, proc=server)
             client = Client(port)
             # Sign in some people through the pages first (a meeting in progress), and warm the server up.
@@ -428,7 +431,7 @@ def main() -> int:
             client.close()
 
     p95 = percentile(samples, 0.95) * 1000
-    where = "server pinned to CPU 0" if args.pin else "server not pinned"
+    where = "server at Pi speed" if args.pi else "server pinned to CPU 0" if args.pin else "server not pinned"
     print(f"roster: {args.members} members imported through `kiosk roster import` in {import_s:.1f} s")
     print(f"  {report.strip().splitlines()[0] if report.strip() else ''}")
     print(f"signed in first through the pages: {signed}; look-ups: {len(samples)} ({found} with matches); {where}")

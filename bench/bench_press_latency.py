@@ -9,7 +9,8 @@ server-sent event, the page's handler.
 
     .venv/bin/python bench/bench_press_latency.py [--presses 200] [--pin | --no-pin] [--quick] [--json PATH]
 
-The server is pinned by default (``--no-pin`` leaves it free); Chromium and the driver are never pinned.
+The server is pinned by default (``--no-pin`` leaves it free; ``--pi`` also gives it a sixth of the core, a cgroup
+CPU quota: Pi speed); Chromium and the driver are never pinned.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchlib import emit
+from benchlib import add_pi_arg, emit, pi_or_skip
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
@@ -85,17 +86,21 @@ def main() -> int:
     pin = parser.add_mutually_exclusive_group()
     pin.add_argument("--pin", action="store_true", help="pin the server to CPU 0 (the default)")
     pin.add_argument("--no-pin", action="store_true", help="do not pin the server to CPU 0")
+    add_pi_arg(parser)
     parser.add_argument("--quick", action="store_true", help="60 presses (a smoke run)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
     args = parser.parse_args()
     args.pin = not args.no_pin
+    piece = pi_or_skip(args, "press_latency")
     if args.quick:
         args.presses = min(args.presses, 60)
 
     kiosk = Path(sys.executable).with_name("kiosk")
     port = free_port()
     command = [str(kiosk), "demo", "--port", str(port)]
-    if args.pin:
+    if piece is not None:
+        command = piece.wrap(command)
+    elif args.pin:
         if not shutil.which("taskset"):
             raise SystemExit("pinning needs taskset (util-linux); or run with --no-pin")
         command = ["taskset", "-c", "0", *command]
@@ -142,7 +147,7 @@ def main() -> int:
         server.wait(10)
         shutil.rmtree(workdir, ignore_errors=True)
 
-    pinned = "server pinned to CPU 0" if "taskset" in command[0] else "server not pinned"
+    pinned = "server at Pi speed" if piece else "server pinned to CPU 0" if args.pin else "server not pinned"
     print(f"press latency over {args.presses} presses ({pinned}; alternating yes/no), ms:")
     for label, values in (
         ("POST answered (204)", answered),

@@ -88,8 +88,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_common_args(parser)
     args = parser.parse_args()
-    if args.pin:
-        pin_self()
+    if args.pin or args.pi:
+        pin_self(args)
     runs = 50 if args.quick else RUNS
     figures: dict[str, object] = {}
     start = time.perf_counter()

@@ -15,7 +15,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from benchlib import emit
+from benchlib import add_pi_arg, emit, pi_or_skip, pin_self
 from sqlalchemy import func, select
 
 from kiosk import db
@@ -46,12 +46,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--texts", type=int, default=1000)
     parser.add_argument("--pin", action="store_true", help="run on one CPU (taskset -c 0 stand-in)")
+    add_pi_arg(parser)
     parser.add_argument("--quick", action="store_true", help="300 texts (a smoke run)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
     args = parser.parse_args()
     if args.quick:
         args.texts = min(args.texts, 300)
-    if args.pin:
+    if pi_or_skip(args, "sms_inbound"):
+        pin_self(args)
+    elif args.pin:
         os.sched_setaffinity(0, {0})
     folder = Path(__file__).parent / "out" / "sms-inbound"
     shutil.rmtree(folder, ignore_errors=True)

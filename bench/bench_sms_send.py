@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchlib import emit
+from benchlib import add_pi_arg, emit, pi_or_skip, pin_self
 
 from sms.backends import SendStatus
 from sms.ratelimit import TokenBucket
@@ -42,16 +42,20 @@ def main() -> int:
     parser.add_argument("--count", type=int, default=300, help="texts to send")
     parser.add_argument("--body", default="Reminder: General Assembly, Thu Dec 3, 7 pm. Reply NO if you can't come.")
     parser.add_argument("--pin", action="store_true", help="send from CPU 0 only (taskset -c 0 stand-in)")
+    add_pi_arg(parser)
     parser.add_argument("--quick", action="store_true", help="100 texts (a smoke run)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
     args = parser.parse_args()
+    pi_or_skip(args, "sms_send")
     if args.quick:
         args.count = min(args.count, 100)
 
     segments = segment_count(args.body).segments
     with FakeTwilio() as fake:
         backend = TwilioBackend(fake.account_sid, fake.auth_token, "+15550001111", api_base=fake.base_url, timeout=5)
-        if args.pin:
+        if args.pi:  # the whole process: the fake Twilio's thread too (a cgroup takes every thread)
+            pin_self(args)
+        elif args.pin:
             os.sched_setaffinity(0, {0})  # this thread only (Linux): the fake's server thread is already running
         limiter = TokenBucket(args.rate, args.burst)
         latencies: list[float] = []

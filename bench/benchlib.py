@@ -1,5 +1,6 @@
-"""Shared plumbing for the benchmarks: percentiles, the ``--pin``/``--json``/``--quick`` flags, and a real
-``kiosk serve`` process on loopback in a throw-away folder (optionally pinned to CPU 0 with ``taskset -c 0``).
+"""Shared plumbing for the benchmarks: percentiles, the ``--pin``/``--pi``/``--json``/``--quick`` flags, and a
+real ``kiosk serve`` process on loopback in a throw-away folder (optionally pinned to CPU 0 with ``taskset -c 0``,
+or run at Pi speed: pinned and in a cgroup with a sixth of a core, see :class:`PiSlice`).
 
 Every bench prints figures for people and, with ``--json PATH``, writes the same figures as one JSON object
 (``{"bench": name, "pinned": bool, "figures": {...}}``) for ``bench/run_all.py``.
@@ -8,6 +9,7 @@ Every bench prints figures for people and, with ``--json PATH``, writes the same
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import http.client
 import json
@@ -50,16 +52,164 @@ def spread(values: Sequence[float], scale: float = 1000.0) -> dict[str, float]:
 
 def add_common_args(parser: argparse.ArgumentParser, *, pin_help: str = "run on CPU 0 only (a Pi stand-in)") -> None:
     parser.add_argument("--pin", action="store_true", help=pin_help)
+    add_pi_arg(parser)
     parser.add_argument("--quick", action="store_true", help="fewer samples (a smoke run)")
     parser.add_argument("--json", metavar="PATH", help="also write the figures as JSON to PATH")
 
 
-def pin_self() -> None:
-    """Pin this process (and threads it starts later) to CPU 0, as ``taskset -c 0`` would."""
+def add_pi_arg(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--pi",
+        action="store_true",
+        help="Pi speed: pinned to CPU 0 and in a cgroup with a CPU quota of 1,667 us per 10,000 us (a sixth of a "
+        "core, about one Pi 4 core on a machine like this one); implies --pin",
+    )
+
+
+# --- Pi speed ----------------------------------------------------------------------------------------------
+
+# A Pi 4 core runs Python about 6x slower than a core of this machine (FACTS.md; a CPU loop under this quota ran
+# 6.8x slower here): a sixth of a core, given out every 10 ms so that a request is not held up for a whole
+# 100 ms default period when the quota runs out.
+PI_QUOTA_US = 1667
+PI_PERIOD_US = 10_000
+CGROUP_ROOT = Path("/sys/fs/cgroup")
+
+
+class PiSliceUnavailable(RuntimeError):
+    """Neither cgroup v2's ``cpu.max`` nor cgroup v1's ``cpu.cfs_quota_us`` can be used on this machine."""
+
+
+class PiSlice:
+    """A cgroup holding a sixth of a core (``cpu.max`` on cgroup v2, ``cpu.cfs_quota_us`` on v1), made for one
+    bench run and removed afterwards. Processes enter it by writing their pid to its ``cgroup.procs`` before
+    they exec (:meth:`wrap`), so everything they start stays inside; :meth:`join` moves the calling process."""
+
+    def __init__(self, quota_us: int = PI_QUOTA_US, period_us: int = PI_PERIOD_US) -> None:
+        self.quota_us, self.period_us = quota_us, period_us
+        name = f"kiosk-bench-pi-{os.getpid()}"
+        errors: list[str] = []
+        for kind, parent in self._candidates():
+            folder = parent / name
+            try:
+                folder.mkdir(exist_ok=True)
+                if kind == "v2":
+                    (folder / "cpu.max").write_text(f"{quota_us} {period_us}\n")
+                else:
+                    (folder / "cpu.cfs_period_us").write_text(f"{period_us}\n")
+                    (folder / "cpu.cfs_quota_us").write_text(f"{quota_us}\n")
+            except OSError as exc:
+                errors.append(f"{kind} at {parent}: {exc.strerror or exc}")
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+                continue
+            self.kind, self.path, self.parent = kind, folder, parent
+            return
+        raise PiSliceUnavailable(
+            "no cgroup CPU quota available here (cgroup v2 cpu.max nor v1 cpu.cfs_quota_us: "
+            + ("; ".join(errors) if errors else "no cpu controller mounted")
+            + "): the Pi-speed figures are skipped"
+        )
+
+    @staticmethod
+    def _candidates() -> list[tuple[str, Path]]:
+        """Where a CPU-limited cgroup could be made: v2 (the unified hierarchy, if its cpu controller is on) first."""
+        found: list[tuple[str, Path]] = []
+        for unified in (CGROUP_ROOT, CGROUP_ROOT / "unified"):
+            controllers = unified / "cgroup.controllers"
+            with contextlib.suppress(OSError):
+                if "cpu" in controllers.read_text().split():
+                    with contextlib.suppress(OSError):  # children need the cpu controller handed down
+                        (unified / "cgroup.subtree_control").write_text("+cpu\n")
+                    found.append(("v2", unified))
+        v1 = CGROUP_ROOT / "cpu"
+        if (v1 / "cpu.cfs_quota_us").exists():
+            found.append(("v1", v1))
+        return found
+
+    @property
+    def detail(self) -> str:
+        files = "cpu.max" if self.kind == "v2" else "cpu.cfs_quota_us/cpu.cfs_period_us"
+        return f"cgroup {self.kind} {self.path} ({files} = {self.quota_us} us per {self.period_us} us), CPU 0"
+
+    def wrap(self, command: list[str]) -> list[str]:
+        """``command`` started inside this cgroup and pinned to CPU 0."""
+        if shutil.which("taskset") is None:
+            raise SystemExit("--pi needs taskset (util-linux)")
+        enter = 'echo $$ > "$0" && exec taskset -c 0 "$@"'
+        return ["sh", "-c", enter, str(self.path / "cgroup.procs"), *command]
+
+    def join(self) -> None:
+        """Move this process (every thread of it) into the cgroup, pinned to CPU 0."""
+        (self.path / "cgroup.procs").write_text(f"{os.getpid()}\n")
+        os.sched_setaffinity(0, {0})
+
+    def cpu_throttled(self) -> str:
+        """The kernel's throttling counters, as a check that the quota bit (``nr_throttled`` > 0)."""
+        with contextlib.suppress(OSError):
+            stats = dict(line.split() for line in (self.path / "cpu.stat").read_text().splitlines() if " " in line)
+            return f"{stats.get('nr_throttled', '?')} of {stats.get('nr_periods', '?')} periods throttled"
+        return "throttling not readable"
+
+    def close(self) -> None:
+        """Move what is left (this process, if it joined) back to the parent, then remove the cgroup."""
+        with contextlib.suppress(OSError):
+            for pid in (self.path / "cgroup.procs").read_text().split():
+                with contextlib.suppress(OSError):
+                    (self.parent / "cgroup.procs").write_text(f"{pid}\n")
+        for _ in range(50):  # processes being stopped leave a moment later
+            try:
+                self.path.rmdir()
+                return
+            except FileNotFoundError:
+                return
+            except OSError:
+                time.sleep(0.1)
+
+
+_slice: PiSlice | None = None
+
+
+def pi_slice() -> PiSlice:
+    """This run's Pi-speed cgroup, made on first use and removed when the bench exits. Exits the bench with a
+    plain message (and, with ``--json``, a ``skipped`` record) when the machine has no usable cgroup."""
+    global _slice
+    if _slice is None:
+        _slice = PiSlice()
+        atexit.register(_slice.close)
+    return _slice
+
+
+def pi_or_skip(args: argparse.Namespace, bench: str) -> PiSlice | None:
+    """With ``--pi``: the slice (and ``--pin`` set too); without: None. Says so and exits when unavailable."""
+    if not getattr(args, "pi", False):
+        return None
+    args.pin = True
+    try:
+        piece = pi_slice()
+    except PiSliceUnavailable as exc:
+        print(f"Pi speed not measured: {exc}")
+        if args.json:
+            data = {"bench": bench, "pi": True, "skipped": str(exc)}
+            Path(args.json).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+        raise SystemExit(0) from None
+    print(f"Pi speed: {piece.detail}")
+    return piece
+
+
+def pin_self(args: argparse.Namespace | None = None) -> None:
+    """Pin this process (and threads it starts later) to CPU 0, as ``taskset -c 0`` would; with ``--pi`` also
+    move it into the Pi-speed cgroup."""
+    if args is not None and getattr(args, "pi", False):
+        pi_slice().join()
+        return
     os.sched_setaffinity(0, {0})
 
 
-def taskset(command: list[str], pin: bool) -> list[str]:
+def taskset(command: list[str], pin: bool, pi: bool = False) -> list[str]:
+    """``command`` as given, pinned to CPU 0 (``pin``), or pinned and in the Pi-speed cgroup (``pi``)."""
+    if pi:
+        return pi_slice().wrap(command)
     if not pin:
         return command
     if shutil.which("taskset") is None:
@@ -68,8 +218,11 @@ def taskset(command: list[str], pin: bool) -> list[str]:
 
 
 def emit(args: argparse.Namespace, bench: str, figures: dict[str, Any]) -> None:
+    pi = bool(getattr(args, "pi", False))
+    if pi and _slice is not None:
+        print(f"Pi-speed cgroup: {_slice.cpu_throttled()}")
     if args.json:
-        data = {"bench": bench, "pinned": bool(args.pin), "quick": bool(args.quick), "figures": figures}
+        data = {"bench": bench, "pinned": bool(args.pin), "pi": pi, "quick": bool(args.quick), "figures": figures}
         Path(args.json).write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
@@ -182,10 +335,12 @@ def stop_process(proc: subprocess.Popen, timeout: float = 15.0) -> None:
 
 
 @contextlib.contextmanager
-def kiosk_server(config: Path, *, pin: bool, args: Sequence[str] = ("serve",)) -> Iterator[subprocess.Popen]:
+def kiosk_server(
+    config: Path, *, pin: bool, args: Sequence[str] = ("serve",), pi: bool = False
+) -> Iterator[subprocess.Popen]:
     """``kiosk serve`` (or another long-running command) for ``config``, stopped (SIGTERM) on exit."""
     log = config.parent / f"{args[0]}{'-' + args[1] if len(args) > 1 else ''}.log"
-    proc = start_process(taskset([str(KIOSK), "--config", str(config), *args], pin), config.parent, log)
+    proc = start_process(taskset([str(KIOSK), "--config", str(config), *args], pin, pi), config.parent, log)
     try:
         yield proc
     except BaseException:

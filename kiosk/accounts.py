@@ -208,6 +208,7 @@ def remove_organizer(engine: Engine, name: str) -> int:
         ended = conn.execute(delete(organizer_sessions).where(organizer_sessions.c.organizer_name == name)).rowcount
         if conn.execute(delete(organizers).where(organizers.c.name == name)).rowcount == 0:
             raise NotFound(f"there is no organizer named {name!r} (see `kiosk organizer list`)")
+    log.warning("organizer %s removed; %d session(s) ended", name, ended)
     return int(ended)
 
 

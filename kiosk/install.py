@@ -36,6 +36,7 @@ from typing import Any
 from kiosk.config import Settings, parse_settings, template
 from kiosk.db import postgresql_driver_problem
 from kiosk.errors import KioskError
+from kiosk.screen_browser import screen_flags
 
 SOURCE = Path(__file__).resolve().parents[1]
 TEMPLATES = SOURCE / "systemd"
@@ -218,6 +219,7 @@ def render_units(settings: Settings, layout: Layout) -> dict[str, str]:
         "URL": screen_url(settings),
         "CAGE": _first_existing(layout, ("/usr/bin/cage",)),
         "CHROMIUM": _first_existing(layout, ("/usr/bin/chromium-browser", "/usr/bin/chromium")),
+        "CHROMIUM_FLAGS": screen_flags(),
     }
     out = {}
     for name in UNITS:

@@ -36,8 +36,6 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-import phonenumbers
-
 from kiosk.errors import InvalidInput
 from kiosk.schema import MEMBER_STATUSES
 
@@ -84,6 +82,8 @@ def normalize_phone(raw: str, region: str) -> str | None:
         return None
     if len(text) > 40:
         raise InvalidInput("phone is too long to be a phone number")
+    import phonenumbers  # on first use: its metadata is a noticeable part of the web process's start on a Pi
+
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:

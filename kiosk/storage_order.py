@@ -42,6 +42,7 @@ from sqlalchemy import Connection, Engine, insert, select, text, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from kiosk import db
+from kiosk.errors import DatabaseError
 from kiosk.schema import ballot_choices, ballot_tokens, ballots, device_status
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,7 @@ def rewrite(engine: Engine, *, wait_s: float) -> RewriteOutcome:
         else:
             _rewrite_postgresql(engine)
             complete, detail = True, "rewritten"
-    except SQLAlchemyError as exc:
+    except (SQLAlchemyError, sqlite3.Error, DatabaseError) as exc:  # busy beyond the timeout, a full disk
         complete, detail = False, f"the database refused the rewrite: {str(getattr(exc, 'orig', exc)).strip()}"
     copies: tuple[str, ...] = ()
     if complete:
@@ -116,7 +117,7 @@ def rewrite(engine: Engine, *, wait_s: float) -> RewriteOutcome:
     seconds = time.monotonic() - started
     now = _now()
     # The outcome is also returned; a status write refused by a busy database changes nothing else.
-    with contextlib.suppress(SQLAlchemyError), db.write_transaction(engine) as conn:
+    with contextlib.suppress(SQLAlchemyError, DatabaseError), db.write_transaction(engine) as conn:
         was_pending = pending(conn) is not None
         if complete and was_pending:
             summary = "The database files were rewritten after voting closed: no order of casting is left."
@@ -137,7 +138,7 @@ def finish_if_pending(engine: Engine, *, wait_s: float) -> RewriteOutcome | None
     try:
         if not is_pending(engine):
             return None
-    except SQLAlchemyError:
+    except (SQLAlchemyError, DatabaseError):
         return None
     return rewrite(engine, wait_s=wait_s)
 

@@ -55,6 +55,8 @@ CORE = [
     "kiosk.rcv.report",
     "kiosk.rcv.command",
     "kiosk.live_figures",
+    "kiosk.rcv.export",
+    "kiosk.rcv.xlsx",
     "kiosk.receipts",
     "kiosk.device_status",
     "kiosk.print_queue",

@@ -20,6 +20,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, quote_from_bytes, urlsplit
@@ -467,11 +468,17 @@ def test_every_route_is_fuzzed(kiosk_app: Flask, organizer_app: Flask) -> None:
     assert set(FIELDS) - endpoints == set(), "FIELDS names routes that no longer exist"
 
 
+def rosa_session(app: Flask) -> str:
+    """A live organizer session for rosa, as a login makes (sessions are checked on the server)."""
+    tally = app.extensions["tally"]
+    return accounts.start_session(tally.engine, "rosa", lifetime=timedelta(hours=1), clock=tally.clock)
+
+
 def test_the_fuzzers_uploads_reach_the_import(organizer_app: Flask, tally: Tally) -> None:
     """A check on the fuzzer itself: its hand-written multipart bodies are real uploads."""
     client = organizer_app.test_client()
     with client.session_transaction() as session:
-        session.update({"organizer": "rosa", "csrf": "t"})
+        session.update({"sid": rosa_session(organizer_app), "csrf": "t"})
     body, content_type = multipart("r.csv", b"name\nZoe Quinn\n", [("csrf_token", "t")])
     response = client.post("/organizer/m/GA13/import/roster", data=body, content_type=content_type)
     assert response.status_code == 200
@@ -517,7 +524,7 @@ def test_ids_too_big_for_a_column_are_not_found(organizer_app: Flask, path: str)
     # range" (PostgreSQL) or OverflowError (SQLite): a 500.
     client = organizer_app.test_client()
     with client.session_transaction() as session:
-        session.update({"organizer": "rosa", "csrf": "t"})
+        session.update({"sid": rosa_session(organizer_app), "csrf": "t"})
     assert client.post(path, data={"csrf_token": "t", "title": "x"}).status_code == 404
     assert client.post(path.replace("2147483648", "2147483647"), data={"csrf_token": "t"}).status_code in (302, 404)
 
@@ -532,7 +539,7 @@ def test_organizer_forms_with_control_characters_are_refused(organizer_app: Flas
     assert refused.status_code == 400 and "control characters" in refused.get_data(as_text=True)
     assert "\x00" not in refused.get_data(as_text=True)
     with client.session_transaction() as session:
-        session.update({"organizer": "rosa", "csrf": "t"})
+        session.update({"sid": rosa_session(organizer_app), "csrf": "t"})
     form = {"csrf_token": "t", "code": "GA20", "title": "Spring\x1b", "starts": "2026-12-03T19:00"}
     assert client.post("/organizer/meetings", data=form).status_code == 400
     form = {**form, "title": "Spring\tAssembly\r\n", "place": " Casa\n Azul"}  # a browser can send these
@@ -562,7 +569,7 @@ def test_meeting_fields_out_of_range_are_refused_plainly(organizer_app: Flask, t
     # Found by probing what the fuzzer reached: each of these was a 500 on creating the meeting.
     client = organizer_app.test_client()
     with client.session_transaction() as session:
-        session.update({"organizer": "rosa", "csrf": "t"})
+        session.update({"sid": rosa_session(organizer_app), "csrf": "t"})
     form = {"csrf_token": "t", "code": "GA30", "title": "T", "starts": "2026-12-03T19:00", **fields}
     response = client.post("/organizer/meetings", data=form, follow_redirects=True)
     assert response.status_code == 200 and "GA30" not in [m.code for m in tally.meetings()]
@@ -575,7 +582,7 @@ def test_texts_to_an_unknown_audience_go_to_members_with_clean_keys(organizer_ap
     # so long that the cut at 120 characters made every recipient's key the same: one text queued, not all).
     client = organizer_app.test_client()
     with client.session_transaction() as session:
-        session.update({"organizer": "rosa", "csrf": "t"})
+        session.update({"sid": rosa_session(organizer_app), "csrf": "t"})
     form = {"csrf_token": "t", "body": "Hello", "audience": "\r\n" + "x" * 200, "kind": "manual"}
     assert client.post("/organizer/m/GA13/texts/send", data=form).status_code == 302
     gateway = organizer_app.extensions["organizer_gateway"]

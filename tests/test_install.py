@@ -30,6 +30,7 @@ from kiosk.install import (
     render_units,
     run,
 )
+from kiosk.screen_browser import screen_flags
 
 ANALYZE = shutil.which("systemd-analyze")
 needs_analyze = pytest.mark.skipif(
@@ -106,6 +107,9 @@ def test_units_carry_the_hardening_and_the_right_paths(tmp_path: Path) -> None:
     assert "--kiosk" in screen["Service"]["ExecStart"]
     assert "http://127.0.0.1:8080/kiosk/" in screen["Service"]["ExecStart"]  # the attendee screen
     assert "cage" in screen["Service"]["ExecStart"]
+    # The screen's Chromium flags come from one place, which the memory bench also starts Chromium with.
+    assert screen_flags() in screen["Service"]["ExecStart"]
+    assert screen["Service"]["ExecStart"].split().count("--renderer-process-limit=1") == 1
     target = parse_unit(units[TARGET])
     assert set(target["Unit"]["Wants"].split()) == {WEB, SMS, SCREEN}
     timer = parse_unit(units[TIMER])

@@ -214,7 +214,7 @@ def test_simulate_endpoint_drives_the_mock_pins(app: Flask, client: FlaskClient)
     hub = app.extensions["kiosk"].hub
     sub = hub.subscribe()
     assert client.post("/simulate/button/yes").status_code == 204
-    pressed.append(sub.queue.get(timeout=1))
+    pressed.append(sub.queue.get(timeout=1).name)
     assert pressed == ["yes"]
     assert client.post("/simulate/button/maybe").status_code == 404
     assert client.get("/simulate/button/yes").status_code == 405

@@ -13,11 +13,13 @@ from typing import Any
 import pytest
 
 from kiosk.cli import main
-from kiosk.rcv.command import report_for_config
+from kiosk.rcv.command import report_for_config, reports_for_config
 
 FIXTURES = Path(__file__).parent / "fixtures" / "rctab"
 IGNORED = ("generatedBy", "GeneratedDate")
 VECTORS = sorted(p.name for p in FIXTURES.iterdir() if (p / f"{p.name}_expected_detailed_report.json").exists())
+# multiPassIrv folders: one expected report per seat, <name>_<seat>_expected_detailed_report.json
+SEQUENTIAL = sorted(p.name for p in FIXTURES.iterdir() if (p / f"{p.name}_1_expected_detailed_report.json").exists())
 
 
 def without_run_fields(value: Any) -> Any:
@@ -29,7 +31,7 @@ def without_run_fields(value: Any) -> Any:
 
 
 def test_every_vector_folder_is_used() -> None:
-    assert len(VECTORS) == 22, VECTORS
+    assert (len(VECTORS), len(SEQUENTIAL)) == (55, 3), (VECTORS, SEQUENTIAL)
 
 
 @pytest.mark.parametrize("name", VECTORS)
@@ -41,6 +43,18 @@ def test_vector_matches_rctab_round_by_round(name: str) -> None:
     for ours, theirs in zip(got["results"], expected["results"], strict=True):
         assert ours == theirs, f"round {theirs['round']}"
     assert got == expected
+
+
+@pytest.mark.parametrize("name", SEQUENTIAL)
+def test_multi_pass_vector_matches_every_pass(name: str) -> None:
+    folder = FIXTURES / name
+    expected = []
+    while (path := folder / f"{name}_{len(expected) + 1}_expected_detailed_report.json").exists():
+        expected.append(without_run_fields(json.loads(path.read_text())))
+    got = [without_run_fields(report) for report in reports_for_config(folder / f"{name}_config.json")]
+    assert len(got) == len(expected)
+    for seat, (ours, theirs) in enumerate(zip(got, expected, strict=True), start=1):
+        assert ours == theirs, f"pass {seat}"
 
 
 def test_cli_prints_the_same_report(capsys: pytest.CaptureFixture[str]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
@@ -11,18 +12,33 @@ if TYPE_CHECKING:  # imported when a count runs, not when cli.py registers the c
 
 
 def tabulate_config(path: str | Path) -> Tabulation:
-    """Read the config and every CVR it names (all checked first), then count."""
-    from kiosk.rcv.engine import tabulate
+    """Read the config and every CVR it names (all checked first), then count (one count: see below)."""
+    passes = tabulate_config_passes(path)
+    if len(passes) != 1:
+        raise ValueError("a multiPassIrv contest is several counts: use tabulate_config_passes")
+    return passes[0]
+
+
+def tabulate_config_passes(path: str | Path) -> list[Tabulation]:
+    """Every count the config asks for: one, or one per seat for ``multiPassIrv``."""
+    from kiosk.rcv.engine import tabulate_passes
     from kiosk.rcv.rctab import load_config, read_ballots
 
     config = load_config(path)
-    return tabulate(config.contest, read_ballots(config))
+    return tabulate_passes(config.contest, read_ballots(config))
 
 
 def report_for_config(path: str | Path) -> dict[str, Any]:
     from kiosk.rcv.report import detailed_report
 
     return detailed_report(tabulate_config(path))
+
+
+def reports_for_config(path: str | Path) -> list[dict[str, Any]]:
+    """One detailed report per count (RCTab writes ``<name>_<seat>_…`` files for multi-pass contests)."""
+    from kiosk.rcv.report import detailed_report
+
+    return [detailed_report(result) for result in tabulate_config_passes(path)]
 
 
 def _text_summary(result: Tabulation, out: TextIO) -> None:
@@ -45,14 +61,19 @@ def run_tabulate(config_path: str, as_json: bool, out: TextIO | None = None, err
     out = out or sys.stdout
     err = err or sys.stderr
     try:
-        result = tabulate_config(config_path)
+        passes = tabulate_config_passes(config_path)
     except RcvInputError as exc:
         err.write(f"error: {exc}\n")
         return 2
     if as_json:
-        out.write(dumps(detailed_report(result)))
+        # one report as RCTab writes it; a multi-pass contest prints a JSON list, one report per seat
+        reports = [detailed_report(result) for result in passes]
+        out.write(dumps(reports[0]) if len(reports) == 1 else json.dumps(reports, indent=2, sort_keys=True) + "\n")
     else:
-        _text_summary(result, out)
+        for number, result in enumerate(passes, start=1):
+            if len(passes) > 1:
+                out.write(f"Pass {number} (seat {number}):\n")
+            _text_summary(result, out)
     return 0
 
 

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import replace
 from decimal import ROUND_DOWN, ROUND_UP, Context, Decimal, localcontext
 
-from kiosk.rcv.javarandom import JavaRandom, java_string_key
+from kiosk.rcv.javarandom import JavaRandom, java_hash_set_order, java_string_key
 from kiosk.rcv.model import (
     OVERVOTE,
     UNDECLARED_WRITE_IN,
@@ -95,10 +96,36 @@ def _by_tally(tally: _RoundTally, candidates: Iterable[str]) -> list[tuple[Decim
 
 
 def tabulate(contest: Contest, ballots: Iterable[Ballot]) -> Tabulation:
-    """Count ``ballots`` for ``contest`` by its rules; every round, its decisions and the winners."""
+    """Count ``ballots`` for ``contest`` by its rules; every round, its decisions and the winners.
+
+    A ``multiPassIrv`` contest is several counts: use :func:`tabulate_passes`.
+    """
     validate_contest(contest)
+    if contest.rules.winner_mode is WinnerMode.MULTI_PASS_IRV:
+        if contest.seats != 1:
+            raise RcvInputError("rules.winnerElectionMode: multiPassIrv is one count per seat (tabulate_passes)")
+        contest = replace(contest, rules=replace(contest.rules, winner_mode=WinnerMode.SINGLE_WINNER_MAJORITY))
     with localcontext(_EXACT):
         return _Tabulator(contest, ballots).run()
+
+
+def tabulate_passes(contest: Contest, ballots: Iterable[Ballot]) -> list[Tabulation]:
+    """Every count of a contest: one, or for ``multiPassIrv`` one instant-runoff per seat (RCTab's
+    TabulatorSession: each pass counts all ballots with one seat, the earlier passes' winners excluded)."""
+    if contest.rules.winner_mode is not WinnerMode.MULTI_PASS_IRV:
+        return [tabulate(contest, ballots)]
+    validate_contest(contest)
+    ballots = list(ballots)
+    winners: list[str] = []
+    passes = []
+    for _ in range(contest.seats):
+        candidates = tuple(replace(c, excluded=c.excluded or c.name in winners) for c in contest.candidates)
+        result = tabulate(replace(contest, candidates=candidates, seats=1), ballots)
+        if len(result.winners) != 1:
+            raise RcvInputError(f"multiPassIrv: pass {len(passes) + 1} found {len(result.winners)} winners, not one")
+        winners.append(result.winners[0])
+        passes.append(result)
+    return passes
 
 
 class _Tabulator:
@@ -478,7 +505,9 @@ class _Tabulator:
             raise RcvInputError(f"a tie among {tied} cannot be broken by candidate order")
         contention = tied
         for earlier in range(self.current_round - 1, 0, -1):
-            groups = _by_tally(self.round_tallies[earlier], contention)
+            # RCTab groups the candidates of a HashSet here, so a list left tied comes out in Java's
+            # HashSet order, and the random fallback below indexes into that order
+            groups = _by_tally(self.round_tallies[earlier], java_hash_set_order(contention))
             contention = groups[-1][1] if selecting_winner else groups[0][1]
             if len(contention) == 1:
                 return contention[0]

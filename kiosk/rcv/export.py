@@ -18,6 +18,11 @@ from kiosk.rcv.model import OVERVOTE, Ballot, Contest, RcvInputError, WinnerMode
 ELECTION_ID = "election-1"
 CONTEST_ID = "contest-1"
 WRITE_IN_SELECTION = "cs-write-in"
+OVERVOTE_SELECTION = "cs-overvote"
+# A cast vote record's explicit overvote mark (ES&S writes one) travels as a pseudo-candidate with this name,
+# which the config names as its overvoteLabel. It must be "overvote" exactly: RCTab checks CDF names for unknown
+# candidates after turning the label into its internal "overvote".
+OVERVOTE_NAME = OVERVOTE
 
 
 def _selection_id(index: int) -> str:
@@ -40,13 +45,18 @@ def cdf_cast_vote_records(contest: Contest, ballots: Iterable[Ballot]) -> dict[s
     if contest.undeclared_write_ins:
         selections.append({"@id": WRITE_IN_SELECTION, "@type": "CandidateSelection", "IsWriteIn": "true"})
         selection_of["Undeclared Write-ins"] = WRITE_IN_SELECTION
+    ballots = sorted(tuple(ballots))
+    if _has_overvote_marks(ballots):
+        people.append({"@id": "candidate-overvote", "Name": OVERVOTE_NAME})
+        selections.append(
+            {"@id": OVERVOTE_SELECTION, "@type": "CandidateSelection", "CandidateIds": ["candidate-overvote"]}
+        )
+        selection_of[OVERVOTE] = OVERVOTE_SELECTION
     records = []
-    for number, ballot in enumerate(sorted(tuple(ballots)), start=1):
+    for number, ballot in enumerate(ballots, start=1):
         chosen = []
         for rank, marks in ballot:
             for mark in marks:
-                if mark == OVERVOTE:
-                    raise RcvInputError(f"ballot {number}: an explicit overvote mark cannot be exported")
                 if mark not in selection_of:
                     raise RcvInputError(f"ballot {number}: unknown candidate {mark!r} at rank {rank}")
                 chosen.append(
@@ -108,7 +118,11 @@ def cdf_cast_vote_records(contest: Contest, ballots: Iterable[Ballot]) -> dict[s
     }
 
 
-def rctab_config(contest: Contest, cvr_file_name: str) -> dict[str, Any]:
+def _has_overvote_marks(ballots: list[Ballot]) -> bool:
+    return any(OVERVOTE in marks for ballot in ballots for _, marks in ballot)
+
+
+def rctab_config(contest: Contest, cvr_file_name: str, *, overvote_label: bool = False) -> dict[str, Any]:
     """An RCTab contest configuration for ``contest`` reading ``cvr_file_name`` (beside the config)."""
     rules = contest.rules
     notes = []
@@ -140,7 +154,7 @@ def rctab_config(contest: Contest, cvr_file_name: str) -> dict[str, Any]:
                 "precinctColumnIndex": "",
                 "overvoteDelimiter": "",
                 "provider": "cdf",
-                "overvoteLabel": "",
+                "overvoteLabel": OVERVOTE_NAME if overvote_label else "",
                 "skippedRankLabel": "",
                 "undeclaredWriteInLabel": "Undeclared Write-ins" if contest.undeclared_write_ins else "",
                 "treatBlankAsUndeclaredWriteIn": False,
@@ -185,11 +199,12 @@ def export_rctab(contest: Contest, ballots: Iterable[Ballot], folder: str | Path
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     cvr_name = f"{name}_cvr.json"
+    ballots = list(ballots)
     records = cdf_cast_vote_records(contest, ballots)
     # compact: an indented dump goes through json's pure-Python encoder, ~20x slower on 10,000 ballots
     compact = json.dumps(records, ensure_ascii=False, separators=(",", ":"))
     (folder / cvr_name).write_text(compact + "\n", encoding="utf-8")
     config_path = folder / f"{name}_config.json"
-    config = rctab_config(contest, cvr_name)
+    config = rctab_config(contest, cvr_name, overvote_label=_has_overvote_marks(ballots))
     config_path.write_text(json.dumps(config, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return config_path

@@ -69,3 +69,33 @@ class JavaRandom:
 def java_string_key(text: str) -> bytes:
     """Sort key giving Java's ``String.compareTo`` order (UTF-16 code units, not code points)."""
     return text.encode("utf-16-be")
+
+
+def java_string_hash(text: str) -> int:
+    """``String.hashCode()``: s[0]*31^(n-1) + … over UTF-16 code units, in 32-bit int arithmetic."""
+    value = 0
+    data = text.encode("utf-16-be")
+    for i in range(0, len(data), 2):
+        value = (31 * value + ((data[i] << 8) | data[i + 1])) & 0xFFFFFFFF
+    return value
+
+
+def java_hash_set_order(items: list[str]) -> list[str]:
+    """The iteration order of ``new HashSet<>(items)`` for strings (RCTab draws at random from such a list).
+
+    The table has the next power of two ≥ max(size / 0.75 + 1, 16) buckets; an item goes to bucket
+    ``(h ^ (h >>> 16)) & (buckets - 1)``; iteration walks the buckets in order, each in insertion order.
+    """
+    capacity = max(int(len(items) / 0.75) + 1, 16)
+    buckets = 1
+    while buckets < capacity:
+        buckets <<= 1
+    placed: list[tuple[int, int, str]] = []
+    seen: set[str] = set()
+    for position, item in enumerate(items):
+        if item in seen:
+            continue
+        seen.add(item)
+        h = java_string_hash(item)
+        placed.append(((h ^ (h >> 16)) & (buckets - 1), position, item))
+    return [item for _, _, item in sorted(placed)]

@@ -28,10 +28,12 @@ class WinnerMode(Enum):
     MULTI_WINNER_MANY_PER_ROUND = "multiWinnerAllowMultipleWinnersPerRound"
     BOTTOMS_UP = "bottomsUp"
     BOTTOMS_UP_PERCENTAGE = "bottomsUpUsingPercentageThreshold"
+    # Sequential winner-takes-all: one instant-runoff per seat, each excluding the earlier winners
+    # (kiosk.rcv.engine.tabulate_passes; each pass is its own Tabulation and report).
+    MULTI_PASS_IRV = "multiPassIrv"
 
 
-# RCTab's "multiPassIrv" (sequential winner-takes-all) runs whole separate counts; not supported here.
-UNSUPPORTED_WINNER_MODES = {"multiPassIrv": "multi-pass IRV (sequential counts) is not supported"}
+UNSUPPORTED_WINNER_MODES: dict[str, str] = {}
 
 
 class OvervoteRule(Enum):
@@ -253,6 +255,7 @@ def validate_contest(contest: Contest) -> None:
         raise RcvInputError("candidates: at least one candidate is needed")
     if all(c.excluded for c in contest.candidates):
         raise RcvInputError("candidates: every candidate is excluded")
+    sequential = mode is WinnerMode.MULTI_PASS_IRV
     if mode is WinnerMode.BOTTOMS_UP_PERCENTAGE:
         if contest.seats != 0:
             raise fail("numberOfWinners", "must be 0 with bottomsUpUsingPercentageThreshold")
@@ -263,14 +266,14 @@ def validate_contest(contest: Contest) -> None:
             raise fail("batchElimination", "cannot be used with bottomsUpUsingPercentageThreshold")
     elif contest.seats < 1:
         raise fail("numberOfWinners", "must be at least 1")
-    elif contest.seats == 1 and mode not in (WinnerMode.SINGLE_WINNER_MAJORITY, *stv_modes):
+    elif contest.seats == 1 and mode not in (WinnerMode.SINGLE_WINNER_MAJORITY, *stv_modes) and not sequential:
         raise fail("winnerElectionMode", f"{mode.value} needs more than one winner")
     elif contest.seats > 1:
         if mode is WinnerMode.SINGLE_WINNER_MAJORITY:
             raise fail("winnerElectionMode", "singleWinnerMajority needs numberOfWinners 1")
-        if rules.continue_until_two_candidates_remain:
+        if rules.continue_until_two_candidates_remain and not sequential:
             raise fail("continueUntilTwoCandidatesRemain", "cannot be used with several seats")
-        if rules.batch_elimination:
+        if rules.batch_elimination and not sequential:
             raise fail("batchElimination", "cannot be used with several seats")
         if rules.first_round_determines_threshold:
             raise fail("doesFirstRoundDetermineThreshold", "cannot be used with several seats")

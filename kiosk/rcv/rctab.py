@@ -32,7 +32,7 @@ from kiosk.rcv.model import (
     validate_contest,
 )
 
-SUPPORTED_PROVIDERS = ("cdf", "genericCsv")
+SUPPORTED_PROVIDERS = ("cdf", "genericCsv", "ess")
 MIN_RANDOM_SEED, MAX_RANDOM_SEED = -140737488355328, 140737488355327
 
 
@@ -45,6 +45,12 @@ class CvrSource:
     first_vote_row: int = 1  # 0-based index of the first ballot row (the header is row 0)
     undeclared_write_in_label: str = ""
     overvote_label: str = ""
+    overvote_delimiter: str = ""
+    skipped_rank_label: str = ""
+    treat_blank_as_undeclared_write_in: bool = False
+    id_column: int | None = None  # 0-based; ES&S only (other columns' ids are not needed for a count)
+    precinct_column: int | None = None
+    batch_column: int | None = None
 
 
 @dataclass(frozen=True)
@@ -179,9 +185,35 @@ def load_config(path: str | Path) -> RctabConfig:
         resolved = Path(file_path) if Path(file_path).is_absolute() else path.parent / file_path
         if provider == "cdf" and resolved.suffix.lower() not in (".json", ".xml"):
             raise entry.fail("filePath", "a CDF file must end in .json or .xml")
-        if entry.flag("treatBlankAsUndeclaredWriteIn"):
-            raise entry.fail("treatBlankAsUndeclaredWriteIn", "unsupported rule (only ES&S sources use it)")
-        if provider == "genericCsv":
+        if entry.flag("treatBlankAsUndeclaredWriteIn") and provider != "ess":
+            raise entry.fail("treatBlankAsUndeclaredWriteIn", "only ES&S sources can treat blanks as write-ins")
+        if provider == "ess":
+            column = entry.integer("firstVoteColumnIndex", low=1, high=1000)
+            row = entry.integer("firstVoteRowIndex", low=1, high=100000)
+            assert column is not None and row is not None
+            label = entry.text("overvoteLabel")
+            delimiter = entry.text("overvoteDelimiter")
+            if label and delimiter:
+                raise entry.fail("overvoteDelimiter", "give an overvote label or a delimiter, not both")
+            if label and rules.overvote_rule is OvervoteRule.EXHAUST_IF_MULTIPLE_CONTINUING:
+                raise entry.fail("overvoteLabel", "cannot be used with overvoteRule exhaustIfMultipleContinuing")
+            sources.append(
+                CvrSource(
+                    resolved,
+                    provider,
+                    first_vote_column=column - 1,
+                    first_vote_row=row - 1,
+                    undeclared_write_in_label=entry.text("undeclaredWriteInLabel"),
+                    overvote_label=label,
+                    overvote_delimiter=delimiter,
+                    skipped_rank_label=entry.text("skippedRankLabel"),
+                    treat_blank_as_undeclared_write_in=entry.flag("treatBlankAsUndeclaredWriteIn"),
+                    id_column=_column(entry, "idColumnIndex"),
+                    precinct_column=_column(entry, "precinctColumnIndex"),
+                    batch_column=_column(entry, "batchColumnIndex"),
+                )
+            )
+        elif provider == "genericCsv":
             column = entry.integer("firstVoteColumnIndex", low=1, high=1000)
             row = entry.integer("firstVoteRowIndex", low=1, high=100000)
             assert column is not None and row is not None
@@ -213,7 +245,7 @@ def load_config(path: str | Path) -> RctabConfig:
         candidates=tuple(candidates),
         seats=seats,
         rules=rules,
-        undeclared_write_ins=any(s.undeclared_write_in_label for s in sources),
+        undeclared_write_ins=any(s.undeclared_write_in_label or s.treat_blank_as_undeclared_write_in for s in sources),
         title=output.text("contestName"),
         date=output.text("contestDate"),
         jurisdiction=output.text("contestJurisdiction"),
@@ -224,6 +256,11 @@ def load_config(path: str | Path) -> RctabConfig:
     except RcvInputError as exc:
         raise RcvInputError(f"{path}: key {exc}") from None
     return RctabConfig(path, contest, tuple(sources))
+
+
+def _column(keys: _Keys, name: str) -> int | None:
+    value = keys.integer(name, low=1, high=1000, blank=-1)
+    return None if value is None else value - 1
 
 
 def _rules(keys: _Keys) -> Rules:
@@ -285,6 +322,8 @@ def read_ballots(config: RctabConfig) -> list[Ballot]:
     for source in config.sources:
         if source.provider == "genericCsv":
             read = _read_generic_csv(source)
+        elif source.provider == "ess":
+            read = _read_ess_xlsx(source, config.contest.rules.max_rankings_allowed)
         elif source.path.suffix.lower() == ".xml":
             read = _read_cdf_xml(source)
         else:
@@ -388,34 +427,73 @@ def _read_cdf_json(source: CvrSource) -> list[tuple[str, Ballot]]:
             raise selection.fail("CandidateIds", f"candidate id {ids[0]!r} is not in the candidate list")
         selections[sid] = OVERVOTE if source.overvote_label and name == source.overvote_label else name
     out: list[tuple[str, Ballot]] = []
-    for cvr in top.items("CVR"):
-        current = cvr.text("CurrentSnapshotId")
-        snapshot = next((s for s in cvr.items("CVRSnapshot") if s.text("@id") == current), None)
-        if snapshot is None:
-            raise cvr.fail("CurrentSnapshotId", f"no CVRSnapshot has the id {current!r}")
-        cvr_contest = next(
-            (c for c in snapshot.items("CVRContest") if c.text("ContestId") == contest_id),
-            None,
-        )
-        if cvr_contest is None:
-            continue  # this ballot did not carry the contest
-        marks: list[tuple[int, str]] = []
-        selections_here = cvr_contest.items("CVRContestSelection") if cvr_contest.raw("CVRContestSelection") else []
-        for selection in selections_here:
-            sid = selection.text("ContestSelectionId")
-            if sid not in selections:
-                raise selection.fail("ContestSelectionId", f"unknown contest selection {sid!r}")
-            name = selections[sid]
-            if selection.raw("Rank") is not None:
-                marks.append((_rank(selection, "Rank"), name))
-                continue
-            for position in selection.items("SelectionPosition"):
-                mark = UNDECLARED_WRITE_IN if position.raw("CVRWriteIn") is not None else name
-                if position.raw("HasIndication") == "no" or position.raw("IsAllocable") == "no":
-                    continue
-                marks.append((_rank(position, "Rank"), mark))
-        out.append((f"key {cvr.where}", ballot_from_marks(marks)))
+    records = top.data.get("CVR")
+    if not isinstance(records, list):
+        raise top.fail("CVR", "expected a list")
+    for index, record in enumerate(records):
+        try:
+            ballot = _cdf_ballot_fast(record, contest_id, selections)
+        except (AttributeError, KeyError, TypeError, ValueError, StopIteration):
+            # something is off in this record: read it again slowly, to name the key that is wrong
+            ballot = _cdf_ballot_checked(_Keys(path, record, f"CVR[{index}]"), contest_id, selections)
+        if ballot is not None:
+            out.append((f"key CVR[{index}]", ballot))
     return out
+
+
+def _cdf_ballot_fast(record: dict[str, Any], contest_id: str, selections: dict[str, str]) -> Ballot | None:
+    """One CVR read with plain dict access (any surprise raises, and the checked reader explains it)."""
+    current = record["CurrentSnapshotId"]
+    snapshot = next(s for s in record["CVRSnapshot"] if s["@id"] == current)
+    cvr_contest = next((c for c in snapshot["CVRContest"] if c["ContestId"] == contest_id), None)
+    if cvr_contest is None:
+        raise KeyError(contest_id)  # a ballot without the contest: the checked reader decides (ids may be padded)
+    marks: list[tuple[int, str]] = []
+    for selection in cvr_contest.get("CVRContestSelection") or ():
+        name = selections[selection["ContestSelectionId"]]
+        rank = selection.get("Rank")
+        if rank is not None:
+            if type(rank) is not int or rank < 1:
+                raise ValueError(rank)
+            marks.append((rank, name))
+            continue
+        for position in selection["SelectionPosition"]:
+            if position.get("HasIndication") == "no" or position.get("IsAllocable") == "no":
+                continue
+            rank = position["Rank"]
+            if type(rank) is not int or rank < 1:
+                raise ValueError(rank)
+            marks.append((rank, UNDECLARED_WRITE_IN if position.get("CVRWriteIn") is not None else name))
+    return ballot_from_marks(marks)
+
+
+def _cdf_ballot_checked(cvr: _Keys, contest_id: str, selections: dict[str, str]) -> Ballot | None:
+    current = cvr.text("CurrentSnapshotId")
+    snapshot = next((s for s in cvr.items("CVRSnapshot") if s.text("@id") == current), None)
+    if snapshot is None:
+        raise cvr.fail("CurrentSnapshotId", f"no CVRSnapshot has the id {current!r}")
+    cvr_contest = next(
+        (c for c in snapshot.items("CVRContest") if c.text("ContestId") == contest_id),
+        None,
+    )
+    if cvr_contest is None:
+        return None  # this ballot did not carry the contest
+    marks: list[tuple[int, str]] = []
+    selections_here = cvr_contest.items("CVRContestSelection") if cvr_contest.raw("CVRContestSelection") else []
+    for selection in selections_here:
+        sid = selection.text("ContestSelectionId")
+        if sid not in selections:
+            raise selection.fail("ContestSelectionId", f"unknown contest selection {sid!r}")
+        name = selections[sid]
+        if selection.raw("Rank") is not None:
+            marks.append((_rank(selection, "Rank"), name))
+            continue
+        for position in selection.items("SelectionPosition"):
+            mark = UNDECLARED_WRITE_IN if position.raw("CVRWriteIn") is not None else name
+            if position.raw("HasIndication") == "no" or position.raw("IsAllocable") == "no":
+                continue
+            marks.append((_rank(position, "Rank"), mark))
+    return ballot_from_marks(marks)
 
 
 def _rank(keys: _Keys, name: str) -> int:
@@ -530,3 +608,53 @@ def _xml_rank(text: str, fail: Any, where: str) -> int:
     if rank < 1:
         raise fail(where, f"rank {rank} is not positive")
     return rank
+
+
+# --- ES&S cast vote records (.xlsx), as RCTab's StreamingCvrReader reads them -----------------------------------
+
+
+def _read_ess_xlsx(source: CvrSource, max_rankings: int | None) -> list[tuple[str, Ballot]]:
+    from kiosk.rcv.xlsx import XlsxError, read_rows
+
+    path = source.path
+    first_column = source.first_vote_column
+    out: list[tuple[str, Ballot]] = []
+    try:
+        for row_index, cells in read_rows(path):
+            if row_index < source.first_vote_row:
+                continue
+            where = f"row {row_index + 1}"
+            marks: list[tuple[int, str]] = []
+            last_rank = 0
+            # rankings left empty between two filled ones (or after the last) may count as write-ins
+            blank_is_write_in = source.treat_blank_as_undeclared_write_in
+            for column, text in cells:
+                if column in (source.precinct_column, source.batch_column, source.id_column):
+                    continue
+                if column < first_column or (max_rankings is not None and column >= first_column + max_rankings):
+                    continue
+                rank = column - first_column + 1
+                if blank_is_write_in:
+                    marks.extend((r, UNDECLARED_WRITE_IN) for r in range(last_rank + 1, rank))
+                cell = text.strip()
+                parts = cell.split(source.overvote_delimiter) if source.overvote_delimiter else [cell]
+                for part in parts:
+                    candidate = part.strip()
+                    if len(parts) > 1 and (not candidate or candidate == source.skipped_rank_label):
+                        raise RcvInputError(
+                            f"{path}: {where}: a cell split by the overvote delimiter has a blank or skipped part"
+                        )
+                    if candidate == source.skipped_rank_label:
+                        continue
+                    if source.overvote_label and candidate == source.overvote_label:
+                        candidate = OVERVOTE
+                    elif source.undeclared_write_in_label and candidate == source.undeclared_write_in_label:
+                        candidate = UNDECLARED_WRITE_IN
+                    marks.append((rank, candidate))
+                last_rank = rank
+            if max_rankings is not None and blank_is_write_in:
+                marks.extend((r, UNDECLARED_WRITE_IN) for r in range(last_rank + 1, max_rankings + 1))
+            out.append((where, ballot_from_marks(marks)))
+    except XlsxError as exc:
+        raise RcvInputError(f"{path}: {exc}") from exc
+    return out

@@ -35,6 +35,7 @@ from flask import (
     request,
     url_for,
 )
+from markupsafe import Markup
 
 from hardware.buttons import ButtonName, ButtonPanel
 from kiosk import i18n
@@ -87,6 +88,7 @@ class KioskState:
     # The screen's credential for the button stream (None: no screen may have it, or, simulated, not needed).
     screen_keys: ScreenKeys | None = None
     closed: bool = field(default=False)
+    keys_html: dict[tuple[str, str], Markup] = field(default_factory=dict)  # see _keys_html
 
     def close(self) -> None:
         """End open event streams and release the panel's pins (idempotent)."""
@@ -164,7 +166,22 @@ def _template_globals() -> dict[str, Any]:
         "idle_seconds": cfg["IDLE_SECONDS"],
         "countdown_seconds": cfg["IDLE_COUNTDOWN_SECONDS"],
         "token_alphabet": ALPHABET,
+        "keys": lambda kind: _keys_html(kind, lang),
+        "press_cursor": state().hub.cursor,
     }
+
+
+def _keys_html(kind: str, lang: str) -> Markup:
+    """The on-screen keys (``kiosk/_keys.html``) of ``kind`` in ``lang``. They are the same on every page, so they
+    are rendered once per language: escaping their forty-odd buttons was a third of the find page's rendering,
+    which an attendee waits for after every look-up."""
+    cache = state().keys_html
+    html = cache.get((kind, lang))
+    if html is None:
+        words = {"t": lambda key, **kw: i18n.translate(key, lang, **kw), "token_alphabet": ALPHABET}
+        module = current_app.jinja_env.get_template("kiosk/_keys.html").make_module(words)
+        html = cache[(kind, lang)] = Markup(module.keys(kind))  # type: ignore[attr-defined]
+    return html
 
 
 def _typed(field: str, limit: int) -> str:
@@ -263,7 +280,7 @@ def find_post() -> Any:
             message=t("too_short"),
             idle_on=True,
         )
-    people = state().tally.find_people(meeting.code, query)
+    people = state().tally.find_people_in(meeting, query)
     g.ks.matches = [Match(p.display_name, p.member_id, p.phone, p.kind, p.signed_in) for p in people]
     return redirect(url_for("kiosk.find", by=g.ks.search_by), 303)
 
@@ -611,7 +628,8 @@ def screen() -> Any:
 def events() -> Response:
     _screen_only()
     hub = state().hub
-    sub = hub.subscribe()
+    # An EventSource reconnecting sends the last id it saw; a new page says which press its tab handled last.
+    sub = hub.subscribe(after=request.headers.get("Last-Event-ID") or request.args.get("after"))
     disconnected = request.environ.get("waitress.client_disconnected")
     response = Response(hub.stream(sub, disconnected), mimetype="text/event-stream")
     response.headers["X-Accel-Buffering"] = "no"

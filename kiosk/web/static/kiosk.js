@@ -1,7 +1,9 @@
 // Assembly Kiosk: the attendee pages' one script (no build step, no libraries).
 //
 // - A physical button press arrives as a server-sent event and is handled exactly like its key:
-//   Yes = Y, No = N, Abstain = A, Back = Backspace, Confirm = Enter.
+//   Yes = Y, No = N, Abstain = A, Back = Backspace, Confirm = Enter. Each press is handled exactly once, on the
+//   page the attendee sees: presses arriving while this page is being left are not handled here, and the next
+//   page asks the server for every press after the last one handled (kept in sessionStorage; kiosk/web/presses.py).
 // - The ballot's choices live here until "Cast ballot" posts them; the page tells the server which LEDs to light.
 // - Idle: after data-idle-seconds without input a 10 s countdown shows, then the screen resets (server too).
 // - Attendee data is only ever set with textContent, never parsed as HTML.
@@ -37,6 +39,25 @@
   let lastInput = Date.now();
   let resetting = false;
 
+  // ---- leaving the page ----------------------------------------------------------------------------------
+  // Set as soon as this page starts going to another one (a form sent, a link followed): a press arriving
+  // from then on is left to the next page, which replays it. If the navigation never happens (it was
+  // refused, or answered with nothing), presses are handled here again after a while.
+  let leaving = false;
+  let leavingTimer = 0;
+  function startLeaving() {
+    leaving = true;
+    clearTimeout(leavingTimer);
+    leavingTimer = setTimeout(() => { leaving = false; }, 10000);
+  }
+  document.addEventListener("submit", (e) => { if (!e.defaultPrevented) startLeaving(); });
+  document.addEventListener("click", (e) => {
+    const link = !e.defaultPrevented && e.target.closest ? e.target.closest("a[href]") : null;
+    if (link && !link.target && !e.ctrlKey && !e.metaKey && !e.shiftKey) startLeaving();
+  });
+  window.addEventListener("beforeunload", startLeaving);
+  window.addEventListener("pageshow", (e) => { if (e.persisted) leaving = false; }); // back from the cache
+
   function resetNow() {
     if (resetting) return;
     resetting = true;
@@ -44,6 +65,7 @@
     document.querySelectorAll("input[type=text], input[type=tel]").forEach((el) => { el.value = ""; });
     const mainEl = document.getElementById("main");
     if (mainEl) mainEl.hidden = true;
+    startLeaving(); // form.submit() fires no submit event
     resetForm.submit();
   }
 
@@ -205,6 +227,7 @@
       if (!onReview() || sent || Date.now() < armedAt) return;
       sent = true;
       btn("cast").disabled = true;
+      startLeaving(); // form.submit() fires no submit event
       form.submit();
     }
 
@@ -304,9 +327,37 @@
   }
 
   // One stream per page; closed when the page goes, and not reopened when another page took over.
+  // Press ids are "epoch.seq": the epoch changes when the server restarts, and seq counts presses.
+  const SEEN_KEY = "kiosk-press-seen";
+  function parseId(id) {
+    const [epoch, seq] = String(id || "").split(".");
+    return { epoch, seq: Number(seq) };
+  }
+  const rendered = parseId(cfg.pressCursor);
+  let seen = rendered;
+  try {
+    const stored = parseId(sessionStorage.getItem(SEEN_KEY));
+    // What this tab handled last, if that was on this server: presses after it (made while the previous page
+    // was being left) are replayed to this one.
+    if (stored.epoch === rendered.epoch && stored.seq <= rendered.seq) seen = stored;
+    // Kept at once, so that a page left before it handles any press still tells the next one where it began.
+    else if (rendered.epoch) sessionStorage.setItem(SEEN_KEY, cfg.pressCursor);
+  } catch (err) { /* no sessionStorage: start from this page's render */ }
+
+  function onPress(e) {
+    const id = parseId(e.lastEventId);
+    if (id.epoch === seen.epoch && id.seq <= seen.seq) return; // handled already (a replay overlapping)
+    if (leaving) return; // the next page handles it
+    seen = id;
+    try { sessionStorage.setItem(SEEN_KEY, e.lastEventId); } catch (err) { /* best effort */ }
+    handlePress(e.data);
+    document.dispatchEvent(new CustomEvent("kiosk:press", { detail: { id: e.lastEventId, name: e.data, screen: cfg.screen } }));
+  }
+
   if (window.EventSource && cfg.eventsUrl) {
-    const es = new EventSource(cfg.eventsUrl);
-    es.addEventListener("press", (e) => handlePress(e.data));
+    const after = seen.epoch ? `?after=${encodeURIComponent(`${seen.epoch}.${seen.seq}`)}` : "";
+    const es = new EventSource(cfg.eventsUrl + after);
+    es.addEventListener("press", onPress);
     es.addEventListener("open", () => { body.dataset.stream = "open"; });
     es.addEventListener("bye", () => { es.close(); body.dataset.stream = "closed"; });
     window.addEventListener("pagehide", () => es.close());
