@@ -4,8 +4,8 @@ An in-project catalogue stands in for Flask-Babel (not installed): ``translate(k
 templates, in the web layer and anywhere else (the receipt printer can use it too). A missing translation
 falls back to English; a test checks that every key has every language.
 
-Accessible names of the kiosk's controls stay English on purpose (see ``kiosk.web.kiosk``); only visible
-words are translated here.
+Accessible names of the kiosk's controls are their visible words in the page's language (WCAG 2.5.3, label in
+name): a control whose visible label is a symbol, and a group, takes its name from here too.
 """
 
 from __future__ import annotations
@@ -54,11 +54,31 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Nobody found. Check the number or name, or sign in as a walk-in.",
         "es": "No se encontró a nadie. Revise el número o el nombre, o regístrese como visitante.",
     },
+    "none_found_short_name": {
+        "en": "Nobody found for “{query}”. Type more of your first or last name, or tap “Not on the list?” "
+        "to sign in as a walk-in.",
+        "es": "No se encontró a nadie con «{query}». Escriba más de su nombre o de su apellido, o toque "
+        "«¿No está en la lista?» para registrarse como visitante.",
+    },
+    "not_a_phone": {
+        "en": "That is not a full phone number. Type all 10 digits, like 510 555 0123, or tap “Name” to "
+        "search by your name.",
+        "es": "Ese no es un número de teléfono completo. Escriba los 10 dígitos, como 510 555 0123, o toque "
+        "«Nombre» para buscar por su nombre.",
+    },
     "too_short": {
         "en": "Type at least 2 letters of your name, or a full phone number.",
         "es": "Escriba al menos 2 letras de su nombre, o un número de teléfono completo.",
     },
     "walkin_link": {"en": "Not on the list?", "es": "¿No está en la lista?"},
+    # the walk-in link's accessible name: its visible words, then where it goes
+    "walkin_link_name": {
+        "en": "Not on the list? Sign in as a walk-in",
+        "es": "¿No está en la lista? Regístrese como visitante",
+    },
+    "search_by": {"en": "Search by", "es": "Buscar por"},
+    "number_pad": {"en": "Number pad", "es": "Teclado numérico"},
+    "keyboard": {"en": "Keyboard", "es": "Teclado"},
     # walk-ins
     "walkin_title": {"en": "Sign in as a walk\u2011in", "es": "Registro de visitantes"},
     "walkin_name": {"en": "Your name", "es": "Su nombre"},
@@ -235,6 +255,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "next": {"en": "Next", "es": "Siguiente"},
     "review": {"en": "Review", "es": "Revisar"},
     "your_choice": {"en": "Your choice: {choice}", "es": "Su elección: {choice}"},
+    "choice_group": {"en": "Your choice", "es": "Su respuesta"},
     "no_choice_yet": {
         "en": "No choice yet. Press Yes, No or Abstain.",
         "es": "Todavía no eligió. Pulse Sí, No o Abstención.",
@@ -250,10 +271,22 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "review_title": {"en": "Review your ballot", "es": "Revise su voto"},
     "review_help": {
-        "en": "Check your choices. Tap a question to change it. Press Confirm or Cast ballot to vote.",
-        "es": "Revise sus elecciones. Toque una pregunta para cambiarla. Pulse Confirmar o Emitir voto para votar.",
+        "en": "Tap a question to change it, then press Confirm.",
+        "es": "Toque una propuesta para cambiarla y luego pulse Confirmar.",
     },
     "no_choice": {"en": "No choice (counts as abstain)", "es": "Sin elección (cuenta como abstención)"},
+    "no_choice_short": {"en": "No choice", "es": "Sin respuesta"},
+    "blank_none": {"en": "Every question has a choice.", "es": "Todas las propuestas tienen su respuesta."},
+    "blank_one": {
+        "en": "1 question has no choice: it counts as abstain.",
+        "es": "1 propuesta no tiene respuesta: cuenta como abstención.",
+    },
+    "blank_many": {
+        "en": "{n} questions have no choice: they count as abstain.",
+        "es": "{n} propuestas no tienen respuesta: cuentan como abstención.",
+    },
+    "review_page": {"en": "Page {n} of {total}.", "es": "Página {n} de {total}."},
+    "review_more": {"en": "More", "es": "Más"},
     "cast": {"en": "Cast ballot", "es": "Emitir voto"},
     "cast_title": {"en": "Your ballot is cast", "es": "Su voto fue emitido"},
     "verification": {"en": "Verification code", "es": "Código de verificación"},
@@ -261,12 +294,19 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "With this code you can check later that your ballot was counted. It does not show your name.",
         "es": "Con este código puede comprobar después que su voto se contó. No muestra su nombre.",
     },
+    "verify_at": {"en": "Check it at", "es": "Compruébelo en"},
     "thank_you": {"en": "Thank you for voting!", "es": "¡Gracias por votar!"},
     "returning": {
         "en": "Returning to the start in {seconds} seconds.",
         "es": "Volviendo al inicio en {seconds} segundos.",
     },
     "finish": {"en": "Finish", "es": "Terminar"},
+    "not_counted_title": {"en": "Your ballot was not counted", "es": "Su boleta no se contó"},
+    "not_counted_closed": {
+        "en": "Voting closed before you cast your ballot, so your choices were not counted. Please tell an organizer.",
+        "es": "La votación se cerró antes de que enviara su boleta, así que sus respuestas no se contaron. "
+        "Avise a un organizador, por favor.",
+    },
     "ballot_gone": {
         "en": "Your ballot could not be cast: {reason}",
         "es": "No se pudo emitir su voto: {reason}",
@@ -282,6 +322,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "back_to_ballot": {"en": "Back to my ballot", "es": "Volver a mi boleta"},
     # simulation
     "sim_panel": {"en": "Simulated buttons", "es": "Botones simulados"},
+    "sim_button": {"en": "Simulated {name} button", "es": "Botón simulado {name}"},
     "confirm": {"en": "Confirm", "es": "Confirmar"},
 }
 
@@ -322,6 +363,13 @@ def ineligible_reason(reason: str | None, lang: str) -> str:
         if match:
             return words(match, lang)
     return translate("reason_other", lang)
+
+
+def blank_count(n: int, lang: str) -> str:
+    """The review screen's line saying how many planks are left without a choice (singular, plural, none)."""
+    if n == 0:
+        return translate("blank_none", lang)
+    return translate("blank_one", lang) if n == 1 else translate("blank_many", lang, n=n)
 
 
 def token_rejected(reason: str, lang: str) -> str:

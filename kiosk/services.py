@@ -15,7 +15,7 @@ from typing import Any
 
 from hardware.printer import ReceiptPrinter, open_printer
 from kiosk import storage_order
-from kiosk.config import Settings
+from kiosk.config import Settings, verification_url
 from kiosk.device_status import set_device_status
 from kiosk.print_queue import PrintQueue, PrintWorker
 from kiosk.receipts import Receipt, ballot_receipt, signin_receipt
@@ -112,14 +112,12 @@ class Services:
     # --- receipts -----------------------------------------------------------------------------------------
 
     def rsvp_hint(self, language: str) -> str:
-        number = self.settings.organization.sms_number
-        if not number:  # no number configured ([organization] sms_number): still say texting is possible
-            return (
-                "Pregunte por el número para confirmar por texto"
-                if language == "es"
-                else "Ask for our number to RSVP by text"
-            )
-        return f"Texto SI al {number} para confirmar" if language == "es" else f"Text YES to {number} to RSVP"
+        """The sign-in receipt's "Next time, RSVP by text" line: the number to text, or nothing at all when no
+        number is configured ([organization] sms_number): a receipt must not send people to ask for one."""
+        number = self.settings.organization.sms_number.strip()
+        if not number:
+            return ""
+        return f"Envíe SÍ al {number} para confirmar" if language == "es" else f"Text YES to {number} to RSVP"
 
     def signin_receipt_requested(self, request: Any) -> None:
         """The kiosk's receipt hook: queue the sign-in receipt (never prints in the request itself)."""
@@ -144,7 +142,7 @@ class Services:
 
     def ballot_receipt_requested(self, meeting_code: str, verification_code: str, choices: Any, language: str) -> None:
         meeting = self.tally.meeting(meeting_code)
-        verify_url = f"{self.settings.kiosk.public_url.rstrip('/')}/verify/{verification_code}"
+        verify_url = verification_url(self.settings, verification_code)
         receipt = ballot_receipt(
             organization=self.settings.organization.name,
             meeting_title=meeting.title,

@@ -348,9 +348,14 @@ def test_public_verification_page(app: Flask, tally: Tally, voting_meeting: str)
     assert signin.token
     cast = tally.cast_ballot(voting_meeting, signin.token, {})
     client = app.test_client()
-    page = client.get(f"/verify?code={cast.verification_code}").get_data(as_text=True)
+    page = client.get(f"/verify/{cast.verification_code}").get_data(as_text=True)
     assert "was counted" in page
-    assert "No ballot has that" in client.get("/verify?code=NOPE-NOPE").get_data(as_text=True)
+    assert "No ballot has that" in client.get("/verify/NOPE-NOPE").get_data(as_text=True)
+    # A code typed into the form (or an old ?code= link) goes to the one address of that ballot's check.
+    typed = client.get(f"/verify?code={cast.verification_code.lower()}")
+    assert typed.status_code == 303
+    assert typed.headers["Location"].endswith(f"/verify/{cast.verification_code.replace('-', '')}")
+    assert "was counted" in client.get(typed.headers["Location"]).get_data(as_text=True)
     # The organizer app serves nothing of the kiosk.
     assert client.get("/simulate/press").status_code == 404
     assert client.get("/results/GA12").status_code == 404
@@ -386,7 +391,8 @@ def test_devices_page_shows_what_the_owners_reported(app: Flask, tally: Tally, c
     set_device_status(tally.engine, "sms", ok=True, summary="Twilio OK", detail={"backend": "twilio"}, now=clock())
     page = logged_in(app).get("/organizer/devices").get_data(as_text=True)
     assert "Printer offline: paper out" in page and "PROBLEM" in page and "Twilio OK" in page
-    assert 'http-equiv="refresh"' in page
+    # It updates itself in place (organizer.js) rather than reloading under the organizer (WCAG 2.2.1).
+    assert 'http-equiv="refresh"' not in page and 'id="devices-live"' in page
 
 
 def test_rsvps_page_counts_turnout_and_forecasts_quorum(app: Flask, tally: Tally, voting_meeting: str) -> None:

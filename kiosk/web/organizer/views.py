@@ -41,6 +41,7 @@ from kiosk.print_queue import PrintQueue
 from kiosk.results import Threshold
 from kiosk.tally import MeetingState, Tally
 from kiosk.testdeck import run_test_deck
+from kiosk.tokens import normalize_code
 from kiosk.web.organizer.live import LiveFigures, View
 from kiosk.web.organizer.security import current_organizer, log_in, log_out, login_required, safe_next
 from sms.segments import segment_count
@@ -722,11 +723,20 @@ def export_file(code: str, name: str) -> Response:
 
 @public.route("/verify", methods=["GET", "POST"])
 def verify() -> Any:
+    """The form; a code typed (or an old ``?code=`` link) goes to the one address of that ballot's check."""
     code = (request.form.get("code") if request.method == "POST" else request.args.get("code")) or ""
-    ballot = error = None
     if code.strip():
-        try:
-            ballot = _tally().lookup_ballot(code)
-        except (NotFound, InvalidInput):
-            error = "No ballot has that verification code. Check it against your receipt."
+        typed = normalize_code(code[:40]) or "".join(code.split())[:40]
+        return redirect(url_for("public.verify_code", code=typed), 303)
+    return render_template("organizer/verify.html", ballot=None, error=None, code="")
+
+
+@public.get("/verify/<code>")
+def verify_code(code: str) -> Any:
+    """One ballot's check: the address printed on its receipt and in its QR code (``config.verification_url``)."""
+    ballot = error = None
+    try:
+        ballot = _tally().lookup_ballot(code[:40])
+    except (NotFound, InvalidInput):
+        error = "No ballot has that verification code. Check it against your receipt."
     return render_template("organizer/verify.html", ballot=ballot, error=error, code=code[:40])

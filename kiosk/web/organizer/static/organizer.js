@@ -49,4 +49,19 @@ function startCounter() {
   update();
 }
 
-document.addEventListener("DOMContentLoaded", () => { startLive(); startCounter(); });
+// The devices page: fetch the page again and swap in its figures, so nothing the organizer is doing is reset.
+function startRefresh() {
+  const box = document.getElementById("devices-live");
+  if (!box) return;
+  const every = Number(box.dataset.refreshMs || 5000);
+  setInterval(async () => {
+    try {
+      const response = await fetch(window.location.href, { credentials: "same-origin" });
+      if (!response.ok) return;
+      const fresh = new DOMParser().parseFromString(await response.text(), "text/html").getElementById("devices-live");
+      if (fresh) { box.innerHTML = fresh.innerHTML; box.dataset.updated = String(Date.now()); }
+    } catch (err) { /* the next round tries again */ }
+  }, every);
+}
+
+document.addEventListener("DOMContentLoaded", () => { startLive(); startCounter(); startRefresh(); });
