@@ -59,6 +59,7 @@ CORE = [
     "kiosk.rcv.xlsx",
     "kiosk.receipts",
     "kiosk.device_status",
+    "kiosk.signin_receipts",
     "kiosk.print_queue",
 ]
 FORBIDDEN = ["flask", "werkzeug", "gpiozero", "escpos", "serial", "twilio", "waitress", "jinja2"]

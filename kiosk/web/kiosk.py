@@ -351,6 +351,7 @@ def _print_receipt(meeting: Meeting, signin: SignIn, token: str | None, *, repri
                 station=state().station,
                 reprint=reprint,
                 kind=signin.kind,
+                signin_id=signin.id,
             )
         )
     except KioskError as exc:  # e.g. the disk filled between the sign-in and its print job
