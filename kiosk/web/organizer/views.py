@@ -730,9 +730,11 @@ def verify() -> Any:
 @public.get("/verify/<code>")
 def verify_code(code: str) -> Any:
     """One ballot's check: the address printed on its receipt and in its QR code (``config.verification_url``)."""
+    # A path can carry what no form field may (control characters, NUL): keep only what a code could hold.
+    shown = "".join(ch for ch in code[:40] if ch.isprintable())
     ballot = error = None
     try:
-        ballot = _tally().lookup_ballot(code[:40])
+        ballot = _tally().lookup_ballot(shown)
     except (NotFound, InvalidInput):
         error = "No ballot has that verification code. Check it against your receipt."
-    return render_template("organizer/verify.html", ballot=ballot, error=error, code=code[:40])
+    return render_template("organizer/verify.html", ballot=ballot, error=error, code=shown)
