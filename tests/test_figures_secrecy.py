@@ -85,6 +85,7 @@ NO_FIGURES = {
     "organizer.texts_review": "recipients and segments of a text",
     "organizer.texts_send": "redirect",
     "public.verify": "one ballot by its own verification code, never totals",
+    "public.verify_code": "one ballot by its own verification code (the receipt's address), never totals",
     "root": "redirect",
     "healthz": "ok",
     "index": "list of meetings",
