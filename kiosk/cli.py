@@ -475,7 +475,7 @@ def cmd_sms_send(args: argparse.Namespace) -> int:
 
 
 def cmd_sms_status(args: argparse.Namespace) -> int:
-    from kiosk.print_queue import device_statuses
+    from kiosk.device_status import device_statuses
 
     gateway = _gateway(args)
     info = {

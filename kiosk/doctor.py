@@ -316,7 +316,8 @@ class Doctor:
         can still have dropped mid-receipt, and receipts may be waiting."""
         from kiosk import db
         from kiosk.backup import sqlite_path
-        from kiosk.print_queue import PrintQueue, device_statuses
+        from kiosk.device_status import device_statuses
+        from kiosk.print_queue import PrintQueue
 
         path = sqlite_path(settings)
         if settings.printer.url == "none" or (path is not None and not path.exists()):
@@ -572,7 +573,7 @@ class Doctor:
 
     def _gateway_report(self, settings: Settings) -> Finding:
         from kiosk import db
-        from kiosk.print_queue import device_statuses
+        from kiosk.device_status import device_statuses
 
         engine = db.make_engine(settings.database_url)
         try:
