@@ -328,6 +328,7 @@ class GsmModemBackend:
                 break
         else:
             log.warning("modem refuses every +CNMI setting: relying on the sweep alone")
+        at.markers_enabled = True  # PDU mode is set and the SIM unlocked: AT+CMGF? is sure to be answered
 
     def _wake(self) -> None:
         """Get a first answer to ``AT``; a modem just powered up may miss the first command."""
@@ -384,7 +385,7 @@ class GsmModemBackend:
 
     def _send_part(self, part: SubmitPart) -> str:
         command = f"AT+CMGS={part.tpdu_length}"
-        self._at.drain()
+        self._at.start_command()
         self._at.write(command.encode("ascii") + b"\r")
         self._at.wait_prompt(command, time.monotonic() + self._timeout)
         self._at.write(part.pdu.encode("ascii") + b"\x1a")
