@@ -318,6 +318,7 @@ class GsmModemBackend:
         at.optional("AT+CMEE=1")  # numeric +CME ERROR codes
         self._unlock_sim()
         at.while_busy(lambda: at.command("AT+CMGF=0"))
+        at.markers_enabled = True  # SIM unlocked, not busy, AT+CMGF taken: the AT+CMGF? marker will be answered
         for cpms in ('AT+CPMS="SM","SM","SM"', 'AT+CPMS="SM","SM"', 'AT+CPMS="SM"'):
             lines = at.optional(cpms, expect=("+CPMS:",))
             if lines is not None:
@@ -328,7 +329,6 @@ class GsmModemBackend:
                 break
         else:
             log.warning("modem refuses every +CNMI setting: relying on the sweep alone")
-        at.markers_enabled = True  # PDU mode is set and the SIM unlocked: AT+CMGF? is sure to be answered
 
     def _wake(self) -> None:
         """Get a first answer to ``AT``; a modem just powered up may miss the first command."""
