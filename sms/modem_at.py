@@ -7,7 +7,7 @@ for the answer. No reader thread: the caller holds the backend's lock, and unsol
 between commands wait in the OS buffer until the next command or ``drain()``.
 
 After a command times out or ends in an error line, the channel may be out of step with the modem: a late
-answer, or the real answer behind a stray final-looking line (``+CMS ERROR: 500`` out of nowhere), is still
+answer, or the real answer behind a stray final-looking line (a CMS error 500 out of nowhere), is still
 on its way and would be read as the answer to the next command (``AT+CMGR=7`` answered with slot 6's text).
 So the next command is preceded by a marker, ``AT+CMGF?``, whose ``+CMGF:`` answer no other command we send
 gives: everything before it is the old answer and is read away.
