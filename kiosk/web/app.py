@@ -95,6 +95,11 @@ def create_app(
         screen_keys=screen_keys,
     )
 
+    from kiosk.audio.service import AudioBuilder
+    from kiosk.web import audio
+
+    audio.init_app(app, app.config.get("AUDIO_BUILDER") or AudioBuilder(settings))
+
     if services is not None:  # the print queue and (in the demo) the console SMS gateway: see kiosk.services
         state = app.extensions["kiosk"]
         state.receipt_hook = services.signin_receipt_requested
