@@ -100,7 +100,7 @@ class SimulatedSynth:
 
     def render(self, text: str, voice: str, wpm: int, out: Path) -> None:
         words = max(1, len(text.split()))
-        write_tone(out, seconds=0.3 + 60.0 * words / max(wpm, 1), frequency=220.0, amplitude=0.05)
+        write_tone(out, seconds=0.3 + 60.0 * words / max(wpm, 1), frequency=210.0, amplitude=0.05)
 
 
 def open_synth(backend: str, program: str = "espeak-ng") -> SpeechSynth:
@@ -113,9 +113,10 @@ def open_synth(backend: str, program: str = "espeak-ng") -> SpeechSynth:
 def write_tone(out: Path, *, seconds: float, frequency: float = 440.0, amplitude: float = 0.3) -> None:
     frames = int(SAMPLE_RATE * seconds)
     peak = int(32767 * amplitude)
-    data = b"".join(
-        struct.pack("<h", int(peak * math.sin(2 * math.pi * frequency * i / SAMPLE_RATE))) for i in range(frames)
-    )
+    # One period, repeated (the frequency is rounded so a period is a whole number of samples): fast in Python.
+    period = max(2, round(SAMPLE_RATE / frequency))
+    cycle = b"".join(struct.pack("<h", int(peak * math.sin(2 * math.pi * i / period))) for i in range(period))
+    data = (cycle * (frames // period + 1))[: frames * 2]
     with wave.open(str(out), "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)

@@ -290,3 +290,135 @@ def test_whole_ballot_by_buttons_alone_with_the_screen_off(
     # Nothing of the voter's choices was stored in the browser.
     stored = page.evaluate("JSON.stringify(Object.assign({}, sessionStorage))")
     assert "yes" not in stored.lower() and "selected" not in stored
+
+
+# --- kiosk doctor ---------------------------------------------------------------------------------------------
+
+
+def fake_program(folder: Path, name: str, script: str) -> None:
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    path.write_text("#!/bin/sh\n" + script, encoding="utf-8")
+    path.chmod(0o755)
+
+
+def test_doctor_plays_a_test_tone_or_says_what_is_wrong(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from kiosk.audio.doctor import audio_findings
+
+    bin_dir = tmp_path / "bin"
+    fake_program(bin_dir, "aplay", f'echo "$@" > {tmp_path}/aplay-args\nexit 0\n')
+    monkeypatch.setenv("PATH", f"{bin_dir}:{Path(shutil.which('sh') or '/bin/sh').parent}")
+    settings = Settings()
+    settings = replace(
+        settings,
+        kiosk=replace(settings.kiosk, data_dir=str(tmp_path / "data")),
+        audio=replace(settings.audio, synth="simulated", device="plughw:CARD=Headphones"),
+    )
+    found = {check: (status, message) for check, status, message, _fix in audio_findings(settings)}
+    assert found["audio output"][0] == "ok"
+    assert "played a test tone on plughw:CARD=Headphones" in found["audio output"][1]
+    assert "-D plughw:CARD=Headphones" in (tmp_path / "aplay-args").read_text()
+
+    fake_program(bin_dir, "aplay", 'echo "aplay: main:831: audio open error: No such file or directory" >&2\nexit 1\n')
+    found = {check: (status, message) for check, status, message, _fix in audio_findings(settings)}
+    assert found["audio output"][0] == "warn" and "audio open error" in found["audio output"][1]
+
+    no_espeak = replace(settings, audio=replace(settings.audio, synth="espeak-ng", espeak="espeak-ng-missing"))
+    found = {check: (status, message) for check, status, message, _fix in audio_findings(no_espeak, play=False)}
+    assert found["audio speech"][0] == "warn" and "not installed" in found["audio speech"][1]
+
+
+@needs_espeak
+def test_doctor_names_a_missing_voice() -> None:
+    from kiosk.audio.doctor import audio_findings
+
+    settings = Settings()
+    settings = replace(settings, audio=replace(settings.audio, voice_es="xx-nope"))
+    found = {check: (status, message) for check, status, message, _fix in audio_findings(settings, play=False)}
+    assert found["audio voice en"][0] == "ok"
+    assert found["audio voice es"][0] == "warn" and "xx-nope" in found["audio voice es"][1]
+
+
+def test_audio_rendering_imports_nothing_of_flask() -> None:
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys\nimport kiosk.audio.render, kiosk.audio.service, kiosk.audio.doctor\n"
+        "print(json.dumps(sorted(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    leaked = [m for m in json.loads(out.stdout) if m.split(".")[0] in ("flask", "werkzeug", "jinja2", "gpiozero")]
+    assert leaked == []
+
+
+def test_the_kiosk_starts_rendering_a_voting_meeting_and_the_organizer_page_says_when_ready(
+    tally: Tally, tmp_path: Path
+) -> None:
+    code = small_meeting(tally)
+    settings = Settings()
+    settings = replace(
+        settings,
+        kiosk=replace(settings.kiosk, data_dir=str(tmp_path)),
+        audio=replace(settings.audio, synth="simulated"),
+    )
+    builder = AudioBuilder(settings, synth=SimulatedSynth())
+    app = create_app(settings, tally, simulated=True, test_config={"TESTING": True, "AUDIO_BUILDER": builder})
+    try:
+        client = app.test_client()
+        first = client.get("/kiosk/audio/manifest.json").get_json()
+        assert first["ready"] is False  # not rendered yet: the kiosk starts it in the background
+        builder.wait(code)
+        assert builder.status(code)["state"] == "ready"
+        manifest = client.get("/kiosk/audio/manifest.json").get_json()
+        assert manifest["ready"] and manifest["rates"] == [1, 2, 3, 4, 5]
+        url = manifest["clips"]["3"]["es"]["selected_yes"]
+        clip = client.get(url)
+        assert clip.status_code == 200 and clip.mimetype == "audio/wav"
+        assert "immutable" in clip.headers["Cache-Control"]
+        clip.close()
+        assert client.get("/kiosk/audio/clip/..%2Ftally.db").status_code == 404
+        assert client.get("/kiosk/audio/clip/" + "0" * 32 + ".wav").status_code == 404
+        # Generic clip names: "Yes selected." is the same file for every voter, plank and ballot.
+        assert url.rsplit("/", 1)[-1] == manifest["clips"]["3"]["es"]["selected_yes"].rsplit("/", 1)[-1]
+    finally:
+        app.extensions["kiosk"].close()
+
+
+def test_opening_voting_renders_in_the_background_and_the_meeting_page_says_so(
+    tally: Tally, tmp_path: Path, db_url: str
+) -> None:
+    from kiosk import accounts
+    from kiosk.web.organizer import create_organizer_app
+    from tests.test_organizer import PASSWORD, logged_in, post
+
+    tally.import_roster("name,phone,email,status,joined\nAna Torres,5105550101,,member,2016-03-12\n")
+    tally.create_meeting(code="AU2", title="Audio test", starts="2026-12-03T19:00", quorum="0")
+    tally.import_planks("AU2", PLANKS_CSV)
+    accounts.add_organizer(tally.engine, "rosa", PASSWORD)
+    settings = Settings()
+    settings = replace(
+        settings,
+        kiosk=replace(settings.kiosk, data_dir=str(tmp_path / "data")),
+        database=replace(settings.database, url=db_url),
+        audio=replace(settings.audio, synth="simulated"),
+    )
+    app = create_organizer_app(settings, tally, test_config={"TESTING": True})
+    client = logged_in(app)
+    page = client.get("/organizer/m/AU2").get_data(as_text=True)
+    assert "Audio ballot (headphones):" in page and "kiosk audio build AU2" in page
+    post(client, "/organizer/m/AU2/state/open-voting", {"confirm": "AU2"})
+    app.extensions["audio"].wait("AU2")
+    page = client.get("/organizer/m/AU2").get_data(as_text=True)
+    assert 'data-state="ready"' in page and "audio ballot ready" in page and "clips in en, es" in page
+
+    # espeak-ng missing: the page says what is wrong, voting is untouched.
+    broken = replace(settings, audio=replace(settings.audio, synth="espeak-ng", espeak="espeak-ng-missing"))
+    app2 = create_organizer_app(broken, tally, test_config={"TESTING": True})
+    app2.extensions["audio"] = AudioBuilder(broken)
+    with pytest.raises(SpeechUnavailable):
+        app2.extensions["audio"].build("AU2", tally.planks("AU2"))
+    page = logged_in(app2).get("/organizer/m/AU2").get_data(as_text=True)
+    assert 'data-state="failed"' in page and "espeak-ng-missing is not installed" in page
+    assert tally.meeting("AU2").state is MeetingState.VOTING_OPEN
