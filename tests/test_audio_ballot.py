@@ -363,7 +363,7 @@ def test_the_kiosk_starts_rendering_a_voting_meeting_and_the_organizer_page_says
         kiosk=replace(settings.kiosk, data_dir=str(tmp_path)),
         audio=replace(settings.audio, synth="simulated"),
     )
-    builder = AudioBuilder(settings, synth=SimulatedSynth())
+    builder = AudioBuilder(settings, synth=SimulatedSynth(), autostart=True)
     app = create_app(settings, tally, simulated=True, test_config={"TESTING": True, "AUDIO_BUILDER": builder})
     try:
         client = app.test_client()
@@ -405,6 +405,7 @@ def test_opening_voting_renders_in_the_background_and_the_meeting_page_says_so(
         audio=replace(settings.audio, synth="simulated"),
     )
     app = create_organizer_app(settings, tally, test_config={"TESTING": True})
+    app.extensions["audio"] = AudioBuilder(settings, autostart=True)  # as `kiosk serve` gives it
     client = logged_in(app)
     page = client.get("/organizer/m/AU2").get_data(as_text=True)
     assert "Audio ballot (headphones):" in page and "kiosk audio build AU2" in page

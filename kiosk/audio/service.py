@@ -30,10 +30,14 @@ log = logging.getLogger(__name__)
 
 
 class AudioBuilder:
-    """One per process; renders each meeting at most once at a time."""
+    """One per process; renders each meeting at most once at a time.
 
-    def __init__(self, settings: Settings, synth: SpeechSynth | None = None) -> None:
+    ``autostart``: whether :meth:`start` renders in the background at all. ``kiosk serve``/``kiosk demo`` turn it
+    on; apps made elsewhere (tests) leave it off, so a page load never sets off a thousand espeak-ng runs."""
+
+    def __init__(self, settings: Settings, synth: SpeechSynth | None = None, *, autostart: bool = False) -> None:
         self.settings = settings
+        self.autostart = autostart
         self.root = audio_root(settings.data_path)
         self._synth = synth
         self._lock = threading.Lock()
@@ -91,7 +95,7 @@ class AudioBuilder:
     def start(self, code: str, planks: list[Any], *, again: bool = True) -> bool:
         """Render in a background thread unless one is already running for ``code`` (or, with ``again=False``,
         one was started by this process before). Returns whether a thread was started."""
-        if not self.settings.audio.enabled:
+        if not self.settings.audio.enabled or not self.autostart:
             return False
         with self._lock:
             running = self._running.get(code)

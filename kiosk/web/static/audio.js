@@ -118,7 +118,16 @@
   player.addEventListener("ended", () => playNext(generation));
   player.addEventListener("error", () => playNext(generation));
   // While speech plays the voter is busy listening: that is not "idle" (kiosk.js counts input events).
-  setInterval(() => { if (playing) document.dispatchEvent(new Event("input")); }, 1000);
+  // The server forgets a session idle_seconds + 5 after its last request: tell it the voter is still here.
+  let lastAlive = Date.now();
+  setInterval(() => {
+    if (!playing) return;
+    document.dispatchEvent(new Event("input"));
+    if (mode && Date.now() - lastAlive > 20000) {
+      lastAlive = Date.now();
+      fetch(cfg.aliveUrl, { method: "POST", keepalive: true }).catch(() => {});
+    }
+  }, 1000);
 
   // ---- what each screen says ------------------------------------------------------------------------------
   const planksIds = JSON.parse(cfg.planks || "[]");
