@@ -252,6 +252,12 @@ def test_whole_ballot_by_buttons_alone_with_the_screen_off(
     wait_played(page, ["fastest"])  # only rates 3 and 4 were rendered here
     press(server, "abstain")
     wait_played(page, ["volume_4"])
+    press(server, "back")  # the screen on: others could see
+    wait_played(page, ["screen_on"])
+    expect(page.locator("#audio-screen")).to_be_hidden()
+    press(server, "back")  # and off again
+    wait_played(page, ["screen_off"])
+    expect(page.locator("#audio-screen")).to_be_visible()
     press(server, "confirm")
     wait_played(page, ["settings_closed"])
     press(server, "confirm")  # next plank, now at rate 4
@@ -423,3 +429,37 @@ def test_opening_voting_renders_in_the_background_and_the_meeting_page_says_so(
     page = logged_in(app2).get("/organizer/m/AU2").get_data(as_text=True)
     assert 'data-state="failed"' in page and "espeak-ng-missing is not installed" in page
     assert tally.meeting("AU2").state is MeetingState.VOTING_OPEN
+
+
+@needs_espeak
+@pytest.mark.browser
+def test_spanish_audio_ballot_is_chosen_by_a_button(
+    tally: Tally, clip_root: Path, tmp_path: Path, audio_page: Page, live_server_factory: Any
+) -> None:
+    code = small_meeting(tally)
+    planks = tally.planks(code)
+    settings = Settings()
+    settings = replace(settings, kiosk=replace(settings.kiosk, data_dir=str(tmp_path)))
+    builder = AudioBuilder(settings)
+    builder.root = clip_root
+    render_meeting(code, planks, clip_root, EspeakSynth(), VOICES, builder.wpms, only_rates=[3])
+    config = {"TESTING": True, "AUDIO_BUILDER": builder, "AUDIO_PLAYBACK_SPEEDUP": 4}
+    server = live_server_factory(create_app(settings, tally, simulated=True, test_config=config))
+    signin = tally.sign_in_member(code, member_id(tally, code, "Ana Torres"))
+    assert signin.token
+    page = audio_page
+    page.goto(f"{server.url}/kiosk/")
+    expect(page.locator("body")).to_have_attribute("data-audio-ready", "1")
+    expect(page.locator("body")).to_have_attribute("data-stream", "open")
+    page.wait_for_selector("body[data-ready]", state="attached")
+    page.keyboard.press("*")  # a USB keypad's * starts it too
+    wait_played(page, ["audio_start", "audio_start"])
+    press(server, "no")  # español
+    expect(page.locator("body")).to_have_attribute("data-screen", "token")
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    wait_played(page, ["token_wait"])
+    page.wait_for_selector("body[data-ready]", state="attached")
+    page.keyboard.type(signin.token + "\n")
+    expect(page.locator("body")).to_have_attribute("data-screen", "ballot")
+    wait_played(page, ["ballot_intro", "ballot_keys", "question_1_of_2"])
+    assert {e["lang"] for e in page.evaluate("window.audioLog")} == {"es"}
