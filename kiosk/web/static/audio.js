@@ -203,6 +203,9 @@
       else if (name === "back") { choosing = false; speak([]); }
       return true; // while the choice is asked, no press does its screen action
     }
+    // No audio rendered (espeak-ng missing, still rendering): the gesture does nothing rather than leave a voter
+    // on a dark screen in silence. The organizer page says why.
+    if (!manifest || !manifest.ready) return false;
     if (name === "back") {
       const now = Date.now();
       backs = backs.filter((t) => now - t < 3000);
@@ -214,7 +217,7 @@
   }
   if (screen === "welcome") {
     document.addEventListener("keydown", (e) => {
-      if (e.key === "*" && !mode && !choosing) { e.preventDefault(); offerAudio(); }
+      if (e.key === "*" && !mode && !choosing && manifest && manifest.ready) { e.preventDefault(); offerAudio(); }
     });
   }
 
