@@ -463,3 +463,30 @@ def test_spanish_audio_ballot_is_chosen_by_a_button(
     expect(page.locator("body")).to_have_attribute("data-screen", "ballot")
     wait_played(page, ["ballot_intro", "ballot_keys", "question_1_of_2"])
     assert {e["lang"] for e in page.evaluate("window.audioLog")} == {"es"}
+
+
+@pytest.mark.browser
+def test_without_audio_the_gesture_does_nothing_and_the_screen_works(
+    tally: Tally, tmp_path: Path, audio_page: Page, live_server_factory: Any
+) -> None:
+    small_meeting(tally)
+    settings = Settings()
+    settings = replace(
+        settings,
+        kiosk=replace(settings.kiosk, data_dir=str(tmp_path)),
+        audio=replace(settings.audio, espeak="espeak-ng-missing"),
+    )
+    config = {"TESTING": True, "AUDIO_BUILDER": AudioBuilder(settings)}  # nothing rendered, espeak-ng missing
+    server = live_server_factory(create_app(settings, tally, simulated=True, test_config=config))
+    page = audio_page
+    page.goto(f"{server.url}/kiosk/")
+    expect(page.locator("body")).to_have_attribute("data-audio-ready", "0")
+    expect(page.locator("body")).to_have_attribute("data-stream", "open")
+    press(server, "back", "back", "back")
+    press(server, "yes")
+    time.sleep(0.5)
+    expect(page.locator("body")).to_have_attribute("data-screen", "welcome")
+    expect(page.locator("body")).to_have_attribute("data-audio", "off")
+    assert page.evaluate("window.audioLog") == []
+    page.get_by_role("button", name="Sign in", exact=True).click()  # voting goes on, on screen
+    expect(page.locator("body")).to_have_attribute("data-screen", "find")
