@@ -758,6 +758,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("deck", metavar="DECK.csv")
     output_flags(p, csv_too=True)
 
+    from kiosk.audio.cli import cmd_audio_build
+
+    audio_cmd = sub.add_parser("audio", help="the audio ballot (headphones)").add_subparsers(
+        dest="sub", required=True, metavar="ACTION"
+    )
+    p = command(audio_cmd, "build", cmd_audio_build, "render a meeting's audio ballot now (espeak-ng, offline)")
+    p.add_argument("code")
+    output_flags(p)
+
     audit_cmd = sub.add_parser("audit", help="the audit log").add_subparsers(
         dest="sub", required=True, metavar="ACTION"
     )

@@ -139,6 +139,7 @@ class Doctor:
             self.check_printer,
             self.check_buttons,
             self.check_sms,
+            self.check_audio,
             self.check_units,
         ):
             try:
@@ -446,6 +447,13 @@ class Doctor:
             )
         finally:
             button.close()
+
+    def check_audio(self, settings: Settings) -> list[Finding]:
+        from kiosk.audio.doctor import audio_findings
+
+        return [
+            Finding(check, Status(status), message, fix) for check, status, message, fix in audio_findings(settings)
+        ]
 
     def check_sms(self, settings: Settings) -> list[Finding]:
         backend = settings.sms.backend

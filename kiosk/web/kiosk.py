@@ -226,6 +226,13 @@ def set_language() -> Any:
     return redirect(target, 303)
 
 
+@bp.post("/alive")
+def alive() -> Any:
+    """Posted by the audio ballot (static/audio.js) while it speaks: the voter is listening, not gone, so the
+    session (and its ballot code) is kept like after any request. Changes nothing else."""
+    return "", 204
+
+
 @bp.post("/reset")
 def reset() -> Any:
     state().sessions.reset(g.sid)

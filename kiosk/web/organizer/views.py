@@ -252,7 +252,18 @@ def _meeting_page(m: Any, *, report: dict[str, Any] | None = None, deck: dict[st
         deck=deck,
         editable=m.state in (MeetingState.DRAFT, MeetingState.SIGNIN_OPEN),
         members=tally.member_count(),
+        audio=_audio().status(m.code),
     )
+
+
+def _audio() -> Any:
+    """The audio ballot's builder (kiosk.audio.service.AudioBuilder), one per organizer app."""
+    audio = current_app.extensions.get("audio")
+    if audio is None:
+        from kiosk.audio.service import AudioBuilder
+
+        audio = current_app.extensions["audio"] = AudioBuilder(current_app.config["SETTINGS"])
+    return audio
 
 
 @bp.post("/m/<code>/edit")
@@ -396,6 +407,8 @@ def change_state(code: str, action: str) -> Any:
     try:
         _tally().set_state(m.code, target, actor=_actor())
         flash(f"{label}: done.", "ok")
+        if target is MeetingState.VOTING_OPEN:  # the audio ballot is rendered now, in the background
+            _audio().start(m.code, _tally().planks(m.code))
         owed = _tally().storage_order_pending() if target is MeetingState.CLOSED else None
         if owed:
             flash(
