@@ -11,6 +11,9 @@ Real rosters are messy. What this module does with each column:
 * **status**: trimmed and case-folded, one of ``member``, ``lapsed``, ``pending``, ``guest``. A file with no
   status column makes everyone a ``member``.
 * **joined**: ``YYYY-MM-DD`` (also ``M/D/YYYY``); empty is allowed.
+* **language** (optional): the language the member's texts go in, ``en`` or ``es`` (also ``English``,
+  ``Spanish``, ``Español``); empty keeps what is stored (the language the member last used at the kiosk or
+  in a text), anything else refuses the row.
 
 Every refused row is reported with its line number and the reason; every good row is still imported.
 Households that share a phone are separate people.
@@ -94,6 +97,31 @@ def normalize_phone(raw: str, region: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# The languages members' texts can go in (sms.replies writes en and es), and the names a roster may give them.
+_LANGUAGE_NAMES = {
+    "en": "en",
+    "english": "en",
+    "ingles": "en",
+    "es": "es",
+    "spanish": "es",
+    "espanol": "es",
+}
+
+
+def parse_language(raw: str) -> str | None:
+    """A roster's language cell as ``en``/``es``; None for empty (keep what is stored).
+
+    >>> parse_language(" Español "), parse_language("EN"), parse_language("")
+    ('es', 'en', None)
+    """
+    if not raw.strip():
+        return None
+    code = _LANGUAGE_NAMES.get(fold(raw).split("-")[0].split("_")[0])
+    if code is None:
+        raise InvalidInput(f"language {raw.strip()[:20]!r} is not one of en (English), es (Spanish)")
+    return code
+
+
 def parse_date(raw: str) -> date | None:
     text = raw.strip()
     if not text:
@@ -114,6 +142,7 @@ class RosterRow:
     email: str | None
     status: str
     joined: date | None
+    language: str | None = None  # None: keep the stored language
 
 
 @dataclass(frozen=True)
@@ -153,7 +182,7 @@ def parse_roster(text: str, region: str) -> ParsedRoster:
         raise InvalidInput("the roster has no 'name' column (expected: name, phone, email, status, joined)")
     if "status" not in columns:
         result.notes.append("no status column: everyone is imported as a member")
-    unknown = sorted(set(columns) - {"name", "phone", "email", "status", "joined"})
+    unknown = sorted(set(columns) - {"name", "phone", "email", "status", "joined", "language"})
     if unknown:
         result.notes.append(f"ignored columns: {', '.join(unknown)}")
 
@@ -197,6 +226,7 @@ def parse_roster(text: str, region: str) -> ParsedRoster:
         try:
             phone = normalize_phone(cell(row, "phone"), region)
             joined = parse_date(cell(row, "joined"))
+            language = parse_language(cell(row, "language"))
         except InvalidInput as exc:
             result.refused.append(Refusal(line, str(exc)))
             continue
@@ -205,5 +235,5 @@ def parse_roster(text: str, region: str) -> ParsedRoster:
             result.notes.append(f"line {line}: same person as line {seen[key]}; the later line was used")
             result.rows = [r for r in result.rows if r.line != seen[key]]
         seen[key] = line
-        result.rows.append(RosterRow(line, name, phone, email, status, joined))
+        result.rows.append(RosterRow(line, name, phone, email, status, joined, language))
     return result

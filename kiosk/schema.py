@@ -138,6 +138,19 @@ planks = Table(
     CheckConstraint(_one_of("threshold", THRESHOLDS), name="threshold"),
 )
 
+# A plank's title and text in another language the kiosk offers (kiosk.i18n.LANGUAGES). The plank's own
+# title (in ``planks``) stays its identity for results, exports and the audit log; a missing translation
+# falls back to it on screens, receipts and texts.
+plank_translations = Table(
+    "plank_translations",
+    metadata,
+    Column("plank_id", Integer, ForeignKey("planks.id"), nullable=False),
+    Column("language", String(5), nullable=False),
+    Column("title", String(300), nullable=False, server_default=""),
+    Column("text", Text, nullable=False, server_default=""),
+    PrimaryKeyConstraint("plank_id", "language", name="pk_plank_translations"),
+)
+
 rsvps = Table(
     "rsvps",
     metadata,
@@ -172,6 +185,8 @@ signins = Table(
     Column("eligible", Boolean, nullable=False),
     Column("station", String(64), nullable=False),
     Column("signed_in_at", UtcDateTime, nullable=False),
+    # The language of the last sign-in receipt printed for it ("en"/"es"), so a desk reprint uses the same one.
+    Column("language", String(5)),
     UniqueConstraint("meeting_id", "person_key", name="uq_signins_person"),
     CheckConstraint(_one_of("kind", SIGNIN_KINDS), name="kind"),
 )

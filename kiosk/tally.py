@@ -44,6 +44,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kiosk import audit, db, storage_order
 from kiosk.errors import InvalidInput, NotFound, StateError, TokenRejected
+from kiosk.plank_texts import PlankTranslation, Shown, check_translation, shown, translation_columns
 from kiosk.results import Choice, MeetingResults, PlankResult, Quorum, Threshold, quorum_required
 from kiosk.roster import display_name, fold, normalize_phone, parse_roster, strip_invisible
 from kiosk.schema import (
@@ -52,6 +53,7 @@ from kiosk.schema import (
     ballots,
     meetings,
     members,
+    plank_translations,
     planks,
     print_jobs,
     rsvps,
@@ -122,13 +124,28 @@ class Meeting:
         }
 
 
+def _optional_cell(row: list[str], index: int | None) -> str | None:
+    """A CSV cell, trimmed; None when the file has no such column ("" when the row is short)."""
+    if index is None:
+        return None
+    return row[index].strip() if index < len(row) else ""
+
+
 @dataclass(frozen=True)
 class Plank:
     id: int
     position: int
-    title: str
+    title: str  # the original: the plank's identity for results, exports and the audit log
     text: str
     threshold: Threshold
+    translations: tuple[PlankTranslation, ...] = ()
+
+    def title_in(self, lang: str) -> Shown:
+        """The title in ``lang``, or the original (with its own language) when it has no translation."""
+        return shown(self.title, self.translations, lang, "title")
+
+    def text_in(self, lang: str) -> Shown:
+        return shown(self.text, self.translations, lang, "text")
 
 
 @dataclass(frozen=True)
@@ -437,6 +454,8 @@ class Tally:
                     "status": row.status,
                     "joined": row.joined,
                 }
+                if row.language is not None:  # an empty cell keeps the language the member last used
+                    values["language"] = row.language
                 report.imported += 1
                 if match is None:
                     result = conn.execute(insert(members).values(**values, created_at=now, updated_at=now))
@@ -713,9 +732,11 @@ class Tally:
         title: str | None = None,
         text: str | None = None,
         threshold: Threshold | str | None = None,
+        translations: Mapping[str, tuple[str, str]] | None = None,
         actor: str = "organizer",
     ) -> Plank:
-        """Edit one plank's title, text or threshold (only before voting opens)."""
+        """Edit one plank's title, text, threshold or translations ({language: (title, text)}; both empty
+        removes one) (only before voting opens)."""
         with self._write() as conn:
             meeting = self._planks_editable(conn, code)
             row = conn.execute(
@@ -739,11 +760,22 @@ class Tally:
                     raise InvalidInput(
                         f"threshold {threshold!r} is not one of majority, three-fifths, two-thirds, three-quarters"
                     ) from None
+            given: dict[str, tuple[str | None, str | None]] = {
+                lang: (title.strip(), text.strip()) for lang, (title, text) in (translations or {}).items()
+            }
+            for lang, (tr_title, tr_text) in given.items():
+                problem = check_translation(lang, tr_title or "", tr_text or "")
+                if problem:
+                    raise InvalidInput(problem)
             try:
                 with conn.begin_nested():
-                    conn.execute(update(planks).where(planks.c.id == plank_id).values(**values))
+                    if values:
+                        conn.execute(update(planks).where(planks.c.id == plank_id).values(**values))
             except IntegrityError:
                 raise InvalidInput("another plank of this meeting already has that title") from None
+            self._store_translations(conn, plank_id, given)
+            if given:
+                values["translations"] = sorted(given)
             self._audit(conn, actor, "plank_updated", meeting.code, plank=plank_id, **values)
             return next(p for p in self._planks(conn, meeting.id) if p.id == plank_id)
 
@@ -824,10 +856,48 @@ class Tally:
     @staticmethod
     def _planks(conn: Connection, meeting_id: int) -> list[Plank]:
         rows = conn.execute(select(planks).where(planks.c.meeting_id == meeting_id).order_by(planks.c.position))
-        return [Plank(r.id, r.position, r.title, r.text, Threshold(r.threshold)) for r in rows]
+        found = conn.execute(
+            select(plank_translations)
+            .join(planks, planks.c.id == plank_translations.c.plank_id)
+            .where(planks.c.meeting_id == meeting_id)
+            .order_by(plank_translations.c.language)
+        ).all()
+        translations: dict[int, list[PlankTranslation]] = {}
+        for t in found:
+            translations.setdefault(t.plank_id, []).append(PlankTranslation(t.language, t.title, t.text))
+        return [
+            Plank(r.id, r.position, r.title, r.text, Threshold(r.threshold), tuple(translations.get(r.id, ())))
+            for r in rows
+        ]
+
+    @staticmethod
+    def _store_translations(
+        conn: Connection, plank_id: int, given: Mapping[str, tuple[str | None, str | None]]
+    ) -> None:
+        """Set the plank's translations in the languages given; a field given as None keeps what is stored, and
+        both fields empty removes the translation."""
+        for lang, (new_title, new_text) in given.items():
+            stored = conn.execute(
+                select(plank_translations.c.title, plank_translations.c.text).where(
+                    and_(plank_translations.c.plank_id == plank_id, plank_translations.c.language == lang)
+                )
+            ).first()
+            title = new_title if new_title is not None else (stored.title if stored else "")
+            text = new_text if new_text is not None else (stored.text if stored else "")
+            conn.execute(
+                delete(plank_translations).where(
+                    and_(plank_translations.c.plank_id == plank_id, plank_translations.c.language == lang)
+                )
+            )
+            if title or text:
+                conn.execute(
+                    insert(plank_translations).values(plank_id=plank_id, language=lang, title=title, text=text)
+                )
 
     def import_planks(self, code: str, csv_text: str, *, actor: str = "cli") -> ImportReport:
-        """Add planks from CSV (``title,text,threshold``); a title already on the meeting is updated."""
+        """Add planks from CSV (``title,text,threshold``, and ``title_es,text_es`` for each language the kiosk
+        offers besides the original's); a title already on the meeting is updated. A translation column left out
+        keeps the stored translation; one present but empty removes it (the original is shown instead)."""
         report = ImportReport()
         reader = csv.reader(io.StringIO(csv_text.lstrip("\ufeff"), newline=""))
         try:
@@ -837,7 +907,9 @@ class Tally:
         if "title" not in header:
             raise InvalidInput("the planks file has no 'title' column (expected: title, text, threshold)")
         index = {name: i for i, name in enumerate(header)}
-        parsed: list[tuple[int, str, str, Threshold]] = []
+        translated, notes = translation_columns(header)
+        report.notes.extend(notes)
+        parsed: list[tuple[int, str, str, Threshold, dict[str, tuple[str | None, str | None]]]] = []
         for row in reader:
             line = reader.line_num
             if not any(c.strip() for c in row):
@@ -849,6 +921,16 @@ class Tally:
 
             title, body, threshold = cell("title"), cell("text"), fold(cell("threshold")) or "majority"
             threshold = threshold.replace(" ", "-").replace("_", "-")
+            given: dict[str, tuple[str | None, str | None]] = {}
+            problems: list[str] = []
+            for lang, columns in translated.items():
+                # A column the file does not have keeps what is stored (None); one it has sets it, even empty.
+                tr_title = _optional_cell(row, columns.get("title"))
+                tr_text = _optional_cell(row, columns.get("text"))
+                problem = check_translation(lang, tr_title or "", tr_text or "")
+                if problem:
+                    problems.append(problem)
+                given[lang] = (tr_title, tr_text)
             if not title:
                 report.refused.append(f"line {line}: no title")
             elif len(title) > 300 or len(body) > 5000:
@@ -856,33 +938,37 @@ class Tally:
             elif threshold not in {t.value for t in Threshold}:
                 allowed = ", ".join(t.value for t in Threshold)
                 report.refused.append(f"line {line}: threshold {threshold!r} is not one of {allowed}")
+            elif problems:
+                report.refused.append(f"line {line}: {'; '.join(problems)}")
             else:
-                parsed.append((line, title, body, Threshold(threshold)))
+                parsed.append((line, title, body, Threshold(threshold), given))
         with self._write() as conn:
             meeting = self._meeting_row(conn, code, lock=True)
             if meeting.state not in ("draft", "signin_open"):
                 raise StateError(f"planks of meeting {meeting.code} cannot change once voting has opened")
             existing = {p.title: p for p in self._planks(conn, meeting.id)}
             position = max((p.position for p in existing.values()), default=0)
-            for line, title, body, threshold in parsed:
+            for line, title, body, threshold, given in parsed:
                 if title in existing:
                     conn.execute(
                         update(planks)
                         .where(planks.c.id == existing[title].id)
                         .values(text=body, threshold=str(threshold))
                     )
+                    self._store_translations(conn, existing[title].id, given)
                     report.updated += 1
                 elif len(existing) + report.added >= MAX_PLANKS:
                     report.refused.append(f"line {line}: a meeting has at most {MAX_PLANKS} planks")
                     continue
                 else:
                     position += 1
-                    conn.execute(
+                    plank_id = conn.execute(
                         insert(planks).values(
                             meeting_id=meeting.id, position=position, title=title, text=body, threshold=str(threshold)
                         )
-                    )
-                    existing[title] = Plank(0, position, title, body, threshold)
+                    ).inserted_primary_key[0]
+                    self._store_translations(conn, plank_id, given)
+                    existing[title] = Plank(plank_id, position, title, body, threshold)
                     report.added += 1
                 report.imported += 1
             self._audit(
@@ -1035,12 +1121,18 @@ class Tally:
                 return False, f"members must have joined at least {meeting.min_membership_days} days before the meeting"
         return True, None
 
-    def sign_in_member(self, code: str, member_id: int, *, station: str = "kiosk-1") -> SignIn:
+    def sign_in_member(
+        self, code: str, member_id: int, *, station: str = "kiosk-1", language: str | None = None
+    ) -> SignIn:
+        """Sign a roster member in; ``language`` (the kiosk screen's) becomes the language of their texts."""
         with self._write() as conn:
             meeting = self._meeting_row(conn, code)
             member = conn.execute(select(members).where(members.c.id == member_id)).first()
             if member is None:
                 raise NotFound(f"no member with id {member_id}")
+            if language and member.language != language:
+                # The language a member last chose is the one their invitations and reminders go in.
+                conn.execute(update(members).where(members.c.id == member_id).values(language=language))
             kind = (
                 "member"
                 if member.status in ("member", "lapsed")

@@ -24,15 +24,15 @@ from sqlalchemy import insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from kiosk import db
+from kiosk.device_status import set_device_status
 from kiosk.errors import InvalidInput
-from kiosk.print_queue import set_device_status
 from kiosk.roster import normalize_phone, strip_invisible
 from kiosk.schema import sms_inbound
 from kiosk.tally import Meeting, MeetingState, Tally
 from sms.backends import InboundText, SmsBackend
 from sms.handlers import AUTOMATIC_KINDS, Handled, InboundHandlers
 from sms.outbound import MAX_ATTEMPTS, OutboundQueue
-from sms.reader import Intent, Reading, read_text
+from sms.reader import Intent, Language, Reading, read_text
 from sms.reminders import REMINDER_OFFSETS, Audience, AudienceTexts, Recipients
 
 log = logging.getLogger(__name__)
@@ -176,11 +176,20 @@ class Gateway:
         meeting_code: str | None = None,
         to: str | None = None,
         name: str | None = None,
+        render: Callable[[Language], str] | None = None,
     ) -> int:
         """The one path for "queue this text to this audience" (``kiosk sms send`` and the organizer page)."""
         return self.audiences.queue_to_audience(
-            body, kind=kind, audience=audience, meeting_code=meeting_code, to=to, name=name
+            body, kind=kind, audience=audience, meeting_code=meeting_code, to=to, name=name, render=render
         )
+
+    def languages_of(self, phones: Iterable[str]) -> dict[str, Language]:
+        return self.audiences.languages_of(phones)
+
+    def queue_in_languages(
+        self, phones: Iterable[str], render: Callable[[Language], str], *, kind: str, key_prefix: str
+    ) -> int:
+        return self.audiences.queue_in_languages(phones, render, kind=kind, key_prefix=key_prefix)
 
     def audience(self, audience: Audience | str, meeting_code: str | None = None, to: str | None = None) -> Recipients:
         return self.audiences.recipients(audience, meeting_code, to)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, and_, func, insert, or_, select, update
 
 from kiosk.errors import KioskError
 from kiosk.roster import strip_invisible
@@ -95,6 +95,14 @@ class InboundHandlers:
         conversation = conn.execute(select(sms_conversations).where(sms_conversations.c.phone == phone)).first()
         lang = self._reply_language(conn, phone, reading, conversation.language if conversation else None)
         self._set_conversation(conn, phone, language=lang)
+        if reading.language_clear and self._members_on_phone(conn, phone) == 1:
+            # The language a member last wrote in is the one their invitations and reminders go in. A phone
+            # shared by a household says nothing about which of them wrote, so theirs stay as they are.
+            conn.execute(
+                update(members)
+                .where(and_(members.c.phone == phone, or_(members.c.language.is_(None), members.c.language != lang)))
+                .values(language=lang)
+            )
         turn = _Turn(conn, inbound_id, phone, reading, lang)
         intent = reading.intent
         if intent is Intent.STOP:

@@ -4,7 +4,7 @@ and the organizer texts page), and the automatic reminders 24 h and 2 h before a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -13,10 +13,11 @@ from sqlalchemy import and_, select
 
 from kiosk import db
 from kiosk.errors import InvalidInput
-from kiosk.schema import members
+from kiosk.schema import members, sms_conversations
 from kiosk.tally import Meeting, MeetingState, Tally
 from sms import replies
 from sms.outbound import OutboundQueue, audience_key
+from sms.reader import Language
 
 __all__ = ["REMINDER_OFFSETS", "Audience", "AudienceTexts", "Recipients"]
 
@@ -87,8 +88,33 @@ class AudienceTexts:
 
     # --- what ---------------------------------------------------------------------------------------------
 
+    def languages_of(self, phones: Iterable[str]) -> dict[str, Language]:
+        """Each phone's language for invitations and reminders: the member's stored language (set by the roster,
+        the kiosk or their last text), else the language of their texts so far, else English."""
+        wanted = set(phones)
+        with db.read_transaction(self.tally.engine) as conn:
+            stored: dict[str, set[str]] = {}
+            for phone, lang in conn.execute(
+                select(members.c.phone, members.c.language).where(members.c.phone.is_not(None))
+            ):
+                if phone in wanted and lang in ("en", "es"):
+                    stored.setdefault(phone, set()).add(lang)
+            talked = {
+                phone: lang
+                for phone, lang in conn.execute(select(sms_conversations.c.phone, sms_conversations.c.language))
+                if phone in wanted and lang in ("en", "es")
+            }
+        result: dict[str, Language] = {}
+        for phone in wanted:
+            langs = stored.get(phone, set())
+            # A phone shared by members of different languages: the conversation decides, as for replies.
+            lang = next(iter(langs)) if len(langs) == 1 else talked.get(phone, "en")
+            result[phone] = "es" if lang == "es" else "en"
+        return result
+
     def reminder_text(self, meeting: Meeting, lang: str = "en") -> str:
-        titles = [p.title for p in self.tally.planks(meeting.code)]
+        # Plank titles in the member's language where the organizer gave a translation.
+        titles = [p.title_in(lang).text for p in self.tally.planks(meeting.code)]
         return replies.reminder(
             lang,
             self.organization,
@@ -119,16 +145,35 @@ class AudienceTexts:
         meeting_code: str | None = None,
         to: str | None = None,
         name: str | None = None,
+        render: Callable[[Language], str] | None = None,
     ) -> int:
         """Queue ``body`` to everyone in ``audience`` who has not opted out; returns how many were queued now.
 
         The same text (or the same ``name`` for a send) to the same audience is queued once, however often this
-        is called; a different text is a new send, whatever its length.
+        is called; a different text is a new send, whatever its length. With ``render`` (the meeting's own
+        invitation or reminder), each recipient gets ``render(their language)`` instead of ``body``; the send is
+        still known by ``body``.
         """
         audience = Audience(audience)
         who = self.recipients(audience, meeting_code, to)
         key = audience_key(meeting_code, str(audience), body, name)
-        return self.queue.queue_bulk(who.texted, body, kind=kind, key_prefix=key)
+        if render is None:
+            return self.queue.queue_bulk(who.texted, body, kind=kind, key_prefix=key)
+        return self.queue_in_languages(who.texted, render, kind=kind, key_prefix=key)
+
+    def queue_in_languages(
+        self, phones: Iterable[str], render: Callable[[Language], str], *, kind: str, key_prefix: str
+    ) -> int:
+        """Queue ``render(language)`` to each phone in that phone's own language (see ``languages_of``)."""
+        phones = list(phones)
+        languages = self.languages_of(phones)
+        bodies = {lang: render(lang) for lang in sorted(set(languages.values()))}
+        count = 0
+        for lang, body in bodies.items():
+            count += self.queue.queue_bulk(
+                [p for p in phones if languages[p] == lang], body, kind=kind, key_prefix=key_prefix
+            )
+        return count
 
     def schedule_reminders(self) -> int:
         """Queue due reminders (24 h and 2 h before) to YES RSVPs of every open meeting; each at most once."""
@@ -139,10 +184,9 @@ class AudienceTexts:
                 continue
             for label, offset in REMINDER_OFFSETS.items():
                 if meeting.starts_at - offset <= now:
-                    text = self.reminder_text(meeting)
-                    queued += self.queue.queue_bulk(
+                    queued += self.queue_in_languages(
                         self.yes_phones(meeting.code),
-                        text,
+                        lambda lang, meeting=meeting: self.reminder_text(meeting, lang),
                         kind="reminder",
                         key_prefix=f"reminder:{meeting.code}:{label}",
                     )

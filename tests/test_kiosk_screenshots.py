@@ -93,7 +93,7 @@ def test_screenshots(
                 shoot(page, out_dir, "11-ballot-plank-chosen" + suffix)
                 continue
             tap(page, "Español")
-            expect(page.get_by_role("heading", level=1)).to_have_text("Bienvenidos")
+            expect(page.get_by_role("heading", level=1)).to_have_text("Le damos la bienvenida")
             shoot(page, out_dir, "02-welcome-es")
             tap(page, "English")
             expect(h1(page)).to_have_text("Welcome")

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import select, update
 
 from hardware.printer import open_printer
-from kiosk.print_queue import PrintQueue, PrintWorker, backoff, device_statuses
+from kiosk.device_status import device_statuses
+from kiosk.print_queue import PrintQueue, PrintWorker, backoff
 from kiosk.receipts import Receipt, signin_receipt
 from kiosk.schema import print_jobs
 from kiosk.tally import Tally

@@ -329,7 +329,7 @@ def test_a_text_in_either_language_is_answered_in_the_conversations(gateway: Gat
         +15105550102 > NO
         +15105550102 < Anotado: NO a General Assembly
         +15105550102 > 2
-        +15105550102 < Gracias, un organizador leera tu mensaje.
+        +15105550102 < Gracias, el equipo organizador leera su mensaje.
         +15105550102 > maybe
         +15105550102 < You're a MAYBE
         +15105550102 > NO
@@ -341,9 +341,9 @@ def test_a_text_in_either_language_is_answered_in_the_conversations(gateway: Gat
 @pytest.mark.parametrize(
     ("body", "reply"),
     [
-        ("DETENER", "Ya no recibiras mensajes"),
-        ("SALIR", "Ya no recibiras mensajes"),
-        ("FIN", "Ya no recibiras mensajes"),
+        ("DETENER", "Ya no recibira mensajes"),
+        ("SALIR", "Ya no recibira mensajes"),
+        ("FIN", "Ya no recibira mensajes"),
         ("no podré", "Anotado: NO"),
         ("confirmado", "Anotado: SI"),
         ("STOP", "You're unsubscribed"),

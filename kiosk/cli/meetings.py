@@ -237,7 +237,12 @@ def add_meeting_commands(sub: Any, command: CommandAdder) -> Any:
     planks = sub.add_parser("planks", help="planks of a meeting").add_subparsers(
         dest="sub", required=True, metavar="ACTION"
     )
-    p = command(planks, "import", cmd_planks_import, "add or update planks from a CSV (title, text, threshold)")
+    p = command(
+        planks,
+        "import",
+        cmd_planks_import,
+        "add or update planks from a CSV (title, text, threshold; title_es, text_es)",
+    )
     p.add_argument("code")
     p.add_argument("file")
     output_flags(p)

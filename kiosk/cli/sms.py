@@ -4,6 +4,7 @@ and the gateway daemon itself."""
 from __future__ import annotations
 
 import argparse
+from functools import partial
 from typing import Any
 
 from kiosk.cli.common import CommandAdder, open_tally_for, output_flags, print_json
@@ -71,14 +72,20 @@ def cmd_sms_send(args: argparse.Namespace) -> int:
         print("nothing sent: add --yes to queue these texts")
         return 0
     kind = "reminder" if args.reminder else "invitation" if meeting is not None else "manual"
-    # the same path as the organizer page: the same text (or --key) to the same audience is queued once
-    queued = gateway.queue_to_audience(body, kind=kind, audience=audience, meeting_code=code, to=args.to, name=args.key)
+    # the same path as the organizer page: the same text (or --key) to the same audience is queued once; the
+    # meeting's own invitation or reminder goes to each member in their language
+    render = None
+    if args.text is None and meeting is not None:
+        render = partial(gateway.reminder_text if args.reminder else gateway.invitation_text, meeting)
+    queued = gateway.queue_to_audience(
+        body, kind=kind, audience=audience, meeting_code=code, to=args.to, name=args.key, render=render
+    )
     print(f"queued {queued} texts (already-queued ones are never sent twice)")
     return 0
 
 
 def cmd_sms_status(args: argparse.Namespace) -> int:
-    from kiosk.print_queue import device_statuses
+    from kiosk.device_status import device_statuses
 
     gateway = _gateway(args)
     info = {

@@ -11,7 +11,7 @@ report is read from the database instead of opening the modem port under it.
 Every device and the clock are injectable, so each fault can be produced in tests with real simulators.
 
 Layout: one module per check (``database``, ``secrecy``, ``backups``, ``disk``, ``printer``, ``buttons``, ``sms``,
-``units``, ``clock``, ``configuration``), each a function ``check(env, settings) -> list[Finding]``;
+``audio``, ``units``, ``clock``, ``configuration``), each a function ``check(env, settings) -> list[Finding]``;
 ``registry`` lists them in report order; ``runner.Doctor`` runs the list; ``base`` holds the shared types and
 ``report`` the output formats. Adding a check is one module and one line in ``registry``.
 """

@@ -25,7 +25,8 @@ def _print_queue_report(settings: Settings) -> list[Finding]:
     can still have dropped mid-receipt, and receipts may be waiting."""
     from kiosk import db
     from kiosk.backup import sqlite_path
-    from kiosk.print_queue import PrintQueue, device_statuses
+    from kiosk.device_status import device_statuses
+    from kiosk.print_queue import PrintQueue
 
     path = sqlite_path(settings)
     if settings.printer.url == "none" or (path is not None and not path.exists()):

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from kiosk.doctor import backups, buttons, clock, configuration, database, disk, printer, secrecy, sms, units
+from kiosk.doctor import audio, backups, buttons, clock, configuration, database, disk, printer, secrecy, sms, units
 from kiosk.doctor.base import Check, SystemCheck
 
 # Need the configuration: skipped when it cannot be read.
@@ -16,6 +16,7 @@ CHECKS: tuple[Check, ...] = (
     Check("printer", printer.check),
     Check("buttons", buttons.check),
     Check("sms", sms.check),
+    Check("audio", audio.check),
     Check("units", units.check),
 )
 

@@ -155,7 +155,7 @@ def _signal(info: BackendStatus) -> Finding:
 
 def _gateway_report(settings: Settings) -> Finding:
     from kiosk import db
-    from kiosk.print_queue import device_statuses
+    from kiosk.device_status import device_statuses
 
     engine = db.make_engine(settings.database_url)
     try:

@@ -19,6 +19,7 @@ Jinja's autoescape and, in the script, only through ``textContent``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -56,6 +57,7 @@ from kiosk.kiosk_session import KioskSession, Match, SessionStore
 from kiosk.roster import fold, strip_invisible
 from kiosk.tally import Meeting, MeetingState, SignIn, Tally
 from kiosk.tokens import ALPHABET, normalize_code
+from kiosk.web.plank_words import in_language
 from kiosk.web.presses import PressHub
 from kiosk.web.receipts import ReceiptRequest, request_receipt
 from kiosk.web.screen_key import COOKIE as SCREEN_COOKIE
@@ -87,7 +89,7 @@ class KioskState:
     # After a cast: (meeting code, verification code, choices, language) -> None; queues the ballot receipt.
     ballot_hook: Any = None
     # () -> bool: False while the printer needs attention (the sign-in screen then says the sign-in is saved).
-    printer_ok: Any = None
+    printer_ok: Callable[[], bool] | None = None  # whether the printer works (the services' device status)
     # The screen's credential for the button stream (None: no screen may have it, or, simulated, not needed).
     screen_keys: ScreenKeys | None = None
     closed: bool = field(default=False)
@@ -162,6 +164,7 @@ def _template_globals() -> dict[str, Any]:
     cfg = current_app.config
     return {
         "t": (lambda key, **kw: i18n.translate(key, lang, **kw)),
+        "in_lang": (lambda shown: in_language(shown, lang)),
         "lang": lang,
         "languages": i18n.LANGUAGES,
         "org": state().org,
@@ -221,6 +224,13 @@ def set_language() -> Any:
     if parts.scheme or parts.netloc or not parts.path.startswith("/kiosk/"):
         target = url_for("kiosk.welcome")
     return redirect(target, 303)
+
+
+@bp.post("/alive")
+def alive() -> Any:
+    """Posted by the audio ballot (static/audio.js) while it speaks: the voter is listening, not gone, so the
+    session (and its ballot code) is kept like after any request. Changes nothing else."""
+    return "", 204
 
 
 @bp.post("/reset")
@@ -317,11 +327,14 @@ def sign_in() -> Any:
         return redirect(url_for("kiosk.walkin"), 303)
     try:
         if match.member_id is not None:
-            signin = tally.sign_in_member(meeting.code, match.member_id, station=state().station)
+            # A language the attendee chose on the welcome screen becomes the language of their texts; the
+            # default one says nothing about them (a roster's language column is kept).
+            chosen = g.ks.lang if g.ks.lang != state().sessions.default_lang else None
+            signin = tally.sign_in_member(meeting.code, match.member_id, station=state().station, language=chosen)
         else:
             signin = tally.sign_in_guest(meeting.code, match.label, match.phone, station=state().station)
     except StateError:
-        return _render("message.html", 409, meeting=meeting, title=t("welcome"), text=t("signin_closed"))
+        return _render("message.html", 409, meeting=meeting, title=t("title_signin_closed"), text=t("signin_closed"))
     _signed_in(meeting, signin)
     return redirect(_signed_in_url(), 303)
 
@@ -350,6 +363,7 @@ def _print_receipt(meeting: Meeting, signin: SignIn, token: str | None, *, repri
                 station=state().station,
                 reprint=reprint,
                 kind=signin.kind,
+                signin_id=signin.id,
             )
         )
     except KioskError as exc:  # e.g. the disk filled between the sign-in and its print job
@@ -419,7 +433,7 @@ def walkin_post() -> Any:
     except InvalidInput:
         return again(t("bad_phone"), "phone")
     except StateError:
-        return _render("message.html", 409, meeting=meeting, title=t("welcome"), text=t("signin_closed"))
+        return _render("message.html", 409, meeting=meeting, title=t("title_signin_closed"), text=t("signin_closed"))
     _signed_in(meeting, signin)
     return redirect(_signed_in_url(), 303)
 
@@ -452,13 +466,18 @@ def signed_in() -> Any:
 
 
 def _printer_trouble() -> bool:
+    """Whether to tell the attendee the printer needs attention. The sign-in is saved either way, so a status that
+    cannot be read says nothing on the page; it is logged with its reason for the organizers."""
     check = state().printer_ok
     if check is None:
         return False
     try:
         return not check()
-    except Exception:
-        return False
+    except DatabaseError as exc:  # the status lives in the database, which may be locked or full
+        log.warning("printer status unknown on the signed-in page: %s", describe_storage(exc))
+    except Exception:  # a bug: the attendee still sees their sign-in, the log keeps the traceback
+        log.exception("printer status check failed on the signed-in page")
+    return False
 
 
 def _reissue(reason: str) -> tuple[Meeting, SignIn, str] | Any:
@@ -669,7 +688,7 @@ def screen() -> Any:
     cookie = keys.exchange(request.args.get("key", "")) if keys is not None else None
     if cookie is None:
         log.warning("a screen key was refused at /kiosk/screen: this screen gets no button presses")
-        page = _render("message.html", 403, title=t("welcome"), text=t("screen_not_connected"), idle_on=False)
+        page = _render("message.html", 403, title=t("title_screen"), text=t("screen_not_connected"), idle_on=False)
         return current_app.make_response(page)
     response = redirect(url_for("kiosk.welcome"), 303)
     response.set_cookie(SCREEN_COOKIE, cookie, httponly=True, samesite="Strict", path="/kiosk/")
@@ -724,12 +743,12 @@ def _kiosk_error(exc: KioskError) -> Any:
     if problem in (StorageProblem.BUSY, StorageProblem.FULL) and not isinstance(exc, CommitUnknown):
         key = ("vote_" if voting else "save_") + ("busy" if problem is StorageProblem.BUSY else "full")
         retry = url_for("kiosk.ballot") if voting and g.ks.ballot_token else None
-        return _render("message.html", 503, title=t("welcome"), text=t(key), idle_on=True, retry_url=retry)
+        return _render("message.html", 503, title=t("title_not_saved"), text=t(key), idle_on=True, retry_url=retry)
     if isinstance(exc, CommitUnknown):  # the vote may or may not have been saved: never half of it
-        return _render("message.html", 503, title=t("welcome"), text=t("commit_unknown"), idle_on=True)
+        return _render("message.html", 503, title=t("title_not_saved"), text=t("commit_unknown"), idle_on=True)
     if isinstance(exc, DatabaseError):
-        return _render("message.html", 503, title=t("welcome"), text=t("database_down"), idle_on=True)
-    return _render("message.html", 409, title=t("welcome"), text=t("ask_organizer"), idle_on=True)
+        return _render("message.html", 503, title=t("title_not_saved"), text=t("database_down"), idle_on=True)
+    return _render("message.html", 409, title=t("title_ask"), text=t("ask_organizer"), idle_on=True)
 
 
 def init_app(

@@ -84,7 +84,8 @@
       if (left <= 0) {
         resetNow();
       } else if (left <= countdownSeconds) {
-        idleText.textContent = cfg.idleTemplate.replace("{s}", String(Math.ceil(left)));
+        const n = Math.ceil(left);
+        idleText.textContent = (n === 1 ? cfg.idleTemplateOne : cfg.idleTemplate).replace("{s}", String(n));
         if (overlay.hidden) {
           overlay.hidden = false;
           document.getElementById("still-here").focus();
@@ -172,6 +173,7 @@
       help.hidden = rev;
       if (rev) {
         title.textContent = words.review_title;
+        title.lang = document.documentElement.lang;
         counter.textContent = "";
         status.textContent = "";
         planks.forEach((p, i) => {
@@ -190,6 +192,7 @@
         const p = planks[index];
         const c = choices[index];
         title.textContent = p.dataset.title;
+        title.lang = p.dataset.titleLang || document.documentElement.lang; // an untranslated title keeps its own
         counter.textContent = p.dataset.counter;
         options.querySelectorAll(".opt").forEach((b) => {
           const on = b.dataset.choice === c;
@@ -336,6 +339,13 @@
   function handlePress(name) {
     if (idleShowing()) { dismissIdle(); return; }
     activity();
+    // The audio ballot (static/audio.js) sees each press first: its gestures (chords, the settings) are its own,
+    // and it hands the rest back through window.kioskPress once it knows what the press was.
+    if (window.kioskAudio && window.kioskAudio.filter(name)) return;
+    pressOn(name);
+  }
+
+  function pressOn(name) {
     if (ballot) { ballot.key({ key: PRESS_KEYS[name] }); return; }
     if (name === "back") {
       const back = document.querySelector("[data-back]");
@@ -363,6 +373,8 @@
     // Kept at once, so that a page left before it handles any press still tells the next one where it began.
     else if (rendered.epoch) sessionStorage.setItem(SEEN_KEY, cfg.pressCursor);
   } catch (err) { /* no sessionStorage: start from this page's render */ }
+
+  window.kioskPress = pressOn;
 
   function onPress(e) {
     const id = parseId(e.lastEventId);
@@ -398,9 +410,11 @@
   if (returning) {
     let left = Number(returning.dataset.seconds);
     const tick = setInterval(() => {
+      if (window.kioskAudio && window.kioskAudio.speaking()) return; // the code is still being spelled out
       left -= 1;
       if (left <= 0) { clearInterval(tick); resetNow(); return; }
-      returning.textContent = returning.dataset.template.replace("{s}", String(left));
+      const template = left === 1 ? returning.dataset.templateOne : returning.dataset.template;
+      returning.textContent = template.replace("{s}", String(left));
     }, 1000);
   }
 })();

@@ -19,7 +19,8 @@ from flask import (
     url_for,
 )
 
-from kiosk.print_queue import PrintQueue, device_statuses
+from kiosk.device_status import device_statuses
+from kiosk.print_queue import PrintQueue
 from kiosk.web.organizer.live import View
 from kiosk.web.organizer.security import login_required
 from kiosk.web.organizer.views.base import (

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import (
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -16,7 +17,9 @@ from flask import (
     url_for,
 )
 
+from kiosk import i18n
 from kiosk.errors import InvalidInput, KioskError
+from kiosk.plank_texts import translation_languages
 from kiosk.results import Threshold
 from kiosk.tally import MeetingState
 from kiosk.testdeck import run_test_deck
@@ -106,11 +109,23 @@ def _meeting_page(m: Any, *, report: dict[str, Any] | None = None, deck: dict[st
         m=m,
         planks=tally.planks(m.code),
         thresholds=[t.value for t in Threshold],
+        translation_languages={lang: i18n.LANGUAGES[lang] for lang in translation_languages()},
         report=report,
         deck=deck,
         editable=m.state in (MeetingState.DRAFT, MeetingState.SIGNIN_OPEN),
         members=tally.member_count(),
+        audio=_audio().status(m.code),
     )
+
+
+def _audio() -> Any:
+    """The audio ballot's builder (kiosk.audio.service.AudioBuilder), one per organizer app."""
+    audio = current_app.extensions.get("audio")
+    if audio is None:
+        from kiosk.audio.service import AudioBuilder
+
+        audio = current_app.extensions["audio"] = AudioBuilder(current_app.config["SETTINGS"])
+    return audio
 
 
 @bp.post("/m/<code>/edit")
@@ -131,8 +146,20 @@ def add_plank(code: str) -> Any:
     m = _meeting_or_404(code)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["title", "text", "threshold"])
-    writer.writerow([_one_line(request.form, "title"), request.form.get("text", ""), request.form.get("threshold", "")])
+    langs = translation_languages()
+    writer.writerow(["title", "text", "threshold", *(f"{f}_{lang}" for lang in langs for f in ("title", "text"))])
+    writer.writerow(
+        [
+            _one_line(request.form, "title"),
+            request.form.get("text", ""),
+            request.form.get("threshold", ""),
+            *(
+                _one_line(request.form, f"title_{lang}") if f == "title" else request.form.get(f"text_{lang}", "")
+                for lang in langs
+                for f in ("title", "text")
+            ),
+        ]
+    )
     try:
         report = _tally().import_planks(m.code, out.getvalue(), actor=_actor())
         if report.refused:
@@ -157,6 +184,11 @@ def edit_plank(code: str, plank_id: int) -> Any:
             title=_one_line(request.form, "title"),
             text=request.form.get("text", ""),
             threshold=request.form.get("threshold", "majority"),
+            translations={
+                lang: (_one_line(request.form, f"title_{lang}"), request.form.get(f"text_{lang}", ""))
+                for lang in translation_languages()
+                if f"title_{lang}" in request.form or f"text_{lang}" in request.form
+            },
             actor=_actor(),
         )
         flash("Plank saved.", "ok")
@@ -237,6 +269,8 @@ def change_state(code: str, action: str) -> Any:
     try:
         _tally().set_state(m.code, target, actor=_actor())
         flash(f"{label}: done.", "ok")
+        if target is MeetingState.VOTING_OPEN:  # the audio ballot is rendered now, in the background
+            _audio().start(m.code, _tally().planks(m.code))
         owed = _tally().storage_order_pending() if target is MeetingState.CLOSED else None
         if owed:
             flash(

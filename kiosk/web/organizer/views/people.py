@@ -53,20 +53,16 @@ def reissue(code: str, signin_id: int) -> Any:
     except (KioskError, TokenRejected) as exc:
         flash(str(exc), "error")
         return redirect(url_for("organizer.people", code=m.code))
-    from kiosk.receipts import signin_receipt
     from kiosk.roster import display_name
+    from kiosk.signin_receipts import receipt_language, signin_receipt_for
 
-    settings = _settings()
-    receipt = signin_receipt(
-        organization=settings.organization.name,
-        meeting_title=m.title,
-        starts_at=m.local_start,
+    receipt = signin_receipt_for(
+        _settings(),
+        m,
         display_name=display_name(person["name"]),
         kind=person["kind"],
         token=token,
-        rsvp_hint=settings.organization.sms_number,
-        language="en",
-        columns=settings.printer.columns,
+        language=receipt_language(tally.engine, signin_id),
         reprint=True,
     )
     PrintQueue(tally.engine).submit(

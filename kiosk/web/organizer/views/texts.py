@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import (
@@ -72,13 +73,12 @@ def texts(code: str) -> str:
     closed = m.state is MeetingState.CLOSED
     kind = "manual" if closed else request.args.get("kind", "invitation")
     # After the close only a text of the organizer's own: no invitation or reminder to start from.
-    starter = gateway.reminder_text if kind == "reminder" else gateway.invitation_text
-    body = "" if closed else starter(m)
     return render_template(
         "organizer/texts.html",
         m=m,
         kind=kind,
-        body=body,
+        body="" if closed else _meeting_text(gateway, m, kind, "en"),
+        body_es="" if closed else _meeting_text(gateway, m, kind, "es"),
         outbound=gateway.outbound(limit=50),
         inbox=gateway.inbox(limit=50),
         counts=gateway.queue_counts(),
@@ -131,6 +131,10 @@ def texts_review(code: str) -> Any:
     )
 
 
+def _meeting_text(gateway: Any, m: Any, kind: str, lang: str) -> str:
+    return gateway.reminder_text(m, lang) if kind == "reminder" else gateway.invitation_text(m, lang)
+
+
 @bp.post("/m/<code>/texts/send")
 @login_required
 def texts_send(code: str) -> Any:
@@ -145,7 +149,13 @@ def texts_send(code: str) -> Any:
         if refused is not None:
             return refused
     recipients = _audience(m.code, audience)
-    queued = _gateway().queue_to_audience(body, kind=kind, audience=audience, meeting_code=m.code)
+    gateway = _gateway()
+    render = None
+    if kind in ("invitation", "reminder") and body == _meeting_text(gateway, m, kind, "en"):
+        # The meeting's own invitation or reminder, as written: each member gets it in their language (the
+        # organizer's own words go as written).
+        render = partial(_meeting_text, gateway, m, kind)
+    queued = gateway.queue_to_audience(body, kind=kind, audience=audience, meeting_code=m.code, render=render)
     _tally().record_event(
         "texts_queued", actor=_actor(), meeting_code=m.code, audience=audience, kind=kind, queued=queued
     )

@@ -10,13 +10,48 @@ from flask import (
     request,
     url_for,
 )
+from markupsafe import Markup
 
+from kiosk import i18n
 from kiosk.errors import InvalidInput, NotFound
+from kiosk.plank_texts import ORIGINAL_LANGUAGE, Shown
 from kiosk.tokens import normalize_code
 from kiosk.web.organizer.views.base import (
     _tally,
     public,
 )
+from kiosk.web.plank_words import in_language
+
+
+def _verify_language() -> str:
+    """The verification page's language: the one asked for (``?lang=es``, the page's own switch), else the
+    browser's preference among those the kiosk offers."""
+    asked = request.values.get("lang")
+    if asked in i18n.LANGUAGES:
+        return asked
+    return request.accept_languages.best_match(list(i18n.LANGUAGES)) or i18n.DEFAULT_LANGUAGE
+
+
+def _verify_page(ballot: Any, error: str | None, code: str) -> str:
+    lang = _verify_language()
+    rows: list[tuple[Markup, str]] = []
+    if ballot is not None:
+        # The attendee reads each plank in their language; an untranslated one keeps its own lang attribute.
+        planks_by_title = {p.title: p for p in _tally().planks(ballot.meeting_code)}
+        for title, choice in ballot.choices:
+            plank = planks_by_title.get(title)
+            shown = plank.title_in(lang) if plank else Shown(title, ORIGINAL_LANGUAGE)
+            rows.append((in_language(shown, lang), i18n.translate(str(choice), lang)))
+    return render_template(
+        "organizer/verify.html",
+        ballot=ballot,
+        rows=rows,
+        error=error,
+        code=code,
+        page_lang=lang,
+        t=lambda key, **kw: i18n.translate(key, lang, **kw),
+        other_langs={k: v for k, v in i18n.LANGUAGES.items() if k != lang},
+    )
 
 
 @public.route("/verify", methods=["GET", "POST"])
@@ -25,8 +60,10 @@ def verify() -> Any:
     code = (request.form.get("code") if request.method == "POST" else request.args.get("code")) or ""
     if code.strip():
         typed = normalize_code(code[:40]) or "".join(code.split())[:40]
-        return redirect(url_for("public.verify_code", code=typed), 303)
-    return render_template("organizer/verify.html", ballot=None, error=None, code="")
+        lang = request.values.get("lang")
+        extra = {"lang": lang} if lang in i18n.LANGUAGES else {}
+        return redirect(url_for("public.verify_code", code=typed, **extra), 303)
+    return _verify_page(None, None, "")
 
 
 @public.get("/verify/<code>")
@@ -38,5 +75,5 @@ def verify_code(code: str) -> Any:
     try:
         ballot = _tally().lookup_ballot(shown)
     except (NotFound, InvalidInput):
-        error = "No ballot has that verification code. Check it against your receipt."
-    return render_template("organizer/verify.html", ballot=ballot, error=error, code=shown)
+        error = "verify_unknown"
+    return _verify_page(ballot, error, shown)
