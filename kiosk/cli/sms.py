@@ -4,6 +4,7 @@ and the gateway daemon itself."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -37,11 +38,8 @@ def cmd_sms_receive(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_sms_send(args: argparse.Namespace) -> int:
-    from sms.segments import segment_count
-
-    gateway = _gateway(args)
-    tally = gateway.tally
+def _meeting_to_text(args: argparse.Namespace, tally: Any) -> Any:
+    """The meeting named by --meeting (or None); its own invitation and reminder are refused once it is closed."""
     if args.text is None and args.meeting is None:
         raise KioskError("give --text, or --meeting CODE with --invite or --reminder")
     meeting = tally.meeting(args.meeting) if args.meeting else None
@@ -50,33 +48,44 @@ def cmd_sms_send(args: argparse.Namespace) -> int:
             f"meeting {meeting.code} is closed: its invitation and reminder can no longer be sent "
             "(--text sends a text of your own)"
         )
-    if args.text is not None:
-        body = args.text
-    elif meeting is not None and args.reminder:
-        body = gateway.reminder_text(meeting)
-    elif meeting is not None:
-        body = gateway.invitation_text(meeting)
-    audience = "to" if args.to else args.audience
-    if audience == "yes" and meeting is None:
-        raise KioskError("--audience yes needs --meeting CODE")
-    code = meeting.code if meeting else None
-    who = gateway.audience(audience, code, to=args.to)
-    phones, recipients = who.phones, who.texted
+    return meeting
+
+
+def _meeting_text_renderer(args: argparse.Namespace, gateway: Any, meeting: Any) -> Callable[..., str] | None:
+    """The meeting's own invitation or reminder, by language; None for a text of your own (--text)."""
+    if args.text is not None or meeting is None:
+        return None
+    return partial(gateway.reminder_text if args.reminder else gateway.invitation_text, meeting)
+
+
+def _print_preview(body: str, phones: Any, recipients: Any) -> None:
+    from sms.segments import segment_count
+
     segments = segment_count(body)
     print(body)
     print(
         f"{len(recipients)} recipients × {segments.segments} segment(s) ({segments.encoding}) = "
         f"{len(recipients) * segments.segments} segments; {len(phones) - len(recipients)} opted out and skipped"
     )
+
+
+def cmd_sms_send(args: argparse.Namespace) -> int:
+    gateway = _gateway(args)
+    meeting = _meeting_to_text(args, gateway.tally)
+    render = _meeting_text_renderer(args, gateway, meeting)
+    body = args.text if render is None else render()
+    audience = "to" if args.to else args.audience
+    if audience == "yes" and meeting is None:
+        raise KioskError("--audience yes needs --meeting CODE")
+    code = meeting.code if meeting else None
+    who = gateway.audience(audience, code, to=args.to)
+    _print_preview(body, who.phones, who.texted)
     if not args.yes:
         print("nothing sent: add --yes to queue these texts")
         return 0
     kind = "reminder" if args.reminder else "invitation" if meeting is not None else "manual"
     # the same path as the organizer page: the same text (or --key) to the same audience is queued once; the
     # meeting's own invitation or reminder goes to each member in their language
-    render = None
-    if args.text is None and meeting is not None:
-        render = partial(gateway.reminder_text if args.reminder else gateway.invitation_text, meeting)
     queued = gateway.queue_to_audience(
         body, kind=kind, audience=audience, meeting_code=code, to=args.to, name=args.key, render=render
     )
