@@ -297,7 +297,22 @@ def find_post() -> Any:
         )
     people = state().tally.find_people_in(meeting, query)
     g.ks.matches = [Match(p.display_name, p.member_id, p.phone, p.kind, p.signed_in) for p in people]
-    return redirect(url_for("kiosk.find", by=g.ks.search_by), 303)
+    # The result page is the answer to the post itself (not a 303 to a GET that renders it): on a Pi the second
+    # request was half of what an attendee waits for. The query stays out of every URL either way (it is in the
+    # form body and the server-side session), and the page asks kiosk.js to turn its history entry into
+    # ``GET /kiosk/find?by=...`` (data-replace-url), so a reload shows the same matches without posting again.
+    return _render(
+        "find.html",
+        meeting=meeting,
+        by=g.ks.search_by,
+        query=query,
+        matches=g.ks.matches,
+        searched=bool(query),
+        message=None,
+        none_found=_none_found(g.ks.search_by, query),
+        idle_on=True,
+        replace_url=url_for("kiosk.find", by=g.ks.search_by),
+    )
 
 
 @bp.post("/signin")
