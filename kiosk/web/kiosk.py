@@ -56,6 +56,7 @@ from kiosk.kiosk_session import KioskSession, Match, SessionStore
 from kiosk.roster import fold, strip_invisible
 from kiosk.tally import Meeting, MeetingState, SignIn, Tally
 from kiosk.tokens import ALPHABET, normalize_code
+from kiosk.web.meeting_cache import MeetingCache
 from kiosk.web.presses import PressHub
 from kiosk.web.receipts import ReceiptRequest, request_receipt
 from kiosk.web.screen_key import COOKIE as SCREEN_COOKIE
@@ -90,6 +91,7 @@ class KioskState:
     printer_ok: Any = None
     # The screen's credential for the button stream (None: no screen may have it, or, simulated, not needed).
     screen_keys: ScreenKeys | None = None
+    meetings: MeetingCache | None = None  # the current meeting, re-read only when the database changed
     closed: bool = field(default=False)
     keys_html: dict[tuple[str, str], Markup] = field(default_factory=dict)  # see _keys_html
 
@@ -98,6 +100,8 @@ class KioskState:
         if self.closed:
             return
         self.closed = True
+        if self.meetings is not None:
+            self.meetings.close()
         self.hub.close()
         try:
             self.panel.set_lit(())
@@ -118,10 +122,14 @@ def current_meeting() -> Meeting | None:
     if "kiosk_meeting" in g:  # once per request: a page asks several times (the handler, then the layout)
         return g.kiosk_meeting  # type: ignore[no-any-return]
     code = current_app.config.get("KIOSK_MEETING")
-    try:
-        meeting = state().tally.meeting(code) if code else state().tally.next_meeting()
-    except NotFound:
-        meeting = None
+    cache = state().meetings
+    if cache is not None:
+        meeting = cache.meeting(code)
+    else:
+        try:
+            meeting = state().tally.meeting(code) if code else state().tally.next_meeting()
+        except NotFound:
+            meeting = None
     g.kiosk_meeting = meeting
     return meeting
 
@@ -780,6 +788,7 @@ def init_app(
         simulated=simulated,
         receipt_hook=receipt_hook or request_receipt,
         screen_keys=screen_keys,
+        meetings=MeetingCache(tally),
     )
     app.extensions["kiosk"] = kiosk_state
     panel.start(kiosk_state.hub.publish)
