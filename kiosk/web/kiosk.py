@@ -195,6 +195,29 @@ def _keys_html(kind: str, lang: str) -> Markup:
     return html
 
 
+def _memoized_url_for(cache: dict[tuple[Any, ...], str]) -> Any:
+    """``url_for`` for the templates, remembering each URL built: a page builds a dozen (the form actions, the
+    tabs, the script), and werkzeug's building them again on every request was a tenth of a look-up's
+    rendering. Only plain relative URLs are kept (keyed by the app's mount point too); anything else, and any
+    value that cannot be a key, is built as usual."""
+
+    def cached(endpoint: str, **values: Any) -> str:
+        if endpoint.startswith(".") or any(key.startswith("_") for key in values):
+            return url_for(endpoint, **values)
+        try:
+            key = (request.script_root, endpoint, *sorted(values.items()))
+            return cache[key]
+        except KeyError:
+            built = url_for(endpoint, **values)
+            if len(cache) < 1024:  # a handful per page kind, and one per meeting for the results pages
+                cache[key] = built
+            return built
+        except TypeError:  # an unhashable value
+            return url_for(endpoint, **values)
+
+    return cached
+
+
 def _typed(field: str, limit: int) -> str:
     """What the attendee typed into ``field``, at most ``limit`` characters. The on-screen keyboard cannot type
     control or invisible characters, but a forged post can: they would be echoed into the page and stored
@@ -791,6 +814,7 @@ def init_app(
         meetings=MeetingCache(tally),
     )
     app.extensions["kiosk"] = kiosk_state
+    app.jinja_env.globals["url_for"] = _memoized_url_for({})
     panel.start(kiosk_state.hub.publish)
     app.register_blueprint(bp)
     if simulated:
