@@ -21,7 +21,6 @@ from kiosk.tally import MeetingState, Tally
 log = logging.getLogger("kiosk")
 
 EXIT_ERROR = 1
-EXIT_USAGE = 2
 
 
 def _print_json(value: Any) -> None:

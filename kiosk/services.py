@@ -16,7 +16,7 @@ from typing import Any
 from hardware.printer import ReceiptPrinter, open_printer
 from kiosk import storage_order
 from kiosk.config import Settings
-from kiosk.print_queue import PrintQueue, PrintWorker, set_device_status
+from kiosk.print_queue import PrintQueue, PrintWorker, forget_ballot_receipts, set_device_status
 from kiosk.receipts import Receipt, ballot_receipt, signin_receipt
 from kiosk.tally import Tally
 
@@ -171,6 +171,7 @@ def start_services(
         p.url, profile=p.profile, columns=p.columns, timeout=p.timeout_s, codepage=p.codepage, preview=simulated
     )
     queue = PrintQueue(tally.engine)
+    tally.on_close(forget_ballot_receipts)  # as open_tally does; also for a tally built by hand (tests, benches)
     worker = PrintWorker(queue, printer, Receipt.from_json)
     worker.start()
     services = Services(settings, tally, queue, printer, worker)

@@ -41,7 +41,7 @@ from kiosk.errors import InvalidInput, KioskError
 from kiosk.print_queue import set_device_status
 from kiosk.roster import normalize_phone, strip_invisible
 from kiosk.schema import members, sms_conversations, sms_inbound, sms_opt_outs, sms_outbound
-from kiosk.tally import Meeting, MeetingState, Tally
+from kiosk.tally import Meeting, MeetingState, Tally, UnitOfWork
 from sms import replies
 from sms.backends import InboundText, SendStatus, SmsBackend
 from sms.reader import Intent, Language, Reading, read_text
@@ -133,7 +133,8 @@ class Gateway:
         if damaged:
             log.warning("damaged text %s (%s): %s", provider_id[:40], "read" if acted_on else "kept", text.damage)
         try:
-            with self.tally.write() as conn:
+            with self.tally.unit_of_work() as uow:
+                conn = uow.connection
                 exists = conn.execute(select(sms_inbound.c.id).where(sms_inbound.c.provider_id == provider_id)).first()
                 if exists is not None:
                     return Handled(str(reading.intent), reading.guests, reading.meeting_code, None, duplicate=True)
@@ -155,7 +156,7 @@ class Gateway:
                     return Handled(str(reading.intent), None, None, None, damaged=damaged)  # no number to answer
                 if not acted_on:
                     return Handled(str(Intent.UNKNOWN), None, None, None, damaged=True)  # kept for organizers
-                handled = self._act(conn, inbound_id, sender, reading, body)
+                handled = self._act(uow, inbound_id, sender, reading, body)
                 if damaged:
                     handled = Handled(handled.intent, handled.guests, handled.meeting, handled.reply, damaged=True)
         except IntegrityError:
@@ -165,7 +166,8 @@ class Gateway:
             self.wake.set()
         return handled
 
-    def _act(self, conn: Connection, inbound_id: int, phone: str, reading: Reading, body: str) -> Handled:
+    def _act(self, uow: UnitOfWork, inbound_id: int, phone: str, reading: Reading, body: str) -> Handled:
+        conn = uow.connection  # the gateway's own tables; the tally's through uow
         conversation = conn.execute(select(sms_conversations).where(sms_conversations.c.phone == phone)).first()
         lang = self._reply_language(conn, phone, reading, conversation.language if conversation else None)
         intent = reading.intent
@@ -206,7 +208,7 @@ class Gateway:
                 # Without the U+FFFD that stands for control characters in the stored body.
                 name = " ".join(strip_invisible(body).replace("\ufffd", " ").split())[:80]
                 try:
-                    self.tally.name_rsvp_in(conn, awaiting, phone, name)
+                    uow.rsvps.name(awaiting, phone, name)
                 except KioskError:
                     pass
                 else:
@@ -235,9 +237,7 @@ class Gateway:
         if reading.guests_out_of_range:
             return self._reply(conn, phone, inbound_id, intent, reading, meeting.code, replies.ask_guest_count(lang))
         guests = (reading.guests or 0) if intent is Intent.YES else 0
-        view = self.tally.record_rsvp_in(
-            conn, meeting.code, answer=str(intent), guests=guests, source="sms", phone=phone
-        )
+        view = uow.rsvps.record(meeting.code, answer=str(intent), guests=guests, source="sms", phone=phone)
         reply = replies.confirmation(lang, meeting.title, meeting.local_start, intent, guests)
         household = view.member_id is None and self._members_on_phone(conn, phone) > 1
         asked = bool(conversation and conversation.asked_name)
@@ -386,7 +386,7 @@ class Gateway:
         number = normalize_phone(phone, self.tally.region)
         if number is None:
             raise InvalidInput("a text needs a phone number")
-        with self.tally.write() as conn:
+        with db.write_transaction(self.engine) as conn:
             queued = self._queue(conn, number, body, kind, dedupe_key)
         if queued:
             self.wake.set()
@@ -526,7 +526,7 @@ class Gateway:
 
     def queue_bulk(self, phones: Iterable[str], body: str, *, kind: str, key_prefix: str) -> int:
         count = 0
-        with self.tally.write() as conn:
+        with db.write_transaction(self.engine) as conn:
             for phone in phones:
                 count += self._queue(conn, phone, body, kind, f"{key_prefix}:{phone}")
         if count:
