@@ -8,7 +8,7 @@ figure against its target.
 
 Each bench runs as its own process with ``--json``; its human output is echoed and kept in
 ``bench/out/run-all/`` for reading afterwards. A bench that fails is reported as failed in the table; the others
-still run. ``--quick`` takes fewer samples (about 4 minutes instead of 6–8 on a 2-core x86 machine).
+still run. ``--quick`` takes fewer samples. The page states how long its own run took (it varies with the load).
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from benchlib import ROOT, machine
+
+from kiosk.accounts import ARGON2_MEMORY_KIB
 
 OUT = ROOT / "bench" / "out" / "run-all"
 
@@ -303,14 +305,16 @@ def markdown(results: dict[tuple[str, str], dict[str, Any]], info: dict[str, str
         "## How to run",
         "",
         "```sh",
-        "scripts/bench            # everything, free and pinned; writes this file (6–8 minutes on 2 cores)",
+        "scripts/bench            # everything, free and pinned; writes this file",
         "scripts/bench --pi       # and a third column at Pi speed (needs root for the cgroup; 2–3× as long)",
-        "scripts/bench --quick    # fewer samples (about 4 minutes)",
+        "scripts/bench --quick    # fewer samples, a shorter run",
         "scripts/bench --only lookup,memory",
         "```",
         "",
         "Each bench is also a script of its own under `bench/` that prints its figures (`--pin`, `--quick`, "
-        "`--json PATH`); the full output of this run is in `bench/out/run-all/*.log`. Run on a quiet machine: "
+        "`--json PATH`); each run keeps its full output in `bench/out/run-all/*.log` (one log per bench and "
+        "column) on the machine that ran it: the folder is not in the repository. "
+        f"The run above ({meta['mode']}) took {meta['duration']}. Run on a quiet machine: "
         "other work on the same cores shows up in every p95 and p99.",
         "",
         "## What each figure means",
@@ -346,7 +350,8 @@ def markdown(results: dict[tuple[str, str], dict[str, Any]], info: dict[str, str
         "through the pages (600 receipts printed), 200 texts in with their replies, a reminder to the YES RSVPs "
         "(120 attendees and 80 texts with `--quick`). "
         "VmHWM is the kernel's peak resident size of each process. An organizer login is measured after that: "
-        "argon2id's memory cost (64 MiB by default) is resident while a password is checked. Chromium (the "
+        f"argon2id's memory cost ({ARGON2_MEMORY_KIB // 1024} MiB, kiosk/accounts.py) is resident while a "
+        "password is checked. Chromium (the "
         "screen) is reported apart.",
         "- **Cold start** (`bench_coldstart.py`): from spawning `kiosk serve` to the first 200 of `GET /kiosk/`, "
         "median of several runs after one uncounted run, so the files are in the page cache (a boot from an SD "

@@ -9,6 +9,7 @@ import logging
 import re
 import sys
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -242,6 +243,27 @@ def cmd_results(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_people(args: argparse.Namespace) -> int:
+    from kiosk.people import current_meeting, roster_people
+
+    tally = _tally(args)
+    meeting = tally.meeting(args.meeting) if args.meeting else current_meeting(tally)
+    people = roster_people(tally, meeting)
+    if args.json:
+        _print_json({"meeting": meeting.code if meeting else None, "people": [p.as_dict() for p in people]})
+        return 0
+    if not people:
+        print("nobody on the roster yet: `kiosk roster import FILE.csv` adds people")
+        return 0
+    width = max(len(p.name) for p in people)
+    for p in people:
+        signed = "" if p.signed_in is None else "  signed in" if p.signed_in else "  not signed in"
+        print(f"{p.name:{width}}  {p.masked_phone or '(no phone)':13}  {p.status:8}{signed}".rstrip())
+    where = f"; signed in at {meeting.code}: {sum(1 for p in people if p.signed_in)}" if meeting else ""
+    print(f"{len(people)} on the roster{where}")
+    return 0
+
+
 # --- organizer accounts and meeting bundles (organizer pages) ----------------------------------------------
 
 
@@ -322,10 +344,22 @@ def cmd_organizer_add(args: argparse.Namespace) -> int:
 
     name = check_name(args.name)
     if args.password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
+        line = sys.stdin.readline()
+        if not line:
+            raise KioskError(
+                "no password on stdin: pipe one line, e.g. `kiosk organizer add NAME --password-stdin < file`"
+            )
+        password = line.rstrip("\r\n")
     else:
-        password = getpass.getpass(f"Password for {name}: ")
-        if getpass.getpass("Again: ") != password:
+        try:
+            password = getpass.getpass(f"Password for {name}: ")
+            again = getpass.getpass("Again: ")
+        except EOFError:  # no terminal and nothing piped in
+            raise KioskError(
+                "no password was typed (the input ended); run it in a terminal, or pipe one line with "
+                "--password-stdin. Nothing was changed"
+            ) from None
+        if again != password:
             raise KioskError("the two passwords differ; nothing was changed")
     created = add_organizer(_tally(args).engine, name, password)
     print(f"organizer {name} {'added' if created else 'now has a new password'}")
@@ -379,12 +413,12 @@ def _gateway(args: argparse.Namespace) -> Any:
 
 def cmd_sms_receive(args: argparse.Namespace) -> int:
     import uuid
-    from datetime import UTC, datetime
 
     from sms.backends import InboundText
 
     gateway = _gateway(args)
-    handled = gateway.receive(InboundText(f"cli-{uuid.uuid4()}", args.sender, args.text, datetime.now(UTC)))
+    received_at = gateway.tally.clock()  # the tally's clock, like every other moment it records
+    handled = gateway.receive(InboundText(f"cli-{uuid.uuid4()}", args.sender, args.text, received_at))
     if args.json:
         _print_json(handled.as_dict())
     else:
@@ -400,21 +434,23 @@ def cmd_sms_send(args: argparse.Namespace) -> int:
     if args.text is None and args.meeting is None:
         raise KioskError("give --text, or --meeting CODE with --invite or --reminder")
     meeting = tally.meeting(args.meeting) if args.meeting else None
+    if meeting is not None and args.text is None and meeting.state is MeetingState.CLOSED:
+        raise StateError(
+            f"meeting {meeting.code} is closed: its invitation and reminder can no longer be sent "
+            "(--text sends a text of your own)"
+        )
     if args.text is not None:
         body = args.text
     elif meeting is not None and args.reminder:
         body = gateway.reminder_text(meeting)
     elif meeting is not None:
         body = gateway.invitation_text(meeting)
-    if args.to:
-        phones = [args.to]
-    elif args.audience == "yes":
-        if meeting is None:
-            raise KioskError("--audience yes needs --meeting CODE")
-        phones = gateway.yes_phones(meeting.code)
-    else:
-        phones = gateway.member_phones()
-    recipients = gateway.recipients(phones)
+    audience = "to" if args.to else args.audience
+    if audience == "yes" and meeting is None:
+        raise KioskError("--audience yes needs --meeting CODE")
+    code = meeting.code if meeting else None
+    who = gateway.audience(audience, code, to=args.to)
+    phones, recipients = who.phones, who.texted
     segments = segment_count(body)
     print(body)
     print(
@@ -425,8 +461,14 @@ def cmd_sms_send(args: argparse.Namespace) -> int:
         print("nothing sent: add --yes to queue these texts")
         return 0
     kind = "reminder" if args.reminder else "invitation" if meeting is not None else "manual"
-    key = f"{kind}:{meeting.code if meeting else 'none'}:{args.key or segments.characters}"
-    queued = gateway.queue_bulk(recipients, body, kind=kind, key_prefix=key)
+    # the same path as the organizer page: the same text (or --key) to the same audience is queued once; the
+    # meeting's own invitation or reminder goes to each member in their language
+    render = None
+    if args.text is None and meeting is not None:
+        render = partial(gateway.reminder_text if args.reminder else gateway.invitation_text, meeting)
+    queued = gateway.queue_to_audience(
+        body, kind=kind, audience=audience, meeting_code=code, to=args.to, name=args.key, render=render
+    )
     print(f"queued {queued} texts (already-queued ones are never sent twice)")
     return 0
 
@@ -471,9 +513,12 @@ def _printer(args: argparse.Namespace) -> Any:
     from hardware.printer import open_printer
 
     p = args.settings.printer
-    return open_printer(
-        args.url or p.url, profile=p.profile, columns=p.columns, timeout=p.timeout_s, codepage=p.codepage
-    )
+    try:
+        return open_printer(
+            args.url or p.url, profile=p.profile, columns=p.columns, timeout=p.timeout_s, codepage=p.codepage
+        )
+    except ValueError as exc:  # a printer URL that is not one: say which forms are allowed
+        raise KioskError(str(exc)) from None
 
 
 def cmd_printer_test(args: argparse.Namespace) -> int:
@@ -505,8 +550,6 @@ def cmd_printer_status(args: argparse.Namespace) -> int:
 
 
 def cmd_tally_tape(args: argparse.Namespace) -> int:
-    from datetime import UTC, datetime
-
     from kiosk.export import closing_tape
     from kiosk.print_queue import PrintQueue
 
@@ -517,7 +560,7 @@ def cmd_tally_tape(args: argparse.Namespace) -> int:
         args.code,
         organization=settings.organization.name,
         columns=settings.printer.columns,
-        printed_at=datetime.now(UTC),
+        printed_at=tally.clock(),
         language=args.language,
     )
     code = tally.meeting(args.code).code
@@ -544,13 +587,13 @@ def cmd_config_check(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from kiosk.server import run_demo
 
-    return run_demo(args.settings, port=args.port, host=args.host)
+    return run_demo(args.settings, port=args.port, host=args.host, organizer_port=args.organizer_port, reset=args.reset)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     from kiosk.server import run_server
 
-    return run_server(args.settings, host=args.host, port=args.port)
+    return run_server(args.settings, host=args.host, port=args.port, organizer_port=args.organizer_port)
 
 
 # --- running on a Pi: install, doctor, backup, restore (kiosk/install.py, doctor.py, backup.py) ----------------
@@ -685,13 +728,24 @@ def build_parser() -> argparse.ArgumentParser:
     planks = sub.add_parser("planks", help="planks of a meeting").add_subparsers(
         dest="sub", required=True, metavar="ACTION"
     )
-    p = command(planks, "import", cmd_planks_import, "add or update planks from a CSV (title, text, threshold)")
+    p = command(
+        planks,
+        "import",
+        cmd_planks_import,
+        "add or update planks from a CSV (title, text, threshold; title_es, text_es)",
+    )
     p.add_argument("code")
     p.add_argument("file")
     output_flags(p)
 
     p = command(sub, "rsvps", cmd_rsvps, "current RSVP per person for a meeting")
     p.add_argument("code")
+    output_flags(p)
+
+    p = command(sub, "people", cmd_people, "who is on the roster: name, masked phone, status, signed in or not")
+    p.add_argument(
+        "--meeting", metavar="CODE", help="say who has signed in at this meeting (default: the open meeting, if one)"
+    )
     output_flags(p)
 
     p = command(sub, "results", cmd_results, "results of a meeting")
@@ -783,12 +837,23 @@ def build_parser() -> argparse.ArgumentParser:
     command(config, "check", cmd_config_check, "validate the configuration")
 
     p = command(sub, "demo", cmd_demo, "run the kiosk with simulated hardware and a seeded demo meeting")
-    p.add_argument("--port", type=int, default=None)
+    p.add_argument("--port", type=int, default=None, help="the kiosk's port (default: [server] port, 8080)")
+    p.add_argument(
+        "--organizer-port", type=int, default=None, help="the organizer pages' port (default: [organizer] port, 8081)"
+    )
+    p.add_argument(
+        "--reset",
+        action="store_true",
+        help="start over: delete the demo database first (a fresh demo meeting and organizer password)",
+    )
     p.add_argument("--host", default="127.0.0.1", help=argparse.SUPPRESS)
 
     p = command(sub, "serve", cmd_serve, "run the kiosk web server with the configured hardware")
     p.add_argument("--host", default=None)
-    p.add_argument("--port", type=int, default=None)
+    p.add_argument("--port", type=int, default=None, help="the kiosk's port (default: [server] port)")
+    p.add_argument(
+        "--organizer-port", type=int, default=None, help="the organizer pages' port (default: [organizer] port)"
+    )
     add_pi_commands(sub, command)
     add_rcv_commands(sub, command)
     return parser

@@ -70,8 +70,9 @@ class KioskSettings:
     language: str = setting("en", "Language the welcome screen starts in.", choices=("en", "es"))
     idle_seconds: int = setting(60, "Seconds without input before the kiosk clears the screen and returns to welcome.")
     public_url: str = setting(
-        "http://127.0.0.1:8080",
-        "Base URL attendees' phones can reach for ballot verification links (printed as a QR code).",
+        "",
+        "Deprecated and ignored: it pointed at the kiosk's own listener, which has no verification page. "
+        "Set [organizer] public_url.",
     )
 
 
@@ -91,6 +92,13 @@ class OrganizerSettings:
         "[server] host.",
     )
     port: int = setting(8081, "Port of the organizer pages.")
+    public_url: str = setting(
+        "",
+        "Base URL at which attendees' phones reach the organizer listener, for the ballot verification link "
+        "printed on receipts (and as a QR code) and shown on screen: BASE/verify/CODE. Empty: what the "
+        "organizer pages listen on, http://HOST:PORT ([organizer] host and port; for 0.0.0.0, this machine's "
+        "NAME.local).",
+    )
     trusted_hosts: str = setting(
         "",
         "Comma-separated host names the organizer pages answer to (against DNS rebinding). Empty: localhost, "
@@ -354,6 +362,9 @@ def validate(settings: Settings) -> None:
         raise ConfigError(f"{where}: [server] port must be between 1 and 65535")
     if not 1 <= settings.organizer.port <= 65535:
         raise ConfigError(f"{where}: [organizer] port must be between 1 and 65535")
+    public = settings.organizer.public_url
+    if public and (not public.startswith(("http://", "https://")) or any(ch.isspace() for ch in public)):
+        raise ConfigError(f"{where}: [organizer] public_url must be an http:// or https:// address, got {public!r}")
     if settings.organizer.live_step < 1:
         raise ConfigError(f"{where}: [organizer] live_step must be at least 1")
     if not 0 <= settings.organizer.trusted_proxies <= 5:
@@ -425,3 +436,29 @@ def documented_settings() -> list[tuple[str, str, Any, str]]:
         for f in fields(_section_type(attr)):
             out.append((section, f.name, f.default, f.metadata.get("doc", "")))
     return out
+
+
+def organizer_public_url(settings: Settings) -> str:
+    """The base URL of the organizer listener as attendees' phones reach it (no trailing slash).
+
+    ``[organizer] public_url`` when set; else what the organizer pages really listen on. A wildcard address
+    (0.0.0.0, ::) is no address a phone can use: this machine's mDNS name (NAME.local) stands in for it.
+    """
+    org = settings.organizer
+    if org.public_url:
+        return org.public_url.rstrip("/")
+    host = org.host
+    if host in ("", "0.0.0.0", "::"):
+        import socket
+
+        name = socket.gethostname()
+        host = name if "." in name else f"{name}.local"
+    elif ":" in host:  # an IPv6 literal
+        host = f"[{host}]"
+    return f"http://{host}:{org.port}"
+
+
+def verification_url(settings: Settings, code: str) -> str:
+    """The one address where a ballot's verification code is checked: on receipts, in their QR code and on
+    screen (the organizer app's ``/verify/CODE``)."""
+    return f"{organizer_public_url(settings)}/verify/{code}"

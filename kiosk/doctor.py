@@ -496,8 +496,8 @@ class Doctor:
             status = backend.status()
         finally:
             backend.close()
-        if status.get("last_error"):
-            return Finding("twilio online", Status.FAIL, f"Twilio said: {status['last_error']}", fix)
+        if status.last_error:
+            return Finding("twilio online", Status.FAIL, f"Twilio said: {status.last_error}", fix)
         return Finding("twilio online", Status.OK, f"Twilio answered; {len(texts)} recent inbound text(s)")
 
     def _check_modem(self, settings: Settings) -> list[Finding]:
@@ -521,28 +521,28 @@ class Doctor:
             info = modem.status()
         finally:
             modem.close()
-        if info.get("fatal"):
+        if info.fatal:
             return [
                 Finding(
                     "modem",
                     Status.FAIL,
-                    f"SIM: {info['fatal']}",
+                    f"SIM: {info.fatal}",
                     "Put the SIM's PIN in [sms.modem] pin, or remove the PIN by putting the SIM in a phone.",
                 )
             ]
-        if not info.get("connected"):
+        if not info.connected:
             return [
                 Finding(
                     "modem",
                     Status.FAIL,
-                    f"the modem at {m.port} does not answer ({info.get('last_error') or 'no reply'})",
+                    f"the modem at {m.port} does not answer ({info.last_error or 'no reply'})",
                     "Unplug the modem and plug it in again; check [sms.modem] port and baudrate.",
                 )
             ]
         out = []
-        reg = info.get("registration")
+        reg = info.registration
         if reg in ("home", "roaming"):
-            out.append(Finding("modem network", Status.OK, f"registered ({reg}), operator {info.get('operator')}"))
+            out.append(Finding("modem network", Status.OK, f"registered ({reg}), operator {info.operator}"))
         else:
             out.append(
                 Finding(
@@ -553,8 +553,8 @@ class Doctor:
                     "modem nearer a window.",
                 )
             )
-        signal = info.get("signal") or {}
-        bars = signal.get("bars") if isinstance(signal, dict) else None
+        signal = info.signal
+        bars = signal.bars if signal else None
         if bars is None:
             out.append(Finding("modem signal", Status.WARN, "no signal reading", "Check the antenna."))
         elif bars <= 1:
@@ -562,12 +562,12 @@ class Doctor:
                 Finding(
                     "modem signal",
                     Status.WARN,
-                    f"weak signal ({signal.get('dbm')} dBm)",
+                    f"weak signal ({signal.dbm if signal else None} dBm)",
                     "Move the modem or its antenna nearer a window; use a USB extension cable.",
                 )
             )
         else:
-            out.append(Finding("modem signal", Status.OK, f"{bars} bars ({signal.get('dbm')} dBm)"))
+            out.append(Finding("modem signal", Status.OK, f"{bars} bars ({signal.dbm if signal else None} dBm)"))
         return out
 
     def _gateway_report(self, settings: Settings) -> Finding:

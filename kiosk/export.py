@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -316,7 +317,8 @@ def closing_tape(
         organization=organization,
         results=results,
         audit_head=head,
-        printed_at=printed_at,
+        # printed as the hall's clock reads: the organization's time zone (the tally keeps UTC)
+        printed_at=printed_at.astimezone(ZoneInfo(tally.timezone)),
         language=language,
         columns=columns,
     )

@@ -4,8 +4,8 @@ An in-project catalogue stands in for Flask-Babel (not installed): ``translate(k
 templates, in the web layer and anywhere else (the receipt printer can use it too). A missing translation
 falls back to English; a test checks that every key has every language.
 
-Accessible names of the kiosk's controls stay English on purpose (see ``kiosk.web.kiosk``); only visible
-words are translated here.
+Accessible names of the kiosk's controls are their visible words in the page's language (WCAG 2.5.3, label in
+name): a control whose visible label is a symbol, and a group, takes its name from here too.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ DEFAULT_LANGUAGE = "en"
 
 CATALOGUE: dict[str, dict[str, str]] = {
     # welcome
-    "welcome": {"en": "Welcome", "es": "Bienvenidos"},
+    "welcome": {"en": "Welcome", "es": "Le damos la bienvenida"},
     "welcome_lead": {
         "en": "Sign in here for {title}.",
         "es": "Regístrese aquí para {title}.",
@@ -34,14 +34,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "signin_closed": {
         "en": "Sign-in is not open right now. Please ask an organizer.",
-        "es": "El registro no está abierto ahora. Pregunte a un organizador, por favor.",
+        "es": "El registro no está abierto ahora. Pregunte al equipo organizador, por favor.",
     },
     # finding yourself
     "find_title": {"en": "Find your name", "es": "Busque su nombre"},
     "by_phone": {"en": "Phone", "es": "Teléfono"},
     "by_name": {"en": "Name", "es": "Nombre"},
     "phone_label": {"en": "Your phone number", "es": "Su número de teléfono"},
-    "name_label": {"en": "Your name, or 3 letters of it", "es": "Su nombre, o 3 letras de él"},
+    "name_label": {"en": "Your name, or 3 letters of it", "es": "Su nombre, o 3 letras del nombre"},
     "find": {"en": "Find", "es": "Buscar"},
     "delete": {"en": "Delete", "es": "Borrar"},
     "clear": {"en": "Clear", "es": "Limpiar"},
@@ -54,11 +54,31 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Nobody found. Check the number or name, or sign in as a walk-in.",
         "es": "No se encontró a nadie. Revise el número o el nombre, o regístrese como visitante.",
     },
+    "none_found_short_name": {
+        "en": "Nobody found for “{query}”. Type more of your first or last name, or tap “Not on the list?” "
+        "to sign in as a walk-in.",
+        "es": "No se encontró a nadie con «{query}». Escriba más de su nombre o de su apellido, o toque "
+        "«¿No está en la lista?» para registrarse como visitante.",
+    },
+    "not_a_phone": {
+        "en": "That is not a full phone number. Type all 10 digits, like 510 555 0123, or tap “Name” to "
+        "search by your name.",
+        "es": "Ese no es un número de teléfono completo. Escriba los 10 dígitos, como 510 555 0123, o toque "
+        "«Nombre» para buscar por su nombre.",
+    },
     "too_short": {
         "en": "Type at least 2 letters of your name, or a full phone number.",
         "es": "Escriba al menos 2 letras de su nombre, o un número de teléfono completo.",
     },
     "walkin_link": {"en": "Not on the list?", "es": "¿No está en la lista?"},
+    # the walk-in link's accessible name: its visible words, then where it goes
+    "walkin_link_name": {
+        "en": "Not on the list? Sign in as a walk-in",
+        "es": "¿No está en la lista? Regístrese como visitante",
+    },
+    "search_by": {"en": "Search by", "es": "Buscar por"},
+    "number_pad": {"en": "Number pad", "es": "Teclado numérico"},
+    "keyboard": {"en": "Keyboard", "es": "Teclado"},
     # walk-ins
     "walkin_title": {"en": "Sign in as a walk\u2011in", "es": "Registro de visitantes"},
     "walkin_name": {"en": "Your name", "es": "Su nombre"},
@@ -81,7 +101,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Your sign-in is saved, but your receipt could not be printed. Write down your ballot code below, "
         "or ask an organizer.",
         "es": "Su registro está guardado, pero no se pudo imprimir su recibo. Anote su código de votación abajo, "
-        "o pida ayuda a un organizador.",
+        "o pida ayuda al equipo organizador.",
     },
     "keep_code": {
         "en": "Keep this code: it is on your receipt. Nobody else can see how you vote.",
@@ -93,8 +113,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Voting has not opened yet. Come back with your code when it opens.",
         "es": "La votación no ha abierto todavía. Vuelva con su código cuando abra.",
     },
-    "already_in": {"en": "You are already signed in.", "es": "Ya se registró antes."},
-    "continue_ballot": {"en": "Continue to the ballot", "es": "Seguir a la votación"},
+    "already_in": {"en": "You are already signed in.", "es": "Usted ya se registró."},
+    "continue_ballot": {"en": "Continue to the ballot", "es": "Ir a la boleta"},
     # Someone already signed in, found again on a screen that did not sign them in: only their receipt's code (or
     # the desk) continues, so nobody at the kiosk can void another attendee's ballot code and take a new one.
     "continue_with_code": {
@@ -103,11 +123,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "screen_not_connected": {
         "en": "This screen is not connected to the buttons. Please ask an organizer to restart the kiosk screen.",
-        "es": "Esta pantalla no está conectada a los botones. Pida a un organizador que reinicie la pantalla.",
+        "es": "Esta pantalla no está conectada a los botones. Pida al equipo organizador que reinicie la pantalla.",
     },
     "lost_receipt_desk": {
         "en": "Lost your receipt? Go to the sign-in desk: an organizer can give you a new code.",
-        "es": "¿Perdió su recibo? Vaya a la mesa de registro: un organizador puede darle un código nuevo.",
+        "es": "¿Perdió su recibo? Vaya a la mesa de registro: el equipo organizador puede darle un código nuevo.",
     },
     "reprint": {"en": "Show my receipt again", "es": "Mostrar mi recibo otra vez"},
     "replaces_code": {
@@ -121,7 +141,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "receipt_title": {"en": "Your receipt", "es": "Su recibo"},
     "receipt_note": {
         "en": "Your receipt is shown here. Write down the code, or ask an organizer for a printed copy.",
-        "es": "Su recibo se muestra aquí. Anote el código, o pida una copia impresa a un organizador.",
+        "es": "Su recibo se muestra aquí. Anote el código, o pida una copia impresa al equipo organizador.",
     },
     "not_eligible": {
         "en": "You are welcome here, but you cannot vote at this meeting: {reason}.",
@@ -130,8 +150,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "database_down": {
         "en": "This kiosk cannot reach the tally right now, so it cannot take your sign-in or vote. "
         "Nothing was saved. Please use another kiosk or ask an organizer.",
-        "es": "Este quiosco no puede conectar con el registro ahora, así que no puede registrarle ni tomar su voto. "
-        "No se guardó nada. Use otro quiosco o pregunte a un organizador, por favor.",
+        "es": "Este quiosco no puede conectarse ahora con el sistema de conteo, así que no puede registrarle ni "
+        "recibir su boleta. No se guardó nada. Use otro quiosco o pregunte al equipo organizador, por favor.",
     },
     # storage trouble (see kiosk.errors.storage_problem): the attendee learns that nothing was saved and what to
     # do; the reason (a lock, a full disk) is for organizers and goes to the log and `kiosk doctor`
@@ -139,34 +159,34 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "This kiosk is busy and could not save that just now. Nothing was saved. "
         "Please try again in a moment, or ask an organizer.",
         "es": "Este quiosco está ocupado y no pudo guardar eso ahora. No se guardó nada. "
-        "Inténtelo de nuevo en un momento o pregunte a un organizador, por favor.",
+        "Inténtelo de nuevo en un momento o pregunte al equipo organizador, por favor.",
     },
     "vote_busy": {
         "en": "This kiosk is busy and could not record your vote just now. Nothing was saved and your ballot "
         "code is still good: please try again in a moment, or ask an organizer.",
-        "es": "Este quiosco está ocupado y no pudo registrar su voto ahora. No se guardó nada y su código de "
-        "votación sigue valiendo: inténtelo de nuevo en un momento o pregunte a un organizador, por favor.",
+        "es": "Este quiosco está ocupado y no pudo guardar su boleta ahora. No se guardó nada y su código de "
+        "votación sigue valiendo: inténtelo de nuevo en un momento o pregunte al equipo organizador, por favor.",
     },
     "save_full": {
         "en": "This kiosk cannot save your sign-in right now. Nothing was saved. Please see an organizer.",
-        "es": "Este quiosco no puede guardar su registro ahora. No se guardó nada. Hable con un organizador, "
+        "es": "Este quiosco no puede guardar su registro ahora. No se guardó nada. Hable con el equipo organizador, "
         "por favor.",
     },
     "vote_full": {
         "en": "This kiosk cannot record your vote right now. Nothing was saved and your ballot code is still "
         "good. Please see an organizer.",
-        "es": "Este quiosco no puede registrar su voto ahora. No se guardó nada y su código de votación sigue "
-        "valiendo. Hable con un organizador, por favor.",
+        "es": "Este quiosco no puede guardar su boleta ahora. No se guardó nada y su código de votación sigue "
+        "valiendo. Hable con el equipo organizador, por favor.",
     },
     "commit_unknown": {
         "en": "The connection dropped while saving. Try again with the same ballot code: if it says the code "
         "was already used, your vote counted.",
         "es": "La conexión se cortó al guardar. Inténtelo de nuevo con el mismo código: si dice que ya se usó, "
-        "su voto contó.",
+        "su boleta se contó.",
     },
     "ask_organizer": {
         "en": "If you think this is a mistake, please ask an organizer.",
-        "es": "Si cree que es un error, pregunte a un organizador, por favor.",
+        "es": "Si cree que es un error, pregunte al equipo organizador, por favor.",
     },
     "reason_guest": {"en": "only members may vote", "es": "solo los miembros pueden votar"},
     "reason_status": {
@@ -178,7 +198,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "status_guest": {"en": "not active", "es": "inactiva"},
     "reason_days": {
         "en": "members must have joined at least {days} days before the meeting",
-        "es": "los miembros deben tener al menos {days} días de antigüedad antes de la reunión",
+        "es": "solo votan quienes se hicieron miembros al menos {days} días antes de la reunión",
     },
     "reason_other": {"en": "your membership could not be confirmed", "es": "no se pudo confirmar su membresía"},
     # ballot code entry
@@ -195,11 +215,11 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "token_spent": {
         "en": "This ballot code has already been used to vote. Each code votes once.",
-        "es": "Este código ya se usó para votar. Cada código vota una sola vez.",
+        "es": "Este código ya se usó para votar. Cada código sirve para votar una sola vez.",
     },
     "token_void": {
         "en": "This ballot code was replaced by a newer one. Use your newest receipt, or ask an organizer.",
-        "es": "Este código fue reemplazado por uno nuevo. Use su recibo más reciente o pregunte a un organizador.",
+        "es": "Este código fue reemplazado por uno nuevo. Use su recibo más reciente o pregunte al equipo organizador.",
     },
     "token_other_meeting": {
         "en": "This ballot code is for a different meeting.",
@@ -212,64 +232,110 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "token_empty": {"en": "Please type your ballot code.", "es": "Escriba su código de votación, por favor."},
     # the ballot
-    "plank_n_of": {"en": "Question {n} of {total}", "es": "Pregunta {n} de {total}"},
+    "plank_n_of": {"en": "Question {n} of {total}", "es": "Propuesta {n} de {total}"},
     "threshold_majority": {
         "en": "Passes with more than half of the yes and no votes.",
-        "es": "Se aprueba con más de la mitad de los votos sí y no.",
+        "es": "Se aprueba si más de la mitad de los votos son Sí; las abstenciones no cuentan.",
     },
     "threshold_three-fifths": {
         "en": "Passes with at least three fifths of the yes and no votes.",
-        "es": "Se aprueba con al menos tres quintos de los votos sí y no.",
+        "es": "Se aprueba si al menos 3 de cada 5 votos son Sí; las abstenciones no cuentan.",
     },
     "threshold_two-thirds": {
         "en": "Passes with at least two thirds of the yes and no votes.",
-        "es": "Se aprueba con al menos dos tercios de los votos sí y no.",
+        "es": "Se aprueba si al menos 2 de cada 3 votos son Sí; las abstenciones no cuentan.",
     },
     "threshold_three-quarters": {
         "en": "Passes with at least three quarters of the yes and no votes.",
-        "es": "Se aprueba con al menos tres cuartos de los votos sí y no.",
+        "es": "Se aprueba si al menos 3 de cada 4 votos son Sí; las abstenciones no cuentan.",
     },
     "yes": {"en": "Yes", "es": "Sí"},
     "no": {"en": "No", "es": "No"},
     "abstain": {"en": "Abstain", "es": "Abstención"},
     "next": {"en": "Next", "es": "Siguiente"},
     "review": {"en": "Review", "es": "Revisar"},
-    "your_choice": {"en": "Your choice: {choice}", "es": "Su elección: {choice}"},
+    "your_choice": {"en": "Your choice: {choice}", "es": "Su respuesta: {choice}"},
+    "choice_group": {"en": "Your choice", "es": "Su respuesta"},
     "no_choice_yet": {
         "en": "No choice yet. Press Yes, No or Abstain.",
-        "es": "Todavía no eligió. Pulse Sí, No o Abstención.",
+        "es": "Todavía no hay respuesta. Pulse Sí, No o Abstención.",
     },
     "choose_first": {
         "en": "Choose Yes, No or Abstain first, then press Confirm.",
         "es": "Primero elija Sí, No o Abstención, y luego pulse Confirmar.",
     },
-    "first_plank": {"en": "This is the first question.", "es": "Esta es la primera pregunta."},
+    "first_plank": {"en": "This is the first question.", "es": "Esta es la primera propuesta."},
     "ballot_help": {
         "en": "Buttons: Yes, No, Abstain. Confirm goes on. Back goes back.",
         "es": "Botones: Sí, No, Abstención. Confirmar avanza. Atrás regresa.",
     },
-    "review_title": {"en": "Review your ballot", "es": "Revise su voto"},
+    "review_title": {"en": "Review your ballot", "es": "Revise su boleta"},
     "review_help": {
-        "en": "Check your choices. Tap a question to change it. Press Confirm or Cast ballot to vote.",
-        "es": "Revise sus elecciones. Toque una pregunta para cambiarla. Pulse Confirmar o Emitir voto para votar.",
+        "en": "Tap a question to change it, then press Confirm.",
+        "es": "Toque una propuesta para cambiarla y luego pulse Confirmar.",
     },
-    "no_choice": {"en": "No choice (counts as abstain)", "es": "Sin elección (cuenta como abstención)"},
-    "cast": {"en": "Cast ballot", "es": "Emitir voto"},
-    "cast_title": {"en": "Your ballot is cast", "es": "Su voto fue emitido"},
+    "no_choice": {"en": "No choice (counts as abstain)", "es": "Sin respuesta (cuenta como abstención)"},
+    "no_choice_short": {"en": "No choice", "es": "Sin respuesta"},
+    "blank_none": {"en": "Every question has a choice.", "es": "Todas las propuestas tienen su respuesta."},
+    "blank_one": {
+        "en": "1 question has no choice: it counts as abstain.",
+        "es": "1 propuesta no tiene respuesta: cuenta como abstención.",
+    },
+    "blank_many": {
+        "en": "{n} questions have no choice: they count as abstain.",
+        "es": "{n} propuestas no tienen respuesta: cuentan como abstención.",
+    },
+    "review_page": {"en": "Page {n} of {total}.", "es": "Página {n} de {total}."},
+    "review_more": {"en": "More", "es": "Más"},
+    "cast": {"en": "Cast ballot", "es": "Enviar mi voto"},
+    "cast_title": {"en": "Your ballot is cast", "es": "Su boleta se envió"},
     "verification": {"en": "Verification code", "es": "Código de verificación"},
     "verification_help": {
         "en": "With this code you can check later that your ballot was counted. It does not show your name.",
-        "es": "Con este código puede comprobar después que su voto se contó. No muestra su nombre.",
+        "es": "Con este código puede comprobar después que su boleta se contó. No muestra su nombre.",
     },
+    "verify_at": {"en": "Check it at", "es": "Compruébelo en"},
     "thank_you": {"en": "Thank you for voting!", "es": "¡Gracias por votar!"},
     "returning": {
         "en": "Returning to the start in {seconds} seconds.",
         "es": "Volviendo al inicio en {seconds} segundos.",
     },
     "finish": {"en": "Finish", "es": "Terminar"},
+    "not_counted_title": {"en": "Your ballot was not counted", "es": "Su boleta no se contó"},
+    "not_counted_closed": {
+        "en": "Voting closed before you cast your ballot, so your choices were not counted. Please tell an organizer.",
+        "es": "La votación se cerró antes de que enviara su boleta, así que sus respuestas no se contaron. "
+        "Avise a un organizador, por favor.",
+    },
     "ballot_gone": {
         "en": "Your ballot could not be cast: {reason}",
-        "es": "No se pudo emitir su voto: {reason}",
+        "es": "No se pudo enviar su boleta: {reason}",
+    },
+    # headings of the pages that say something went wrong (not "Welcome": they are not a greeting)
+    "title_signin_closed": {"en": "Sign-in is closed", "es": "El registro está cerrado"},
+    "title_screen": {"en": "Screen not connected", "es": "Pantalla sin conexión"},
+    "title_not_saved": {"en": "Nothing was saved", "es": "No se guardó nada"},
+    "title_ask": {"en": "Please ask an organizer", "es": "Pida ayuda al equipo organizador"},
+    # the public verification page (organizer listener, /verify)
+    "verify_title": {"en": "Check your ballot", "es": "Compruebe su boleta"},
+    "verify_label": {"en": "Verification code from your receipt", "es": "Código de verificación de su recibo"},
+    "verify_button": {"en": "Check", "es": "Comprobar"},
+    "verify_unknown": {
+        "en": "No ballot has that verification code. Check it against your receipt.",
+        "es": "Ninguna boleta tiene ese código de verificación. Compárelo con su recibo.",
+    },
+    "verify_counted": {
+        "en": "Ballot {code} ({meeting}) was counted.",
+        "es": "La boleta {code} ({meeting}) se contó.",
+    },
+    # singular forms of the countdowns ("in 1 second")
+    "returning_one": {
+        "en": "Returning to the start in 1 second.",
+        "es": "Volviendo al inicio en 1 segundo.",
+    },
+    "idle_countdown_one": {
+        "en": "Starting over in 1 second. Touch the screen or press any button to continue.",
+        "es": "Se reinicia en 1 segundo. Toque la pantalla o pulse un botón para continuar.",
     },
     # idle
     "still_there": {"en": "Are you still there?", "es": "¿Sigue ahí?"},
@@ -282,6 +348,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "back_to_ballot": {"en": "Back to my ballot", "es": "Volver a mi boleta"},
     # simulation
     "sim_panel": {"en": "Simulated buttons", "es": "Botones simulados"},
+    "sim_button": {"en": "Simulated {name} button", "es": "Botón simulado {name}"},
     "confirm": {"en": "Confirm", "es": "Confirmar"},
 }
 
@@ -322,6 +389,13 @@ def ineligible_reason(reason: str | None, lang: str) -> str:
         if match:
             return words(match, lang)
     return translate("reason_other", lang)
+
+
+def blank_count(n: int, lang: str) -> str:
+    """The review screen's line saying how many planks are left without a choice (singular, plural, none)."""
+    if n == 0:
+        return translate("blank_none", lang)
+    return translate("blank_one", lang) if n == 1 else translate("blank_many", lang, n=n)
 
 
 def token_rejected(reason: str, lang: str) -> str:

@@ -499,22 +499,22 @@ _T: dict[str, dict[str, str]] = {
     },
     "es": {
         "reprint": "*** REIMPRESIÓN ***",
-        "welcome": "Bienvenida/o, {name}",
+        "welcome": "Hola, {name}",
         "member": "Miembro",
-        "guest": "Invitada/o",
+        "guest": "Visitante",
         "pending": "Membresía pendiente",
-        "pending_note": "Una persona organizadora confirmará su membresía.",
-        "guest_note": "Solo los miembros votan; le invitamos a participar en la discusión.",
+        "pending_note": "El equipo organizador confirmará su membresía.",
+        "guest_note": "Solo los miembros votan; le invitamos a participar en la conversación.",
         "token_intro": "Su código de votación",
-        "token_note": "Guarde este papel en privado. Escriba o escanee el código en la estación de voto. "
+        "token_note": "Guarde este papel en privado. Escriba o escanee el código en el quiosco de votación. "
         "Sirve una sola vez.",
         "rsvp": "La próxima vez, confirme por mensaje de texto:",
-        "ballot_title": "COMPROBANTE DE VOTO",
-        "ballot_recorded": "Su voto quedó registrado.",
+        "ballot_title": "RECIBO DE SU BOLETA",
+        "ballot_recorded": "Su boleta quedó guardada.",
         "verification": "Código de verificación",
-        "verify_at": "Verifique que su voto fue contado:",
-        "your_choices": "Sus elecciones",
-        "no_name": "Este comprobante no lleva su nombre.",
+        "verify_at": "Compruebe que su boleta se contó:",
+        "your_choices": "Sus respuestas",
+        "no_name": "Este recibo no lleva su nombre.",
         "tally_title": "RESULTADOS",
         "printed_at": "Impreso {when}",
         "quorum": "Quórum",
@@ -522,16 +522,16 @@ _T: dict[str, dict[str, str]] = {
         "present": "Presentes",
         "quorum_met": "HAY QUÓRUM",
         "quorum_not_met": "NO HAY QUÓRUM",
-        "issued": "Papeletas entregadas",
-        "cast": "Votos emitidos",
-        "threshold": "Requiere {threshold}",
+        "issued": "Boletas entregadas",
+        "cast": "Boletas recibidas",
+        "threshold": "Necesita {threshold}",
         "yes": "Sí",
         "no": "No",
         "abstain": "Abstención",
         "passed": "APROBADA",
         "failed": "RECHAZADA",
         "yes_share": "{pct}% sí",
-        "no_planks": "No hay propuestas en esta votación.",
+        "no_planks": "No hay propuestas en esta boleta.",
         "audit": "Cabeza del registro de auditoría",
         "audit_note": "Compare con `kiosk audit verify`.",
         "signed": "Revisado por",
@@ -602,12 +602,13 @@ def format_date(moment: datetime, language: str) -> str:
 
 
 def format_time(moment: datetime, language: str) -> str:
-    """A time of day: 19:00 in Spanish, 7:00 PM in English."""
+    """A time of day: 7:00 p. m. in Spanish, 7:00 PM in English (the 12-hour clock people here use)."""
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise ValueError("a receipt time must carry its time zone (got a naive datetime)")
+    clock = f"{moment.hour % 12 or 12}:{moment:%M}"
     if language == "es":
-        return f"{moment:%H:%M}"
-    return f"{moment.hour % 12 or 12}:{moment:%M} {'AM' if moment.hour < 12 else 'PM'}"
+        return f"{clock} {'a. m.' if moment.hour < 12 else 'p. m.'}"  # 12-hour, as people in the Bay Area say it
+    return f"{clock} {'AM' if moment.hour < 12 else 'PM'}"
 
 
 def format_when(moment: datetime, language: str) -> str:

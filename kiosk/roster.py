@@ -12,6 +12,10 @@ Real rosters are messy. What this module does with each column:
   status column makes everyone a ``member``.
 * **joined**: ``YYYY-MM-DD`` (also ``M/D/YYYY``); empty is allowed.
 
+* **language** (optional): the language the member's texts go in, ``en`` or ``es`` (also ``English``,
+  ``Spanish``, ``Español``); empty keeps what is stored (the language the member last used at the kiosk or
+  in a text), anything else refuses the row.
+
 Every refused row is reported with its line number and the reason; every good row is still imported.
 Households that share a phone are separate people.
 
@@ -106,6 +110,31 @@ def normalize_phone(raw: str, region: str) -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# The languages members' texts can go in (sms.replies writes en and es), and the names a roster may give them.
+_LANGUAGE_NAMES = {
+    "en": "en",
+    "english": "en",
+    "ingles": "en",
+    "es": "es",
+    "spanish": "es",
+    "espanol": "es",
+}
+
+
+def parse_language(raw: str) -> str | None:
+    """A roster's language cell as ``en``/``es``; None for empty (keep what is stored).
+
+    >>> parse_language(" Español "), parse_language("EN"), parse_language("")
+    ('es', 'en', None)
+    """
+    if not raw.strip():
+        return None
+    code = _LANGUAGE_NAMES.get(fold(raw).split("-")[0].split("_")[0])
+    if code is None:
+        raise InvalidInput(f"language {raw.strip()[:20]!r} is not one of en (English), es (Spanish)")
+    return code
+
+
 def parse_date(raw: str) -> date | None:
     text = raw.strip()
     if not text:
@@ -126,6 +155,7 @@ class RosterRow:
     email: str | None
     status: str
     joined: date | None
+    language: str | None = None  # None: keep the stored language
 
 
 @dataclass(frozen=True)
@@ -162,7 +192,7 @@ def _read_header(reader: Any, result: ParsedRoster) -> dict[str, int]:
         raise InvalidInput("the roster has no 'name' column (expected: name, phone, email, status, joined)")
     if "status" not in columns:
         result.notes.append("no status column: everyone is imported as a member")
-    unknown = sorted(set(columns) - {"name", "phone", "email", "status", "joined"})
+    unknown = sorted(set(columns) - {"name", "phone", "email", "status", "joined", "language"})
     if unknown:
         result.notes.append(f"ignored columns: {', '.join(unknown)}")
     return columns
@@ -191,9 +221,10 @@ def _roster_row(line: int, cells: dict[str, str], region: str) -> RosterRow | Re
     try:
         phone = normalize_phone(cells["phone"], region)
         joined = parse_date(cells["joined"])
+        language = parse_language(cells["language"])
     except InvalidInput as exc:
         return Refusal(line, str(exc))
-    return RosterRow(line, name, phone, email, status, joined)
+    return RosterRow(line, name, phone, email, status, joined, language)
 
 
 def _csv_rows(reader: Any, result: ParsedRoster) -> Iterator[list[str]]:
@@ -216,7 +247,7 @@ def parse_roster(text: str, region: str) -> ParsedRoster:
     result = ParsedRoster()
     reader = csv.reader(io.StringIO(text, newline=""))
     columns = _read_header(reader, result)
-    wanted = [c for c in ("name", "phone", "email", "status", "joined") if c != "status" or c in columns]
+    wanted = [c for c in ("name", "phone", "email", "status", "joined", "language") if c != "status" or c in columns]
 
     def cell(row: list[str], column: str) -> str:
         index = columns.get(column)

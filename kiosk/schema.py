@@ -138,6 +138,19 @@ planks = Table(
     CheckConstraint(_one_of("threshold", THRESHOLDS), name="threshold"),
 )
 
+# A plank's title and text in another language the kiosk offers (kiosk.i18n.LANGUAGES). The plank's own
+# title (in ``planks``) stays its identity for results, exports and the audit log; a missing translation
+# falls back to it on screens, receipts and texts.
+plank_translations = Table(
+    "plank_translations",
+    metadata,
+    Column("plank_id", Integer, ForeignKey("planks.id"), nullable=False),
+    Column("language", String(5), nullable=False),
+    Column("title", String(300), nullable=False, server_default=""),
+    Column("text", Text, nullable=False, server_default=""),
+    PrimaryKeyConstraint("plank_id", "language", name="pk_plank_translations"),
+)
+
 rsvps = Table(
     "rsvps",
     metadata,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import errno
 import logging
 import socket
+from dataclasses import replace
 from typing import Any
 
 from kiosk.config import Settings
@@ -18,14 +19,15 @@ from kiosk.runtime import DEMO_CODE, open_tally, seed_demo
 log = logging.getLogger(__name__)
 
 
-def _bind_check(host: str, port: int) -> None:
+def _bind_check(host: str, port: int, option: str) -> None:
+    """Fail early, naming the option that moves this listener (--port for the kiosk, --organizer-port)."""
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             probe.bind((host, port))
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
-                raise KioskError(f"port {port} on {host} is already in use; choose another with --port") from None
+                raise KioskError(f"port {port} on {host} is already in use; choose another with {option}") from None
             raise KioskError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
@@ -48,7 +50,7 @@ def _serve_holding(settings: Settings, *, host: str, port: int, simulated: bool,
         seeded = seed_demo(tally)
         if seeded:
             log.info("demo meeting %s created in %s", DEMO_CODE, settings.database_display)
-    _bind_check(host, port)
+    _bind_check(host, port, "--port")
     from kiosk.services import start_services
 
     services = start_services(settings, tally, simulated=simulated)
@@ -68,6 +70,10 @@ def _serve_holding(settings: Settings, *, host: str, port: int, simulated: bool,
     try:
         if simulated:
             _demo_organizer(tally)
+            from kiosk.demo import roster_banner
+
+            for line in roster_banner(tally):
+                print(line, flush=True)
         organizer = _start_organizer(settings, tally)
     except KioskError as exc:
         if not simulated:
@@ -106,7 +112,7 @@ def _start_organizer(settings: Settings, tally: object) -> Any:
     from kiosk.web.organizer import create_organizer_app
 
     org = settings.organizer
-    _bind_check(org.host, org.port)
+    _bind_check(org.host, org.port, "--organizer-port")
     app = create_organizer_app(settings, tally)  # type: ignore[arg-type]
     server = waitress.create_server(
         app,
@@ -128,16 +134,41 @@ def _demo_organizer(tally: Any) -> None:
 
     from kiosk.accounts import add_organizer, organizer_names
 
-    if organizer_names(tally.engine):
-        print("  organizer login: an account exists (kiosk organizer add NAME sets a new password)", flush=True)
+    names = organizer_names(tally.engine)
+    if names:
+        # The password was printed when this demo database was made; it is not kept anywhere readable.
+        print(
+            f"  organizer login: {', '.join(names)}, with the password printed when this demo database was made.\n"
+            "    Lost it? `scripts/demo --reset` starts over with a fresh demo database and a new password\n"
+            f"    (or `.venv/bin/kiosk organizer add {names[0]}` sets a new password and keeps the data).",
+            flush=True,
+        )
         return
     password = secrets.token_urlsafe(9)
     add_organizer(tally.engine, "demo", password)
     print(f"  organizer login: demo / {password}", flush=True)
 
 
-def run_demo(settings: Settings, *, port: int | None = None, host: str = "127.0.0.1") -> int:
-    settings = settings.simulated()
+def _with_organizer_port(settings: Settings, organizer_port: int | None) -> Settings:
+    if organizer_port is None:
+        return settings
+    return replace(settings, organizer=replace(settings.organizer, port=organizer_port))
+
+
+def run_demo(
+    settings: Settings,
+    *,
+    port: int | None = None,
+    host: str = "127.0.0.1",
+    organizer_port: int | None = None,
+    reset: bool = False,
+) -> int:
+    settings = _with_organizer_port(settings.simulated(), organizer_port)
+    if reset:
+        from kiosk.demo import reset_demo_database
+
+        deleted = reset_demo_database(settings)
+        print(f"demo reset: deleted {deleted}" if deleted else "demo reset: no demo database yet", flush=True)
     return _serve(
         settings,
         host=host,
@@ -147,7 +178,10 @@ def run_demo(settings: Settings, *, port: int | None = None, host: str = "127.0.
     )
 
 
-def run_server(settings: Settings, *, host: str | None = None, port: int | None = None) -> int:
+def run_server(
+    settings: Settings, *, host: str | None = None, port: int | None = None, organizer_port: int | None = None
+) -> int:
+    settings = _with_organizer_port(settings, organizer_port)
     return _serve(
         settings,
         host=host or settings.server.host,

@@ -10,12 +10,11 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 from hardware.printer import ReceiptPrinter, open_printer
 from kiosk import storage_order
-from kiosk.config import Settings
+from kiosk.config import Settings, verification_url
 from kiosk.print_queue import PrintQueue, PrintWorker, forget_ballot_receipts, set_device_status
 from kiosk.receipts import Receipt, ballot_receipt, signin_receipt
 from kiosk.tally import Tally
@@ -67,7 +66,7 @@ class Services:
                             ok=not stuck,
                             summary=summary,
                             detail=detail,
-                            now=datetime.now(UTC),
+                            now=self.tally.clock(),
                         )
                         last = (detail, summary)
                 except Exception:  # reporting must never disturb voting
@@ -111,14 +110,12 @@ class Services:
     # --- receipts -----------------------------------------------------------------------------------------
 
     def rsvp_hint(self, language: str) -> str:
-        number = self.settings.organization.sms_number
-        if not number:  # no number configured ([organization] sms_number): still say texting is possible
-            return (
-                "Pregunte por el número para confirmar por texto"
-                if language == "es"
-                else "Ask for our number to RSVP by text"
-            )
-        return f"Texto SI al {number} para confirmar" if language == "es" else f"Text YES to {number} to RSVP"
+        """The sign-in receipt's "Next time, RSVP by text" line: the number to text, or nothing at all when no
+        number is configured ([organization] sms_number): a receipt must not send people to ask for one."""
+        number = self.settings.organization.sms_number.strip()
+        if not number:
+            return ""
+        return f"Envíe SÍ al {number} para confirmar" if language == "es" else f"Text YES to {number} to RSVP"
 
     def signin_receipt_requested(self, request: Any) -> None:
         """The kiosk's receipt hook: queue the sign-in receipt (never prints in the request itself)."""
@@ -138,12 +135,16 @@ class Services:
         # One receipt per token (the queue refuses a second job with this key); the key holds only the token's hash.
         key = f"signin:{self.tally.token_hash(request.token)}" if request.token else f"signin:{uuid.uuid4()}"
         if request.reprint:
-            key = f"reprint:{key}:{datetime.now(UTC).timestamp()}"
+            key = f"reprint:{key}:{self.tally.clock().timestamp()}:{uuid.uuid4().hex[:8]}"
         self.queue.submit("signin", key, receipt.to_json(), meeting_code=request.meeting_code, reprint=request.reprint)
 
     def ballot_receipt_requested(self, meeting_code: str, verification_code: str, choices: Any, language: str) -> None:
         meeting = self.tally.meeting(meeting_code)
-        verify_url = f"{self.settings.kiosk.public_url.rstrip('/')}/verify/{verification_code}"
+        verify_url = verification_url(self.settings, verification_code)
+        if meeting.show_choices_on_receipt:
+            # The attendee reads the planks in their language; an untranslated one prints as written.
+            titles = {p.title: p.title_in(language).text for p in self.tally.planks(meeting_code)}
+            choices = [(titles.get(title, title), choice) for title, choice in choices]
         receipt = ballot_receipt(
             organization=self.settings.organization.name,
             meeting_title=meeting.title,

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from kiosk.config import documented_settings, template
+from kiosk.config import _toml_value, documented_settings, template
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -18,7 +18,7 @@ lines = [
     "| --- | --- | --- |",
 ]
 for section, key, default, doc in documented_settings():
-    shown = f'"{default}"' if isinstance(default, str) else str(default)
+    shown = _toml_value(default)  # as it is written in the TOML file (false, not Python's False)
     lines.append(f"| `[{section}] {key}` | `{shown}` | {doc.replace('|', '/')} |")
 lines += ["", "## The template", "", "```toml", template().rstrip(), "```", ""]
 (ROOT / "docs" / "configuration.md").write_text("\n".join(lines), encoding="utf-8")

@@ -11,7 +11,7 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Protocol, runtime_checkable
@@ -57,6 +57,87 @@ class InboundText:
     damage: str | None = None
 
 
+@dataclass(frozen=True)
+class Signal:
+    """A modem's radio signal: ``+CSQ`` rssi (0-31), in dBm, and as 0-4 bars; None where unknown."""
+
+    rssi: int
+    dbm: int | None
+    bars: int | None
+
+
+@dataclass(frozen=True)
+class IncompleteText:
+    """A long text on the SIM still missing parts (held, never dropped)."""
+
+    sender: str
+    ref: int
+    total: int
+    have: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class SimStatus:
+    """What a modem's SIM holds that the organizers may need to see."""
+
+    storage_used: int | None
+    storage_total: int | None
+    incomplete_texts: tuple[IncompleteText, ...]
+    undecodable: dict[int, str]  # SIM index -> why it cannot be read (left on the SIM)
+    pending_acknowledgements: int  # committed texts not yet deleted from the SIM
+
+
+@dataclass(frozen=True)
+class BackendStatus:
+    """How an SMS backend is doing, for the organizer devices page, the doctor and ``kiosk sms status``.
+
+    One spelling for every backend. ``connected``: the provider or device answered at the last look (the modem's
+    port is open and initialised; Twilio is not in its offline backoff; the console backend is not closed).
+    ``fatal``: a fault no retry can fix (a SIM PIN refused); a person must act. ``sent``/``failed`` count this
+    process's sends where the backend counts them. The modem adds ``signal``, ``registration``, ``operator`` and
+    ``sim``; ``extra`` holds other backend-specific facts, shown as they are.
+    """
+
+    backend: str
+    connected: bool
+    last_success_at: datetime | None = None
+    last_error: str | None = None
+    last_error_at: datetime | None = None
+    fatal: str | None = None
+    sent: int | None = None
+    failed: int | None = None
+    signal: Signal | None = None
+    registration: str | None = None  # "home", "roaming", "searching", "denied", "not_registered", "unknown"
+    operator: str | None = None
+    sim: SimStatus | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def recovered(self) -> bool:
+        """No error, or a success after the last one: backends keep their last error after they recover."""
+        if self.last_error_at is None:
+            return True
+        return self.last_success_at is not None and self.last_success_at >= self.last_error_at
+
+    @property
+    def ok(self) -> bool:
+        return self.connected and self.fatal is None and self.recovered
+
+    def as_dict(self) -> dict[str, object]:
+        """JSON-ready (times as ISO 8601), for the device status table and ``--json`` output."""
+        return _json_ready(asdict(self))  # type: ignore[return-value]
+
+
+def _json_ready(value: object) -> object:
+    if isinstance(value, dict):
+        return {str(k): _json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return value
+
+
 @runtime_checkable
 class SmsBackend(Protocol):
     name: str
@@ -70,7 +151,7 @@ class SmsBackend(Protocol):
     # Texts handed out by ``poll()`` that could not be stored (the database refused): offer them at the next poll.
     def release(self, provider_ids: Sequence[str]) -> None: ...
 
-    def status(self) -> dict[str, object]: ...  # for the organizer page: last success, last error, ...
+    def status(self) -> BackendStatus: ...  # for the organizer page, the doctor and ``kiosk sms status``
 
     def close(self) -> None: ...
 
@@ -103,6 +184,7 @@ class ConsoleBackend:
         self._fail = dict(fail_numbers or {})
         self._last_success: datetime | None = None
         self._last_error: str | None = None
+        self._last_error_at: datetime | None = None
         self._closed = False
 
     def send(self, to: str, body: str) -> SendResult:
@@ -112,6 +194,7 @@ class ConsoleBackend:
             failure = self._fail.get(to)
             if failure is not None and failure != SendStatus.SENT:
                 self._last_error = f"{failure} for {to}"
+                self._last_error_at = datetime.now(UTC)
                 return SendResult(failure, None, f"console: configured to answer {failure} for {to}")
             self._counter += 1
             provider_id = f"console-out-{self._counter}"
@@ -155,16 +238,17 @@ class ConsoleBackend:
         with self._lock:
             return list(self._delivered.values())
 
-    def status(self) -> dict[str, object]:
+    def status(self) -> BackendStatus:
         with self._lock:
-            return {
-                "backend": self.name,
-                "connected": not self._closed,
-                "last_success": self._last_success,
-                "last_error": self._last_error,
-                "sent": len(self._sent),
-                "waiting_inbound": len(self._inbox),
-            }
+            return BackendStatus(
+                backend=self.name,
+                connected=not self._closed,
+                last_success_at=self._last_success,
+                last_error=self._last_error,
+                last_error_at=self._last_error_at,
+                sent=len(self._sent),
+                extra={"waiting_inbound": len(self._inbox)},
+            )
 
     def close(self) -> None:
         with self._lock:

@@ -1,26 +1,14 @@
 """The SMS gateway: inbound texts become RSVPs (or the organizers' inbox), replies and reminders go out through
 a queue, and opt-outs are honoured by every backend.
 
+This module is the router and the facade: it stores each inbound text and hands it to the handlers
+(``sms.handlers``), runs the daemon's turns, and reports the backend's health. The outbound queue and opt-outs
+live in ``sms.outbound``; texts to an audience (invitations, reminders, organizers' texts) in ``sms.reminders``.
+
 Inbound, exactly once: a text is stored under its provider id (unique), read, and acted on (RSVP, opt-out,
 name, reply queued) in ONE database transaction; only after that commit is the backend told to forget it
 (``acknowledge``: the modem deletes it from the SIM). A gateway killed in between reads the same text again
 next time, finds its provider id already stored, and only acknowledges it.
-
-Outbound, at most once: a queued text is claimed (``sending``) and committed before the provider is called.
-A transient failure puts it back with a backoff; a permanent one marks it failed; Twilio's 21610 (opted out at
-the carrier) also records the opt-out. A text found ``sending`` at start-up was cut off mid-send and is marked
-failed rather than risk a duplicate. Nothing is ever sent to an opted-out number: checked when queued and
-again just before sending.
-
-No loops: one automatic reply per inbound text (its dedupe key is the inbound id), at most
-``replies_per_hour`` automatic texts per number (replies and opt-out confirmations alike; only the first
-opt-out confirmation a number ever gets goes regardless), and the how-to-RSVP reply to texts we don't understand at
-most once a day per number. So two auto-responders cannot text each other forever.
-
-Household phones: a phone shared by several members records the RSVP against the phone (the text cannot say
-who is answering) and the reply confirms it for "this number"; each person still signs in at the door.
-Numbers not on the roster: the RSVP is recorded against the phone and the reply asks once for a name; the
-next text that is not a keyword or an RSVP is taken as that name.
 """
 
 from __future__ import annotations
@@ -29,30 +17,36 @@ import logging
 import threading
 import unicodedata
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from kiosk import db
-from kiosk.errors import InvalidInput, KioskError
+from kiosk.errors import InvalidInput
 from kiosk.print_queue import set_device_status
 from kiosk.roster import normalize_phone, strip_invisible
-from kiosk.schema import members, sms_conversations, sms_inbound, sms_opt_outs, sms_outbound
-from kiosk.tally import Meeting, MeetingState, Tally, UnitOfWork
-from sms import replies
-from sms.backends import InboundText, SendStatus, SmsBackend
+from kiosk.schema import sms_inbound
+from kiosk.tally import Meeting, MeetingState, Tally
+from sms.backends import InboundText, SmsBackend
+from sms.handlers import AUTOMATIC_KINDS, Handled, InboundHandlers
+from sms.outbound import MAX_ATTEMPTS, OutboundQueue
 from sms.reader import Intent, Language, Reading, read_text
+from sms.reminders import REMINDER_OFFSETS, Audience, AudienceTexts, Recipients
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
-# Texts the gateway sends by itself in answer to a text: they count against ``replies_per_hour`` per number.
-# (Invitations, reminders and organizers' texts are sent on purpose to a list, never in answer to anyone.)
-AUTOMATIC_KINDS = ("reply", "optout")
-REMINDER_OFFSETS = {"24h": timedelta(hours=24), "2h": timedelta(hours=2)}
+__all__ = [
+    "AUTOMATIC_KINDS",
+    "MAX_ATTEMPTS",
+    "REMINDER_OFFSETS",
+    "Audience",
+    "Gateway",
+    "Handled",
+    "Recipients",
+    "reads_clearly",
+]
 
 
 def _utcnow() -> datetime:
@@ -61,29 +55,6 @@ def _utcnow() -> datetime:
 
 def _printable(text: str, keep: str = "") -> str:
     return "".join("\ufffd" if unicodedata.category(ch) in ("Cc", "Cs") and ch not in keep else ch for ch in text)
-
-
-@dataclass(frozen=True)
-class Handled:
-    """What one inbound text did: for `kiosk sms receive --json` and the transcript tests."""
-
-    intent: str
-    guests: int | None
-    meeting: str | None
-    reply: str | None
-    duplicate: bool = False
-    damaged: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "intent": self.intent,
-            "guests": self.guests,
-            "meeting": self.meeting,
-            "reply": self.reply,
-        }
-        if self.damaged:
-            out["damaged"] = True
-        return out
 
 
 def reads_clearly(reading: Reading, body: str) -> bool:
@@ -99,6 +70,8 @@ def reads_clearly(reading: Reading, body: str) -> bool:
 
 
 class Gateway:
+    """One SMS gateway over one tally: ``outbox`` (the queue), ``handlers`` (inbound), ``audiences`` (bulk)."""
+
     def __init__(
         self,
         tally: Tally,
@@ -110,9 +83,17 @@ class Gateway:
         self.tally = tally
         self.engine = tally.engine
         self.organization = organization
-        self.replies_per_hour = replies_per_hour
         self.clock = clock
         self.wake = threading.Event()  # set when a text is queued, so the sender sends at once
+        self.outbox = OutboundQueue(tally, clock=clock, wake=self.wake)
+        self.handlers = InboundHandlers(
+            tally, self.outbox, organization=organization, replies_per_hour=replies_per_hour, clock=clock
+        )
+        self.audiences = AudienceTexts(tally, self.outbox, organization=organization, clock=clock)
+
+    @property
+    def replies_per_hour(self) -> int:
+        return self.handlers.replies_per_hour
 
     # --- inbound ------------------------------------------------------------------------------------------
 
@@ -121,6 +102,8 @@ class Gateway:
         try:
             sender = normalize_phone(text.sender, self.tally.region) or ""
         except InvalidInput:
+            # kept for the organizers, never answered (the sender itself is not logged: it may be a number)
+            log.info("text %s: the sender is not a phone number; stored, not answered", text.provider_id[:40])
             sender = ""
         # Control characters are garbage from a modem or a forged webhook, never what a phone meant: shown as
         # U+FFFD in the inbox (PostgreSQL text cannot even hold NUL). Line breaks and tabs are kept.
@@ -134,7 +117,7 @@ class Gateway:
             log.warning("damaged text %s (%s): %s", provider_id[:40], "read" if acted_on else "kept", text.damage)
         try:
             with self.tally.unit_of_work() as uow:
-                conn = uow.connection
+                conn = uow.connection  # the gateway's own tables; the tally's operations go through uow
                 exists = conn.execute(select(sms_inbound.c.id).where(sms_inbound.c.provider_id == provider_id)).first()
                 if exists is not None:
                     return Handled(str(reading.intent), reading.guests, reading.meeting_code, None, duplicate=True)
@@ -156,7 +139,7 @@ class Gateway:
                     return Handled(str(reading.intent), None, None, None, damaged=damaged)  # no number to answer
                 if not acted_on:
                     return Handled(str(Intent.UNKNOWN), None, None, None, damaged=True)  # kept for organizers
-                handled = self._act(uow, inbound_id, sender, reading, body)
+                handled = self.handlers.act(uow, inbound_id, sender, reading, body)
                 if damaged:
                     handled = Handled(handled.intent, handled.guests, handled.meeting, handled.reply, damaged=True)
         except IntegrityError:
@@ -165,305 +148,6 @@ class Gateway:
         if handled.reply:
             self.wake.set()
         return handled
-
-    def _act(self, uow: UnitOfWork, inbound_id: int, phone: str, reading: Reading, body: str) -> Handled:
-        conn = uow.connection  # the gateway's own tables; the tally's through uow
-        conversation = conn.execute(select(sms_conversations).where(sms_conversations.c.phone == phone)).first()
-        lang = self._reply_language(conn, phone, reading, conversation.language if conversation else None)
-        intent = reading.intent
-        meeting_code: str | None = reading.meeting_code
-        reply: str | None = None
-        awaiting = conversation.awaiting_name_for if conversation else None
-        self._set_conversation(conn, phone, language=lang)
-
-        if intent is Intent.STOP:
-            if self._opted_out(conn, phone):
-                return Handled(str(intent), None, None, None)  # already out: stay silent
-            first_confirmation = not self._confirmed_opt_out_before(conn, phone)
-            self._set_opt_out(conn, phone, True, "text")
-            # The first opt-out confirmation a number ever gets always goes; later ones (STOP, START, STOP, ...)
-            # count against the hourly limit like every automatic text, or a texter could make us text them (or
-            # a victim whose number they spoof) without end.
-            if not first_confirmation and self._replies_last_hour(conn, phone) >= self.replies_per_hour:
-                log.warning(
-                    "not confirming an opt-out to …%s: %d automatic texts in the last hour",
-                    phone[-4:],
-                    self.replies_per_hour,
-                )
-                return Handled(str(intent), None, None, None)
-            reply = replies.stop_confirmation(lang, self.organization)
-            # The one confirmation allowed after STOP: "optout" is the only kind sent to an opted-out number.
-            self._queue(conn, phone, reply, "optout", f"reply:{inbound_id}", bypass_opt_out=True)
-            return Handled(str(intent), None, None, reply)
-        if intent is Intent.START:
-            self._set_opt_out(conn, phone, False, "text")
-            reply = replies.start_confirmation(lang, self.organization)
-            return self._reply(conn, phone, inbound_id, intent, reading, None, reply)
-        if intent is Intent.HELP:
-            return self._reply(
-                conn, phone, inbound_id, intent, reading, None, replies.help_text(lang, self.organization)
-            )
-        if intent is Intent.UNKNOWN:
-            if awaiting and reading.kind is not None and str(reading.kind) == "other":
-                # Without the U+FFFD that stands for control characters in the stored body.
-                name = " ".join(strip_invisible(body).replace("\ufffd", " ").split())[:80]
-                try:
-                    uow.rsvps.name(awaiting, phone, name)
-                except KioskError:
-                    pass
-                else:
-                    self._set_conversation(conn, phone, awaiting_name_for=None)
-                    return self._reply(
-                        conn, phone, inbound_id, intent, reading, awaiting, replies.thanks_for_name(lang, name)
-                    )
-            day = self.clock().date().isoformat()
-            return self._reply(
-                conn,
-                phone,
-                inbound_id,
-                intent,
-                reading,
-                None,
-                replies.how_to_rsvp(lang),
-                dedupe_key=f"howto:{phone}:{day}",
-            )
-
-        # yes / no / maybe
-        meeting = self._meeting_for(meeting_code)
-        if meeting is None:
-            return self._reply(
-                conn, phone, inbound_id, intent, reading, None, replies.no_meeting_open(lang, self.organization)
-            )
-        if reading.guests_out_of_range:
-            return self._reply(conn, phone, inbound_id, intent, reading, meeting.code, replies.ask_guest_count(lang))
-        guests = (reading.guests or 0) if intent is Intent.YES else 0
-        view = uow.rsvps.record(meeting.code, answer=str(intent), guests=guests, source="sms", phone=phone)
-        reply = replies.confirmation(lang, meeting.title, meeting.local_start, intent, guests)
-        household = view.member_id is None and self._members_on_phone(conn, phone) > 1
-        asked = bool(conversation and conversation.asked_name)
-        if view.member_id is None and view.name is None and not household and not asked:
-            reply = f"{reply} {replies.ask_name(lang, self.organization)}"
-            self._set_conversation(conn, phone, awaiting_name_for=meeting.code, asked_name=True)
-        return self._reply(conn, phone, inbound_id, intent, reading, meeting.code, reply, guests=guests)
-
-    @staticmethod
-    def _reply_language(conn: Connection, phone: str, reading: Reading, conversation: str | None) -> Language:
-        """The text's own language when it shows one; otherwise ("NO", "ok", "2") the member's stored language,
-        then the language of the conversation so far, then the reader's default."""
-        if reading.language_clear:
-            return reading.language
-        stored = {
-            lang
-            for lang in conn.execute(select(members.c.language).where(members.c.phone == phone)).scalars()
-            if lang in ("en", "es")
-        }
-        if len(stored) == 1:  # a phone shared by members of different languages says nothing
-            return "es" if stored == {"es"} else "en"
-        if conversation in ("en", "es"):
-            return "es" if conversation == "es" else "en"
-        return reading.language
-
-    def _reply(
-        self,
-        conn: Connection,
-        phone: str,
-        inbound_id: int,
-        intent: Intent,
-        reading: Reading,
-        meeting: str | None,
-        reply: str,
-        *,
-        guests: int | None = None,
-        dedupe_key: str | None = None,
-    ) -> Handled:
-        guests = reading.guests if guests is None else guests
-        if self._replies_last_hour(conn, phone) >= self.replies_per_hour:
-            log.warning("not replying to %s: %d automatic replies in the last hour", phone[-4:], self.replies_per_hour)
-            return Handled(str(intent), guests, meeting, None)
-        queued = self._queue(conn, phone, reply, "reply", dedupe_key or f"reply:{inbound_id}")
-        return Handled(str(intent), guests, meeting, reply if queued else None)
-
-    def _meeting_for(self, code: str | None) -> Meeting | None:
-        if code:
-            meeting = self.tally.meeting(code)
-            return None if meeting.state is MeetingState.CLOSED else meeting
-        return self.tally.next_meeting()
-
-    @staticmethod
-    def _members_on_phone(conn: Connection, phone: str) -> int:
-        return conn.execute(select(func.count()).select_from(members).where(members.c.phone == phone)).scalar_one()
-
-    def _replies_last_hour(self, conn: Connection, phone: str) -> int:
-        """Automatic texts (replies and opt-out confirmations) queued to ``phone`` in the last hour, whether
-        they were sent or not (a START reply blocked by the next STOP still counts)."""
-        since = self.clock() - timedelta(hours=1)
-        return conn.execute(
-            select(func.count())
-            .select_from(sms_outbound)
-            .where(
-                and_(
-                    sms_outbound.c.recipient == phone,
-                    sms_outbound.c.kind.in_(AUTOMATIC_KINDS),
-                    sms_outbound.c.created_at >= since,
-                )
-            )
-        ).scalar_one()
-
-    @staticmethod
-    def _confirmed_opt_out_before(conn: Connection, phone: str) -> bool:
-        query = select(sms_outbound.c.id).where(
-            and_(sms_outbound.c.recipient == phone, sms_outbound.c.kind == "optout")
-        )
-        return conn.execute(query.limit(1)).first() is not None
-
-    def _set_conversation(self, conn: Connection, phone: str, **values: Any) -> None:
-        values["updated_at"] = self.clock()
-        updated = conn.execute(update(sms_conversations).where(sms_conversations.c.phone == phone).values(**values))
-        if updated.rowcount == 0:
-            conn.execute(insert(sms_conversations).values(phone=phone, **values))
-
-    # --- opt-outs -----------------------------------------------------------------------------------------
-
-    @staticmethod
-    def _opted_out(conn: Connection, phone: str) -> bool:
-        return bool(conn.execute(select(sms_opt_outs.c.opted_out).where(sms_opt_outs.c.phone == phone)).scalar())
-
-    def _set_opt_out(self, conn: Connection, phone: str, opted_out: bool, source: str) -> None:
-        now = self.clock()
-        updated = conn.execute(
-            update(sms_opt_outs)
-            .where(sms_opt_outs.c.phone == phone)
-            .values(opted_out=opted_out, changed_at=now, source=source)
-        )
-        if updated.rowcount == 0:
-            conn.execute(insert(sms_opt_outs).values(phone=phone, opted_out=opted_out, changed_at=now, source=source))
-        if opted_out:  # anything still waiting for this number is never sent
-            conn.execute(
-                update(sms_outbound)
-                .where(and_(sms_outbound.c.recipient == phone, sms_outbound.c.state == "queued"))
-                .values(state="blocked", last_error="opted out")
-            )
-
-    def is_opted_out(self, phone: str) -> bool:
-        with db.read_transaction(self.engine) as conn:
-            return self._opted_out(conn, normalize_phone(phone, self.tally.region) or phone)
-
-    # --- outbound -----------------------------------------------------------------------------------------
-
-    def _queue(
-        self,
-        conn: Connection,
-        phone: str,
-        body: str,
-        kind: str,
-        dedupe_key: str | None,
-        *,
-        bypass_opt_out: bool = False,
-    ) -> bool:
-        if not bypass_opt_out and self._opted_out(conn, phone):
-            return False
-        now = self.clock()
-        try:
-            with conn.begin_nested():
-                conn.execute(
-                    insert(sms_outbound).values(
-                        recipient=phone,
-                        body=body,
-                        kind=kind,
-                        dedupe_key=dedupe_key[:120] if dedupe_key else None,
-                        state="queued",
-                        attempts=0,
-                        next_attempt_at=now,
-                        created_at=now,
-                    )
-                )
-        except IntegrityError:
-            return False  # queued before (same dedupe key): never twice
-        return True
-
-    def queue_text(self, phone: str, body: str, *, kind: str = "manual", dedupe_key: str | None = None) -> bool:
-        """Queue one text; False when the number opted out or this dedupe key was queued before."""
-        number = normalize_phone(phone, self.tally.region)
-        if number is None:
-            raise InvalidInput("a text needs a phone number")
-        with db.write_transaction(self.engine) as conn:
-            queued = self._queue(conn, number, body, kind, dedupe_key)
-        if queued:
-            self.wake.set()
-        return queued
-
-    def recover_interrupted(self) -> int:
-        with db.write_transaction(self.engine) as conn:
-            return conn.execute(
-                update(sms_outbound)
-                .where(sms_outbound.c.state == "sending")
-                .values(state="failed", last_error="interrupted while sending; not retried to avoid a duplicate")
-            ).rowcount
-
-    def send_one(self, backend: SmsBackend) -> bool:
-        """Send the oldest due text; False when nothing is due."""
-        now = self.clock()
-        with db.write_transaction(self.engine) as conn:
-            row = conn.execute(
-                select(sms_outbound)
-                .where(and_(sms_outbound.c.state == "queued", sms_outbound.c.next_attempt_at <= now))
-                .order_by(sms_outbound.c.id)
-                .limit(1)
-            ).first()
-            if row is None:
-                return False
-            if row.kind != "optout" and self._opted_out(conn, row.recipient):
-                conn.execute(
-                    update(sms_outbound)
-                    .where(sms_outbound.c.id == row.id)
-                    .values(state="blocked", last_error="opted out")
-                )
-                return True
-            conn.execute(
-                update(sms_outbound)
-                .where(and_(sms_outbound.c.id == row.id, sms_outbound.c.state == "queued"))
-                .values(state="sending", attempts=row.attempts + 1)
-            )
-        result = backend.send(row.recipient, row.body)
-        now = self.clock()
-        with db.write_transaction(self.engine) as conn:
-            if result.status is SendStatus.SENT:
-                values: dict[str, Any] = {
-                    "state": "sent",
-                    "sent_at": now,
-                    "provider_id": result.provider_id,
-                    "last_error": None,
-                }
-            elif result.status is SendStatus.TRANSIENT and row.attempts + 1 < MAX_ATTEMPTS:
-                delay = min(600.0, 5.0 * 2**row.attempts)
-                values = {
-                    "state": "queued",
-                    "last_error": result.detail[:500],
-                    "next_attempt_at": now + timedelta(seconds=delay),
-                }
-            else:
-                values = {"state": "failed", "last_error": result.detail[:500]}
-                if result.status is SendStatus.OPTED_OUT:
-                    self._set_opt_out(conn, row.recipient, True, "carrier")
-            conn.execute(update(sms_outbound).where(sms_outbound.c.id == row.id).values(**values))
-        if result.status is not SendStatus.SENT:
-            log.warning("text %s to …%s not sent (%s): %s", row.id, row.recipient[-4:], result.status, result.detail)
-        return True
-
-    def next_due_body(self) -> str | None:
-        """The text the next ``send_one`` would send, for rate limiting by segments."""
-        with db.read_transaction(self.engine) as conn:
-            return conn.execute(
-                select(sms_outbound.c.body)
-                .where(and_(sms_outbound.c.state == "queued", sms_outbound.c.next_attempt_at <= self.clock()))
-                .order_by(sms_outbound.c.id)
-                .limit(1)
-            ).scalar()
-
-    def outbound(self, limit: int = 100) -> list[dict[str, Any]]:
-        with db.read_transaction(self.engine) as conn:
-            rows = conn.execute(select(sms_outbound).order_by(sms_outbound.c.id.desc()).limit(limit)).all()
-        return [dict(r._mapping) for r in rows]
 
     def inbox(self, limit: int = 100) -> list[dict[str, Any]]:
         """Texts that were not RSVPs or keywords, and every damaged text, newest first, for organizers to read."""
@@ -476,80 +160,76 @@ class Gateway:
             ).all()
         return [dict(r._mapping) for r in rows]
 
-    def queue_counts(self) -> dict[str, int]:
-        with db.read_transaction(self.engine) as conn:
-            rows = conn.execute(select(sms_outbound.c.state, func.count()).group_by(sms_outbound.c.state)).all()
-        return {state: n for state, n in rows}
+    # --- the outbound queue, the audiences (kept here so callers need one object) -----------------------------
 
-    # --- invitations and reminders ------------------------------------------------------------------------
-
-    def yes_phones(self, code: str) -> list[str]:
-        return sorted({r.phone for r in self.tally.current_rsvps(code) if r.answer == "yes" and r.phone})
-
-    def member_phones(self) -> list[str]:
-        with db.read_transaction(self.engine) as conn:
-            phones = (
-                conn.execute(
-                    select(members.c.phone).where(
-                        and_(members.c.phone.is_not(None), members.c.status.in_(("member", "pending")))
-                    )
-                )
-                .scalars()
-                .all()
-            )
-        return sorted(set(phones))
-
-    def recipients(self, phones: Iterable[str]) -> list[str]:
-        with db.read_transaction(self.engine) as conn:
-            return [p for p in phones if not self._opted_out(conn, p)]
-
-    def reminder_text(self, meeting: Meeting, lang: str = "en") -> str:
-        titles = [p.title for p in self.tally.planks(meeting.code)]
-        return replies.reminder(
-            lang,
-            self.organization,
-            meeting.title,
-            meeting.local_start,  # type: ignore[arg-type]
-            meeting.place,
-            titles,
-        )
-
-    def invitation_text(self, meeting: Meeting, lang: str = "en") -> str:
-        return replies.invitation(
-            lang,
-            self.organization,
-            meeting.title,
-            meeting.local_start,  # type: ignore[arg-type]
-            meeting.place,
-            meeting.code,
-        )
+    def queue_text(self, phone: str, body: str, *, kind: str = "manual", dedupe_key: str | None = None) -> bool:
+        return self.outbox.queue_text(phone, body, kind=kind, dedupe_key=dedupe_key)
 
     def queue_bulk(self, phones: Iterable[str], body: str, *, kind: str, key_prefix: str) -> int:
-        count = 0
-        with db.write_transaction(self.engine) as conn:
-            for phone in phones:
-                count += self._queue(conn, phone, body, kind, f"{key_prefix}:{phone}")
-        if count:
-            self.wake.set()
-        return count
+        return self.outbox.queue_bulk(phones, body, kind=kind, key_prefix=key_prefix)
+
+    def queue_to_audience(
+        self,
+        body: str,
+        *,
+        kind: str,
+        audience: Audience | str,
+        meeting_code: str | None = None,
+        to: str | None = None,
+        name: str | None = None,
+        render: Callable[[Language], str] | None = None,
+    ) -> int:
+        """The one path for "queue this text to this audience" (``kiosk sms send`` and the organizer page)."""
+        return self.audiences.queue_to_audience(
+            body, kind=kind, audience=audience, meeting_code=meeting_code, to=to, name=name, render=render
+        )
+
+    def languages_of(self, phones: Iterable[str]) -> dict[str, Language]:
+        return self.audiences.languages_of(phones)
+
+    def queue_in_languages(
+        self, phones: Iterable[str], render: Callable[[Language], str], *, kind: str, key_prefix: str
+    ) -> int:
+        return self.audiences.queue_in_languages(phones, render, kind=kind, key_prefix=key_prefix)
+
+    def audience(self, audience: Audience | str, meeting_code: str | None = None, to: str | None = None) -> Recipients:
+        return self.audiences.recipients(audience, meeting_code, to)
+
+    def is_opted_out(self, phone: str) -> bool:
+        return self.outbox.is_opted_out(phone)
+
+    def recipients(self, phones: Iterable[str]) -> list[str]:
+        return self.outbox.recipients(phones)
+
+    def recover_interrupted(self) -> int:
+        return self.outbox.recover_interrupted()
+
+    def send_one(self, backend: SmsBackend) -> bool:
+        return self.outbox.send_one(backend)
+
+    def next_due_body(self) -> str | None:
+        return self.outbox.next_due_body()
+
+    def outbound(self, limit: int = 100) -> list[dict[str, Any]]:
+        return self.outbox.outbound(limit)
+
+    def queue_counts(self) -> dict[str, int]:
+        return self.outbox.queue_counts()
+
+    def yes_phones(self, code: str) -> list[str]:
+        return self.audiences.yes_phones(code)
+
+    def member_phones(self) -> list[str]:
+        return self.audiences.member_phones()
+
+    def reminder_text(self, meeting: Meeting, lang: str = "en") -> str:
+        return self.audiences.reminder_text(meeting, lang)
+
+    def invitation_text(self, meeting: Meeting, lang: str = "en") -> str:
+        return self.audiences.invitation_text(meeting, lang)
 
     def schedule_reminders(self) -> int:
-        """Queue due reminders (24 h and 2 h before) to YES RSVPs of every open meeting; each at most once."""
-        now = self.clock()
-        queued = 0
-        for meeting in self.tally.meetings():
-            if meeting.state is MeetingState.CLOSED or meeting.starts_at <= now:
-                continue
-            for label, offset in REMINDER_OFFSETS.items():
-                if meeting.starts_at - offset <= now:
-                    text = self.reminder_text(meeting)
-                    queued += self.queue_bulk(
-                        self.yes_phones(meeting.code),
-                        text,
-                        kind="reminder",
-                        key_prefix=f"reminder:{meeting.code}:{label}",
-                    )
-        return queued
+        return self.audiences.schedule_reminders()
 
     # --- the daemon ---------------------------------------------------------------------------------------
 
@@ -578,19 +258,13 @@ class Gateway:
 
     def report(self, backend: SmsBackend) -> None:
         status = backend.status()
-        # Backends keep their last error after they recover: it counts only if no success came after it.
-        last_error, last_success = (
-            status.get("last_error_at"),
-            status.get("last_success_at") or status.get("last_success"),
-        )
-        recovered = last_error is None or (last_success is not None and str(last_success) >= str(last_error))
-        ok = bool(status.get("connected", True)) and bool(status.get("online", True)) and recovered
-        summary = f"{backend.name}: " + ("OK" if ok else str(status.get("last_error") or "not connected"))
+        ok = status.ok
+        summary = f"{backend.name}: " + ("OK" if ok else str(status.fatal or status.last_error or "not connected"))
         set_device_status(
             self.engine,
             f"sms:{backend.name}",
             ok=ok,
             summary=summary,
-            detail={"backend": status, "queue": self.queue_counts()},
+            detail={"backend": status.as_dict(), "queue": self.queue_counts()},
             now=self.clock(),
         )

@@ -108,24 +108,37 @@ def _pictographic(cp: int) -> bool:
     return any(lo <= cp <= hi for lo, hi in _PICTOGRAPHIC_RANGES)
 
 
+# Code point ranges whose kind needs no Unicode database look-up (they do not overlap).
+_KIND_RANGES: tuple[tuple[int, int, _Kind], ...] = (
+    (ZWJ, ZWJ, _Kind.ZWJ),
+    (0x1F1E6, 0x1F1FF, _Kind.REGIONAL),
+    # skin tones, tag characters (subdivision flags), ZWNJ, halfwidth sound marks
+    (0x1F3FB, 0x1F3FF, _Kind.EXTEND),
+    (0xE0020, 0xE007F, _Kind.EXTEND),
+    (0x200C, 0x200C, _Kind.EXTEND),
+    (0xFF9E, 0xFF9F, _Kind.EXTEND),
+    (0x1100, 0x115F, _Kind.L),
+    (0xA960, 0xA97C, _Kind.L),
+    (0x1160, 0x11A7, _Kind.V),
+    (0xD7B0, 0xD7C6, _Kind.V),
+    (0x11A8, 0x11FF, _Kind.T),
+    (0xD7CB, 0xD7FB, _Kind.T),
+)
+
+
 def _kind(ch: str) -> _Kind:
     cp = ord(ch)
-    if cp == ZWJ:
-        return _Kind.ZWJ
-    if 0x1F1E6 <= cp <= 0x1F1FF:
-        return _Kind.REGIONAL
-    if 0x1F3FB <= cp <= 0x1F3FF or 0xE0020 <= cp <= 0xE007F or cp in (0x200C, 0xFF9E, 0xFF9F):
-        return _Kind.EXTEND  # skin tones, tag characters (subdivision flags), ZWNJ, halfwidth sound marks
-    if 0x1100 <= cp <= 0x115F or 0xA960 <= cp <= 0xA97C:
-        return _Kind.L
-    if 0x1160 <= cp <= 0x11A7 or 0xD7B0 <= cp <= 0xD7C6:
-        return _Kind.V
-    if 0x11A8 <= cp <= 0x11FF or 0xD7CB <= cp <= 0xD7FB:
-        return _Kind.T
+    for lo, hi, kind in _KIND_RANGES:
+        if lo <= cp <= hi:
+            return kind
     if 0xAC00 <= cp <= 0xD7A3:
         return _Kind.LV if (cp - 0xAC00) % 28 == 0 else _Kind.LVT
     if cp in _PREPEND:
         return _Kind.PREPEND
+    return _kind_by_category(ch, cp)
+
+
+def _kind_by_category(ch: str, cp: int) -> _Kind:
     category = unicodedata.category(ch)
     if category in ("Mn", "Me"):
         return _Kind.EXTEND

@@ -21,6 +21,7 @@ Only the first ``MAX_CHARS`` characters are looked at, so the work is bounded fo
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -28,6 +29,8 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Literal
 
+from sms.reader_guests import guests_after_yes, guests_anywhere, number
+from sms.reader_language import language_scores
 from sms.reader_phrases import (
     clause_answer,
     clause_answers,
@@ -37,6 +40,8 @@ from sms.reader_phrases import (
     starts_maybe,
     without_late,
 )
+
+log = logging.getLogger(__name__)
 
 MAX_CHARS = 1600
 MAX_GUESTS = 10
@@ -224,31 +229,13 @@ _WONT_MISS = re.compile(
     r"no me lo (?:pienso|voy a) perder)\b"
 )
 _YES_GLUED = re.compile(r"^(y|yes|yep|yeah|si|sip)\+?([0-9]+)$")
-_STRETCHED_SI = re.compile(r"^s+i+$")
 _YES_STRETCHED = re.compile(r"^(?:y+e+s+|y+e+a+h*|s+i+|y+u+p+)$")
-_NUMBER_WORDS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "cero": 0, "uno": 1, "una": 1, "un": 1, "dos": 2, "tres": 3, "cuatro": 4,
-    "cinco": 5, "seis": 6, "siete": 7, "ocho": 8, "nueve": 9, "diez": 10,
-}  # fmt: skip
-_GUEST_BEFORE = {
-    "+", "plus", "bringing", "bring", "with", "w", "and", "con", "traigo", "llevo", "mas", "y", "invitados",
-    "guests", "guest", "also",
-}  # fmt: skip
-_GUEST_AFTER = {
-    "guest", "guests", "people", "person", "persons", "more", "others", "friends", "friend", "kids",
-    "invitados", "invitado", "invitadas", "personas", "amigos", "amigas", "mas", "acompanantes", "extra",
-}  # fmt: skip
-_STRONG_BEFORE = {"+", "plus", "bringing", "bring", "traigo", "llevo"}
-_TIME_AFTER = {"pm", "am", "oclock", "hrs", "h", "horas", "hours", "mins", "minutes", "minutos", "min"}
-_TIME_BEFORE = {"at", "a", "las", "around", "by", "until", "till", "hasta"}
-_DIGITS = re.compile(r"^[0-9]+$")
-
 # --- questions, links, language ----------------------------------------------------------------------------
 
 _LINK = re.compile(
     r"(?:https?://|www\.|\b[a-z0-9-]+\.(?:com|org|net|edu|gov|io|ly|gl|me|co|us|mx|es|info|app)\b(?:/|$|\s))"
 )
+
 _QUESTION_FIRST = {
     "what", "when", "where", "who", "whom", "whose", "why", "how", "which", "whats", "wheres", "whens",
     "hows", "is", "are", "can", "could", "do", "does", "did", "will", "would", "should", "shall",
@@ -267,51 +254,16 @@ _QUESTION_PAIRS = {
     ("a", "donde"),
     ("para", "que"),
 }
-_SPANISH_WORDS = {
-    "para", "basta", "ya", "eliminar", "borrar", "reir", "gracia", "enfatizo", "si", "claro", "quizas", "quiza",
-    "talvez", "tal", "vez", "voy", "puedo", "gracias", "hola", "ayuda", "parar", "baja", "alto", "cancelar",
-    "asistire", "asistir", "con", "invitados", "invitado", "que", "cuando", "donde", "reunion", "nos", "vemos",
-    "alli", "ahi", "manana", "hoy", "el", "la", "los", "las", "por", "favor", "pero", "estoy", "estare",
-    "seguro", "dale", "vale", "mi", "mis", "yo", "somos", "amigo", "amiga", "esposa", "esposo", "hora", "lugar",
-    "supuesto", "acuerdo", "mejor", "se", "lo", "traigo", "llevo", "mas", "informacion", "buenas", "buenos",
-    "dias", "tardes", "le", "gusto", "me", "gusta", "escriban", "mensajes", "quitenme", "borrame", "sip", "nel",
-    "posiblemente", "probablemente", "confirmo", "pregunta", "tengo", "te", "preocupes", "problema", "puede",
-    "ser", "uno", "dos", "tres", "cuatro", "cinco", "de", "es", "ire", "iremos", "simon", "orale", "conmigo",
-    "cuenten", "siento", "creo", "depende", "todavia", "podre", "pare", "cancela", "bajame", "suscribirme",
-    "activar", "ayudenme", "hija", "hijo", "mama", "papa", "alla", "esta", "sin", "falta", "segura", "paren",
-    "cancelen", "desuscribirme", "desuscribirse", "suscribir", "suscribirse", "ayudame", "ayudeme", "bajenme",
-    "reactivar", "preocupen", "detener", "salir", "fin", "terminar", "anular", "desuscribir", "confirmado",
-    "iniciar", "reanudar", "comenzar", "alta", "podremos", "podemos", "asistiremos", "estaremos", "vamos",
-    "mande", "manden", "faltar", "faltare", "tratar", "intentar", "ver", "llegar", "tarde", "aviso", "les",
-    "suscripcion", "mandar", "pierdo", "perder", "asistencia", "proxima",
-}  # fmt: skip
-_ENGLISH_WORDS = {
-    "yes", "yeah", "yep", "maybe", "the", "see", "you", "there", "will", "be", "bringing", "with", "please",
-    "thanks", "thank", "what", "when", "where", "time", "meeting", "cant", "make", "it", "sorry", "stop",
-    "help", "info", "start", "i", "im", "my", "and", "guests", "guest", "friend", "sure", "not", "nope",
-    "this", "is", "me", "to", "of", "a", "an", "at", "in", "on", "we", "our", "can", "do", "does", "come",
-    "coming", "liked", "loved", "texting", "remove", "list", "plus", "one", "two", "three", "four", "five",
-    "ill", "well", "cannot", "wont", "able", "wife", "husband", "kids", "try",
-}  # fmt: skip
-
-
-def _language_scores(text: str, tokens: list[str]) -> tuple[int, int]:
-    """(Spanish, English) evidence in a text: words only one language uses, and Spanish punctuation."""
-    es = sum(1 for t in tokens if t in _SPANISH_WORDS or _STRETCHED_SI.match(t))
-    en = sum(1 for t in tokens if t in _ENGLISH_WORDS)
-    if any(mark in text for mark in "¿¡ñÑ"):
-        es += 2
-    return es, en
 
 
 def _language(text: str, tokens: list[str]) -> Language:
-    es, en = _language_scores(text, tokens)
+    es, en = language_scores(text, tokens)
     return "es" if es > en else "en"
 
 
 def language_is_clear(text: str) -> bool:
     """Whether a text says which language it is in; "NO", "ok" or "GA12 2" could be either."""
-    es, en = _language_scores(text[:MAX_CHARS], _tokens(_normalize(text[:MAX_CHARS])))
+    es, en = language_scores(text[:MAX_CHARS], _tokens(_normalize(text[:MAX_CHARS])))
     return es != en
 
 
@@ -326,42 +278,6 @@ def _is_question(norm: str, tokens: list[str]) -> bool:
 
 def _starts_with(tokens: list[str], phrase: tuple[str, ...]) -> bool:
     return tuple(tokens[: len(phrase)]) == phrase
-
-
-def _number(token: str) -> int | None:
-    if _DIGITS.match(token):
-        # Cap the length: int() of thousands of digits is slow (and refused past 4300).
-        return int(token) if len(token) <= 6 else 10**6
-    return _NUMBER_WORDS.get(token)
-
-
-def _guests_after_yes(tokens: list[str], start: int) -> int | None:
-    """The guest count said after the yes word, if any (not range-checked)."""
-    # Only the next few words count: in "yes see you at 7, I'll bring my 2 kids" neither number is it.
-    window = tokens[start : start + 6]
-    ahead = tokens[start : start + 8]  # what follows a number near the end of the window ("…, 3 of us")
-    for i, token in enumerate(window):
-        value = _number(token)
-        if value is None:
-            continue
-        before = window[i - 1] if i > 0 else None
-        after = ahead[i + 1] if i + 1 < len(ahead) else None
-        if after in _TIME_AFTER or before in _TIME_BEFORE:
-            continue  # "yes 7 pm", "yes at 7"
-        if (
-            ahead[i + 1 : i + 3] == ["of", "us"]
-            or before in ("somos", "vamos", "seremos", "venimos")
-            or window[i - 2 : i] == ["party", "of"]
-        ):
-            return max(value - 1, 0)  # "yes, 3 of us", "si, somos 3": the count includes the sender
-        if _DIGITS.match(token):
-            if i == 0 or before in _GUEST_BEFORE or after in _GUEST_AFTER:
-                return value  # "YES 2", "yes +1", "yes, bringing 2", "yes 2 guests"
-        elif (
-            before in _STRONG_BEFORE or after in _GUEST_AFTER or (after is None and (i == 0 or before in _GUEST_BEFORE))
-        ):
-            return value  # "yes plus one", "yes, bringing two", "si, con dos"
-    return None
 
 
 def _find_code(tokens: list[str], codes: dict[str, str]) -> tuple[str | None, list[str]]:
@@ -394,7 +310,44 @@ def read_text(text: str, meeting_codes: Iterable[str] = ()) -> Reading:
         reading = _read(text, meeting_codes)
         return reading if language_is_clear(str(text)) else replace(reading, language_clear=False)
     except Exception:  # pragma: no cover - a last guard: a member's text must never crash the gateway
+        log.exception("the reader failed on a text of %d characters; read as unknown", len(str(text)))
         return Reading(Intent.UNKNOWN, kind=TextKind.OTHER, language_clear=False)
+
+
+@dataclass(frozen=True)
+class _Words:
+    """One text as the reading stages see it: the raw text, its normalized form and tokens (without the
+    meeting code), the meeting code found and the language guessed."""
+
+    text: str
+    norm: str
+    tokens: list[str]
+    code: str | None
+    lang: Language
+
+    @property
+    def first(self) -> str:
+        return self.tokens[0] if self.tokens else ""
+
+    @property
+    def joined(self) -> str:
+        return " ".join(self.tokens)
+
+    def unknown(self, kind: TextKind) -> Reading:
+        return Reading(Intent.UNKNOWN, meeting_code=self.code, language=self.lang, kind=kind)
+
+    def said(self, intent: Intent) -> Reading:
+        return Reading(intent, meeting_code=self.code, language=self.lang)
+
+
+def _code_table(meeting_codes: Iterable[str]) -> dict[str, str]:
+    codes: dict[str, str] = {}
+    for code in meeting_codes:
+        key = _code_key(str(code))
+        if key:
+            # Report the code as the organizers wrote it (upper-cased), however the member spaced it.
+            codes[key] = " ".join(str(code).split()).upper()
+    return codes
 
 
 def _read(text: str, meeting_codes: Iterable[str]) -> Reading:
@@ -402,114 +355,107 @@ def _read(text: str, meeting_codes: Iterable[str]) -> Reading:
         text = str(text)
     norm = _normalize(text[:MAX_CHARS])
     all_tokens = _tokens(norm)
-    codes: dict[str, str] = {}
-    for code in meeting_codes:
-        key = _code_key(str(code))
-        if key:
-            # Report the code as the organizers wrote it (upper-cased), however the member spaced it.
-            codes[key] = " ".join(str(code).split()).upper()
+    codes = _code_table(meeting_codes)
     code, tokens = _find_code(all_tokens, codes)
-    lang = _language(text[:MAX_CHARS], all_tokens)
-
-    def unknown(kind: TextKind) -> Reading:
-        return Reading(Intent.UNKNOWN, meeting_code=code, language=lang, kind=kind)
-
+    w = _Words(text, norm, tokens, code, _language(text[:MAX_CHARS], all_tokens))
     if not norm:
-        return unknown(TextKind.OTHER)
+        return w.unknown(TextKind.OTHER)
     if _is_reaction(norm, all_tokens):
-        return unknown(TextKind.REACTION)
+        return w.unknown(TextKind.REACTION)
+    if (keyword := _keyword(w)) is not None:
+        return keyword
+    if _LINK.search(norm):
+        return w.unknown(TextKind.LINK)
+    if (after_late := without_late(norm)) != norm:  # "might be late but I'll be there": read what follows
+        code_after, tokens = _find_code(_tokens(after_late), codes)
+        w = replace(w, norm=after_late, tokens=tokens, code=code or code_after)
+    if _is_question(w.norm, w.tokens):
+        return w.unknown(TextKind.QUESTION)
+    if not w.tokens:
+        return w.unknown(TextKind.OTHER)
+    hedged = _hedged(w)
+    return hedged if hedged is not None else _answer(w)
 
-    first = tokens[0] if tokens else ""
-    if _CANCEL_RSVP.match(" ".join(tokens)):
-        return Reading(Intent.NO, meeting_code=code, language=lang)  # "cancel my RSVP" is a no, not an opt-out
+
+def _keyword(w: _Words) -> Reading | None:
+    """STOP, START, HELP and "cancel my RSVP", which win over anything else the text says."""
+    tokens, first = w.tokens, w.first
+    if _CANCEL_RSVP.match(w.joined):
+        return w.said(Intent.NO)  # "cancel my RSVP" is a no, not an opt-out
     if (
         first in _STOP_FIRST
         or (first in _STOP_ALONE and all(t in _COURTESY for t in tokens[1:]))
         or tuple(tokens) in _STOP_ALONE_PHRASES
         or _starts_with(tokens, ("opt", "out"))
     ):
-        return Reading(Intent.STOP, meeting_code=code, language=lang)
+        return w.said(Intent.STOP)
     if first in _START_FIRST:
-        return Reading(Intent.START, meeting_code=code, language=lang)
+        return w.said(Intent.START)
     if first in _HELP_FIRST:
-        return Reading(Intent.HELP, meeting_code=code, language=lang)
-    if _STOP_PHRASES.search(" ".join(tokens)):
-        return Reading(Intent.STOP, meeting_code=code, language=lang)
+        return w.said(Intent.HELP)
+    if _STOP_PHRASES.search(w.joined):
+        return w.said(Intent.STOP)
+    return None
 
-    if _LINK.search(norm):
-        return unknown(TextKind.LINK)
-    if (after_late := without_late(norm)) != norm:  # "might be late but I'll be there": read what follows
-        norm = after_late
-        code_after, tokens = _find_code(_tokens(norm), codes)
-        code = code or code_after
-        first = tokens[0] if tokens else ""
-    if _is_question(norm, tokens):
-        return unknown(TextKind.QUESTION)
-    if not tokens:
-        return unknown(TextKind.OTHER)
 
+def _hedged(w: _Words) -> Reading | None:
+    """Opinions, set phrases that start like an answer but mean another ("no se", "claro que no", "no voy a
+    faltar"), and conditions, which make any answer a maybe."""
+    tokens = w.tokens
     # An opinion about a plank ("No to corporate money!", "Sí a la propuesta") answers no invitation.
-    if is_opinion(tokens) and not _has_comma_after_first(norm):
-        return unknown(TextKind.OTHER)
+    if is_opinion(tokens) and not _has_comma_after_first(w.norm):
+        return w.unknown(TextKind.OTHER)
     # Maybe phrases first: "no se" (I don't know) and "no estoy segura" must not read as "no", and a
     # condition ("si puedo voy", "yes if I can") makes any answer a maybe.
-    if _PROBABLY_NOT.match(" ".join(tokens)):
-        return Reading(Intent.NO, meeting_code=code, language=lang)  # a volunteer writes "probably not" as no
-    if _SURELY_NOT.match(" ".join(tokens)):
-        return Reading(Intent.NO, meeting_code=code, language=lang)  # "claro que no": of course not
-    if _WONT_MISS.match(" ".join(tokens)):
-        return _yes(None, code, lang, tokens)  # "no voy a faltar": I won't miss it
+    if _PROBABLY_NOT.match(w.joined):
+        return w.said(Intent.NO)  # a volunteer writes "probably not" as no
+    if _SURELY_NOT.match(w.joined):
+        return w.said(Intent.NO)  # "claro que no": of course not
+    if _WONT_MISS.match(w.joined):
+        return _yes(None, w.code, w.lang, tokens)  # "no voy a faltar": I won't miss it
     if _starts_with(tokens, ("no", "se")) and len(tokens) > 2 and tokens[2].startswith("preocup"):
-        return unknown(TextKind.OTHER)  # "no se preocupen": don't worry
+        return w.unknown(TextKind.OTHER)  # "no se preocupen": don't worry
     if (
-        first in _MAYBE_FIRST
+        w.first in _MAYBE_FIRST
         or any(_starts_with(tokens, p) for p in _MAYBE_PHRASES)
-        or starts_maybe(norm)
-        or is_conditional(text[:MAX_CHARS])
+        or starts_maybe(w.norm)
+        or is_conditional(w.text[:MAX_CHARS])
     ):
-        return Reading(Intent.MAYBE, meeting_code=code, language=lang)
+        return w.said(Intent.MAYBE)
+    return None
 
-    # A keyword answer that a later clause contradicts ("No, I'll be there", "Yes, sorry, can't make it"): ask.
-    said = clause_answers(norm)
+
+def _answer(w: _Words) -> Reading:
+    """A yes or no, by keyword ("yes 2", "si", "no") or in plain words; UNKNOWN when a later clause
+    contradicts the keyword ("No, I'll be there")."""
+    tokens, first, code, lang = w.tokens, w.first, w.code, w.lang
+    said = clause_answers(w.norm)
     glued = _YES_GLUED.match(first)
-    if (glued or first in _YES_FIRST or _YES_STRETCHED.match(first)) and "no" in said:
-        return unknown(TextKind.OTHER)
+    says_yes = bool(glued or first in _YES_FIRST or _YES_STRETCHED.match(first))
     says_no = first in _NO_FIRST and not (len(tokens) > 1 and tokens[1] in _NO_NOT)
-    if says_no and "yes" in said:
-        return unknown(TextKind.OTHER)
+    if (says_yes and "no" in said) or (says_no and "yes" in said):
+        return w.unknown(TextKind.OTHER)
     if glued:
-        return _yes(_number(glued.group(2)), code, lang)
-    if first in _YES_FIRST or _YES_STRETCHED.match(first):
-        return _yes(_guests_after_yes(tokens, 1), code, lang, tokens)
+        return _yes(number(glued.group(2)), code, lang)
+    if says_yes:
+        return _yes(guests_after_yes(tokens, 1), code, lang, tokens)
     for phrase in _YES_PHRASES:
         if _starts_with(tokens, phrase):
-            return _yes(_guests_after_yes(tokens, len(phrase)), code, lang, tokens)
-
+            return _yes(guests_after_yes(tokens, len(phrase)), code, lang, tokens)
     if says_no:
-        return Reading(Intent.NO, meeting_code=code, language=lang)
-
+        return w.said(Intent.NO)
     # Plain words: "I'll be there", "can't make it", "lo siento, no puedo", "ahí estaré".
-    answer = clause_answer(norm)
+    answer = clause_answer(w.norm)
     if answer == "yes":
-        return _yes(_guests_anywhere(tokens), code, lang, tokens)
+        return _yes(guests_anywhere(tokens), code, lang, tokens)
     if answer is not None:
-        return Reading(Intent(answer), meeting_code=code, language=lang)
-    return unknown(TextKind.OTHER)
+        return w.said(Intent(answer))
+    return w.unknown(TextKind.OTHER)
 
 
 def _has_comma_after_first(norm: str) -> bool:
     """ "No, to be honest…" is an answer with a comma; "No to corporate money" is an opinion without one."""
     return bool(re.match(r"^\S+?[,.;:!\-]", norm))
-
-
-def _guests_anywhere(tokens: list[str]) -> int | None:
-    """A guest count in a yes said in plain words, wherever the number stands ("I'm coming, plus 1")."""
-    for start in range(len(tokens)):
-        if tokens[start] in _STRONG_BEFORE or tokens[start] in ("vamos", "seremos", "venimos"):
-            found = _guests_after_yes(tokens, start)
-            if found is not None:
-                return found
-    return None
 
 
 def _yes(guests: int | None, code: str | None, lang: Language, tokens: list[str] | None = None) -> Reading:

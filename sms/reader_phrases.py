@@ -207,27 +207,11 @@ def companions(tokens: list[str]) -> int | Literal["ask"] | None:
     uncountable = False
     seen: set[str] = set()  # "con mi esposo … con mi esposo" is one husband
     for i, token in enumerate(tokens):
-        if token not in _POSSESSIVE:
+        found = _companion_at(tokens, i) if token in _POSSESSIVE else None
+        if found is None:
             continue
-        j = i + 1
-        number = _NUMBER.get(tokens[j]) if j < len(tokens) else None
-        if number is None and j < len(tokens) and tokens[j].isdigit() and len(tokens[j]) <= 2:
-            number = int(tokens[j])
-        if number is not None:
-            j += 1
-        noun = tokens[j] if j < len(tokens) else ""
-        if noun not in _ONE and noun not in _TWO and noun not in _MANY:
-            continue
-        before = tokens[i - 1] if i > 0 else ""
-        after = tokens[j + 1 : j + 3]
-        said_with = (
-            before in _MARKER
-            or after in (["and", "i"], ["and", "me"], ["y", "yo"])
-            or after
-            in (["is", "coming"], ["will", "come"], ["comes", "too"], ["viene", "tambien"], ["tambien", "viene"])
-            or after[:1] in (["too"], ["also"], ["tambien"])
-        )
-        if not said_with or (number is None and noun in seen):
+        noun, number = found
+        if number is None and noun in seen:
             continue
         seen.add(noun)
         named = True
@@ -244,3 +228,34 @@ def companions(tokens: list[str]) -> int | Literal["ask"] | None:
     if uncountable or any(t in _NEGATION for t in tokens[1:]):
         return "ask"
     return count
+
+
+def _companion_at(tokens: list[str], i: int) -> tuple[str, int | None] | None:
+    """(noun, stated number) when the possessive at ``i`` names a companion said to come along, else None."""
+    j = i + 1
+    number = _count_word(tokens[j]) if j < len(tokens) else None
+    if number is not None:
+        j += 1
+    noun = tokens[j] if j < len(tokens) else ""
+    if noun not in _ONE and noun not in _TWO and noun not in _MANY:
+        return None
+    before = tokens[i - 1] if i > 0 else ""
+    return (noun, number) if _said_with(before, tokens[j + 1 : j + 3]) else None
+
+
+def _count_word(token: str) -> int | None:
+    """ "two", "dos" or a one- or two-digit number, else None."""
+    number = _NUMBER.get(token)
+    if number is None and token.isdigit() and len(token) <= 2:
+        number = int(token)
+    return number
+
+
+def _said_with(before: str, after: list[str]) -> bool:
+    """Whether the words around a companion say that they come along ("with my wife", "my son and I")."""
+    return (
+        before in _MARKER
+        or after in (["and", "i"], ["and", "me"], ["y", "yo"])
+        or after in _COMING_TOO
+        or after[:1] in (["too"], ["also"], ["tambien"])
+    )

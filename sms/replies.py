@@ -131,19 +131,24 @@ def _fit(
 
 
 def format_when(starts_at: datetime, lang: Language) -> str:
-    """Day and time in the meeting's own time zone: ``Thu Dec 3, 7 pm`` / ``jue 3 dic, 19:00``.
+    """Day and time in the meeting's own time zone: ``Thu Dec 3, 7 pm`` / ``jue 3 dic, 7:00 p. m.`` (12-hour
+    in both languages, as people here say it).
 
     >>> from datetime import timezone, timedelta
     >>> format_when(datetime(2026, 12, 3, 19, 0, tzinfo=timezone(timedelta(hours=-5))), "en")
     'Thu Dec 3, 7 pm'
     >>> format_when(datetime(2026, 12, 3, 19, 30, tzinfo=timezone.utc), "es")
-    'jue 3 dic, 19:30'
+    'jue 3 dic, 7:30 p. m.'
     """
     if starts_at.tzinfo is None or starts_at.utcoffset() is None:
         raise SmsInputError("A meeting start time must carry its time zone")
     day = starts_at.weekday()
     if lang == "es":
-        return f"{_ES_DAYS[day]} {starts_at.day} {_ES_MONTHS[starts_at.month - 1]}, {starts_at:%H:%M}"
+        hour = starts_at.hour % 12 or 12
+        suffix = "a. m." if starts_at.hour < 12 else "p. m."
+        return (
+            f"{_ES_DAYS[day]} {starts_at.day} {_ES_MONTHS[starts_at.month - 1]}, {hour}:{starts_at.minute:02d} {suffix}"
+        )
     hour = starts_at.hour % 12 or 12
     suffix = "am" if starts_at.hour < 12 else "pm"
     clock = f"{hour}" if starts_at.minute == 0 else f"{hour}:{starts_at.minute:02d}"
@@ -154,7 +159,7 @@ def _guests_phrase(guests: int | None, lang: Language) -> str:
     if not guests:
         return ""
     if lang == "es":
-        return f", con {guests} invitado{'s' if guests != 1 else ''}"
+        return f", con {guests} acompañante{'s' if guests != 1 else ''}"  # neutral: invitado/a would need a slash
     return f", with {guests} guest{'s' if guests != 1 else ''}"
 
 
@@ -181,11 +186,12 @@ def confirmation(
     if lang == "es":
         word = {Intent.YES: "SI", Intent.NO: "NO", Intent.MAYBE: "QUIZAS"}[answer]
         change = {
-            Intent.YES: "Responde NO para cambiar.",
-            Intent.NO: "Responde SI para cambiar.",
-            Intent.MAYBE: "Responde SI o NO cuando sepas.",
+            Intent.YES: "Responda NO para cambiar.",
+            Intent.NO: "Responda SI para cambiar.",
+            Intent.MAYBE: "Responda SI o NO cuando sepa.",
         }[answer]
-        return _fit(lambda v: f"Anotado: {word} a {v['title']}, {when}{extra}. {change}", {"title": meeting_title})
+        when_said = f"{when}{extra}" if extra or not when.endswith(".") else when[:-1]  # "7:00 p. m." ends a sentence
+        return _fit(lambda v: f"Anotado: {word} a {v['title']}, {when_said}. {change}", {"title": meeting_title})
     change = {
         Intent.YES: "Reply NO to change.",
         Intent.NO: "Reply YES to change.",
@@ -198,7 +204,10 @@ def confirmation(
 def ask_guest_count(lang: Language) -> str:
     """Asked when a YES came with a guest count out of range; nothing was changed."""
     if lang == "es":
-        return "¿Cuantos invitados traes? Responde SI y un numero del 0 al 10, por ejemplo: SI 2. No cambiamos nada."
+        return (
+            "¿Cuantas personas vienen con usted? Responda SI y un numero del 0 al 10, por ejemplo: SI 2. "
+            "No cambiamos nada."
+        )
     return "How many guests will you bring? Reply YES and a number from 0 to 10, e.g. YES 2. Nothing was changed."
 
 
@@ -206,7 +215,7 @@ def no_meeting_open(lang: Language, org: str) -> str:
     """An RSVP arrived but no meeting takes RSVPs now."""
     if lang == "es":
         return _fit(
-            lambda v: f"Gracias. {v['org']} no tiene ninguna reunion abierta ahora. Te avisaremos por aqui.",
+            lambda v: f"Gracias. {v['org']} no tiene ninguna reunion abierta ahora. Le avisaremos por aqui.",
             {"org": org},
         )
     return _fit(
@@ -219,8 +228,8 @@ def how_to_rsvp(lang: Language) -> str:
     """The answer to a text we could not read (an organizer will see it)."""
     if lang == "es":
         return (
-            "Gracias, un organizador leera tu mensaje. Para confirmar responde SI, NO o QUIZAS "
-            "(SI 2 si traes 2 invitados)."
+            "Gracias, el equipo organizador leera su mensaje. Para confirmar responda SI, NO o QUIZAS "
+            "(SI 2 si viene con 2 personas)."
         )
     return "Thanks, an organizer will read your message. To RSVP reply YES, NO or MAYBE (YES 2 to bring 2 guests)."
 
@@ -229,7 +238,7 @@ def stop_confirmation(lang: Language, org: str) -> str:
     """The one confirmation an opt-out gets."""
     if lang == "es":
         return _fit(
-            lambda v: f"Ya no recibiras mensajes de {v['org']}. Responde START para volver a suscribirte.",
+            lambda v: f"Ya no recibira mensajes de {v['org']}. Responda START para volver a suscribirse.",
             {"org": org},
         )
     return _fit(lambda v: f"You're unsubscribed from {v['org']} texts. Reply START to resubscribe.", {"org": org})
@@ -238,7 +247,9 @@ def stop_confirmation(lang: Language, org: str) -> str:
 def start_confirmation(lang: Language, org: str) -> str:
     if lang == "es":
         return _fit(
-            lambda v: f"Listo, volveras a recibir mensajes de {v['org']}. Responde STOP para darte de baja.",
+            lambda v: (
+                f"Listo, volvera a recibir mensajes de {v['org']}. Responda STOP para darse de baja, HELP para ayuda."
+            ),
             {"org": org},
         )
     return _fit(
@@ -253,9 +264,9 @@ def help_text(lang: Language, org: str, contact: str | None = None) -> str:
     if lang == "es":
         return _fit(
             lambda v: (
-                f"{v['org']}: invitaciones a reuniones y confirmaciones por SMS. "
+                f"{v['org']}: avisos de reuniones por SMS. "
                 + (f"Contacto: {v['contact']}. " if "contact" in v else "")
-                + "Responde STOP para darte de baja."
+                + "Pueden aplicarse tarifas de mensajes y datos. Responda STOP para darse de baja."
             ),
             {"org": org, **reach},
         )
@@ -273,7 +284,7 @@ def ask_name(lang: Language, org: str) -> str:
     """For a number not on the roster."""
     if lang == "es":
         return _fit(
-            lambda v: f"Hola, somos {v['org']}. No tenemos tu numero: responde con tu nombre completo, por favor.",
+            lambda v: f"Hola, somos {v['org']}. No tenemos su numero: responda con su nombre completo, por favor.",
             {"org": org},
         )
     return _fit(
@@ -284,7 +295,7 @@ def ask_name(lang: Language, org: str) -> str:
 
 def thanks_for_name(lang: Language, name: str) -> str:
     if lang == "es":
-        return _fit(lambda v: f"Gracias, {v['name']}. Un organizador te agregara a la lista.", {"name": name})
+        return _fit(lambda v: f"Gracias, {v['name']}. El equipo organizador le agregara a la lista.", {"name": name})
     return _fit(lambda v: f"Thanks, {v['name']}! An organizer will add you to the list.", {"name": name})
 
 
@@ -305,7 +316,7 @@ def invitation(
     when = format_when(starts_at, lang)
     code = f" {meeting_code}" if meeting_code else ""
     if lang == "es":
-        how = f"Responde SI{code}, NO{code} o QUIZAS{code}; SI{code} 2 = con 2 invitados."
+        how = f"Responda SI{code}, NO{code} o QUIZAS{code}; SI{code} 2 = con 2 personas."
         return _fit(
             lambda v: f"{v['org']}: {v['title']}, {when}, en {v['place']}. {how}",
             {"org": org, "place": place, "title": meeting_title},
@@ -337,7 +348,7 @@ def reminder(
             "Recordatorio",
             "Votaremos",
             "mas",
-            "Responde NO si no puedes venir.",
+            "Responda NO si no puede venir.",
         )
     else:
         head, agenda_label, more_word, tail = (

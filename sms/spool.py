@@ -17,6 +17,7 @@ import contextlib
 import errno
 import fcntl
 import json
+import logging
 import os
 import threading
 from collections.abc import Iterator
@@ -25,6 +26,8 @@ from pathlib import Path
 
 from kiosk.errors import StorageFull
 from sms.backends import InboundText
+
+log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 
@@ -105,8 +108,9 @@ class Spool:
                         str(item["id"]), str(item["from"]), str(item["body"]), datetime.fromisoformat(item["at"])
                     )
                 )
-            except (ValueError, KeyError, TypeError):
-                continue  # a torn last line from a power cut: the rest is still read
+            except (ValueError, KeyError, TypeError) as exc:
+                # a torn last line from a power cut: the rest is still read
+                log.warning("skipping an unreadable line of %s (%s: %s)", path.name, type(exc).__name__, exc)
         return texts
 
     @staticmethod

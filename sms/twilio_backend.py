@@ -42,7 +42,7 @@ from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 from twilio.twiml.messaging_response import MessagingResponse
 
-from sms.backends import InboundText, SendResult, SendStatus, SmsConfigError, SmsInputError
+from sms.backends import BackendStatus, InboundText, SendResult, SendStatus, SmsConfigError, SmsInputError
 
 log = logging.getLogger(__name__)
 
@@ -136,16 +136,12 @@ class TwilioBackend:
         self._trim_seen()
         # Handed out by poll() but not yet acknowledged: never handed out again by this process.
         self._delivered: OrderedDict[str, None] = OrderedDict()
-        self._stats: dict[str, object] = {
-            "backend": self.name,
-            "from_number": from_number,
-            "last_success": None,
-            "last_error": None,
-            "last_error_at": None,
-            "last_poll": None,
-            "sent": 0,
-            "failed": 0,
-        }
+        self._last_success: datetime | None = None
+        self._last_error: str | None = None
+        self._last_error_at: datetime | None = None
+        self._last_poll: datetime | None = None
+        self._sent = 0
+        self._failed_sends = 0
 
     # --- sending -------------------------------------------------------------------------------------------
     def send(self, to: str, body: str) -> SendResult:
@@ -186,8 +182,8 @@ class TwilioBackend:
             )
         with self._lock:
             self._offline_until = None
-            self._stats["last_success"] = self._clock()
-            self._stats["sent"] = int(str(self._stats["sent"])) + 1
+            self._last_success = self._clock()
+            self._sent += 1
         return SendResult(SendStatus.SENT, message.sid, status_text or "accepted")
 
     def _went_offline(self) -> None:
@@ -198,9 +194,9 @@ class TwilioBackend:
     def _failed(self, status: SendStatus, detail: str) -> SendResult:
         log.warning("Twilio send %s: %s", status, detail)
         with self._lock:
-            self._stats["last_error"] = detail
-            self._stats["last_error_at"] = self._clock()
-            self._stats["failed"] = int(str(self._stats["failed"])) + 1
+            self._last_error = detail
+            self._last_error_at = self._clock()
+            self._failed_sends += 1
         return SendResult(status, None, detail)
 
     # --- receiving -----------------------------------------------------------------------------------------
@@ -218,27 +214,11 @@ class TwilioBackend:
         if not self._poll_inbound:
             return []
         now = self._clock()
-        texts: list[InboundText] = []
+        texts: list[InboundText] = []  # filled as pages arrive: what came before a failure is kept
         listed: set[str] = set()
         complete = False
         try:
-            stream = self._client.messages.stream(
-                to=self._from, date_sent_after=now - self._lookback, page_size=self._page_size
-            )
-            with self._lock:
-                known = set(self._seen) | set(self._delivered)
-            for message in stream:
-                sid = str(message.sid)
-                listed.add(sid)
-                if sid in known or not str(message.direction or "").startswith("inbound"):
-                    continue
-                received = message.date_sent or message.date_created or now
-                texts.append(InboundText(sid, str(message.from_ or ""), str(message.body or ""), received))
-                known.add(sid)
-                if len(texts) >= self._max_new:
-                    break  # the rest come with the next poll
-            else:
-                complete = True
+            complete = self._list_new(now, texts, listed)
         except TwilioRestException as error:
             self._poll_error(f"Twilio {error.status} error {error.code}: {error.msg}")
         except requests.Timeout:
@@ -249,23 +229,46 @@ class TwilioBackend:
         # same-second texts in arrival order.
         texts.reverse()
         texts.sort(key=lambda t: t.received_at)
+        self._note_polled(texts, listed if complete else None, now)
+        return texts
+
+    def _list_new(self, now: datetime, texts: list[InboundText], listed: set[str]) -> bool:
+        """Append to ``texts`` the inbound texts in the window not yet handed out, and every listed SID to
+        ``listed``; True when the whole window was listed (not cut at ``max_new_per_poll``)."""
+        since = now - self._lookback
+        stream = self._client.messages.stream(to=self._from, date_sent_after=since, page_size=self._page_size)
+        with self._lock:
+            known = set(self._seen) | set(self._delivered)
+        for message in stream:
+            sid = str(message.sid)
+            listed.add(sid)
+            if sid in known or not str(message.direction or "").startswith("inbound"):
+                continue
+            received = message.date_sent or message.date_created or now
+            texts.append(InboundText(sid, str(message.from_ or ""), str(message.body or ""), received))
+            known.add(sid)
+            if len(texts) >= self._max_new:
+                return False  # the rest come with the next poll
+        return True
+
+    def _note_polled(self, texts: list[InboundText], listed: set[str] | None, now: datetime) -> None:
+        """Mark ``texts`` handed out; after a complete listing (``listed``), forget seen SIDs gone from it."""
         with self._lock:
             for text in texts:
                 self._delivered[text.provider_id] = None
-            if complete:
+            if listed is not None:
                 self._offline_until = None  # Twilio answered: sends may go again
                 for sid in [s for s in self._seen if s not in listed]:
                     del self._seen[sid]
-                self._stats["last_poll"] = now
+                self._last_poll = now
             while len(self._delivered) > self._max_seen:
                 self._delivered.popitem(last=False)
-        return texts
 
     def _poll_error(self, detail: str) -> None:
         log.warning("Twilio poll failed: %s", detail)
         with self._lock:
-            self._stats["last_error"] = detail
-            self._stats["last_error_at"] = self._clock()
+            self._last_error = detail
+            self._last_error_at = self._clock()
 
     def acknowledge(self, provider_id: str) -> None:
         with self._lock:
@@ -292,15 +295,24 @@ class TwilioBackend:
             return list(self._seen)
 
     # --- organizer page ------------------------------------------------------------------------------------
-    def status(self) -> dict[str, object]:
+    def status(self) -> BackendStatus:
         with self._lock:
             offline = self._offline_until is not None and self._monotonic() < self._offline_until
-            return {
-                **self._stats,
-                "online": not offline,
-                "seen": len(self._seen),
-                "unacknowledged": len(self._delivered),
-            }
+            return BackendStatus(
+                backend=self.name,
+                connected=not offline,
+                last_success_at=self._last_success,
+                last_error=self._last_error,
+                last_error_at=self._last_error_at,
+                sent=self._sent,
+                failed=self._failed_sends,
+                extra={
+                    "from_number": self._from,
+                    "last_poll": self._last_poll,
+                    "seen": len(self._seen),
+                    "unacknowledged": len(self._delivered),
+                },
+            )
 
     def close(self) -> None:
         session = getattr(self._client.http_client, "session", None)

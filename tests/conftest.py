@@ -11,9 +11,11 @@ PostgreSQL server the PostgreSQL variants are skipped, with the reason, unless `
 from __future__ import annotations
 
 import contextlib
+import functools
 import threading
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
@@ -281,10 +283,82 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def page(browser: Any) -> Iterator[Any]:
+def page(browser_context: Callable[..., Any]) -> Any:
     """A fresh browser context and page (no cookies shared between tests), 800x480 like the Pi touchscreen."""
-    context = browser.new_context(viewport={"width": 800, "height": 480}, has_touch=True)
+    context = browser_context(viewport={"width": 800, "height": 480}, has_touch=True)
     context.set_default_timeout(5000)
-    pg = context.new_page()
-    yield pg
-    context.close()
+    return context.new_page()
+
+
+# --- accessibility: axe-core on every page the browser tests open ------------------------------------------
+
+AXE_DIR = Path(__file__).parent / "vendor" / "axe-core"
+# The rules the suite holds every page to (WCAG 2.0, 2.1 and 2.2 A and AA, and axe's best practices).
+AXE_TAGS = ("wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice")
+
+
+@functools.cache
+def _axe_script() -> str:
+    runner = (Path(__file__).parent / "axe_runner.js").read_text(encoding="utf-8")
+    return (AXE_DIR / "axe.min.js").read_text(encoding="utf-8") + "\n;\n" + runner
+
+
+def _describe_violations(report: dict[str, Any]) -> list[str]:
+    if report.get("error"):
+        return [f"{report.get('url')}: axe-core failed: {report['error']}"]
+    lines = []
+    for v in report.get("violations", []):
+        where = "; ".join(f"{n['target']}: {n['summary']}" for n in v["nodes"])
+        lines.append(f"{report['url']}: [{v['impact']}] {v['id']}: {v['help']} -- {where}")
+    return lines
+
+
+@dataclass
+class AccessibilityLog:
+    """What axe-core found on the pages of one browser context: every page is checked when it loads."""
+
+    checked: list[str] = field(default_factory=list)
+    violations: list[str] = field(default_factory=list)
+
+    def record(self, report: dict[str, Any]) -> None:
+        self.checked.append(str(report.get("url")))
+        self.violations.extend(_describe_violations(report))
+
+
+def watch_accessibility(context: Any) -> AccessibilityLog:
+    """Run axe-core on every page ``context`` loads (and on demand, see ``assert_accessible``)."""
+    log = AccessibilityLog()
+    context.add_init_script(script=_axe_script())
+    context.expose_binding("__axeReport", lambda _source, report: log.record(report))
+    return log
+
+
+def assert_accessible(page: Any) -> None:
+    """Check the page as it is now (e.g. a screen its script drew): any axe-core violation fails the test."""
+    report = page.evaluate("() => window.__axeCheck()")
+    problems = _describe_violations(report)
+    assert not problems, "axe-core violations:\n" + "\n".join(problems)
+
+
+@pytest.fixture
+def browser_context(browser: Any) -> Iterator[Callable[..., Any]]:
+    """Make browser contexts whose every page axe-core checks; the test fails on any violation found.
+
+    Each page is checked on load, and once more as it is at the end of the test."""
+    made: list[tuple[Any, AccessibilityLog]] = []
+
+    def new_context(**options: Any) -> Any:
+        context = browser.new_context(**options)
+        made.append((context, watch_accessibility(context)))
+        return context
+
+    yield new_context
+    problems: list[str] = []
+    for context, log in made:
+        for pg in context.pages:
+            with contextlib.suppress(Exception):  # a page closed or navigating away has been checked on load
+                log.record(pg.evaluate("() => window.__axeCheck ? window.__axeCheck() : {url: location.href}"))
+        with contextlib.suppress(Exception):
+            context.close()
+        problems.extend(dict.fromkeys(log.violations))
+    assert not problems, "axe-core violations:\n" + "\n".join(problems)

@@ -80,3 +80,34 @@ def test_no_tally_file_or_class_is_huge() -> None:
         for node in ast.walk(ast.parse(source)):
             if isinstance(node, ast.ClassDef):
                 assert (node.end_lineno or 0) - node.lineno < 400, (file.name, node.name)
+
+
+# --- sms/ (issue 14): rooms of a size a maintainer can read, and the modem's error lines parsed in one place ---
+
+SMS = ROOT / "sms"
+MAX_FILE_LINES = 500
+MAX_CLASS_LINES = 400
+
+
+def test_sms_files_and_classes_stay_small() -> None:
+    import ast
+
+    too_big = []
+    for path in sorted(SMS.rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        name = path.relative_to(ROOT).as_posix()
+        if source.count("\n") > MAX_FILE_LINES:
+            too_big.append(f"{name}: {source.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.ClassDef) and node.end_lineno - node.lineno + 1 > MAX_CLASS_LINES:
+                too_big.append(f"{name}: class {node.name} has {node.end_lineno - node.lineno + 1} lines")
+    assert too_big == [], "split these by concept: " + "; ".join(too_big)
+
+
+def test_modem_error_lines_are_parsed_in_one_place() -> None:
+    parsers = [
+        p.relative_to(ROOT).as_posix()
+        for p in sorted(SMS.rglob("*.py"))
+        if "ERROR:" in p.read_text(encoding="utf-8") and "re.compile" in p.read_text(encoding="utf-8")
+    ]
+    assert parsers == ["sms/modem_errors.py"], parsers

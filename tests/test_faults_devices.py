@@ -151,7 +151,7 @@ def test_modem_unplugged_mid_read_then_back_stores_once(gateway: Gateway, clock:
             while sim.unplug_on is not None and time.monotonic() < deadline:
                 gateway.run_once(backend)
             assert sim.unplug_on is None and len(sim.store) == 1  # unplugged before the read: still on the SIM
-            assert backend.status()["connected"] is False
+            assert backend.status().connected is False
             sim.replug()
             turns(gateway, backend, lambda: sim.store == {}, clock)
             for _ in range(3):

@@ -133,6 +133,7 @@ FIELDS: dict[str, list[str]] = {
     "organizer.texts_send": ["body", "audience", "kind"],
     "organizer.export_file": [],
     "public.verify": ["code"],
+    "public.verify_code": [],
 }
 
 # A valid form per endpoint: the fuzzer often sends it with one or two fields replaced by hostile values, so

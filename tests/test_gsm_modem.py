@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 import sms.gsm_modem
-from sms.backends import InboundText, SendStatus
+from sms.backends import InboundText, IncompleteText, SendStatus, Signal
 from sms.gsm_modem import CmeError, CmsError, GsmModemBackend, ModemCommandError
 from sms.pdu import decode_submit
 from tests.sim_modem import PROFILES, ModemProfile, SimModem
@@ -78,7 +78,12 @@ def make_backend(clock: FakeClock) -> Iterator:
 
 
 def test_doctests() -> None:
-    assert doctest.testmod(sms.gsm_modem).failed == 0
+    import sms.modem_at
+    import sms.modem_errors
+
+    for module in (sms.gsm_modem, sms.modem_at, sms.modem_errors):
+        result = doctest.testmod(module)
+        assert result.attempted and result.failed == 0, module.__name__
 
 
 def test_conforms_to_the_backend_protocol(make_sim, make_backend) -> None:
@@ -96,10 +101,10 @@ def test_each_profile_starts_up_receives_and_sends(profile: str, make_sim, make_
     sim = make_sim(profile)
     backend = make_backend(sim, pin="1234")
     status = backend.status()
-    assert status["connected"] is True, status
-    assert status["fatal"] is None
-    assert status["signal"] == {"rssi": 17, "dbm": -79, "bars": 3}
-    assert status["registration"] == "home"
+    assert status.connected is True, status
+    assert status.fatal is None
+    assert status.signal == Signal(rssi=17, dbm=-79, bars=3)
+    assert status.registration == "home"
     assert "ATE0" in sim.commands
     assert "AT+CMGF=0" in sim.commands
     assert any(c.startswith("AT+CNMI=") for c in sim.commands)
@@ -117,7 +122,7 @@ def test_each_profile_starts_up_receives_and_sends(profile: str, make_sim, make_
 def test_wavecom_quirks_fall_back_to_commands_it_takes(make_sim, make_backend) -> None:
     sim = make_sim("wavecom")
     backend = make_backend(sim)
-    assert backend.status()["connected"] is True
+    assert backend.status().connected is True
     assert 'AT+CPMS="SM","SM"' in sim.commands  # after the three-storage form was refused
     assert "AT+CNMI=2,1,0,0" in sim.commands
 
@@ -126,9 +131,9 @@ def test_huawei_command_not_support_is_skipped_not_fatal(make_sim, make_backend)
     sim = make_sim("huawei")
     backend = make_backend(sim)
     status = backend.status()
-    assert status["connected"] is True
-    assert status["operator"] is None  # AT+COPS? answered COMMAND NOT SUPPORT
-    assert status["registration"] == "home"  # the unsolicited "+CREG: 1" mid-answer was not taken
+    assert status.connected is True
+    assert status.operator is None  # AT+COPS? answered COMMAND NOT SUPPORT
+    assert status.registration == "home"  # the unsolicited "+CREG: 1" mid-answer was not taken
     before = sim.commands.count("AT+COPS?")
     backend.status()
     assert sim.commands.count("AT+COPS?") == before  # not asked again
@@ -137,7 +142,7 @@ def test_huawei_command_not_support_is_skipped_not_fatal(make_sim, make_backend)
 def test_pin_is_entered_once_the_sim_stops_being_busy(make_sim, make_backend) -> None:
     sim = make_sim("sim_busy_pin")
     backend = make_backend(sim, pin="1234")
-    assert backend.status()["connected"] is True
+    assert backend.status().connected is True
     assert sim.commands.count('AT+CPIN="1234"') == 1
 
 
@@ -148,8 +153,8 @@ def test_missing_pin_is_reported_and_never_guessed(make_sim, make_backend, clock
     clock.advance(100)
     assert backend.poll() == []
     status = backend.status()
-    assert status["connected"] is False
-    assert "PIN" in str(status["fatal"])
+    assert status.connected is False
+    assert "PIN" in str(status.fatal)
     assert not any(c.startswith("AT+CPIN=") for c in sim.commands)
     result = backend.send("+34600111222", "hi")
     assert result.status is SendStatus.TRANSIENT
@@ -162,15 +167,15 @@ def test_wrong_pin_is_tried_once_only(make_sim, make_backend, clock) -> None:
         backend.poll()
         clock.advance(100)
     assert sim.commands.count('AT+CPIN="9999"') == 1  # three wrong tries would lock the SIM behind its PUK
-    assert "refused" in str(backend.status()["fatal"])
+    assert "refused" in str(backend.status().fatal)
 
 
 def test_sim_busy_forever_gives_a_cme_error_in_status(make_sim, make_backend) -> None:
     sim = make_sim(ModemProfile("stuck", sim_busy_count=10_000))
     backend = make_backend(sim, sim_busy_wait=0.3)
     status = backend.status()
-    assert status["connected"] is False
-    assert "+CME ERROR: 14 (SIM busy)" in str(status["last_error"])
+    assert status.connected is False
+    assert "+CME ERROR: 14 (SIM busy)" in str(status.last_error)
 
 
 # ------------------------------------------------------------------------------------ receiving
@@ -198,14 +203,14 @@ def test_multipart_parts_across_sweeps_are_held_then_delivered(make_sim, make_ba
     sim.store_pdu(pdus[2])
     sim.store_pdu(pdus[0])
     assert backend.poll() == []
-    [held] = backend.status()["incomplete_texts"]
-    assert held == {"sender": "+34600111222", "ref": 3, "total": 3, "have": [1, 3]}
+    [held] = backend.status().sim.incomplete_texts
+    assert held == IncompleteText(sender="+34600111222", ref=3, total=3, have=(1, 3))
     clock.advance(60)
     assert backend.poll() == []  # still held, not dropped
     sim.store_pdu(pdus[1])
     [text] = poll_until(backend)
     assert text.body == SPANISH
-    assert backend.status()["incomplete_texts"] == []
+    assert backend.status().sim.incomplete_texts == ()
 
 
 def test_a_lost_notification_is_caught_by_the_sweep(make_sim, make_backend, clock) -> None:
@@ -234,8 +239,8 @@ def test_unsolicited_lines_mid_answer_are_set_aside_and_a_cmti_there_is_read(mak
         "+CDS: 25",
     ]
     status = backend.status()  # the injected lines arrive in the middle of the +CSQ answer
-    assert status["signal"] == {"rssi": 17, "dbm": -79, "bars": 3}
-    assert status["registration"] == "home"
+    assert status.signal == Signal(rssi=17, dbm=-79, bars=3)
+    assert status.registration == "home"
     [text] = poll_until(backend)  # no sweep is due: the +CMTI set aside during status() triggered the read
     assert text.body == "maybe"
 
@@ -272,7 +277,7 @@ def test_undecodable_pdu_is_kept_on_the_sim_and_reported(make_sim, make_backend)
     bad = sim.store_pdu("0791FFFF")
     sim.deliver("+34600111222", "ok")
     assert [t.body for t in poll_until(backend)] == ["ok"]
-    assert bad in backend.status()["undecodable"]
+    assert bad in backend.status().sim.undecodable
     assert bad in sim.store
 
 
@@ -394,7 +399,7 @@ def test_cms_errors_are_classified(code, status, words, make_sim, make_backend) 
     result = backend.send("+34600111222", "hola")
     assert result.status is status
     assert f"+CMS ERROR: {code}" in result.detail and words in result.detail
-    assert backend.status()["last_error"]
+    assert backend.status().last_error
     assert backend.send("+34600111222", "hola").status is SendStatus.SENT  # the next one goes through
 
 
@@ -448,8 +453,8 @@ def test_unplug_mid_read_then_replug_recovers(make_sim, make_backend, clock) -> 
     sim.unplug_on = "AT+CMGL"  # the device vanishes while the sweep waits for its answer
     assert backend.poll() == []
     status = backend.status()
-    assert status["connected"] is False
-    assert "disconnected" in str(status["last_error"])
+    assert status.connected is False
+    assert "disconnected" in str(status.last_error)
     result = backend.send("+34600111222", "hola")
     assert result.status is SendStatus.TRANSIENT
     assert "not connected" in result.detail
@@ -459,7 +464,7 @@ def test_unplug_mid_read_then_replug_recovers(make_sim, make_backend, clock) -> 
     clock.advance(2)
     [text] = poll_until(backend)
     assert text.body == "before"
-    assert backend.status()["connected"] is True
+    assert backend.status().connected is True
     sim.deliver("+34600111222", "after")
     assert [t.body for t in poll_until(backend)] == ["after"]
     assert backend.send("+34600111222", "back").status is SendStatus.SENT
@@ -474,11 +479,11 @@ def test_unplugged_for_a_while_backs_off_boundedly(make_sim, make_backend, clock
     for _ in range(6):
         clock.advance(8)  # the maximum backoff
         backend.poll()
-        attempts.append(backend.status()["connected"])
+        attempts.append(backend.status().connected)
     assert attempts == [False] * 6
     sim.replug()
     clock.advance(8)
-    assert backend.status()["connected"] is True
+    assert backend.status().connected is True
 
 
 def test_acknowledge_while_unplugged_deletes_after_replug(make_sim, make_backend, clock) -> None:
@@ -502,8 +507,8 @@ def test_a_hung_modem_is_reopened_after_repeated_timeouts(make_sim, make_backend
     for _ in range(3):
         assert backend.poll() == []
     status = backend.status()
-    assert status["connected"] is False
-    assert "stopped answering" in str(status["last_error"])
+    assert status.connected is False
+    assert "stopped answering" in str(status.last_error)
     sim.mute = False
     clock.advance(2)
     sim.deliver("+34600111222", "back", notify=False)
@@ -546,8 +551,8 @@ def test_modem_absent_at_start_is_not_an_error_for_the_caller(tmp_path: Path, cl
         assert backend.poll() == []
         assert backend.send("+34600111222", "hola").status is SendStatus.TRANSIENT
         status = backend.status()
-        assert status["connected"] is False
-        assert "cannot open" in str(status["last_error"])
+        assert status.connected is False
+        assert "cannot open" in str(status.last_error)
     finally:
         backend.close()
 

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kiosk.tally import Tally
-from sms.backends import SendStatus
+from sms.backends import BackendStatus, SendStatus
 from sms.gateway import Gateway
 from sms.gsm_modem import GsmModemBackend
 from sms.pdu import encode_deliver
@@ -102,7 +102,7 @@ def test_garbage_lines_never_crash_poll(injected: list[str], noise: bytes, befor
                 for text in got:
                     backend.acknowledge(text.provider_id)
             status = backend.status()
-            assert isinstance(status, dict)
+            assert isinstance(status, BackendStatus)
             assert backend.send("+34600111222", "ok").status in set(SendStatus)
         finally:
             backend.close()
@@ -122,9 +122,9 @@ def test_stored_garbage_pdus_are_reported_not_fatal(pdus: list[bytes]) -> None:
             texts = backend.poll()
             assert "hola" in [t.body for t in texts]
             status = backend.status()
-            assert status["connected"] is True
+            assert status.connected is True
             # whatever could not be decoded is still on the SIM, reported by index
-            undecodable = status["undecodable"]
+            undecodable = status.sim.undecodable
             assert isinstance(undecodable, dict)
             assert all(index in sim.store for index in undecodable)
         finally:

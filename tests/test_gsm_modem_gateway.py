@@ -58,7 +58,7 @@ def test_rsvps_by_text_through_the_modem(gateway: Gateway, sim: SimModem) -> Non
         assert current == {"+15105550101": Answer.YES, "+15105550102": Answer.YES}
         assert sim.store == {}  # acknowledged after commit, so deleted from the SIM
         gateway.report(backend)
-        json.dumps(backend.status())
+        json.dumps(backend.status().as_dict())
     finally:
         backend.close()
 
@@ -141,7 +141,7 @@ def test_damaged_texts_are_stored_marked_and_deleted_from_the_sim(gateway: Gatew
         replied = {s.recipient for s in sim.sent}
         assert replied == {"+15105550101", "+15105550103", "+15105550104"}  # none to the unclear one
         assert sim.store == {}  # every damaged text deleted from the SIM once stored
-        assert backend.status()["undecodable"] == {}
+        assert backend.status().sim.undecodable == {}
         inbox = {t["sender"]: t for t in gateway.inbox()}
         assert set(inbox) == set(stored)  # organizers see every damaged text
     finally:

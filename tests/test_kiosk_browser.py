@@ -14,10 +14,11 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from hardware.buttons import ButtonName
+from kiosk import i18n
 from kiosk.config import Settings
 from kiosk.tally import MeetingState, Tally
 from kiosk.web.app import create_app
-from tests.conftest import LiveServer, member_id
+from tests.conftest import LiveServer, assert_accessible, member_id
 
 pytestmark = pytest.mark.browser
 
@@ -70,15 +71,20 @@ def h1(page: Page) -> Any:
     return page.get_by_role("heading", level=1)
 
 
+def word(page: Page, key: str, **kw: object) -> str:
+    """The catalogue's words for ``key`` in the language of the page on screen."""
+    return i18n.translate(key, page.locator("html").get_attribute("lang") or "en", **kw)
+
+
 def sign_in_by_phone_pad(page: Page, server: LiveServer, digits: str, who: str, *, by_touch: bool = False) -> None:
     """Sign in by phone: tapping the on-screen pad, or (faster, for tests about later screens) a USB number pad."""
     page.goto(f"{server.url}/kiosk/")
-    tap(page, "Sign in")
-    tap(page, "By phone number")
+    tap(page, word(page, "sign_in"))  # buttons are found by their visible label, in the page's language
+    tap(page, word(page, "by_phone"))
     if by_touch:
         for digit in digits:
             tap(page, digit)
-        tap(page, "Find")
+        tap(page, word(page, "find"))
     else:
         expect(page.locator("#q")).to_be_focused()
         type_text(page, digits + "\n")
@@ -161,7 +167,7 @@ def test_double_confirm_cannot_cast_by_accident(kiosk: LiveServer, page: Page, t
 def test_full_ballot_by_touch(kiosk: LiveServer, page: Page, tally: Tally, voting_meeting: str) -> None:
     page.goto(f"{kiosk.url}/kiosk/")
     tap(page, "Sign in")
-    tap(page, "By name")
+    tap(page, "Name")
     for letter in "GRA":
         tap(page, letter)
     expect(page.locator("#q")).to_have_value("Gra")
@@ -179,7 +185,8 @@ def test_full_ballot_by_touch(kiosk: LiveServer, page: Page, tally: Tally, votin
     rows = page.locator(".review-list .rc")
     expect(rows.nth(0)).to_have_text("No")
     expect(rows.nth(1)).to_have_text("Yes")
-    expect(rows.nth(2)).to_have_text("No choice (counts as abstain)")
+    expect(rows.nth(2)).to_have_text("No choice")
+    expect(page.locator("#review-blank")).to_have_text("4 questions have no choice: they count as abstain.")
     page.locator(".review-list .row").nth(2).tap()  # change plank 3 from the review screen
     expect(h1(page)).to_have_text(planks[2].title)
     tap(page, "Abstain")
@@ -245,30 +252,38 @@ def test_full_ballot_by_keyboard_only(kiosk: LiveServer, page: Page, tally: Tall
 def test_spanish_throughout(kiosk: LiveServer, page: Page, tally: Tally) -> None:
     page.goto(f"{kiosk.url}/kiosk/")
     page.get_by_role("button", name="Español").tap()
-    expect(h1(page)).to_have_text("Bienvenidos")
+    expect(h1(page)).to_have_text("Le damos la bienvenida")
     expect(page.locator("html")).to_have_attribute("lang", "es")
-    tap(page, "Sign in")  # the accessible name stays English
+    tap(page, "Registrarse")  # the accessible name is the visible label, in Spanish
     expect(h1(page)).to_have_text("Busque su nombre")
-    expect(page.get_by_role("button", name="Find")).to_have_text("Buscar")
+    expect(page.get_by_role("button", name="Buscar", exact=True)).to_be_visible()
     type_text(page, "5105550111")
     press_key(page, "Enter")
     expect(page.get_by_text("Toque su nombre:")).to_be_visible()
     page.get_by_role("button", name="María G.").tap()
     expect(h1(page)).to_have_text("¡Hola, María G.!")
     expect(page.get_by_text("Su código de votación")).to_be_visible()
-    tap(page, "Vote now")
-    expect(page.get_by_text("Pregunta 1 de 6")).to_be_visible()
-    expect(page.locator(".threshold:visible")).to_have_text("Se aprueba con más de la mitad de los votos sí y no.")
-    expect(page.get_by_role("button", name="Yes", exact=True)).to_have_text("Sí")
+    tap(page, "Votar ahora")
+    expect(page.get_by_text("Propuesta 1 de 6")).to_be_visible()
+    expect(page.locator(".threshold:visible")).to_have_text(
+        "Se aprueba si más de la mitad de los votos son Sí; las abstenciones no cuentan."
+    )
+    expect(page.get_by_role("group", name="Su respuesta")).to_be_visible()
+    assert page.get_by_role("button", name="Yes", exact=True).count() == 0
     press_key(page, "y")
-    expect(page.locator("#choice-status")).to_have_text("Su elección: Sí")
-    tap(page, "Review")
-    expect(h1(page)).to_have_text("Revise su voto")
-    expect(page.locator(".review-list .rc").nth(1)).to_have_text("Sin elección (cuenta como abstención)")
-    expect(page.get_by_role("button", name="Cast ballot")).to_have_text("Emitir voto")
+    expect(page.get_by_role("button", name="Sí", exact=True)).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#choice-status")).to_have_text("Su respuesta: Sí")
+    tap(page, "Siguiente")
+    tap(page, "Atrás")
+    tap(page, "Revisar")
+    expect(h1(page)).to_have_text("Revise su boleta")
+    expect(page.locator(".review-list .rc").nth(1)).to_have_text("Sin respuesta")
+    expect(page.locator("#review-blank")).to_have_text("5 propuestas no tienen respuesta: cuentan como abstención.")
+    assert_accessible(page)
     page.wait_for_timeout(350)
-    tap(page, "Cast ballot")
-    expect(h1(page)).to_have_text("✓ Su voto fue emitido")
+    tap(page, "Enviar mi voto")
+    expect(h1(page)).to_have_text("✓ Su boleta se envió")
+    assert_accessible(page)
     expect(page.get_by_text("Código de verificación")).to_be_visible()
     # Back at the welcome screen the next attendee gets the default language again.
     expect(page.locator("body")).to_have_attribute("data-screen", "welcome", timeout=5000)
@@ -281,7 +296,8 @@ def short_idle_app(tally: Tally, voting_meeting: str) -> Any:
         Settings(),
         tally,
         simulated=True,
-        test_config={"IDLE_SECONDS": 3, "IDLE_COUNTDOWN_SECONDS": 2, "REVIEW_ARM_MS": 300},
+        # 5 s: long enough for a page load plus its axe-core check before the countdown (2 s) may cover it.
+        test_config={"IDLE_SECONDS": 5, "IDLE_COUNTDOWN_SECONDS": 2, "REVIEW_ARM_MS": 300},
     )
     yield app
     app.extensions["kiosk"].close()
@@ -294,10 +310,10 @@ def test_idle_reset_mid_ballot_leaves_no_trace(
     planks = tally.planks("GA12")
     page.goto(f"{server.url}/kiosk/")
     page.get_by_role("button", name="Español").tap()
-    expect(h1(page)).to_have_text("Bienvenidos")
+    expect(h1(page)).to_have_text("Le damos la bienvenida")
     sign_in_by_phone_pad(page, server, "5105550108", "Fatima A.")
     token = token_on_screen(page)
-    tap(page, "Vote now")
+    tap(page, "Votar ahora")
     press_key(page, "y")
     press_key(page, "Enter")
     expect(page.locator("#idle")).to_be_visible(timeout=4000)
@@ -464,7 +480,7 @@ def test_screens_fit_800x480_with_large_targets(kiosk: LiveServer, page: Page) -
     check("welcome")
     tap(page, "Sign in")
     check("find")
-    tap(page, "By name")
+    tap(page, "Name")
     expect(page.get_by_role("button", name="Q", exact=True)).to_be_visible()
     check("find")
     page.goto(f"{kiosk.url}/kiosk/walkin")
@@ -498,13 +514,16 @@ def test_enter_on_a_review_row_opens_that_plank_and_does_not_cast(kiosk: LiveSer
 
 
 def test_a_closed_page_frees_its_stream_with_request_lookahead(
-    tally: Tally, voting_meeting: str, live_server_factory: Callable[..., LiveServer], browser: Any
+    tally: Tally,
+    voting_meeting: str,
+    live_server_factory: Callable[..., LiveServer],
+    browser_context: Callable[..., Any],
 ) -> None:
     """With waitress's channel_request_lookahead (recommended for `kiosk serve`), a gone page is noticed in ~1 s."""
     app = create_app(Settings(), tally, simulated=True)
     try:
         server = live_server_factory(app, channel_request_lookahead=1)
-        context = browser.new_context()
+        context = browser_context()
         page = context.new_page()
         page.goto(f"{server.url}/kiosk/")
         stream_open(page)
@@ -543,3 +562,216 @@ def test_a_stuck_button_does_not_block_the_others(
         panel.release(ButtonName.YES)
     finally:
         app.extensions["kiosk"].close()
+
+
+def long_ballot(tally: Tally, code: str, count: int) -> None:
+    """A meeting with ``count`` planks whose titles are as long as real ones, voting open."""
+    rows = ["title,text,threshold"]
+    for n in range(1, count + 1):
+        rows.append(f'"Plank {n}: expand rent stabilization and tenant protections citywide","Text {n}.",majority')
+    tally.create_meeting(code=code, title="Long Assembly", starts="2026-12-03T20:00")
+    tally.import_planks(code, "\n".join(rows) + "\n")
+    tally.set_state(code, MeetingState.VOTING_OPEN)
+
+
+def review_rows_on_screen(page: Page) -> list[str]:
+    """The review rows wholly visible on the screen right now, without scrolling anything."""
+    return page.evaluate(
+        """() => {
+          const box = document.getElementById("review").getBoundingClientRect();
+          return Array.from(document.querySelectorAll(".review-list .row")).filter((row) => {
+            if (!row.offsetParent) return false;
+            const r = row.getBoundingClientRect();
+            return r.top >= Math.max(0, box.top) && r.bottom <= Math.min(box.bottom, window.innerHeight) + 0.5
+              && r.right <= window.innerWidth;
+          }).map((row) => row.querySelector(".rn").textContent + " " + row.querySelector(".rc").textContent);
+        }"""
+    )
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+@pytest.mark.parametrize("count", [8, 12])
+def test_review_shows_every_choice_at_800x480(
+    tally: Tally, voting_meeting: str, live_server_factory: Callable[..., LiveServer], page: Page, lang: str, count: int
+) -> None:
+    """Eight planks' choices on one screen (with the demo's button strip); twelve on two numbered pages that
+    Confirm walks through before Cast ballot shows; the count of planks left without a choice."""
+    long_ballot(tally, "LONG", count)
+    signin = tally.sign_in_member("LONG", member_id(tally, "LONG", "Marcus"))
+    assert signin.token
+    app = create_app(Settings(), tally, simulated=True, test_config={"KIOSK_MEETING": "LONG", "REVIEW_ARM_MS": 300})
+    try:
+        server = live_server_factory(app)
+        page.goto(f"{server.url}/kiosk/")
+        if lang == "es":
+            tap(page, "Español")
+            expect(page.locator("html")).to_have_attribute("lang", "es")
+        tap(page, word(page, "have_code"))
+        type_text(page, signin.token + "\n")
+        expect(page.locator("body")).to_have_attribute("data-screen", "ballot")
+        stream_open(page)
+        for _ in range(count - 2):  # the last two are left blank
+            press_key(page, "y")
+            press_key(page, "Enter")
+        tap(page, word(page, "review"))
+        expect(h1(page)).to_have_text(word(page, "review_title"))
+        blank = {
+            "en": "2 questions have no choice: they count as abstain.",
+            "es": "2 propuestas no tienen respuesta: cuentan como abstención.",
+        }
+        expect(page.locator("#review-blank")).to_have_text(blank[lang])
+        yes, none = word(page, "yes"), word(page, "no_choice_short")
+        first = [f"{n}. {yes}" for n in range(1, min(count, 8) + 1)]
+        if count == 8:
+            first[-2:] = [f"7. {none}", f"8. {none}"]
+        assert review_rows_on_screen(page) == first
+        assert_accessible(page)
+        if count > 8:
+            expect(page.locator("#review-page")).to_have_text(word(page, "review_page", n=1, total=2))
+            expect(page.get_by_role("button", name=word(page, "cast"))).to_be_hidden()
+            page.wait_for_timeout(350)
+            press(server, "confirm")  # Confirm turns the page; it does not cast
+            expect(page.locator("#review-page")).to_have_text(word(page, "review_page", n=2, total=2))
+            assert review_rows_on_screen(page) == [f"9. {yes}", f"10. {yes}", f"11. {none}", f"12. {none}"]
+            assert tally.results("LONG").ballots_cast == 0
+            assert_accessible(page)
+        page.wait_for_timeout(350)
+        press(server, "confirm")
+        expect(page.locator("body")).to_have_attribute("data-screen", "done")
+        cast = [c for _, c in tally.lookup_ballot(page.locator("#verification").inner_text()).choices]
+        assert cast == ["yes"] * (count - 2) + ["abstain", "abstain"]
+    finally:
+        app.extensions["kiosk"].close()
+
+
+@pytest.mark.parametrize(
+    ("lang", "title", "text"),
+    [
+        ("en", "Your ballot was not counted", "Voting closed before you cast your ballot"),
+        ("es", "Su boleta no se contó", "La votación se cerró antes de que enviara su boleta"),
+    ],
+)
+def test_ballot_open_when_voting_closes_says_it_was_not_counted(
+    kiosk: LiveServer, page: Page, tally: Tally, lang: str, title: str, text: str
+) -> None:
+    page.goto(f"{kiosk.url}/kiosk/")
+    if lang == "es":
+        tap(page, "Español")
+        expect(page.locator("html")).to_have_attribute("lang", "es")
+    sign_in_by_phone_pad(page, kiosk, "5105550102", "Marcus B.")
+    tap(page, word(page, "vote_now"))
+    stream_open(page)
+    press_key(page, "y")
+    tap(page, word(page, "review"))
+    tally.set_state("GA12", MeetingState.CLOSED)  # the organizer closes voting meanwhile
+    page.wait_for_timeout(350)
+    press(kiosk, "confirm")
+    expect(h1(page)).to_have_text(title)
+    expect(page.get_by_role("alert")).to_contain_text(text)
+    assert_accessible(page)
+    assert tally.results("GA12").ballots_cast == 0
+    press(kiosk, "confirm")  # the screen's one action: start over
+    expect(page.locator("body")).to_have_attribute("data-screen", "welcome")
+
+
+@pytest.mark.parametrize(
+    ("lang", "short_name", "not_phone"),
+    [
+        (
+            "en",
+            "Nobody found for “Zq”. Type more of your first or last name, or tap “Not on the list?” to sign in as a "
+            "walk-in.",
+            "That is not a full phone number. Type all 10 digits, like 510 555 0123, or tap “Name” to search by "
+            "your name.",
+        ),
+        (
+            "es",
+            "No se encontró a nadie con «Zq». Escriba más de su nombre o de su apellido, o toque «¿No está en la "
+            "lista?» para registrarse como visitante.",
+            "Ese no es un número de teléfono completo. Escriba los 10 dígitos, como 510 555 0123, o toque «Nombre» "
+            "para buscar por su nombre.",
+        ),
+    ],
+)
+def test_nobody_found_says_what_to_do_instead(
+    kiosk: LiveServer, page: Page, lang: str, short_name: str, not_phone: str
+) -> None:
+    page.goto(f"{kiosk.url}/kiosk/")
+    if lang == "es":
+        tap(page, "Español")
+        expect(page.locator("html")).to_have_attribute("lang", "es")
+    tap(page, word(page, "sign_in"))
+    for garbage in ("555", "5105550123456789012"):  # too short; longer than any phone number
+        page.locator("#q").fill("")
+        for digit in garbage:
+            tap(page, digit)
+        tap(page, word(page, "find"))
+        expect(page.get_by_role("alert")).to_have_text(not_phone)
+        assert_accessible(page)
+    tap(page, word(page, "by_name"))
+    type_text(page, "Zq\n")
+    expect(page.get_by_role("alert")).to_have_text(short_name)
+    assert_accessible(page)
+    # The way out it names is on the screen.
+    expect(page.get_by_role("button", name=word(page, "walkin_link"))).to_be_visible()
+
+
+def fully_on_screen(page: Page, selector: str) -> bool:
+    """The element is wholly inside the screen's main area (under the header bar), with nothing scrolled."""
+    return page.evaluate(
+        """(sel) => { const r = document.querySelector(sel).getBoundingClientRect();
+          const main = document.getElementById("main");
+          const m = main.getBoundingClientRect();
+          return main.scrollTop === 0 && r.top >= m.top && r.bottom <= m.bottom && r.right <= m.right; }""",
+        selector,
+    )
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_walkin_errors_focus_the_field_and_fit_the_screen(
+    tally: Tally, voting_meeting: str, live_server_factory: Callable[..., LiveServer], page: Page, lang: str
+) -> None:
+    """On the Pi's own 800x480 screen (no demo button strip): the field in error has the focus, aria-invalid
+    and the message as its description, and the whole form with its message is on screen."""
+    app = create_app(Settings(), tally, simulated=False, test_config={"REVIEW_ARM_MS": 300})
+    kiosk = live_server_factory(app)
+    page.goto(f"{kiosk.url}/kiosk/")
+    if lang == "es":
+        tap(page, "Español")
+        expect(page.locator("html")).to_have_attribute("lang", "es")
+    page.goto(f"{kiosk.url}/kiosk/walkin")
+    # The phone field shows every digit of a 10-digit number as typed.
+    page.locator("#phone").tap()
+    for digit in "5105550177":
+        tap(page, digit)
+    assert page.evaluate("() => { const e = document.getElementById('phone'); return e.scrollWidth <= e.clientWidth; }")
+    # No name: the name field is the one in error.
+    tap(page, word(page, "sign_in"))
+    expect(page.locator("#name")).to_be_focused()
+    expect(page.locator("#name")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#name")).to_have_accessible_description(word(page, "walkin_need_name"))
+    expect(page.locator("#phone")).not_to_have_attribute("aria-invalid", "true")
+    assert_accessible(page)
+    # A bad phone number: focus, aria-invalid and the message on the phone field; the form still fits.
+    for key in "ANA":
+        tap(page, key)
+    page.locator("#phone").fill("")
+    page.locator("#phone").tap()
+    for digit in "12345":
+        tap(page, digit)
+    tap(page, word(page, "sign_in"))
+    expect(page.get_by_role("alert")).to_have_text(word(page, "bad_phone"))
+    expect(page.locator("#phone")).to_be_focused()
+    expect(page.locator("#phone")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator("#phone")).to_have_accessible_description(word(page, "bad_phone"))
+    expect(page.locator("#name")).to_have_value("Ana")
+    expect(page.locator("#name")).not_to_have_attribute("aria-invalid", "true")
+    for selector in ("#walkin-error", "#name", "#phone", "#walkin-form button[type=submit]", ".check"):
+        assert fully_on_screen(page, selector), selector
+    assert_accessible(page)
+    # Fixed, it signs in.
+    page.locator("#phone").fill("")
+    for digit in "5105550177":
+        tap(page, digit)
+    tap(page, word(page, "sign_in"))
+    expect(h1(page)).to_have_text(word(page, "hello", name="Ana"))

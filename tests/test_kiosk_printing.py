@@ -162,3 +162,77 @@ def test_button_presses_reach_the_devices_status(tally: Tally, voting_meeting: s
         services.stop()
     assert status["ok"] and status["detail"]["yes"].startswith("1 presses")
     assert status["detail"]["no"] == "0 presses"
+
+
+def test_the_receipts_verification_link_works_on_the_organizer_listener(
+    tally: Tally, voting_meeting: str, app_config: dict[str, Any], emulator: PrinterEmulator, tmp_path: Any
+) -> None:
+    """One verification address: the receipt's QR code, the receipt's text and the kiosk's "cast" screen all
+    give BASE/verify/CODE, BASE being where the organizer listener is reached, and that address answers there."""
+    from urllib.parse import urlsplit
+
+    from kiosk.config import organizer_public_url, verification_url
+    from kiosk.web.organizer import create_organizer_app
+
+    settings = settings_for(emulator.url)
+    settings = replace(settings, organizer=replace(settings.organizer, host="127.0.0.1", port=8181))
+    assert organizer_public_url(settings) == "http://127.0.0.1:8181"
+    public = replace(settings, organizer=replace(settings.organizer, public_url="https://vote.example.org/"))
+    assert verification_url(public, "ABCD-EFGH") == "https://vote.example.org/verify/ABCD-EFGH"
+    app, services = make_app(tally, settings, app_config, simulated=False)
+    try:
+        client = app.test_client()
+        _token, verification = sign_in_and_vote(client, tally, voting_meeting)
+        done = client.get("/kiosk/done").get_data(as_text=True)
+        jobs = emulator.wait_for_jobs(2, timeout=10)
+    finally:
+        app.extensions["kiosk"].close()
+        services.stop()
+    url = f"http://127.0.0.1:8181/verify/{verification}"
+    receipt = decode(jobs[1])
+    assert receipt.qr == [url]
+    assert url in receipt.text.replace("\n", "")
+    assert f'id="verify-url">{url}<' in done
+    organizer = create_organizer_app(replace(settings, kiosk=replace(settings.kiosk, data_dir=str(tmp_path))), tally)
+    page = organizer.test_client().get(urlsplit(url).path)
+    assert page.status_code == 200 and "was counted" in page.get_data(as_text=True)
+    assert app.test_client().get(urlsplit(url).path).status_code == 404  # the kiosk's listener has no such page
+
+
+@pytest.mark.parametrize(
+    ("number", "lang", "expected"),
+    [
+        ("+1 510 555 0199", "en", "Text YES to +1 510 555 0199 to RSVP"),
+        ("+1 510 555 0199", "es", "Envíe SÍ al +1 510 555 0199 para confirmar"),
+        ("", "en", None),
+        ("", "es", None),
+    ],
+)
+def test_signin_receipt_gives_the_rsvp_number_or_nothing(
+    tally: Tally,
+    voting_meeting: str,
+    app_config: dict[str, Any],
+    emulator: PrinterEmulator,
+    number: str,
+    lang: str,
+    expected: str | None,
+) -> None:
+    """ "Next time, RSVP by text" prints with the configured number, or not at all (never "ask for our number")."""
+    settings = settings_for(emulator.url)
+    settings = replace(settings, organization=replace(settings.organization, sms_number=number))
+    app, services = make_app(tally, settings, app_config, simulated=False)
+    try:
+        client = app.test_client()
+        client.post("/kiosk/lang", data={"lang": lang, "next": "/kiosk/"})
+        client.post("/kiosk/find", data={"by": "name", "q": "Marcus"}, follow_redirects=True)
+        client.post("/kiosk/signin", data={"pick": "0"})
+        text = decode(emulator.wait_for_jobs(1, timeout=10)[0]).text
+    finally:
+        app.extensions["kiosk"].close()
+        services.stop()
+    flat = " ".join(text.split())
+    intro = {"en": "RSVP by text", "es": "por mensaje"}[lang]
+    if expected is None:
+        assert intro not in flat and "número" not in flat and "number" not in flat.lower()
+    else:
+        assert expected in flat

@@ -8,6 +8,7 @@ They go to a temporary folder; set ``KIOSK_SCREENSHOTS=docs/screenshots`` to (re
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,10 +17,11 @@ import pytest
 from flask import Flask
 from playwright.sync_api import Page, expect
 
+from kiosk import i18n
 from kiosk.config import Settings
 from kiosk.tally import Tally
 from kiosk.web.app import create_app
-from tests.conftest import LiveServer, member_id
+from tests.conftest import LiveServer, assert_accessible, member_id
 
 pytestmark = pytest.mark.browser
 
@@ -44,6 +46,7 @@ def shoot(page: Page, folder: Path, name: str) -> None:
     page.evaluate("document.activeElement && document.activeElement.blur && document.activeElement.blur()")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), name
     page.screenshot(path=str(folder / f"{name}.png"))
+    assert_accessible(page)
 
 
 def h1(page: Page) -> Any:
@@ -63,14 +66,14 @@ def tap(page: Page, name: str) -> None:
 def test_screenshots(
     plain_app: Flask,
     live_server_factory: Callable[..., LiveServer],
-    browser: Any,
+    browser_context: Callable[..., Any],
     tally: Tally,
     out_dir: Path,
 ) -> None:
     server = live_server_factory(plain_app)
     url = server.url + "/kiosk"
     for size, suffix in (((800, 480), ""), ((1920, 1080), "-1080p")):
-        context = browser.new_context(viewport={"width": size[0], "height": size[1]}, has_touch=True)
+        context = browser_context(viewport={"width": size[0], "height": size[1]}, has_touch=True)
         context.set_default_timeout(5000)
         page = context.new_page()
         try:
@@ -90,7 +93,7 @@ def test_screenshots(
                 shoot(page, out_dir, "11-ballot-plank-chosen" + suffix)
                 continue
             tap(page, "Español")
-            expect(page.get_by_role("heading", level=1)).to_have_text("Bienvenidos")
+            expect(page.get_by_role("heading", level=1)).to_have_text("Le damos la bienvenida")
             shoot(page, out_dir, "02-welcome-es")
             tap(page, "English")
             expect(h1(page)).to_have_text("Welcome")
@@ -152,3 +155,73 @@ def test_screenshots(
 def test_screenshot_demo_panel(live_server: LiveServer, voting_meeting: str, page: Page, out_dir: Path) -> None:
     page.goto(live_server.url + "/kiosk/")
     shoot(page, out_dir, "15-demo-simulated-buttons")
+
+
+def test_screenshots_in_spanish(
+    plain_app: Flask,
+    live_server_factory: Callable[..., LiveServer],
+    browser_context: Callable[..., Any],
+    tally: Tally,
+    out_dir: Path,
+) -> None:
+    """Every screen again in Spanish at 800x480 (``NN-name-es.png``), each checked by axe-core as shot;
+    buttons are found by their Spanish labels."""
+    server = live_server_factory(plain_app)
+    url = server.url + "/kiosk"
+
+    def es(key: str, **kw: object) -> str:
+        return i18n.translate(key, "es", **kw)
+
+    context = browser_context(viewport={"width": 800, "height": 480}, has_touch=True)
+    context.set_default_timeout(5000)
+    page = context.new_page()
+    page.goto(url + "/")
+    tap(page, "Español")
+    expect(h1(page)).to_have_text(es("welcome"))
+    page.goto(url + "/find?by=phone")
+    for d in "5105550103":
+        tap(page, d)
+    tap(page, es("find"))
+    expect(page.locator(".matches button")).to_have_count(2)
+    shoot(page, out_dir, "03-find-household-es")
+    page.goto(url + "/find?by=name")
+    type_text(page, "mar")
+    shoot(page, out_dir, "04-find-by-name-keyboard-es")
+    page.goto(url + "/walkin")
+    type_text(page, "Dana Whitfield")
+    shoot(page, out_dir, "05-walkin-es")
+    page.goto(url + "/find?by=name")
+    type_text(page, "aisha\n")
+    page.get_by_role("button", name="Aisha T.").tap()
+    expect(h1(page)).to_have_text(es("hello", name="Aisha T."))
+    shoot(page, out_dir, "07-signed-in-ineligible-es")
+    tally.sign_in_member("GA12", member_id(tally, "GA12", "Robert"))
+    page.goto(url + "/find?by=name")
+    type_text(page, "robert\n")
+    page.get_by_role("button", name=re.compile("Robert C.")).tap()
+    expect(page.locator("body")).to_have_attribute("data-screen", "signed-in")
+    shoot(page, out_dir, "08-already-signed-in-es")
+    page.goto(url + "/token")
+    type_text(page, "ACD3-4EFG\n")
+    expect(page.get_by_role("alert")).to_be_visible()
+    shoot(page, out_dir, "09-token-rejected-es")
+    page.goto(url + "/find?by=name")
+    type_text(page, "keisha\n")
+    page.get_by_role("button", name="Keisha W.").tap()
+    expect(h1(page)).to_have_text(es("hello", name="Keisha W."))
+    shoot(page, out_dir, "06-signed-in-token-es")
+    tap(page, es("vote_now"))
+    expect(page.locator("body")).to_have_attribute("data-screen", "ballot")
+    shoot(page, out_dir, "10-ballot-plank-es")
+    tap(page, es("no"))
+    shoot(page, out_dir, "11-ballot-plank-chosen-es")
+    tap(page, es("next"))
+    tap(page, es("yes"))
+    tap(page, es("review"))
+    shoot(page, out_dir, "12-ballot-review-es")
+    expect(page.locator("#idle")).to_be_visible(timeout=8000)
+    shoot(page, out_dir, "13-idle-countdown-es")
+    tap(page, es("still_here"))
+    tap(page, es("cast"))
+    expect(h1(page)).to_contain_text(es("cast_title"))
+    shoot(page, out_dir, "14-ballot-cast-es")

@@ -333,6 +333,22 @@ def test_text_count_endpoint_and_two_step_send(app: Flask, tally: Tally, voting_
     assert app.extensions["organizer_gateway"].queue_counts() == {"queued": phones}
 
 
+def test_the_page_queues_two_different_texts_of_the_same_length(app: Flask, tally: Tally, voting_meeting: str) -> None:
+    # Issue 14: one path for the CLI and the page; a second text of the same length is a new text, not a repeat.
+    client = logged_in(app)
+    gateway = app.extensions["organizer_gateway"]
+    phones = len(gateway.audience("members").texted)
+    first, second = "Assembly at 7pm tonight", "Assembly at 8pm tonight"
+    assert len(first) == len(second)
+    for body in (first, second, first):
+        post(client, "/organizer/m/GA12/texts/send", {"body": body, "audience": "members", "kind": "manual"})
+    assert gateway.queue_counts() == {"queued": 2 * phones}
+    by_number: dict[str, set[str]] = {}
+    for row in gateway.outbound(limit=1000):
+        by_number.setdefault(row["recipient"], set()).add(row["body"])
+    assert len(by_number) == phones and all(bodies == {first, second} for bodies in by_number.values())
+
+
 def test_test_deck_from_the_page(app: Flask, tally: Tally, voting_meeting: str) -> None:
     client = logged_in(app)
     title = tally.planks(voting_meeting)[0].title
@@ -348,9 +364,14 @@ def test_public_verification_page(app: Flask, tally: Tally, voting_meeting: str)
     assert signin.token
     cast = tally.cast_ballot(voting_meeting, signin.token, {})
     client = app.test_client()
-    page = client.get(f"/verify?code={cast.verification_code}").get_data(as_text=True)
+    page = client.get(f"/verify/{cast.verification_code}").get_data(as_text=True)
     assert "was counted" in page
-    assert "No ballot has that" in client.get("/verify?code=NOPE-NOPE").get_data(as_text=True)
+    assert "No ballot has that" in client.get("/verify/NOPE-NOPE").get_data(as_text=True)
+    # A code typed into the form (or an old ?code= link) goes to the one address of that ballot's check.
+    typed = client.get(f"/verify?code={cast.verification_code.lower()}")
+    assert typed.status_code == 303
+    assert typed.headers["Location"].endswith(f"/verify/{cast.verification_code.replace('-', '')}")
+    assert "was counted" in client.get(typed.headers["Location"]).get_data(as_text=True)
     # The organizer app serves nothing of the kiosk.
     assert client.get("/simulate/press").status_code == 404
     assert client.get("/results/GA12").status_code == 404
@@ -386,7 +407,8 @@ def test_devices_page_shows_what_the_owners_reported(app: Flask, tally: Tally, c
     set_device_status(tally.engine, "sms", ok=True, summary="Twilio OK", detail={"backend": "twilio"}, now=clock())
     page = logged_in(app).get("/organizer/devices").get_data(as_text=True)
     assert "Printer offline: paper out" in page and "PROBLEM" in page and "Twilio OK" in page
-    assert 'http-equiv="refresh"' in page
+    # It updates itself in place (organizer.js) rather than reloading under the organizer (WCAG 2.2.1).
+    assert 'http-equiv="refresh"' not in page and 'id="devices-live"' in page
 
 
 def test_rsvps_page_counts_turnout_and_forecasts_quorum(app: Flask, tally: Tally, voting_meeting: str) -> None:

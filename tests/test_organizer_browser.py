@@ -20,7 +20,7 @@ import pytest
 from kiosk import accounts
 from kiosk.tally import Tally
 from kiosk.web.organizer import create_organizer_app
-from tests.conftest import CHROMIUM, FIXTURES, LiveServer
+from tests.conftest import CHROMIUM, FIXTURES, LiveServer, assert_accessible, member_id
 from tests.test_organizer import PASSWORD, XSS, organizer_settings
 
 pytestmark = pytest.mark.browser
@@ -75,9 +75,9 @@ def shots_dir(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_a_whole_meeting_in_the_browser(browser: object, served: Served, tally: Tally, tmp_path: Path) -> None:
+def test_a_whole_meeting_in_the_browser(browser_context: Any, served: Served, tally: Tally, tmp_path: Path) -> None:
     server = served.url
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)  # type: ignore[attr-defined]
+    context = browser_context(viewport={"width": 1280, "height": 800}, accept_downloads=True)
     page = context.new_page()
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
@@ -211,11 +211,11 @@ def test_a_whole_meeting_in_the_browser(browser: object, served: Served, tally: 
 
 
 def test_text_cost_updates_as_you_type_and_sending_needs_a_second_step(
-    browser: object, served: Served, tally: Tally, voting_meeting: str
+    browser_context: Any, served: Served, tally: Tally, voting_meeting: str
 ) -> None:
     from playwright.sync_api import expect
 
-    context = browser.new_context()  # type: ignore[attr-defined]
+    context = browser_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
     try:
         page.goto(f"{served.url}/organizer/login")
@@ -234,3 +234,72 @@ def test_text_cost_updates_as_you_type_and_sending_needs_a_second_step(
         assert "texts queued" in page.inner_text("main")
     finally:
         context.close()
+
+
+def contrast(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    """WCAG contrast ratio of two sRGB colours (0-255 components)."""
+
+    def luminance(rgb: tuple[float, ...]) -> float:
+        lin = [(c / 255 / 12.92) if c / 255 <= 0.04045 else ((c / 255 + 0.055) / 1.055) ** 2.4 for c in rgb[:3]]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def rgb(css: str) -> tuple[float, ...]:
+    return tuple(float(x) for x in re.findall(r"[\d.]+", css)[:3])
+
+
+def test_every_organizer_page_passes_axe_and_shows_focus(
+    browser_context: Any, served: Served, tally: Tally, voting_meeting: str
+) -> None:
+    """axe-core (through browser_context) on each organizer page at 1280x800; the focus ring has 3:1 contrast
+    against what is behind it; the devices page updates in place instead of reloading."""
+    from playwright.sync_api import expect
+
+    from kiosk.print_queue import set_device_status
+
+    signin = tally.sign_in_member(voting_meeting, member_id(tally, voting_meeting, "Marcus"))
+    assert signin.token
+    context = browser_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(f"{served.url}/organizer/login")
+    assert_accessible(page)
+    page.fill("input[name=name]", "rosa")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button:has-text('Log in')")
+    page.wait_for_url(f"{served.url}/organizer/")
+    for path in ("", "m/GA12", "m/GA12/dashboard", "m/GA12/people", "m/GA12/rsvps", "m/GA12/texts", "devices"):
+        page.goto(f"{served.url}/organizer/{path}")
+        assert_accessible(page)
+    page.goto(f"{served.url}/organizer/m/GA12/people")
+    page.click("a:has-text('Reissue ballot code')")
+    assert_accessible(page)
+    page.goto(f"{served.url}/organizer/m/GA12/state/close")
+    assert_accessible(page)
+    page.goto(f"{served.url}/organizer/m/GA12/projector")
+    assert_accessible(page)
+    page.goto(f"{served.url}/verify")
+    assert_accessible(page)
+
+    # Keyboard focus on the light page and in the dark header: the ring is at least 3:1 against both.
+    page.goto(f"{served.url}/organizer/m/GA12")
+    for selector, behind in (("main a", "body"), ("header.top a", "header.top")):
+        page.locator(selector).first.focus()
+        page.keyboard.press("Shift+Tab")
+        page.keyboard.press("Tab")
+        ring = page.evaluate("() => getComputedStyle(document.activeElement).outlineColor")
+        assert page.evaluate("() => document.activeElement.matches(':focus-visible')")
+        background = page.evaluate(f"() => getComputedStyle(document.querySelector('{behind}')).backgroundColor")
+        assert contrast(rgb(ring), rgb(background)) >= 3, (selector, ring, background)
+
+    # The devices page: what changes arrives without a reload (a typed search or scroll position survives).
+    page.goto(f"{served.url}/organizer/devices")
+    page.evaluate("() => { window.notReloaded = true; }")
+    set_device_status(
+        tally.engine, "printer", ok=False, summary="Printer offline: paper out", detail={}, now=tally.clock()
+    )
+    expect(page.locator("#devices-live")).to_contain_text("Printer offline: paper out", timeout=8000)
+    assert page.evaluate("() => window.notReloaded === true")
+    assert page.locator("meta[http-equiv=refresh]").count() == 0

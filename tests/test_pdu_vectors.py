@@ -15,8 +15,6 @@ from typing import Any
 import pytest
 
 from sms.pdu import (
-    _address,
-    _encode_address,
     decode_deliver,
     decode_gsm7,
     decode_submit,
@@ -25,6 +23,7 @@ from sms.pdu import (
     pack_septets,
     unpack_septets,
 )
+from sms.pdu.fields import decode_address, encode_address
 
 FIXTURE = Path(__file__).parent / "fixtures" / "pdu_external_vectors.json"
 VECTORS: list[dict[str, Any]] = json.loads(FIXTURE.read_text(encoding="utf-8"))["vectors"]
@@ -74,10 +73,10 @@ def check(v: dict[str, Any]) -> None:
             assert _submit_fields(part.pdu) == _submit_fields(v["pdu"])
     elif kind in ("address", "smsc"):
         field = bytes.fromhex(v["field"])
-        number, _, end = _address(field, 0, length_in_octets=kind == "smsc")
+        number, _, end = decode_address(field, 0, length_in_octets=kind == "smsc")
         assert (number, end) == (v["number"], len(field))
         if kind == "address" and v["number"].lstrip("+").isdigit():
-            assert _encode_address(v["number"]) == field
+            assert encode_address(v["number"]) == field
     elif kind == "gsm7":
         septets = [s for c in encode_gsm7(v["text"]) or [] for s in c]
         assert pack_septets(septets).hex().upper() == v["packed"]

@@ -36,7 +36,7 @@ def test_network_printer_prints_a_receipt() -> None:
         printer.print_receipt(signin("es", 32))
         (job,) = emulator.wait_for_jobs(1)
     decoded = decode(job)
-    assert "Bienvenida/o, Ana R." in decoded.text
+    assert "Hola, Ana R." in decoded.text
     assert decoded.qr == ["ACD3-4EFG"] and decoded.cuts == 1
     assert decoded.status_queries == [4, 4]  # paper checked before and after
     assert all(line.width <= 32 for line in decoded.lines)
@@ -127,7 +127,7 @@ def test_serial_printer_over_a_pseudo_terminal() -> None:
         data = pty.wait_for(b"\x1dV\x00")
         assert printer.status() == PrinterStatus(True, "ok", f"{pty.device}: online, paper ok")
     decoded = decode(data)
-    assert "COMPROBANTE DE VOTO" in decoded.text and decoded.qr == ["https://kiosk.example.org/verify/ACD34EFGHJ"]
+    assert "RECIBO DE SU BOLETA" in decoded.text and decoded.qr == ["https://kiosk.example.org/verify/ACD34EFGHJ"]
     assert all(line.width <= 32 for line in decoded.lines)
 
 

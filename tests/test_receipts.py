@@ -123,8 +123,8 @@ def test_signin_receipt_english() -> None:
 def test_signin_receipt_spanish_and_reprint() -> None:
     receipt = signin("es", reprint=True)
     text = render_text(receipt)
-    assert "Bienvenida/o, Ana R." in text
-    assert "jueves 3 de diciembre de 2026" in text and "19:00" in text
+    assert "Hola, Ana R." in text
+    assert "jueves 3 de diciembre de 2026" in text and "7:00 p. m." in text
     assert "Miembro" in text and "Su código de votación" in text
     assert text.count("REIMPRESIÓN") == 2  # top and bottom, so a torn half still says it
     assert isinstance(receipt.blocks[0], Heading)
@@ -144,7 +144,7 @@ def test_signin_without_token_has_no_code(kind: str) -> None:
     text = render_text(receipt)
     assert ("Guest" if kind == "guest" else "Membership pending") in text
     es = render_text(signin("es", kind=kind, token=None))
-    assert ("Invitada/o" if kind == "guest" else "Membresía pendiente") in es
+    assert ("Visitante" if kind == "guest" else "Membresía pendiente") in es
 
 
 def test_token_is_secret_and_redacted_for_logs() -> None:
@@ -161,7 +161,7 @@ def test_ballot_receipt_names_nobody_and_shows_choices_only_when_asked() -> None
     assert "Your choices" not in plain and "YES" not in plain
     assert "does not name you" in plain
     with_choices = render_text(ballot("es", choices=[("Rent strike fund", Choice.YES), ("Bylaws", Choice.ABSTAIN)]))
-    assert "Sus elecciones" in with_choices
+    assert "Sus respuestas" in with_choices
     assert "1. Rent strike fund" in with_choices and "SÍ" in with_choices and "ABSTENCIÓN" in with_choices
 
 

@@ -21,7 +21,7 @@ def test_send_logs_and_records(caplog: pytest.LogCaptureFixture) -> None:
     [sent] = backend.sent()
     assert (sent.to, sent.body, sent.provider_id) == ("+15551234567", "You're a YES", result.provider_id)
     assert "You're a YES" in caplog.text
-    assert backend.status()["sent"] == 1
+    assert backend.status().sent == 1
 
 
 def test_configured_failures() -> None:
@@ -29,7 +29,7 @@ def test_configured_failures() -> None:
     result = backend.send("+15550000000", "hi")
     assert result.status == SendStatus.OPTED_OUT and result.provider_id is None
     assert backend.sent() == []
-    assert backend.status()["last_error"]
+    assert backend.status().last_error
 
 
 def test_inject_poll_acknowledge() -> None:

@@ -6,15 +6,17 @@ reply it must get (a prefix match); ``+15105550101 <`` alone means no reply at a
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from datetime import timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from kiosk.schema import members
+from kiosk import db
+from kiosk.schema import members, sms_outbound
 from kiosk.tally import Answer, MeetingState, Tally
 from sms.backends import ConsoleBackend, InboundText, SendStatus
 from sms.gateway import Gateway
@@ -327,7 +329,7 @@ def test_a_text_in_either_language_is_answered_in_the_conversations(gateway: Gat
         +15105550102 > NO
         +15105550102 < Anotado: NO a General Assembly
         +15105550102 > 2
-        +15105550102 < Gracias, un organizador leera tu mensaje.
+        +15105550102 < Gracias, el equipo organizador leera su mensaje.
         +15105550102 > maybe
         +15105550102 < You're a MAYBE
         +15105550102 > NO
@@ -339,9 +341,9 @@ def test_a_text_in_either_language_is_answered_in_the_conversations(gateway: Gat
 @pytest.mark.parametrize(
     ("body", "reply"),
     [
-        ("DETENER", "Ya no recibiras mensajes"),
-        ("SALIR", "Ya no recibiras mensajes"),
-        ("FIN", "Ya no recibiras mensajes"),
+        ("DETENER", "Ya no recibira mensajes"),
+        ("SALIR", "Ya no recibira mensajes"),
+        ("FIN", "Ya no recibira mensajes"),
         ("no podré", "Anotado: NO"),
         ("confirmado", "Anotado: SI"),
         ("STOP", "You're unsubscribed"),
@@ -409,3 +411,40 @@ def test_the_first_opt_out_confirmation_always_goes(gateway: Gateway, clock: Fak
     gateway.run_once(backend, max_sends=10)
     assert len(backend.sent()) == gateway.replies_per_hour + 1
     assert backend.sent()[-1].body.startswith("You're unsubscribed") and gateway.is_opted_out(phone)
+
+
+# --- issue 14: one path for "queue this text to this audience" (the CLI keyed on the text's length) -------------
+
+
+def test_cli_queues_two_different_texts_of_the_same_length_to_one_number(tmp_path, db_url, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    from kiosk.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("KIOSK_DATABASE_URL", db_url)
+    first, second = "Assembly at 7pm tonight", "Assembly at 8pm tonight"
+    assert len(first) == len(second)
+    for body in (first, second, first):
+        assert main(["sms", "send", "--to", "+15105550101", "--text", body, "--yes"]) == 0
+    queued = [line for line in capsys.readouterr().out.splitlines() if line.startswith("queued")]
+    assert [line.split()[1] for line in queued] == ["1", "1", "0"]  # the repeat of the first is not sent twice
+    engine = db.make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            bodies = sorted(conn.execute(select(sms_outbound.c.body)).scalars())
+    finally:
+        engine.dispose()
+    assert bodies == [first, second]
+    # --key names a send: a different text under the same name is the same send
+    assert main(["sms", "send", "--to", "+15105550101", "--text", "Other words", "--key", "k1", "--yes"]) == 0
+    assert main(["sms", "send", "--to", "+15105550101", "--text", "Other wordz", "--key", "k1", "--yes"]) == 0
+    assert [line.split()[1] for line in capsys.readouterr().out.splitlines() if line.startswith("queued")] == ["1", "0"]
+
+
+def test_the_cli_and_the_page_share_one_dedupe_key(gateway: Gateway) -> None:
+    phones = gateway.member_phones()
+    body = "Assembly moved to the library"
+    queued = gateway.queue_to_audience(body, kind="manual", audience="members", meeting_code="GA12")
+    assert queued == len(gateway.recipients(phones)) > 0
+    # the page's key before this change, so texts queued by an older version are still not sent twice
+    old_page_key = f"org:GA12:members:{hashlib.sha256(body.encode('utf-8')).hexdigest()[:12]}"
+    assert gateway.queue_bulk(phones, body, kind="manual", key_prefix=old_page_key) == 0

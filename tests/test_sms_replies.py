@@ -65,7 +65,7 @@ def test_confirmation_wording() -> None:
     assert "guest" not in replies.confirmation("en", "GA", START, "yes", 0)
     assert "guest" not in replies.confirmation("en", "GA", START, "no", 3)
     es = replies.confirmation("es", "GA", START, "yes", 2)
-    assert "SI" in es and "con 2 invitados" in es and "jue 3 dic, 19:00" in es
+    assert "SI" in es and "con 2 acompañantes" in es and "jue 3 dic, 7:00 p. m." in es
     assert "QUIZAS" in replies.confirmation("es", "GA", START, Intent.MAYBE)
     assert "Reply YES to change" in replies.confirmation("en", "GA", START, "no")
 
@@ -99,10 +99,10 @@ def test_confirmation_needs_a_time_zone_and_an_answer() -> None:
 @pytest.mark.parametrize(
     ("when", "en", "es"),
     [
-        (datetime(2026, 12, 3, 19, 0, tzinfo=UTC), "Thu Dec 3, 7 pm", "jue 3 dic, 19:00"),
-        (datetime(2026, 12, 5, 9, 30, tzinfo=UTC), "Sat Dec 5, 9:30 am", "sab 5 dic, 09:30"),
-        (datetime(2026, 1, 7, 12, 0, tzinfo=UTC), "Wed Jan 7, 12 pm", "mié 7 ene, 12:00"),
-        (datetime(2026, 1, 7, 0, 15, tzinfo=UTC), "Wed Jan 7, 12:15 am", "mié 7 ene, 00:15"),
+        (datetime(2026, 12, 3, 19, 0, tzinfo=UTC), "Thu Dec 3, 7 pm", "jue 3 dic, 7:00 p. m."),
+        (datetime(2026, 12, 5, 9, 30, tzinfo=UTC), "Sat Dec 5, 9:30 am", "sab 5 dic, 9:30 a. m."),
+        (datetime(2026, 1, 7, 12, 0, tzinfo=UTC), "Wed Jan 7, 12 pm", "mié 7 ene, 12:00 p. m."),
+        (datetime(2026, 1, 7, 0, 15, tzinfo=UTC), "Wed Jan 7, 12:15 am", "mié 7 ene, 12:15 a. m."),
     ],
 )
 def test_format_when(when: datetime, en: str, es: str) -> None:

@@ -25,7 +25,7 @@ def test_a_gateway_started_after_one_killed_mid_send_starts_the_modem(tmp_path: 
         sim.deliver("+14155550123", "YES")
         backend = GsmModemBackend(sim.path, timeout=1.0, sweep_interval=0.0)
         try:
-            assert backend.status()["connected"] is True
+            assert backend.status().connected is True
             texts = backend.poll()
             assert [(t.sender, t.body) for t in texts] == [("+14155550123", "YES")]
             backend.acknowledge(texts[0].provider_id)

@@ -52,7 +52,7 @@ def test_send_through_real_client(fake: FakeTwilio) -> None:
         result.provider_id,
     )
     status = backend.status()
-    assert status["sent"] == 1 and status["last_success"] is not None and status["last_error"] is None
+    assert status.sent == 1 and status.last_success_at is not None and status.last_error is None
     backend.close()
 
 
@@ -92,7 +92,7 @@ def test_error_mapping(fake: FakeTwilio, code: int | None, http_status: int, exp
     result = backend.send(MEMBER, "hello")
     assert result.status == expected
     assert result.provider_id is None
-    assert backend.status()["last_error"] == result.detail
+    assert backend.status().last_error == result.detail
     assert backend.send("+15559990000", "other member").status == (SendStatus.SENT if http_status == 400 else expected)
     backend.close()
 
@@ -142,7 +142,7 @@ def test_no_server_is_transient_and_fast() -> None:
     assert "Cannot reach Twilio" in result.detail
     assert time.monotonic() - started < 1.5
     assert backend.poll() == []
-    assert "Cannot" in str(backend.status()["last_error"])
+    assert "Cannot" in str(backend.status().last_error)
     backend.close()
 
 
@@ -259,7 +259,7 @@ def test_poll_error_returns_nothing_and_records_it(fake: FakeTwilio) -> None:
     fake.add_inbound(MEMBER, "yes", OUR_NUMBER)
     fake.fail_lists(500, times=1)
     assert backend.poll() == []
-    assert "500" in str(backend.status()["last_error"])
+    assert "500" in str(backend.status().last_error)
     assert len(backend.poll()) == 1
     backend.close()
 
@@ -301,10 +301,10 @@ def test_offline_backoff_skips_sends_then_tries_again(fake: FakeTwilio) -> None:
         assert result.status == SendStatus.TRANSIENT and "unreachable" in result.detail
     assert time.monotonic() - started < 0.5
     assert len(fake.requests()) == requests_before
-    assert backend.status()["online"] is False
+    assert backend.status().connected is False
     ticks["now"] = 31.0
     assert backend.send(MEMBER, "c").status == SendStatus.SENT
-    assert backend.status()["online"] is True
+    assert backend.status().connected is True
     backend.close()
 
 

@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from kiosk.plank_texts import PlankTranslation, Shown, shown
 from kiosk.results import Choice, Threshold
 from kiosk.roster import strip_invisible
 
@@ -134,9 +135,17 @@ class Meeting:
 class Plank:
     id: int
     position: int
-    title: str
+    title: str  # the original: the plank's identity for results, exports and the audit log
     text: str
     threshold: Threshold
+    translations: tuple[PlankTranslation, ...] = ()
+
+    def title_in(self, lang: str) -> Shown:
+        """The title in ``lang``, or the original (with its own language) when it has no translation."""
+        return shown(self.title, self.translations, lang, "title")
+
+    def text_in(self, lang: str) -> Shown:
+        return shown(self.text, self.translations, lang, "text")
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,8 @@ class PeopleMixin(TallyBase):
             "status": row.status,
             "joined": row.joined,
         }
+        if row.language is not None:  # an empty cell keeps the language the member last used
+            values["language"] = row.language
         report.imported += 1
         if match is None:
             result = conn.execute(insert(members).values(**values, created_at=now, updated_at=now))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, and_, insert, select
+from sqlalchemy import Connection, and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kiosk.errors import InvalidInput, NotFound, StateError
@@ -19,12 +19,18 @@ MAX_NAME = 200
 
 
 class SignInMixin(BallotTokensMixin):
-    def sign_in_member(self, code: str, member_id: int, *, station: str = "kiosk-1") -> SignIn:
+    def sign_in_member(
+        self, code: str, member_id: int, *, station: str = "kiosk-1", language: str | None = None
+    ) -> SignIn:
+        """Sign a roster member in; ``language`` (the kiosk screen's) becomes the language of their texts."""
         with self._write() as conn:
             meeting = self._meeting_row(conn, code)
             member = conn.execute(select(members).where(members.c.id == member_id)).first()
             if member is None:
                 raise NotFound(f"no member with id {member_id}")
+            if language and member.language != language:
+                # The language a member last chose is the one their invitations and reminders go in.
+                conn.execute(update(members).where(members.c.id == member_id).values(language=language))
             kind = (
                 "member"
                 if member.status in ("member", "lapsed")

@@ -12,8 +12,9 @@ from sqlalchemy import Connection, Engine, select
 
 from kiosk import audit, db
 from kiosk.errors import NotFound
+from kiosk.plank_texts import PlankTranslation
 from kiosk.results import Threshold
-from kiosk.schema import meetings, planks
+from kiosk.schema import meetings, plank_translations, planks
 from kiosk.tally.model import Meeting, MeetingState, Plank
 from kiosk.tally.unit_of_work import CloseStep, UnitOfWork
 
@@ -122,7 +123,19 @@ class TallyBase:
     @staticmethod
     def _planks(conn: Connection, meeting_id: int) -> list[Plank]:
         rows = conn.execute(select(planks).where(planks.c.meeting_id == meeting_id).order_by(planks.c.position))
-        return [Plank(r.id, r.position, r.title, r.text, Threshold(r.threshold)) for r in rows]
+        found = conn.execute(
+            select(plank_translations)
+            .join(planks, planks.c.id == plank_translations.c.plank_id)
+            .where(planks.c.meeting_id == meeting_id)
+            .order_by(plank_translations.c.language)
+        ).all()
+        translations: dict[int, list[PlankTranslation]] = {}
+        for t in found:
+            translations.setdefault(t.plank_id, []).append(PlankTranslation(t.language, t.title, t.text))
+        return [
+            Plank(r.id, r.position, r.title, r.text, Threshold(r.threshold), tuple(translations.get(r.id, ())))
+            for r in rows
+        ]
 
     def _audit(self, conn: Connection, actor: str, action: str, meeting: str | None, **detail: Any) -> str:
         return audit.append(conn, at=self.clock(), actor=actor, action=action, meeting_code=meeting, detail=detail)

@@ -11,9 +11,9 @@ choices live only in the page until "Cast ballot" posts them with the token held
 Buttons: see ``kiosk.web.presses`` — the page treats a physical press exactly like the matching key and tells
 the server which LEDs to light; ``POST /simulate/button/<name>`` (simulation only) drives the mock pins.
 
-Accessible names of controls are English in every language (``aria-label``) so screen-reader scripts and tests
-are stable; visible words come from ``kiosk.i18n``. Attendee data is rendered only by Jinja's autoescape and,
-in the script, only through ``textContent``.
+A control's accessible name is its visible label in the attendee's language (WCAG 2.5.3); visible words come
+from ``kiosk.i18n``, and so do the names of groups and of symbol-only keys. Attendee data is rendered only by
+Jinja's autoescape and, in the script, only through ``textContent``.
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ from markupsafe import Markup
 
 from hardware.buttons import ButtonName, ButtonPanel
 from kiosk import i18n
+from kiosk.config import verification_url
 from kiosk.db import CommitUnknown
 from kiosk.errors import (
     DatabaseError,
@@ -55,6 +56,7 @@ from kiosk.kiosk_session import KioskSession, Match, SessionStore
 from kiosk.roster import fold, strip_invisible
 from kiosk.tally import Meeting, MeetingState, SignIn, Tally
 from kiosk.tokens import ALPHABET, normalize_code
+from kiosk.web.plank_words import in_language
 from kiosk.web.presses import PressHub
 from kiosk.web.receipts import ReceiptRequest, request_receipt
 from kiosk.web.screen_key import COOKIE as SCREEN_COOKIE
@@ -64,6 +66,8 @@ log = logging.getLogger(__name__)
 
 COOKIE = "kiosk_sid"
 SIGNIN_STATES = (MeetingState.SIGNIN_OPEN, MeetingState.VOTING_OPEN)
+# Review rows on one 800x480 screen (two columns of four); a longer ballot's review has numbered pages.
+REVIEW_ROWS = 8
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 sim_bp = Blueprint("simulate", __name__, url_prefix="/simulate")
@@ -159,6 +163,7 @@ def _template_globals() -> dict[str, Any]:
     cfg = current_app.config
     return {
         "t": (lambda key, **kw: i18n.translate(key, lang, **kw)),
+        "in_lang": (lambda shown: in_language(shown, lang)),
         "lang": lang,
         "languages": i18n.LANGUAGES,
         "org": state().org,
@@ -251,8 +256,16 @@ def find() -> Any:
         matches=g.ks.matches,
         searched=bool(g.ks.query),
         message=None,
+        none_found=_none_found(by, g.ks.query),
         idle_on=True,
     )
+
+
+def _none_found(by: str, query: str) -> str:
+    """What "nobody found" tells the attendee to do instead, for what they searched with."""
+    if by == "name" and len(fold(query).replace(" ", "")) < 3:  # two letters match only the start of names
+        return t("none_found_short_name", query=query)
+    return t("none_found")
 
 
 @bp.post("/find")
@@ -267,7 +280,11 @@ def find_post() -> Any:
     g.ks.query = query
     digits = sum(ch.isdigit() for ch in query)
     letters = len(fold(query).replace(" ", ""))
-    if (digits < 7 or any(ch.isalpha() for ch in query)) and letters < 2:
+    too_short = (digits < 7 or any(ch.isalpha() for ch in query)) and letters < 2
+    # Garbage in the phone field (too few digits, or more than any phone number has): say how to type one.
+    alpha = sum(ch.isalpha() for ch in query)
+    not_a_phone = g.ks.search_by == "phone" and alpha < 2 and not 7 <= digits <= 15
+    if too_short or not_a_phone:
         g.ks.matches = []
         return _render(
             "find.html",
@@ -277,7 +294,7 @@ def find_post() -> Any:
             query=query,
             matches=[],
             searched=False,
-            message=t("too_short"),
+            message=t("not_a_phone") if not_a_phone else t("too_short"),
             idle_on=True,
         )
     people = state().tally.find_people_in(meeting, query)
@@ -302,11 +319,14 @@ def sign_in() -> Any:
         return redirect(url_for("kiosk.walkin"), 303)
     try:
         if match.member_id is not None:
-            signin = tally.sign_in_member(meeting.code, match.member_id, station=state().station)
+            # A language the attendee chose on the welcome screen becomes the language of their texts; the
+            # default one says nothing about them (a roster's language column is kept).
+            chosen = g.ks.lang if g.ks.lang != state().sessions.default_lang else None
+            signin = tally.sign_in_member(meeting.code, match.member_id, station=state().station, language=chosen)
         else:
             signin = tally.sign_in_guest(meeting.code, match.label, match.phone, station=state().station)
     except StateError:
-        return _render("message.html", 409, meeting=meeting, title=t("welcome"), text=t("signin_closed"))
+        return _render("message.html", 409, meeting=meeting, title=t("title_signin_closed"), text=t("signin_closed"))
     _signed_in(meeting, signin)
     return redirect(_signed_in_url(), 303)
 
@@ -359,7 +379,16 @@ def walkin() -> Any:
     if not _can_sign_in(meeting):
         return redirect(url_for("kiosk.welcome"), 303)
     phone, g.ks.prefill_phone = g.ks.prefill_phone, ""
-    return _render("walkin.html", meeting=meeting, name="", phone=phone, joining=False, message=None, idle_on=True)
+    return _render(
+        "walkin.html",
+        meeting=meeting,
+        name="",
+        phone=phone,
+        joining=False,
+        message=None,
+        error_field=None,
+        idle_on=True,
+    )
 
 
 @bp.post("/walkin")
@@ -372,21 +401,30 @@ def walkin_post() -> Any:
     phone = _typed("phone", 40)
     joining = request.form.get("joining") == "1"
 
-    def again(message: str) -> Any:
+    def again(message: str, error_field: str) -> Any:
+        # The field in error gets the focus, aria-invalid and the message as its description.
         return _render(
-            "walkin.html", 422, meeting=meeting, name=name, phone=phone, joining=joining, message=message, idle_on=True
+            "walkin.html",
+            422,
+            meeting=meeting,
+            name=name,
+            phone=phone,
+            joining=joining,
+            message=message,
+            error_field=error_field,
+            idle_on=True,
         )
 
     if not name.strip():
-        return again(t("walkin_need_name"))
+        return again(t("walkin_need_name"), "name")
     try:
         signin = state().tally.sign_in_guest(
             meeting.code, name, phone.strip() or None, station=state().station, joining=joining
         )
     except InvalidInput:
-        return again(t("bad_phone"))
+        return again(t("bad_phone"), "phone")
     except StateError:
-        return _render("message.html", 409, meeting=meeting, title=t("welcome"), text=t("signin_closed"))
+        return _render("message.html", 409, meeting=meeting, title=t("title_signin_closed"), text=t("signin_closed"))
     _signed_in(meeting, signin)
     return redirect(_signed_in_url(), 303)
 
@@ -517,27 +555,41 @@ def token_post() -> Any:
 # --- the ballot ---------------------------------------------------------------------------------------------
 
 
+def _not_counted() -> Any:
+    """Voting closed while a ballot was open on this screen: say plainly that it was not counted."""
+    g.ks.ballot_token = None
+    state().panel.set_lit(())
+    return _render("message.html", 409, title=t("not_counted_title"), text=t("not_counted_closed"), idle_on=True)
+
+
 @bp.get("/ballot")
 def ballot() -> Any:
     token = g.ks.ballot_token
     meeting = current_meeting()
-    if not token or meeting is None:
+    if not token:
         return redirect(url_for("kiosk.welcome"), 303)
+    if meeting is None:  # the meeting closed (the kiosk then serves none) with this ballot open
+        return _not_counted()
     try:
         planks = state().tally.check_token(meeting.code, token)
     except TokenRejected as exc:
+        if exc.reason == "closed":
+            return _not_counted()
         g.ks.ballot_token = None
         message = i18n.token_rejected(exc.reason, g.ks.lang)
         return _render("token.html", 409, meeting=meeting, code="", message=message, idle_on=True)
-    words = {
-        key: t(key) for key in ("yes", "no", "abstain", "no_choice", "no_choice_yet", "choose_first", "first_plank")
-    }
+    keys = ("yes", "no", "abstain", "no_choice_short", "no_choice_yet", "choose_first", "first_plank", "review_title")
+    words = {key: t(key) for key in keys}
     words["your_choice"] = t("your_choice", choice="{choice}")
-    words["review_title"] = t("review_title")
+    words["review_page"] = t("review_page", n="{n}", total="{total}")
+    # "how many are left without a choice", for every count the review can show
+    words["blank"] = {str(n): i18n.blank_count(n, g.ks.lang) for n in range(len(planks) + 1)}
     return _render(
         "ballot.html",
         meeting=meeting,
         planks=planks,
+        review_rows=REVIEW_ROWS,
+        review_pages=max(1, -(-len(planks) // REVIEW_ROWS)),
         words=words,
         arm_ms=current_app.config["REVIEW_ARM_MS"],
         idle_on=True,
@@ -549,8 +601,10 @@ def ballot() -> Any:
 def cast() -> Any:
     token = g.ks.ballot_token
     meeting = current_meeting()
-    if not token or meeting is None:
+    if not token:
         return redirect(url_for("kiosk.welcome"), 303)
+    if meeting is None:  # voting closed (the kiosk then serves no meeting) before Cast ballot was pressed
+        return _not_counted()
     choices: dict[int, str | None] = {}
     for key, value in request.form.items():
         if key.startswith("choice-"):
@@ -561,6 +615,8 @@ def cast() -> Any:
     try:
         result = state().tally.cast_ballot(meeting.code, token, choices)
     except TokenRejected as exc:
+        if exc.reason == "closed":
+            return _not_counted()
         g.ks.ballot_token = None
         text = t("ballot_gone", reason=i18n.token_rejected(exc.reason, g.ks.lang))
         return _render("message.html", 409, meeting=meeting, title=t("token_title"), text=text, idle_on=True)
@@ -589,6 +645,7 @@ def done() -> Any:
     return _render(
         "done.html",
         verification=g.ks.verification,
+        verify_url=verification_url(current_app.config["SETTINGS"], g.ks.verification),
         done_seconds=current_app.config["DONE_SECONDS"],
         idle_on=False,
         no_lang_switch=True,
@@ -617,7 +674,7 @@ def screen() -> Any:
     cookie = keys.exchange(request.args.get("key", "")) if keys is not None else None
     if cookie is None:
         log.warning("a screen key was refused at /kiosk/screen: this screen gets no button presses")
-        page = _render("message.html", 403, title=t("welcome"), text=t("screen_not_connected"), idle_on=False)
+        page = _render("message.html", 403, title=t("title_screen"), text=t("screen_not_connected"), idle_on=False)
         return current_app.make_response(page)
     response = redirect(url_for("kiosk.welcome"), 303)
     response.set_cookie(SCREEN_COOKIE, cookie, httponly=True, samesite="Strict", path="/kiosk/")
@@ -672,12 +729,12 @@ def _kiosk_error(exc: KioskError) -> Any:
     if problem in (StorageProblem.BUSY, StorageProblem.FULL) and not isinstance(exc, CommitUnknown):
         key = ("vote_" if voting else "save_") + ("busy" if problem is StorageProblem.BUSY else "full")
         retry = url_for("kiosk.ballot") if voting and g.ks.ballot_token else None
-        return _render("message.html", 503, title=t("welcome"), text=t(key), idle_on=True, retry_url=retry)
+        return _render("message.html", 503, title=t("title_not_saved"), text=t(key), idle_on=True, retry_url=retry)
     if isinstance(exc, CommitUnknown):  # the vote may or may not have been saved: never half of it
-        return _render("message.html", 503, title=t("welcome"), text=t("commit_unknown"), idle_on=True)
+        return _render("message.html", 503, title=t("title_not_saved"), text=t("commit_unknown"), idle_on=True)
     if isinstance(exc, DatabaseError):
-        return _render("message.html", 503, title=t("welcome"), text=t("database_down"), idle_on=True)
-    return _render("message.html", 409, title=t("welcome"), text=t("ask_organizer"), idle_on=True)
+        return _render("message.html", 503, title=t("title_not_saved"), text=t("database_down"), idle_on=True)
+    return _render("message.html", 409, title=t("title_ask"), text=t("ask_organizer"), idle_on=True)
 
 
 def init_app(

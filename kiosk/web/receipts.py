@@ -1,9 +1,8 @@
 """The hook between the kiosk pages and the receipt printer: ``request_receipt``.
 
-The print queue is another issue. Until it is connected, ``request_receipt`` only logs that a receipt was
-asked for (never the name or the token: the receipt is the token's only copy) and the kiosk shows the
-receipt on screen. The lead connects the print queue by passing ``receipt_hook=`` to ``create_app`` (or
-replacing this function's body).
+``kiosk serve`` and ``kiosk demo`` pass ``receipt_hook=`` (``kiosk.services``: the print queue) to
+``create_app``. Without one (a bare app in tests), ``request_receipt`` only logs that a receipt was asked for
+(never the name or the token: the receipt is the token's only copy); the kiosk shows the receipt on screen.
 The hook runs inside the sign-in request: it should only enqueue (a slow or failing printer must not hold up
 the screen). An exception from it is logged and the sign-in stands; the receipt is on screen anyway.
 """

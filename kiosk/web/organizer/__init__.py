@@ -17,6 +17,7 @@ from kiosk.tally import MeetingState, Tally
 from kiosk.web.app import register_storage_errors
 from kiosk.web.organizer import security
 from kiosk.web.organizer.live import LiveFigures
+from kiosk.web.organizer.timefmt import DEFAULT_FORMAT, local_time
 
 
 def create_organizer_app(
@@ -53,6 +54,10 @@ def create_organizer_app(
     register_storage_errors(app)  # a locked or full database: a plain 503, not a 500
     app.jinja_env.globals["org"] = settings.organization.name
     app.jinja_env.globals["MeetingState"] = MeetingState  # templates compare states by name, not by spelling
+    # Every time on these pages is in the organization's time zone, with its abbreviation (see timefmt).
+    zone = settings.tz
+    app.jinja_env.filters["local"] = lambda moment, fmt=DEFAULT_FORMAT: local_time(moment, zone, fmt)
+    app.jinja_env.globals["timezone"] = settings.organization.timezone
 
     @app.get("/")
     def root() -> Any:

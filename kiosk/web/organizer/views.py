@@ -8,14 +8,15 @@ confirmation page first and are recorded in the audit log with the organizer's n
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
+from functools import partial
 from typing import Any
 
 from flask import (
@@ -32,16 +33,20 @@ from flask import (
     stream_with_context,
     url_for,
 )
+from markupsafe import Markup
 
-from kiosk import accounts, export
+from kiosk import accounts, export, i18n
 from kiosk.errors import InvalidInput, KioskError, NotFound, StateError, TokenRejected
 from kiosk.live_figures import release_figures
+from kiosk.plank_texts import ORIGINAL_LANGUAGE, Shown, translation_languages
 from kiosk.print_queue import PrintQueue, device_statuses
 from kiosk.results import Threshold
 from kiosk.tally import MeetingState, Tally
 from kiosk.testdeck import run_test_deck
+from kiosk.tokens import normalize_code
 from kiosk.web.organizer.live import LiveFigures, View
 from kiosk.web.organizer.security import current_organizer, log_in, log_out, login_required, safe_next
+from kiosk.web.plank_words import in_language
 from sms.segments import segment_count
 
 log = logging.getLogger(__name__)
@@ -125,6 +130,23 @@ def _now() -> datetime:
 
 def _client_address() -> str:
     return request.remote_addr or "unknown"
+
+
+# What can no longer happen once a meeting is closed: the pages do not offer it, and the routes refuse it.
+CLOSED_REFUSALS = {
+    "reissue": "Meeting {code} is closed: voting has ended, so ballot codes can no longer be reissued.",
+    "texts": "Meeting {code} is closed: invitations and reminders for it can no longer be sent. "
+    "A text of your own can still be sent.",
+    "state": "Meeting {code} is closed, and closing is final: it cannot be opened again.",
+}
+
+
+def _closed_refusal(m: Any, what: str, to: str) -> Any:
+    """A redirect back with the reason flashed when ``m`` is closed, else None."""
+    if m.state is not MeetingState.CLOSED:
+        return None
+    flash(CLOSED_REFUSALS[what].format(code=m.code), "error")
+    return redirect(to, code=303 if request.method == "POST" else 302)
 
 
 # --- login ------------------------------------------------------------------------------------------------
@@ -224,6 +246,7 @@ def _meeting_page(m: Any, *, report: dict[str, Any] | None = None, deck: dict[st
         m=m,
         planks=tally.planks(m.code),
         thresholds=[t.value for t in Threshold],
+        translation_languages={lang: i18n.LANGUAGES[lang] for lang in translation_languages()},
         report=report,
         deck=deck,
         editable=m.state in (MeetingState.DRAFT, MeetingState.SIGNIN_OPEN),
@@ -249,8 +272,20 @@ def add_plank(code: str) -> Any:
     m = _meeting_or_404(code)
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["title", "text", "threshold"])
-    writer.writerow([_one_line(request.form, "title"), request.form.get("text", ""), request.form.get("threshold", "")])
+    langs = translation_languages()
+    writer.writerow(["title", "text", "threshold", *(f"{f}_{lang}" for lang in langs for f in ("title", "text"))])
+    writer.writerow(
+        [
+            _one_line(request.form, "title"),
+            request.form.get("text", ""),
+            request.form.get("threshold", ""),
+            *(
+                _one_line(request.form, f"title_{lang}") if f == "title" else request.form.get(f"text_{lang}", "")
+                for lang in langs
+                for f in ("title", "text")
+            ),
+        ]
+    )
     try:
         report = _tally().import_planks(m.code, out.getvalue(), actor=_actor())
         if report.refused:
@@ -275,6 +310,11 @@ def edit_plank(code: str, plank_id: int) -> Any:
             title=_one_line(request.form, "title"),
             text=request.form.get("text", ""),
             threshold=request.form.get("threshold", "majority"),
+            translations={
+                lang: (_one_line(request.form, f"title_{lang}"), request.form.get(f"text_{lang}", ""))
+                for lang in translation_languages()
+                if f"title_{lang}" in request.form or f"text_{lang}" in request.form
+            },
             actor=_actor(),
         )
         flash("Plank saved.", "ok")
@@ -344,6 +384,9 @@ def change_state(code: str, action: str) -> Any:
     if action not in STATE_ACTIONS:
         abort(404)
     target, label, explanation = STATE_ACTIONS[action]
+    refused = _closed_refusal(m, "state", url_for("organizer.dashboard", code=m.code))
+    if refused is not None:
+        return refused
     if request.method == "GET":
         return render_template("organizer/confirm_state.html", m=m, action=action, label=label, explanation=explanation)
     if request.form.get("confirm") != m.code:
@@ -458,6 +501,9 @@ def reissue(code: str, signin_id: int) -> Any:
     person = next((p for p in tally.signins(m.code) if p["id"] == signin_id), None)
     if person is None:
         abort(404)
+    refused = _closed_refusal(m, "reissue", url_for("organizer.people", code=m.code))
+    if refused is not None:
+        return refused
     if request.method == "GET":
         return render_template("organizer/confirm_reissue.html", m=m, person=person)
     try:
@@ -505,14 +551,14 @@ def tally_tape(code: str) -> Any:
             m.code,
             organization=settings.organization.name,
             columns=settings.printer.columns,
-            printed_at=datetime.now(UTC),
+            printed_at=_now(),
         )
     except StateError as exc:  # before the close its figures are withheld, like every path's
         flash(str(exc), "error")
         return redirect(url_for("organizer.dashboard", code=m.code))
     copy = request.form.get("copy") == "1"
     if copy:
-        key = f"{key[:70]}:copy:{int(time.time() * 1000)}"
+        key = f"{key[:70]}:copy:{int(_now().timestamp() * 1000)}:{uuid.uuid4().hex[:8]}"
     if PrintQueue(_tally().engine).submit("tally", key, tape.to_json(), meeting_code=m.code, reprint=copy):
         flash("The tally tape is queued for the printer.", "ok")
     else:
@@ -575,9 +621,7 @@ def _audience_choice() -> str:
 
 
 def _audience(code: str, audience: str) -> list[str]:
-    gateway = _gateway()
-    phones = gateway.yes_phones(code) if audience == "yes" else gateway.member_phones()
-    return gateway.recipients(phones)
+    return list(_gateway().audience(audience, code).texted)
 
 
 @bp.get("/m/<code>/texts")
@@ -585,13 +629,15 @@ def _audience(code: str, audience: str) -> list[str]:
 def texts(code: str) -> str:
     m = _meeting_or_404(code)
     gateway = _gateway()
-    kind = request.args.get("kind", "invitation")
-    body = gateway.reminder_text(m) if kind == "reminder" else gateway.invitation_text(m)
+    closed = m.state is MeetingState.CLOSED
+    kind = "manual" if closed else request.args.get("kind", "invitation")
+    # After the close only a text of the organizer's own: no invitation or reminder to start from.
     return render_template(
         "organizer/texts.html",
         m=m,
         kind=kind,
-        body=body,
+        body="" if closed else _meeting_text(gateway, m, kind, "en"),
+        body_es="" if closed else _meeting_text(gateway, m, kind, "es"),
         outbound=gateway.outbound(limit=50),
         inbox=gateway.inbox(limit=50),
         counts=gateway.queue_counts(),
@@ -617,8 +663,8 @@ def texts_count(code: str) -> Any:
     )
 
 
-def _send_key(code: str, audience: str, body: str) -> str:
-    return f"org:{code}:{audience}:{hashlib.sha256(body.encode('utf-8')).hexdigest()[:12]}"
+def _meeting_text(gateway: Any, m: Any, kind: str, lang: str) -> str:
+    return gateway.reminder_text(m, lang) if kind == "reminder" else gateway.invitation_text(m, lang)
 
 
 @bp.post("/m/<code>/texts/review")
@@ -627,6 +673,10 @@ def texts_review(code: str) -> Any:
     m = _meeting_or_404(code)
     body = request.form.get("body", "").strip()
     audience = _audience_choice()
+    if request.form.get("kind") in ("invitation", "reminder"):
+        refused = _closed_refusal(m, "texts", url_for("organizer.texts", code=m.code))
+        if refused is not None:
+            return refused
     if not body:
         flash("Write the text first.", "error")
         return redirect(url_for("organizer.texts", code=m.code))
@@ -653,8 +703,18 @@ def texts_send(code: str) -> Any:
     kind = request.form.get("kind", "manual")
     if kind not in ("invitation", "reminder", "manual") or not body:
         abort(400)
+    if kind != "manual":
+        refused = _closed_refusal(m, "texts", url_for("organizer.texts", code=m.code))
+        if refused is not None:
+            return refused
     recipients = _audience(m.code, audience)
-    queued = _gateway().queue_bulk(recipients, body, kind=kind, key_prefix=_send_key(m.code, audience, body))
+    gateway = _gateway()
+    render = None
+    if kind in ("invitation", "reminder") and body == _meeting_text(gateway, m, kind, "en"):
+        # The meeting's own invitation or reminder, as written: each member gets it in their language (the
+        # organizer's own words go as written).
+        render = partial(_meeting_text, gateway, m, kind)
+    queued = gateway.queue_to_audience(body, kind=kind, audience=audience, meeting_code=m.code, render=render)
     _tally().record_event(
         "texts_queued", actor=_actor(), meeting_code=m.code, audience=audience, kind=kind, queued=queued
     )
@@ -709,7 +769,7 @@ def export_file(code: str, name: str) -> Response:
     if name == "results.json":
         return _download(export.results_json(tally, released), base, "application/json")
     try:
-        bundle = export.meeting_bundle(tally, m.code, exported_at=datetime.now(UTC))
+        bundle = export.meeting_bundle(tally, m.code, exported_at=_now())
     except StateError as exc:
         abort(409, str(exc))
     log.info("meeting bundle of %s exported by %s", m.code, current_organizer())
@@ -719,13 +779,57 @@ def export_file(code: str, name: str) -> Response:
 # --- public: ballot verification --------------------------------------------------------------------------
 
 
+def _verify_language() -> str:
+    """The verification page's language: the one asked for (``?lang=es``, the page's own switch), else the
+    browser's preference among those the kiosk offers."""
+    asked = request.values.get("lang")
+    if asked in i18n.LANGUAGES:
+        return asked
+    return request.accept_languages.best_match(list(i18n.LANGUAGES)) or i18n.DEFAULT_LANGUAGE
+
+
+def _verify_page(ballot: Any, error: str | None, code: str) -> str:
+    lang = _verify_language()
+    rows: list[tuple[Markup, str]] = []
+    if ballot is not None:
+        # The attendee reads each plank in their language; an untranslated one keeps its own lang attribute.
+        planks_by_title = {p.title: p for p in _tally().planks(ballot.meeting_code)}
+        for title, choice in ballot.choices:
+            plank = planks_by_title.get(title)
+            shown = plank.title_in(lang) if plank else Shown(title, ORIGINAL_LANGUAGE)
+            rows.append((in_language(shown, lang), i18n.translate(str(choice), lang)))
+    return render_template(
+        "organizer/verify.html",
+        ballot=ballot,
+        rows=rows,
+        error=error,
+        code=code,
+        page_lang=lang,
+        t=lambda key, **kw: i18n.translate(key, lang, **kw),
+        other_langs={k: v for k, v in i18n.LANGUAGES.items() if k != lang},
+    )
+
+
 @public.route("/verify", methods=["GET", "POST"])
 def verify() -> Any:
+    """The form; a code typed (or an old ``?code=`` link) goes to the one address of that ballot's check."""
     code = (request.form.get("code") if request.method == "POST" else request.args.get("code")) or ""
-    ballot = error = None
     if code.strip():
-        try:
-            ballot = _tally().lookup_ballot(code)
-        except (NotFound, InvalidInput):
-            error = "No ballot has that verification code. Check it against your receipt."
-    return render_template("organizer/verify.html", ballot=ballot, error=error, code=code[:40])
+        typed = normalize_code(code[:40]) or "".join(code.split())[:40]
+        lang = request.values.get("lang")
+        extra = {"lang": lang} if lang in i18n.LANGUAGES else {}
+        return redirect(url_for("public.verify_code", code=typed, **extra), 303)
+    return _verify_page(None, None, "")
+
+
+@public.get("/verify/<code>")
+def verify_code(code: str) -> Any:
+    """One ballot's check: the address printed on its receipt and in its QR code (``config.verification_url``)."""
+    # A path can carry what no form field may (control characters, NUL): keep only what a code could hold.
+    shown = "".join(ch for ch in code[:40] if ch.isprintable())
+    ballot = error = None
+    try:
+        ballot = _tally().lookup_ballot(shown)
+    except (NotFound, InvalidInput):
+        error = "verify_unknown"
+    return _verify_page(ballot, error, shown)

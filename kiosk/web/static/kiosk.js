@@ -84,7 +84,8 @@
       if (left <= 0) {
         resetNow();
       } else if (left <= countdownSeconds) {
-        idleText.textContent = cfg.idleTemplate.replace("{s}", String(Math.ceil(left)));
+        const n = Math.ceil(left);
+        idleText.textContent = (n === 1 ? cfg.idleTemplateOne : cfg.idleTemplate).replace("{s}", String(n));
         if (overlay.hidden) {
           overlay.hidden = false;
           document.getElementById("still-here").focus();
@@ -147,7 +148,11 @@
     const form = document.getElementById("cast-form");
     const btn = (act) => form.querySelector(`[data-act=${act}]`);
     const choices = planks.map(() => null);
+    const reviewRows = Array.from(review.querySelectorAll("li[data-page]"));
+    const reviewPages = Number(review.dataset.pages || 1);
+    const help = document.getElementById("ballot-help");
     let index = 0; // planks.length means the review screen
+    let page = 0; // the review page on screen (a long ballot's review has several)
     let armedAt = 0;
     let sent = false;
 
@@ -158,24 +163,36 @@
       planks.forEach((p, i) => { p.hidden = i !== index; });
       review.hidden = !rev;
       options.hidden = rev;
+      const lastPage = page === reviewPages - 1;
       btn("next").hidden = rev;
       btn("review").hidden = rev;
-      btn("cast").hidden = !rev;
+      btn("more").hidden = !rev || lastPage;
+      btn("cast").hidden = !rev || !lastPage;
       counter.hidden = rev;
       status.hidden = rev;
+      help.hidden = rev;
       if (rev) {
         title.textContent = words.review_title;
+        title.lang = document.documentElement.lang;
         counter.textContent = "";
         status.textContent = "";
         planks.forEach((p, i) => {
           const c = choices[i];
-          root.querySelector(`[data-row-choice="${i}"]`).textContent = c ? words[c] : words.no_choice;
+          root.querySelector(`[data-row-choice="${i}"]`).textContent = c ? words[c] : words.no_choice_short;
         });
+        reviewRows.forEach((row) => { row.hidden = Number(row.dataset.page) !== page; });
+        const pageNote = document.getElementById("review-page");
+        pageNote.hidden = reviewPages < 2;
+        pageNote.textContent = words.review_page.replace("{n}", String(page + 1)).replace("{total}", String(reviewPages));
+        const blank = document.getElementById("review-blank");
+        blank.textContent = words.blank[String(choices.filter((c) => !c).length)];
+        blank.dataset.blank = String(choices.filter((c) => !c).length);
         setLit(["confirm"]);
       } else {
         const p = planks[index];
         const c = choices[index];
         title.textContent = p.dataset.title;
+        title.lang = p.dataset.titleLang || document.documentElement.lang; // an untranslated title keeps its own
         counter.textContent = p.dataset.counter;
         options.querySelectorAll(".opt").forEach((b) => {
           const on = b.dataset.choice === c;
@@ -189,9 +206,12 @@
       planks.forEach((p, i) => { form.querySelector(`[data-input="${i}"]`).value = choices[i] || ""; });
     }
 
-    function show(i) {
+    function show(i, reviewPage) {
       index = i;
-      if (onReview()) armedAt = Date.now() + armMs;
+      if (onReview()) {
+        armedAt = Date.now() + armMs;
+        page = reviewPage === undefined ? 0 : reviewPage;
+      }
       render();
       title.focus({ preventScroll: true });
     }
@@ -211,12 +231,14 @@
     }
 
     function confirm() {
+      if (onReview() && page < reviewPages - 1) { show(planks.length, page + 1); return; } // the next review page
       if (onReview()) { cast(); return; }
       if (!choices[index]) { status.textContent = words.choose_first; return; }
       show(index + 1);
     }
 
     function back() {
+      if (onReview() && page > 0) { show(planks.length, page - 1); return; }
       if (onReview()) { show(planks.length - 1); return; }
       if (index === 0) { status.textContent = words.first_plank; return; }
       show(index - 1);
@@ -238,6 +260,7 @@
     btn("next").addEventListener("click", confirm);
     btn("back").addEventListener("click", back);
     btn("review").addEventListener("click", () => show(planks.length));
+    btn("more").addEventListener("click", confirm);
     form.addEventListener("submit", (e) => { e.preventDefault(); cast(); });
     review.addEventListener("click", (e) => {
       const row = e.target.closest("[data-goto]");
@@ -380,7 +403,8 @@
     const tick = setInterval(() => {
       left -= 1;
       if (left <= 0) { clearInterval(tick); resetNow(); return; }
-      returning.textContent = returning.dataset.template.replace("{s}", String(left));
+      const template = left === 1 ? returning.dataset.templateOne : returning.dataset.template;
+      returning.textContent = template.replace("{s}", String(left));
     }, 1000);
   }
 })();

@@ -9,6 +9,7 @@ function startLive() {
   source.addEventListener("update", (event) => {
     const data = JSON.parse(event.data);
     box.innerHTML = data.html; // rendered and escaped by the server's templates
+    showProjectorPage(); // an update keeps the page that was showing
     box.dataset.updated = String(Date.now());
     if (status) status.textContent = "Updated " + new Date().toLocaleTimeString() + ".";
   });
@@ -49,4 +50,46 @@ function startCounter() {
   update();
 }
 
-document.addEventListener("DOMContentLoaded", () => { startLive(); startCounter(); });
+// The projector shows six planks at a time: with more, its pages turn every PAGE_TURN_S seconds.
+const PAGE_TURN_S = 12;
+let projectorPage = 0;
+
+function showProjectorPage() {
+  const pages = document.querySelectorAll("body.projector .proj-page");
+  if (!pages.length) return;
+  projectorPage %= pages.length;
+  pages.forEach((page, i) => { page.hidden = i !== projectorPage; });
+}
+
+function turnProjectorPage() {
+  projectorPage += 1;
+  showProjectorPage();
+}
+
+function startPages() {
+  if (!document.body.classList.contains("projector")) return;
+  window.turnProjectorPage = turnProjectorPage; // for tests, and a clicker that sends a key
+  setInterval(() => {
+    if (document.querySelectorAll(".proj-page").length > 1) turnProjectorPage();
+  }, PAGE_TURN_S * 1000);
+  document.addEventListener("keydown", (event) => {
+    if (event.key === "ArrowRight" || event.key === "PageDown" || event.key === " ") turnProjectorPage();
+  });
+}
+
+// The devices page: fetch the page again and swap in its figures, so nothing the organizer is doing is reset.
+function startRefresh() {
+  const box = document.getElementById("devices-live");
+  if (!box) return;
+  const every = Number(box.dataset.refreshMs || 5000);
+  setInterval(async () => {
+    try {
+      const response = await fetch(window.location.href, { credentials: "same-origin" });
+      if (!response.ok) return;
+      const fresh = new DOMParser().parseFromString(await response.text(), "text/html").getElementById("devices-live");
+      if (fresh) { box.innerHTML = fresh.innerHTML; box.dataset.updated = String(Date.now()); }
+    } catch (err) { /* the next round tries again */ }
+  }, every);
+}
+
+document.addEventListener("DOMContentLoaded", () => { startLive(); startCounter(); startRefresh(); startPages(); });
