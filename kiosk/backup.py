@@ -376,7 +376,7 @@ def recover_if_damaged(settings: Settings, *, clock: Callable[[], datetime] = _u
 
 def report_recovery(engine: Engine, recovery: Recovery) -> None:
     """Show the recovery on the organizer page (device_status row ``database``)."""
-    from kiosk.print_queue import set_device_status
+    from kiosk.device_status import set_device_status
 
     set_device_status(
         engine,

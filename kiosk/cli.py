@@ -474,7 +474,7 @@ def cmd_sms_send(args: argparse.Namespace) -> int:
 
 
 def cmd_sms_status(args: argparse.Namespace) -> int:
-    from kiosk.print_queue import device_statuses
+    from kiosk.device_status import device_statuses
 
     gateway = _gateway(args)
     info = {
@@ -756,6 +756,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("code")
     p.add_argument("deck", metavar="DECK.csv")
     output_flags(p, csv_too=True)
+
+    from kiosk.audio.cli import cmd_audio_build
+
+    audio_cmd = sub.add_parser("audio", help="the audio ballot (headphones)").add_subparsers(
+        dest="sub", required=True, metavar="ACTION"
+    )
+    p = command(audio_cmd, "build", cmd_audio_build, "render a meeting's audio ballot now (espeak-ng, offline)")
+    p.add_argument("code")
+    output_flags(p)
 
     audit_cmd = sub.add_parser("audit", help="the audit log").add_subparsers(
         dest="sub", required=True, metavar="ACTION"

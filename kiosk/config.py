@@ -213,6 +213,30 @@ class BackupSettings:
 
 
 @dataclass(frozen=True)
+class AudioSettings:
+    enabled: bool = setting(
+        True, "Offer the audio ballot (headphones, five buttons; docs/accessibility.md) and render its speech."
+    )
+    synth: str = setting(
+        "espeak-ng",
+        "Speech synthesizer: espeak-ng (Debian's package espeak-ng, offline), or simulated (tones, for tests).",
+        choices=("espeak-ng", "simulated"),
+    )
+    espeak: str = setting("espeak-ng", "The espeak-ng program (a name on PATH or a full path).")
+    voice_en: str = setting("en-us", "espeak-ng voice for English (see `espeak-ng --voices=en`).")
+    voice_es: str = setting("es-419", "espeak-ng voice for Spanish (see `espeak-ng --voices=es`).")
+    rate_slowest: int = setting(120, "Slowest of the five speech rates a voter can pick, in words a minute.")
+    rate_fastest: int = setting(240, "Fastest of the five speech rates, in words a minute.")
+    default_rate: int = setting(3, "Rate an audio ballot starts at: 1 (slowest) to 5 (fastest).")
+    device: str = setting(
+        "default",
+        "ALSA output for headphones: default, the 3.5 mm jack (e.g. plughw:CARD=Headphones) or a USB sound card "
+        "(e.g. plughw:CARD=Device); `aplay -L` lists them. `kiosk doctor` plays a test tone on it, and the "
+        "screen's Chromium plays the ballot on it.",
+    )
+
+
+@dataclass(frozen=True)
 class Settings:
     organization: OrganizationSettings = field(default_factory=OrganizationSettings)
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
@@ -227,6 +251,7 @@ class Settings:
     twilio: TwilioSettings = field(default_factory=TwilioSettings)
     modem: ModemSettings = field(default_factory=ModemSettings)
     backup: BackupSettings = field(default_factory=BackupSettings)
+    audio: AudioSettings = field(default_factory=AudioSettings)
     source: str = "(built-in defaults)"
 
     @property
@@ -282,6 +307,7 @@ SECTIONS: dict[str, str] = {
     "sms.twilio": "twilio",
     "sms.modem": "modem",
     "backup": "backup",
+    "audio": "audio",
 }
 
 
@@ -373,6 +399,10 @@ def validate(settings: Settings) -> None:
         raise ConfigError(f"{where}: [database] close_wait_s must be between 0 and 3600 seconds")
     if settings.kiosk.idle_seconds < 15:
         raise ConfigError(f"{where}: [kiosk] idle_seconds must be at least 15")
+    if not 80 <= settings.audio.rate_slowest < settings.audio.rate_fastest <= 450:
+        raise ConfigError(f"{where}: [audio] rate_slowest < rate_fastest, both between 80 and 450 words a minute")
+    if not 1 <= settings.audio.default_rate <= 5:
+        raise ConfigError(f"{where}: [audio] default_rate must be 1 (slowest) to 5 (fastest)")
     pins = [getattr(settings.buttons, f.name) for f in fields(ButtonPins)]
     pins += [getattr(settings.leds, f.name) for f in fields(LedPins)]
     if any(not 0 <= p <= 27 for p in pins):

@@ -139,6 +139,7 @@ class Doctor:
             self.check_printer,
             self.check_buttons,
             self.check_sms,
+            self.check_audio,
             self.check_units,
         ):
             try:
@@ -316,7 +317,8 @@ class Doctor:
         can still have dropped mid-receipt, and receipts may be waiting."""
         from kiosk import db
         from kiosk.backup import sqlite_path
-        from kiosk.print_queue import PrintQueue, device_statuses
+        from kiosk.device_status import device_statuses
+        from kiosk.print_queue import PrintQueue
 
         path = sqlite_path(settings)
         if settings.printer.url == "none" or (path is not None and not path.exists()):
@@ -446,6 +448,13 @@ class Doctor:
         finally:
             button.close()
 
+    def check_audio(self, settings: Settings) -> list[Finding]:
+        from kiosk.audio.doctor import audio_findings
+
+        return [
+            Finding(check, Status(status), message, fix) for check, status, message, fix in audio_findings(settings)
+        ]
+
     def check_sms(self, settings: Settings) -> list[Finding]:
         backend = settings.sms.backend
         if backend == "console":
@@ -572,7 +581,7 @@ class Doctor:
 
     def _gateway_report(self, settings: Settings) -> Finding:
         from kiosk import db
-        from kiosk.print_queue import device_statuses
+        from kiosk.device_status import device_statuses
 
         engine = db.make_engine(settings.database_url)
         try:

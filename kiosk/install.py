@@ -251,6 +251,7 @@ def chromium_policy(settings: Settings) -> dict[str, Any]:
         "BrowserGuestModeEnabled": False,
         "BrowserAddPersonEnabled": False,
         "DefaultPopupsSetting": 2,  # pages cannot open new windows
+        "AutoplayAllowed": True,  # the audio ballot speaks on button presses (not user gestures to Chromium)
         "DefaultNotificationsSetting": 2,
         "DefaultGeolocationSetting": 2,
         "DownloadRestrictions": 3,

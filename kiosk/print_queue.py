@@ -19,7 +19,6 @@ This module is core: it knows the printer only as something with ``print_receipt
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Callable
@@ -31,8 +30,9 @@ from sqlalchemy import Engine, and_, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from kiosk import db
+from kiosk.device_status import set_device_status
 from kiosk.errors import KioskError, describe_storage
-from kiosk.schema import device_status, print_jobs
+from kiosk.schema import print_jobs
 
 if TYPE_CHECKING:
     from kiosk.tally import UnitOfWork
@@ -262,31 +262,6 @@ def forget_ballot_receipts(uow: UnitOfWork, meeting_code: str) -> None:
     """The print queue's close step (``Tally.on_close``): in the transaction that closes the meeting, its queued
     ballot receipts go, since their order follows the order of casting and the files are rewritten next."""
     uow.execute(_ballot_jobs_of(meeting_code))
-
-
-def set_device_status(
-    engine: Engine, device: str, *, ok: bool, summary: str, detail: dict[str, Any], now: datetime
-) -> None:
-    text = json.dumps(detail, ensure_ascii=False, default=str)
-    with db.write_transaction(engine) as conn:
-        updated = conn.execute(
-            update(device_status)
-            .where(device_status.c.device == device)
-            .values(ok=ok, summary=summary[:300], detail=text, updated_at=now)
-        )
-        if updated.rowcount == 0:
-            conn.execute(
-                insert(device_status).values(device=device, ok=ok, summary=summary[:300], detail=text, updated_at=now)
-            )
-
-
-def device_statuses(engine: Engine) -> dict[str, dict[str, Any]]:
-    with db.read_transaction(engine) as conn:
-        rows = conn.execute(select(device_status)).all()
-    return {
-        r.device: {"ok": bool(r.ok), "summary": r.summary, "detail": json.loads(r.detail), "updated_at": r.updated_at}
-        for r in rows
-    }
 
 
 class PrintWorker:

@@ -185,6 +185,8 @@ signins = Table(
     Column("eligible", Boolean, nullable=False),
     Column("station", String(64), nullable=False),
     Column("signed_in_at", UtcDateTime, nullable=False),
+    # The language of the last sign-in receipt printed for it ("en"/"es"), so a desk reprint uses the same one.
+    Column("language", String(5)),
     UniqueConstraint("meeting_id", "person_key", name="uq_signins_person"),
     CheckConstraint(_one_of("kind", SIGNIN_KINDS), name="kind"),
 )

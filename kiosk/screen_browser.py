@@ -51,6 +51,8 @@ SCREEN_CHROMIUM_FLAGS: tuple[str, ...] = (
     "--disable-sync",
     "--disable-default-apps",
     "--disable-breakpad",
+    # The audio ballot speaks when a button is pressed, which Chromium does not count as a user gesture.
+    "--autoplay-policy=no-user-gesture-required",
     # The page's script is small: a bounded JavaScript heap turns a leak into a renderer restart, not swapping.
     "--js-flags=--max-old-space-size=64",
 )

@@ -58,7 +58,19 @@ def _serve_holding(settings: Settings, *, host: str, port: int, simulated: bool,
 
     # The screen's one-time key (0600 in the data folder): only the screen unit's Chromium gets button presses.
     screen_keys = None if simulated else ScreenKeys(settings.data_path)
-    app = create_app(settings, tally, simulated=simulated, services=services, screen_keys=screen_keys, listen_host=host)
+    from kiosk.audio.service import AudioBuilder
+
+    # One builder for both apps: the audio ballot is rendered in the background when voting opens (issue 18).
+    audio = AudioBuilder(settings, autostart=True)
+    app = create_app(
+        settings,
+        tally,
+        simulated=simulated,
+        services=services,
+        screen_keys=screen_keys,
+        listen_host=host,
+        audio_builder=audio,
+    )
     base = f"http://{host}:{port}"
     print(f"{banner}: open {base}/kiosk/", flush=True)
     if simulated:
@@ -74,7 +86,7 @@ def _serve_holding(settings: Settings, *, host: str, port: int, simulated: bool,
 
             for line in roster_banner(tally):
                 print(line, flush=True)
-        organizer = _start_organizer(settings, tally)
+        organizer = _start_organizer(settings, tally, audio)
     except KioskError as exc:
         if not simulated:
             raise
@@ -98,7 +110,7 @@ def _serve_holding(settings: Settings, *, host: str, port: int, simulated: bool,
     return 0
 
 
-def _start_organizer(settings: Settings, tally: object) -> Any:
+def _start_organizer(settings: Settings, tally: object, audio: Any = None) -> Any:
     """The organizer pages on their own listener ([organizer] host:port), beside the kiosk app on loopback.
 
     One process, two WSGI apps: the kiosk app (kiosk pages, /simulate/*, the button stream) stays on
@@ -114,6 +126,8 @@ def _start_organizer(settings: Settings, tally: object) -> Any:
     org = settings.organizer
     _bind_check(org.host, org.port, "--organizer-port")
     app = create_organizer_app(settings, tally)  # type: ignore[arg-type]
+    if audio is not None:
+        app.extensions["audio"] = audio
     server = waitress.create_server(
         app,
         host=org.host,

@@ -15,8 +15,11 @@ from typing import Any
 from hardware.printer import ReceiptPrinter, open_printer
 from kiosk import storage_order
 from kiosk.config import Settings, verification_url
-from kiosk.print_queue import PrintQueue, PrintWorker, forget_ballot_receipts, set_device_status
-from kiosk.receipts import Receipt, ballot_receipt, signin_receipt
+from kiosk.device_status import set_device_status
+from kiosk.errors import KioskError, describe_storage
+from kiosk.print_queue import PrintQueue, PrintWorker, forget_ballot_receipts
+from kiosk.receipts import Receipt, ballot_receipt
+from kiosk.signin_receipts import remember_receipt_language, signin_receipt_for
 from kiosk.tally import Tally
 
 log = logging.getLogger(__name__)
@@ -101,7 +104,7 @@ class Services:
             self.sms_thread.join(5)
 
     def printer_ok(self) -> bool:
-        from kiosk.print_queue import device_statuses
+        from kiosk.device_status import device_statuses
 
         status = device_statuses(self.tally.engine).get("printer")
         # Printing turned off is a choice, not trouble: the kiosk says nothing about it.
@@ -109,27 +112,16 @@ class Services:
 
     # --- receipts -----------------------------------------------------------------------------------------
 
-    def rsvp_hint(self, language: str) -> str:
-        """The sign-in receipt's "Next time, RSVP by text" line: the number to text, or nothing at all when no
-        number is configured ([organization] sms_number): a receipt must not send people to ask for one."""
-        number = self.settings.organization.sms_number.strip()
-        if not number:
-            return ""
-        return f"Envíe SÍ al {number} para confirmar" if language == "es" else f"Text YES to {number} to RSVP"
-
     def signin_receipt_requested(self, request: Any) -> None:
         """The kiosk's receipt hook: queue the sign-in receipt (never prints in the request itself)."""
         meeting = self.tally.meeting(request.meeting_code)
-        receipt = signin_receipt(
-            organization=self.settings.organization.name,
-            meeting_title=meeting.title,
-            starts_at=meeting.local_start,
+        receipt = signin_receipt_for(
+            self.settings,
+            meeting,
             display_name=request.display_name,
             kind=getattr(request, "kind", "member"),
             token=request.token,
-            rsvp_hint=self.rsvp_hint(request.language),
             language=request.language,
-            columns=self.settings.printer.columns,
             reprint=request.reprint,
         )
         # One receipt per token (the queue refuses a second job with this key); the key holds only the token's hash.
@@ -137,6 +129,14 @@ class Services:
         if request.reprint:
             key = f"reprint:{key}:{self.tally.clock().timestamp()}:{uuid.uuid4().hex[:8]}"
         self.queue.submit("signin", key, receipt.to_json(), meeting_code=request.meeting_code, reprint=request.reprint)
+        if getattr(request, "signin_id", None) is not None:
+            try:  # so that a reprint at the desk comes out in this language; the receipt is queued either way
+                remember_receipt_language(self.tally.engine, request.signin_id, request.language)
+            except KioskError as exc:
+                log.warning(
+                    "the receipt's language was not kept (a desk reprint will use the member's or English): %s",
+                    describe_storage(exc),
+                )
 
     def ballot_receipt_requested(self, meeting_code: str, verification_code: str, choices: Any, language: str) -> None:
         meeting = self.tally.meeting(meeting_code)

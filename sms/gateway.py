@@ -24,8 +24,8 @@ from sqlalchemy import insert, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from kiosk import db
+from kiosk.device_status import set_device_status
 from kiosk.errors import InvalidInput
-from kiosk.print_queue import set_device_status
 from kiosk.roster import normalize_phone, strip_invisible
 from kiosk.schema import sms_inbound
 from kiosk.tally import Meeting, MeetingState, Tally

@@ -318,6 +318,7 @@ class GsmModemBackend:
         at.optional("AT+CMEE=1")  # numeric +CME ERROR codes
         self._unlock_sim()
         at.while_busy(lambda: at.command("AT+CMGF=0"))
+        at.markers_enabled = True  # SIM unlocked, not busy, AT+CMGF taken: the AT+CMGF? marker will be answered
         for cpms in ('AT+CPMS="SM","SM","SM"', 'AT+CPMS="SM","SM"', 'AT+CPMS="SM"'):
             lines = at.optional(cpms, expect=("+CPMS:",))
             if lines is not None:
@@ -384,7 +385,7 @@ class GsmModemBackend:
 
     def _send_part(self, part: SubmitPart) -> str:
         command = f"AT+CMGS={part.tpdu_length}"
-        self._at.drain()
+        self._at.start_command()
         self._at.write(command.encode("ascii") + b"\r")
         self._at.wait_prompt(command, time.monotonic() + self._timeout)
         self._at.write(part.pdu.encode("ascii") + b"\x1a")

@@ -5,6 +5,12 @@ final ``OK``/error lines end an answer (errors parsed in ``sms.modem_errors``), 
 claims the hex line after it, and unsolicited lines met on the way are handed to the callbacks, never taken
 for the answer. No reader thread: the caller holds the backend's lock, and unsolicited lines that arrive
 between commands wait in the OS buffer until the next command or ``drain()``.
+
+After a command times out or ends in an error line, the channel may be out of step with the modem: a late
+answer, or the real answer behind a stray final-looking line (a CMS error 500 out of nowhere), is still
+on its way and would be read as the answer to the next command (``AT+CMGR=7`` answered with slot 6's text).
+So the next command is preceded by a marker, ``AT+CMGF?``, whose ``+CMGF:`` answer no other command we send
+gives: everything before it is the old answer and is read away.
 """
 
 from __future__ import annotations
@@ -33,6 +39,8 @@ __all__ = ["AtChannel", "fields"]
 _HEX = re.compile(r"(?:[0-9A-Fa-f]{2})+")
 _URC_WITH_PDU = ("+CMT:", "+CDS:")
 _MAX_UNTERMINATED = 16384  # no real answer line is this long: the modem is babbling
+# Resynchronises the channel: answered "+CMGF: <mode>" then OK (27.005, mandatory wherever PDU mode is).
+_MARKER = "AT+CMGF?"
 
 
 def fields(line: str) -> list[str]:
@@ -84,6 +92,10 @@ class AtChannel:
         self._pdu_owner: str | None = None  # who claims the next hex line: "response", "+CMT:" or "+CDS:"
         self._resume_owner: str | None = None
         self._skipped: set[str] = set()  # optional commands this model refuses
+        # True once the modem is set up (SIM unlocked, PDU mode), so that the marker is sure to be answered
+        self.markers_enabled = False
+        self._out_of_step = False  # a command failed: its answer may still be on its way
+        self._markers_owed = 0  # markers written whose answer has not been read yet
 
     # ------------------------------------------------------------------ the port
 
@@ -96,8 +108,12 @@ class AtChannel:
         self._ser = serial.Serial(self.port, self._baudrate, timeout=0.05, write_timeout=self.timeout, exclusive=True)
         self._rbuf.clear()
         self._pdu_owner = None
+        self.markers_enabled = self._out_of_step = False
+        self._markers_owed = 0
 
     def close(self) -> None:
+        self.markers_enabled = self._out_of_step = False
+        self._markers_owed = 0
         ser, self._ser = self._ser, None
         if ser is not None:
             with contextlib.suppress(serial.SerialException, OSError):
@@ -121,13 +137,56 @@ class AtChannel:
     ) -> list[str]:
         """Send one command; return the answer lines starting with ``expect`` (each followed by its PDU line
         for +CMGL/+CMGR). Unsolicited lines met on the way are handled, never taken for the answer."""
-        self.drain()
+        self.start_command()
         self.write(command.encode("ascii") + b"\r")
         return self.read_answer(command, expect, time.monotonic() + (timeout or self.timeout), final_optional)
+
+    def start_command(self) -> None:
+        """Before writing a command: handle what is waiting, and get back in step if the last command failed."""
+        self.drain()
+        if self._out_of_step and self.markers_enabled:
+            self._realign()
+
+    def _realign(self) -> None:
+        """Send the marker and read away everything before its answer (the late answer of a failed command).
+
+        Raises ``ModemTimeout`` when the marker is not answered in time; the channel stays out of step and the
+        unanswered marker is owed, so the next try reads its late answer too before trusting the line again."""
+        self._markers_owed += 1
+        self.write(_MARKER.encode("ascii") + b"\r")
+        deadline = time.monotonic() + self.timeout
+        self._pdu_owner = self._resume_owner = None
+        in_marker_answer = False
+        while True:
+            line = self.readline(deadline)
+            if line is None:
+                raise ModemTimeout(f"{_MARKER}: no answer from the modem in time (resynchronising)")
+            if line == _MARKER:
+                continue  # echo
+            if in_marker_answer and (line == "OK" or error_from_final_line(_MARKER, line)):
+                in_marker_answer = False
+                self._markers_owed -= 1
+                if self._markers_owed == 0:
+                    self._out_of_step = False
+                    self._pdu_owner = self._resume_owner = None
+                    return
+                continue
+            if line.startswith("+CMGF:"):
+                in_marker_answer = True
+                continue
+            self.unsolicited(line)  # a late answer's lines are ignored there; URCs (+CMTI, +CMT) still count
 
     def read_answer(
         self, command: str, expect: tuple[str, ...], deadline: float, final_optional: bool = False
     ) -> list[str]:
+        try:
+            return self._read_answer(command, expect, deadline, final_optional)
+        except (ModemTimeout, ModemCommandError):
+            # a late answer, or the real one behind a stray error line, may still come: realign before the next
+            self._out_of_step = True
+            raise
+
+    def _read_answer(self, command: str, expect: tuple[str, ...], deadline: float, final_optional: bool) -> list[str]:
         lines: list[str] = []
         self._pdu_owner = self._resume_owner = None
         while True:
@@ -165,6 +224,13 @@ class AtChannel:
 
     def wait_prompt(self, command: str, deadline: float) -> None:
         """Wait for the "> " prompt, which has no line ending, handling whole lines that come before it."""
+        try:
+            self._wait_prompt(command, deadline)
+        except (ModemTimeout, ModemCommandError):
+            self._out_of_step = True
+            raise
+
+    def _wait_prompt(self, command: str, deadline: float) -> None:
         while True:
             while self._rbuf[:1] in (b"\r", b"\n"):
                 del self._rbuf[:1]
@@ -287,9 +353,11 @@ class AtChannel:
             self.unsolicited(line)
 
     def resync(self) -> None:
-        """After a timeout or garbage, drop any buffered half-answer so the next command starts clean."""
+        """After a timeout or garbage, drop any buffered half-answer so the next command starts clean (and
+        realign with the marker before it, once the modem is set up)."""
         if self._ser is None:
             return
+        self._out_of_step = True
         try:
             self.drain()
         except ModemError as exc:

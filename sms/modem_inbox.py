@@ -282,6 +282,11 @@ class SimInbox:
             return
         # The slot must still hold the same text: a slot freed and reused must not lose a new text.
         current = self._read_index(at, key)
+        if stored is not None and (current is None or current[1] != stored.pdu):
+            # Rare on its own; more often the answer belonged to another command (a stray "OK" ended one early
+            # and its real answer came in here). Read again once the channel is back in step, and trust that.
+            at.resync()
+            current = self._read_index(at, key)
         if current is None:
             self._parts.pop(key, None)
             return

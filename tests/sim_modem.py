@@ -84,6 +84,11 @@ class SimModem:
         self.lose_notifications = False
         self.send_errors: list[int] = []  # CMS error codes for the next CMGS commands, in order
         self.inject_next: list[str] = []  # lines to slip into the middle of the next answer
+        # A slow answer: the next command starting with this prefix is answered only when the following command
+        # arrives (just before that one's answer), after writing ``stray_before_held`` lines at once.
+        self.hold_answer_to: str | None = None
+        self.stray_before_held: list[str] = []
+        self._held: list[str] | None = None
         # a command prefix that makes the device vanish instead of answering
         self.unplug_on: str | None = None
         self.mute = False  # a hung firmware: commands are read but never answered
@@ -263,8 +268,18 @@ class SimModem:
                 self.unplug()  # mid-read: the backend is waiting for this answer
                 return
             lines = self._answer(command)
-            if lines is not None:
-                self._reply(lines)
+            if lines is None:
+                continue
+            if self.hold_answer_to and command.upper().startswith(self.hold_answer_to.upper()):
+                self.hold_answer_to, self._held = None, lines
+                for stray in self.stray_before_held:
+                    self.emit(stray)
+                self.stray_before_held = []
+                continue
+            if self._held is not None:
+                held, self._held = self._held, None
+                self._reply(held)
+            self._reply(lines)
 
     def _reply(self, lines: list[str]) -> None:
         mid = list(self.inject_next) + list(self.profile.urcs_mid_response)
@@ -309,6 +324,8 @@ class SimModem:
         if up == "AT+CMGF=0":
             st.pdu_mode = True
             return ["OK"]
+        if up == "AT+CMGF?":
+            return [f"+CMGF: {0 if st.pdu_mode else 1}", "OK"]
         if up.startswith("AT+CPMS="):
             used = len(self.store)
             return [f"+CPMS: {used},{self.capacity},{used},{self.capacity},{used},{self.capacity}", "OK"]

@@ -1,13 +1,41 @@
-"""The tally core imports nothing of Flask, gpiozero, escpos, pyserial or twilio (checked in a fresh interpreter)."""
+"""Dependencies point one way (docs/architecture.md):
+
+- the core (every module of ``kiosk`` that is not an edge: the tally, schema, db, results, roster, audit, tokens,
+  receipts as values, device status, live figures, rcv, …) imports nothing of the adapters ``sms/`` and
+  ``hardware/`` and nothing of the edges;
+- the adapters may use the core but never the edges (the web app, the CLI, the server, the service wiring, the
+  doctor, the installer): wiring happens at the edges;
+- the tally core imports nothing of Flask, gpiozero, escpos, pyserial or twilio (checked in a fresh interpreter).
+
+The direction is checked by walking the imports (the AST, so imports inside functions count too) of every module.
+"""
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("kiosk", "sms", "hardware")
+ADAPTERS = ("sms", "hardware")
+# The edges: they wire the core to the adapters and to the world. A module is an edge when its name is one of
+# these or lies under one of them.
+EDGES = (
+    "kiosk.web",
+    "kiosk.cli",
+    "kiosk.__main__",
+    "kiosk.server",
+    "kiosk.services",
+    "kiosk.doctor",
+    "kiosk.doctor_secrecy",  # the doctor's secrecy checks (imports kiosk.doctor's findings)
+    "kiosk.install",
+)
 CORE = [
     "kiosk.tally",
     "kiosk.results",
@@ -29,8 +57,95 @@ CORE = [
     "kiosk.live_figures",
     "kiosk.rcv.export",
     "kiosk.rcv.xlsx",
+    "kiosk.receipts",
+    "kiosk.device_status",
+    "kiosk.signin_receipts",
+    "kiosk.print_queue",
 ]
 FORBIDDEN = ["flask", "werkzeug", "gpiozero", "escpos", "serial", "twilio", "waitress", "jinja2"]
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def all_modules() -> dict[str, Path]:
+    found: dict[str, Path] = {}
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            if "migrations" not in path.parts:  # Alembic's scripts are run by Alembic, imported by no one
+                found[module_name(path)] = path
+    return found
+
+
+def imported_names(path: Path, module: str) -> Iterator[tuple[int, str]]:
+    """Every module ``path`` imports (absolute names; ``from a import b`` yields ``a.b`` too, b may be a module)."""
+    is_package = path.name == "__init__.py"
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), str(path))):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield node.lineno, alias.name
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = module.split(".")
+                base = base[: len(base) - node.level + (1 if is_package else 0)]
+                target = ".".join(base + ([node.module] if node.module else []))
+            else:
+                target = node.module or ""
+            yield node.lineno, target
+            for alias in node.names:
+                yield node.lineno, f"{target}.{alias.name}"
+
+
+def under(name: str, prefixes: tuple[str, ...]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+def layer(name: str) -> str:
+    if under(name, ADAPTERS):
+        return "adapter"
+    if under(name, EDGES):
+        return "edge"
+    if under(name, ("kiosk",)):
+        return "core"
+    return "outside"
+
+
+MODULES = all_modules()
+
+
+def test_the_walk_sees_every_layer() -> None:
+    layers = {layer(m) for m in MODULES}
+    assert layers == {"core", "adapter", "edge"}, layers
+    assert "kiosk.device_status" in MODULES and layer("kiosk.device_status") == "core"
+    assert layer("kiosk.web.organizer.views") == "edge" and layer("kiosk.doctor") == "edge"
+    # a module whose name merely starts like an edge's is not one
+    assert layer("kiosk.cli_helpers") == "core" and layer("kiosk.webhooks") == "core"
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_dependencies_point_one_way(module: str) -> None:
+    here = layer(module)
+    if here == "edge":
+        return  # the edges may use anything: wiring happens there
+    forbidden = {"core": ("adapter", "edge"), "adapter": ("edge",)}[here]
+    wrong = sorted(
+        f"line {line}: {name} ({layer(name)})"
+        for line, name in imported_names(MODULES[module], module)
+        if layer(name) in forbidden
+    )
+    assert wrong == [], f"{module} ({here}) imports {wrong}"
+
+
+def test_the_walk_catches_a_wrong_import(tmp_path: Path) -> None:
+    bad = tmp_path / "kiosk" / "bad.py"
+    bad.parent.mkdir()
+    bad.write_text("def f():\n    from hardware.printer import open_printer\n    from .web import app\n")
+    names = {name for _, name in imported_names(bad, "kiosk.bad")}
+    assert {"hardware.printer", "kiosk.web", "kiosk.web.app"} <= names
 
 
 def test_core_imports_no_edge_library() -> None:
@@ -43,23 +158,10 @@ def test_core_imports_no_edge_library() -> None:
     assert leaked == [], f"the tally core pulled in {leaked}"
 
 
-def core_sources() -> dict[str, str]:
-    """Each core module's source; a package (kiosk.tally) counts with every module in it."""
-    out: dict[str, str] = {}
-    for module in CORE:
-        path = ROOT / module.replace(".", "/")
-        files = sorted(path.glob("*.py")) if path.is_dir() else [path.with_suffix(".py")]
-        for file in files:
-            out[str(file.relative_to(ROOT))] = file.read_text(encoding="utf-8")
-    return out
-
-
 def test_core_sources_do_not_mention_edge_libraries() -> None:
-    sources = core_sources()
-    assert "kiosk/tally/__init__.py" in sources and "kiosk/tally/ballots.py" in sources
-    for module, source in sources.items():
-        for name in FORBIDDEN:
-            assert f"import {name}" not in source and f"from {name}" not in source, (module, name)
+    for module in (m for m in MODULES if under(m, tuple(CORE))):
+        for _, name in imported_names(MODULES[module], module):
+            assert name.split(".")[0] not in FORBIDDEN, (module, name)
 
 
 def test_the_tally_knows_no_edge_table_nor_package() -> None:

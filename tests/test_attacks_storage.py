@@ -21,8 +21,8 @@ import pytest
 
 from kiosk.backup import backup_database, list_backups
 from kiosk.config import Settings, load_settings
+from kiosk.device_status import device_statuses
 from kiosk.doctor import Doctor, Options, Status
-from kiosk.print_queue import device_statuses
 from kiosk.runtime import open_tally
 from kiosk.tally import MeetingState, Tally
 from kiosk.tokens import normalize_code

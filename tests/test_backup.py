@@ -20,7 +20,7 @@ from kiosk.backup import (
     restore_database,
 )
 from kiosk.config import Settings, parse_settings
-from kiosk.print_queue import device_statuses
+from kiosk.device_status import device_statuses
 from kiosk.runtime import open_tally
 from kiosk.tally import Tally
 from tests.conftest import FakeClock

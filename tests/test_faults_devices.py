@@ -23,8 +23,8 @@ from typing import Any
 import pytest
 
 from kiosk.config import Settings
+from kiosk.device_status import device_statuses
 from kiosk.doctor import Doctor, Options, Status
-from kiosk.print_queue import device_statuses
 from kiosk.services import start_services
 from kiosk.tally import Tally
 from kiosk.web.app import create_app

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Iterator
@@ -144,7 +145,7 @@ def test_demo_pages_absent_outside_simulation(tally: Tally, app_config: dict[str
 
 
 def test_button_presses_reach_the_devices_status(tally: Tally, voting_meeting: str, app_config: dict[str, Any]) -> None:
-    from kiosk.print_queue import device_statuses
+    from kiosk.device_status import device_statuses
 
     app, services = make_app(tally, Settings().simulated(), app_config, simulated=True)
     try:
@@ -162,6 +163,36 @@ def test_button_presses_reach_the_devices_status(tally: Tally, voting_meeting: s
         services.stop()
     assert status["ok"] and status["detail"]["yes"].startswith("1 presses")
     assert status["detail"]["no"] == "0 presses"
+
+
+@pytest.mark.sqlite_only
+def test_a_printer_status_that_cannot_be_read_is_logged_not_shown(
+    tally: Tally, voting_meeting: str, app_config: dict[str, Any], caplog: pytest.LogCaptureFixture
+) -> None:
+    # The device status lives in the database: when it cannot be read (here its table is gone), the signed-in page
+    # still shows the sign-in and says nothing about the printer, and the log keeps the reason.
+    with PrinterEmulator() as printer:
+        app, services = make_app(tally, settings_for(printer.url), app_config, simulated=False)
+        try:
+            client = app.test_client()
+            client.post("/kiosk/find", data={"by": "name", "q": "Keisha"}, follow_redirects=True)
+            client.post("/kiosk/signin", data={"pick": "0"})
+            with tally.engine.begin() as conn:
+                conn.exec_driver_sql("ALTER TABLE device_status RENAME TO device_status_gone")
+            with caplog.at_level(logging.WARNING, logger="kiosk.web.kiosk"):
+                html = client.get("/kiosk/signed-in").get_data(as_text=True)
+            unreadable = caplog.text
+            caplog.clear()
+            # A bug in the check (not a database trouble) is logged with its traceback, and the page still renders.
+            app.extensions["kiosk"].printer_ok = lambda: 1 // 0 == 0
+            with caplog.at_level(logging.WARNING, logger="kiosk.web.kiosk"):
+                buggy = client.get("/kiosk/signed-in").get_data(as_text=True)
+        finally:
+            app.extensions["kiosk"].close()
+            services.stop()
+    assert 'id="receipt-token"' in html and "printer needs attention" not in html
+    assert "printer status unknown" in unreadable and "device_status" in unreadable
+    assert 'id="receipt-token"' in buggy and "ZeroDivisionError" in caplog.text
 
 
 def test_the_receipts_verification_link_works_on_the_organizer_listener(

@@ -399,7 +399,7 @@ def test_meeting_edits_are_audited_and_fixed_after_voting_opens(tally: Tally, vo
 
 
 def test_devices_page_shows_what_the_owners_reported(app: Flask, tally: Tally, clock: FakeClock) -> None:
-    from kiosk.print_queue import set_device_status
+    from kiosk.device_status import set_device_status
 
     set_device_status(
         tally.engine, "printer", ok=False, summary="Printer offline: paper out", detail={"queue": 3}, now=clock()
@@ -464,3 +464,62 @@ def test_a_login_name_with_a_tab_is_counted_without_it(tally: Tally, clock: Fake
     with tally.engine.connect() as conn:
         keys = set(conn.execute(select(login_attempts.c.key)).scalars())
     assert keys == {"rosa maria|127.0.0.1"}
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_desk_reissue_prints_the_kiosks_receipt(
+    tally: Tally, voting_meeting: str, tmp_path: Path, db_url: str, lang: str
+) -> None:
+    """A sign-in receipt reprinted at the desk (an organizer's reissue) is the kiosk's own reprint, byte for byte but
+    for the new code: in the language the attendee signed in with, with the same "RSVP by text" line."""
+    from kiosk.signin_receipts import receipt_language
+    from tests.printer_emulator import PrinterEmulator, decode
+    from tests.test_kiosk_printing import make_app
+
+    code_pattern = re.compile(rb"[A-Z0-9]{4}-[A-Z0-9]{4}")
+    with PrinterEmulator() as printer:
+        base = organizer_settings(tmp_path, db_url)
+        settings = replace(
+            base,
+            printer=replace(base.printer, url=printer.url, timeout_s=1.0),
+            organization=replace(base.organization, name="Eastside Tenants", sms_number="+1 510 555 0199"),
+        )
+        kiosk, services = make_app(tally, settings, {"TESTING": True}, simulated=False)
+        try:
+            screen = kiosk.test_client()
+            screen.post("/kiosk/lang", data={"lang": lang, "next": "/kiosk/"})
+            screen.post("/kiosk/find", data={"by": "name", "q": "Marcus"}, follow_redirects=True)
+            screen.post("/kiosk/signin", data={"pick": "0"})
+            screen.post("/kiosk/reprint")  # "Show my receipt again": the kiosk's own reprint
+            kiosk_reprint = printer.wait_for_jobs(2, timeout=10)[1]
+            signin_id = next(p["id"] for p in tally.signins(voting_meeting) if p["name"].startswith("Marcus"))
+            assert receipt_language(tally.engine, signin_id) == lang
+            accounts.add_organizer(tally.engine, "rosa", PASSWORD)
+            desk = logged_in(create_organizer_app(settings, tally, test_config={"TESTING": True}))
+            post(desk, f"/organizer/m/{voting_meeting}/people/{signin_id}/reissue", {"reason": "lost receipt"})
+            desk_reprint = printer.wait_for_jobs(3, timeout=10)[2]
+        finally:
+            kiosk.extensions["kiosk"].close()
+            services.stop()
+    kiosk_code = set(code_pattern.findall(kiosk_reprint))
+    desk_code = set(code_pattern.findall(desk_reprint))
+    assert len(kiosk_code) == len(desk_code) == 1 and kiosk_code != desk_code  # a new code, the old one void
+    same = b"XXXX-XXXX"
+    assert desk_reprint.replace(desk_code.pop(), same) == kiosk_reprint.replace(kiosk_code.pop(), same)
+    text = " ".join(decode(desk_reprint).text.split())
+    expected = {"en": "Text YES to +1 510 555 0199 to RSVP", "es": "Envíe SÍ al +1 510 555 0199 para confirmar"}
+    assert expected[lang] in text and "Marcus B." in text
+
+
+def test_a_desk_reprint_without_a_kiosk_receipt_uses_the_members_language(tally: Tally, voting_meeting: str) -> None:
+    from sqlalchemy import update
+
+    from kiosk.schema import members
+    from kiosk.signin_receipts import receipt_language
+
+    person = tally.find_people(voting_meeting, "marcus")[0]
+    signin = tally.sign_in_member(voting_meeting, person.member_id)  # type: ignore[arg-type]
+    assert receipt_language(tally.engine, signin.id) == "en"  # nothing known: English
+    with tally.engine.begin() as conn:
+        conn.execute(update(members).where(members.c.id == person.member_id).values(language="es"))
+    assert receipt_language(tally.engine, signin.id) == "es"

@@ -258,7 +258,7 @@ def test_every_organizer_page_passes_axe_and_shows_focus(
     against what is behind it; the devices page updates in place instead of reloading."""
     from playwright.sync_api import expect
 
-    from kiosk.print_queue import set_device_status
+    from kiosk.device_status import set_device_status
 
     signin = tally.sign_in_member(voting_meeting, member_id(tally, voting_meeting, "Marcus"))
     assert signin.token

@@ -12,7 +12,8 @@ from sqlalchemy import select, update
 
 from hardware.printer import open_printer
 from kiosk.config import Settings
-from kiosk.print_queue import PrintQueue, PrintWorker, backoff, device_statuses, forget_ballot_receipts
+from kiosk.device_status import device_statuses
+from kiosk.print_queue import PrintQueue, PrintWorker, backoff, forget_ballot_receipts
 from kiosk.receipts import Receipt, signin_receipt
 from kiosk.schema import print_jobs
 from kiosk.tally import MeetingState, Tally, UnitOfWork

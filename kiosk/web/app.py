@@ -67,6 +67,7 @@ def create_app(
     services: Any = None,
     screen_keys: ScreenKeys | None = None,
     listen_host: str | None = None,
+    audio_builder: Any = None,
 ) -> Flask:
     """``screen_keys``: the kiosk screen's credential for the button stream (``kiosk serve`` passes one; without it,
     outside simulation, no client gets presses). ``listen_host``: the address served, also a trusted host name."""
@@ -94,6 +95,12 @@ def create_app(
         receipt_hook=receipt_hook,
         screen_keys=screen_keys,
     )
+
+    from kiosk.audio.service import AudioBuilder
+    from kiosk.web import audio
+
+    # ``audio_builder``: kiosk.audio.service.AudioBuilder; the server passes one that renders in the background.
+    audio.init_app(app, audio_builder or app.config.get("AUDIO_BUILDER") or AudioBuilder(settings))
 
     if services is not None:  # the print queue and (in the demo) the console SMS gateway: see kiosk.services
         state = app.extensions["kiosk"]

@@ -19,6 +19,7 @@ Jinja's autoescape and, in the script, only through ``textContent``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
@@ -88,7 +89,7 @@ class KioskState:
     # After a cast: (meeting code, verification code, choices, language) -> None; queues the ballot receipt.
     ballot_hook: Any = None
     # () -> bool: False while the printer needs attention (the sign-in screen then says the sign-in is saved).
-    printer_ok: Any = None
+    printer_ok: Callable[[], bool] | None = None  # whether the printer works (the services' device status)
     # The screen's credential for the button stream (None: no screen may have it, or, simulated, not needed).
     screen_keys: ScreenKeys | None = None
     closed: bool = field(default=False)
@@ -225,6 +226,13 @@ def set_language() -> Any:
     return redirect(target, 303)
 
 
+@bp.post("/alive")
+def alive() -> Any:
+    """Posted by the audio ballot (static/audio.js) while it speaks: the voter is listening, not gone, so the
+    session (and its ballot code) is kept like after any request. Changes nothing else."""
+    return "", 204
+
+
 @bp.post("/reset")
 def reset() -> Any:
     state().sessions.reset(g.sid)
@@ -355,6 +363,7 @@ def _print_receipt(meeting: Meeting, signin: SignIn, token: str | None, *, repri
                 station=state().station,
                 reprint=reprint,
                 kind=signin.kind,
+                signin_id=signin.id,
             )
         )
     except KioskError as exc:  # e.g. the disk filled between the sign-in and its print job
@@ -457,13 +466,18 @@ def signed_in() -> Any:
 
 
 def _printer_trouble() -> bool:
+    """Whether to tell the attendee the printer needs attention. The sign-in is saved either way, so a status that
+    cannot be read says nothing on the page; it is logged with its reason for the organizers."""
     check = state().printer_ok
     if check is None:
         return False
     try:
         return not check()
-    except Exception:
-        return False
+    except DatabaseError as exc:  # the status lives in the database, which may be locked or full
+        log.warning("printer status unknown on the signed-in page: %s", describe_storage(exc))
+    except Exception:  # a bug: the attendee still sees their sign-in, the log keeps the traceback
+        log.exception("printer status check failed on the signed-in page")
+    return False
 
 
 def _reissue(reason: str) -> tuple[Meeting, SignIn, str] | Any:

@@ -26,6 +26,7 @@ class ReceiptRequest:
     station: str
     reprint: bool  # True when the attendee asked for it again (a new token voided the old one)
     kind: str = "member"  # member, guest or pending, as printed on the receipt
+    signin_id: int | None = None  # the sign-in it is for (its receipt language is kept for reprints at the desk)
 
 
 def request_receipt(receipt: ReceiptRequest) -> None:

@@ -36,10 +36,11 @@ from flask import (
 from markupsafe import Markup
 
 from kiosk import accounts, export, i18n
+from kiosk.device_status import device_statuses
 from kiosk.errors import InvalidInput, KioskError, NotFound, StateError, TokenRejected
 from kiosk.live_figures import release_figures
 from kiosk.plank_texts import ORIGINAL_LANGUAGE, Shown, translation_languages
-from kiosk.print_queue import PrintQueue, device_statuses
+from kiosk.print_queue import PrintQueue
 from kiosk.results import Threshold
 from kiosk.tally import MeetingState, Tally
 from kiosk.testdeck import run_test_deck
@@ -251,7 +252,18 @@ def _meeting_page(m: Any, *, report: dict[str, Any] | None = None, deck: dict[st
         deck=deck,
         editable=m.state in (MeetingState.DRAFT, MeetingState.SIGNIN_OPEN),
         members=tally.member_count(),
+        audio=_audio().status(m.code),
     )
+
+
+def _audio() -> Any:
+    """The audio ballot's builder (kiosk.audio.service.AudioBuilder), one per organizer app."""
+    audio = current_app.extensions.get("audio")
+    if audio is None:
+        from kiosk.audio.service import AudioBuilder
+
+        audio = current_app.extensions["audio"] = AudioBuilder(current_app.config["SETTINGS"])
+    return audio
 
 
 @bp.post("/m/<code>/edit")
@@ -395,6 +407,8 @@ def change_state(code: str, action: str) -> Any:
     try:
         _tally().set_state(m.code, target, actor=_actor())
         flash(f"{label}: done.", "ok")
+        if target is MeetingState.VOTING_OPEN:  # the audio ballot is rendered now, in the background
+            _audio().start(m.code, _tally().planks(m.code))
         owed = _tally().storage_order_pending() if target is MeetingState.CLOSED else None
         if owed:
             flash(
@@ -513,20 +527,16 @@ def reissue(code: str, signin_id: int) -> Any:
     except (KioskError, TokenRejected) as exc:
         flash(str(exc), "error")
         return redirect(url_for("organizer.people", code=m.code))
-    from kiosk.receipts import signin_receipt
     from kiosk.roster import display_name
+    from kiosk.signin_receipts import receipt_language, signin_receipt_for
 
-    settings = _settings()
-    receipt = signin_receipt(
-        organization=settings.organization.name,
-        meeting_title=m.title,
-        starts_at=m.local_start,
+    receipt = signin_receipt_for(
+        _settings(),
+        m,
         display_name=display_name(person["name"]),
         kind=person["kind"],
         token=token,
-        rsvp_hint=settings.organization.sms_number,
-        language="en",
-        columns=settings.printer.columns,
+        language=receipt_language(tally.engine, signin_id),
         reprint=True,
     )
     PrintQueue(tally.engine).submit(

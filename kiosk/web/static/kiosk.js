@@ -339,6 +339,13 @@
   function handlePress(name) {
     if (idleShowing()) { dismissIdle(); return; }
     activity();
+    // The audio ballot (static/audio.js) sees each press first: its gestures (chords, the settings) are its own,
+    // and it hands the rest back through window.kioskPress once it knows what the press was.
+    if (window.kioskAudio && window.kioskAudio.filter(name)) return;
+    pressOn(name);
+  }
+
+  function pressOn(name) {
     if (ballot) { ballot.key({ key: PRESS_KEYS[name] }); return; }
     if (name === "back") {
       const back = document.querySelector("[data-back]");
@@ -366,6 +373,8 @@
     // Kept at once, so that a page left before it handles any press still tells the next one where it began.
     else if (rendered.epoch) sessionStorage.setItem(SEEN_KEY, cfg.pressCursor);
   } catch (err) { /* no sessionStorage: start from this page's render */ }
+
+  window.kioskPress = pressOn;
 
   function onPress(e) {
     const id = parseId(e.lastEventId);
@@ -401,6 +410,7 @@
   if (returning) {
     let left = Number(returning.dataset.seconds);
     const tick = setInterval(() => {
+      if (window.kioskAudio && window.kioskAudio.speaking()) return; // the code is still being spelled out
       left -= 1;
       if (left <= 0) { clearInterval(tick); resetNow(); return; }
       const template = left === 1 ? returning.dataset.templateOne : returning.dataset.template;
