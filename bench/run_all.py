@@ -327,7 +327,8 @@ def markdown(results: dict[tuple[str, str], dict[str, Any]], info: dict[str, str
         "households sharing a phone, phones written every which way) imported with `kiosk roster import`; "
         "`kiosk serve` (waitress); 150 people signed in first; then first-name prefixes, full names, names without "
         "accents, last names, phone numbers (on the roster or not) and names matching nobody, each timed as the "
-        "form post and the result page it redirects to, over keep-alive HTTP on loopback.",
+        "form post answered with the result page (until December 2026 a 303 and the GET it redirected to, both "
+        "timed), over keep-alive HTTP on loopback.",
         "- **Ballot casts** (`bench_ballots.py`): both sides SQLite in WAL mode with `synchronous=FULL`, one "
         "transaction per row, in `bench/out` on the same disk. The tally side casts real ballots on six planks "
         "(token spent, ballot and choices stored, audit entry, one transaction). The ratio compares casts/s with "

@@ -505,6 +505,9 @@ def cmd_sms_run(args: argparse.Namespace) -> int:
     backend = open_backend(args.settings)
     with holding(sqlite_path(args.settings)):  # so `kiosk restore` refuses while the gateway runs
         print(f"SMS gateway running with the {backend.name} backend", flush=True)
+        from kiosk.server import freeze_startup_objects
+
+        freeze_startup_objects()  # what was imported lives as long as the daemon: no collection walks it
         run_gateway(args.settings, _tally(args), backend, stop=stop)
     return 0
 

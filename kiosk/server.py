@@ -40,6 +40,16 @@ def _serve(settings: Settings, *, host: str, port: int, simulated: bool, banner:
         return _serve_holding(settings, host=host, port=port, simulated=simulated, banner=banner)
 
 
+def freeze_startup_objects() -> None:
+    """Move everything made so far (modules, the apps, compiled templates: ~200,000 objects) out of the
+    garbage collector's reach. They live as long as the process, yet each full collection walked all of them:
+    tens of milliseconds at Pi speed, landing on whichever request was running (a look-up's slowest tail).
+    No collection first: it would cost the cold start more than the little start-up garbage kept is worth."""
+    import gc
+
+    gc.freeze()
+
+
 def _serve_holding(settings: Settings, *, host: str, port: int, simulated: bool, banner: str) -> int:
     import waitress
 
@@ -91,6 +101,15 @@ def _serve_holding(settings: Settings, *, host: str, port: int, simulated: bool,
         if not simulated:
             raise
         log.warning("organizer pages not started: %s", exc)
+    if organizer is not None:
+        served = organizer.kiosk_served
+
+        @app.after_request
+        def _first_page_served(response: Any) -> Any:
+            served.set()  # the organizer app is built after this (see _OrganizerApp)
+            return response
+
+    freeze_startup_objects()
     try:
         # channel_request_lookahead lets waitress notice a closed page at once and free its stream's thread.
         waitress.serve(
@@ -104,13 +123,60 @@ def _serve_holding(settings: Settings, *, host: str, port: int, simulated: bool,
         )
     finally:
         if organizer is not None:
-            organizer.extensions["organizer_streams"].stopping.set()  # open live pages end their streams
+            organizer.stop()
         app.extensions["kiosk"].close()
         services.stop()
     return 0
 
 
-def _start_organizer(settings: Settings, tally: object, audio: Any = None) -> Any:
+class _OrganizerApp:
+    """The organizer app, listening from the start but built once the kiosk has served its first page.
+
+    Cold start on a Pi is what the screen waits for, and building the organizer app (its imports, routes and
+    templates) was about a seventh of it; nothing on the kiosk screen needs it. Its listener is bound at once
+    (a busy port still stops the start with a plain message), and a request that arrives before the app is
+    built waits for it.
+    """
+
+    def __init__(self, settings: Settings, tally: object, audio: Any = None) -> None:
+        import threading
+
+        self.settings = settings
+        self.tally = tally
+        self.audio = audio  # the audio ballot's builder, shared with the kiosk app (its status on the pages)
+        self.kiosk_served = threading.Event()  # set by the kiosk app after its first response
+        self.built = threading.Event()
+        self.app: Any = None
+        self.error: BaseException | None = None
+
+    def build(self, *, wait_s: float = 5.0) -> None:
+        self.kiosk_served.wait(wait_s)  # and no longer: an organizer page must not wait for a screen forever
+        try:
+            from kiosk.web.organizer import create_organizer_app
+
+            self.app = create_organizer_app(self.settings, self.tally)  # type: ignore[arg-type]
+            if self.audio is not None:
+                self.app.extensions["audio"] = self.audio
+            freeze_startup_objects()  # the organizer app too, as the kiosk app's were
+        except BaseException as exc:  # said in the log and to every request; the kiosk keeps running
+            log.exception("the organizer pages could not be started")
+            self.error = exc
+        finally:
+            self.built.set()
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        self.built.wait()
+        if self.app is None:
+            start_response("503 Service Unavailable", [("Content-Type", "text/plain; charset=utf-8")])
+            return [b"The organizer pages could not be started; see the kiosk's log.\n"]
+        return self.app(environ, start_response)
+
+    def stop(self) -> None:
+        if self.app is not None:
+            self.app.extensions["organizer_streams"].stopping.set()  # open live pages end their streams
+
+
+def _start_organizer(settings: Settings, tally: object, audio: Any = None) -> _OrganizerApp:
     """The organizer pages on their own listener ([organizer] host:port), beside the kiosk app on loopback.
 
     One process, two WSGI apps: the kiosk app (kiosk pages, /simulate/*, the button stream) stays on
@@ -121,13 +187,9 @@ def _start_organizer(settings: Settings, tally: object, audio: Any = None) -> An
 
     import waitress
 
-    from kiosk.web.organizer import create_organizer_app
-
     org = settings.organizer
     _bind_check(org.host, org.port, "--organizer-port")
-    app = create_organizer_app(settings, tally)  # type: ignore[arg-type]
-    if audio is not None:
-        app.extensions["audio"] = audio
+    app = _OrganizerApp(settings, tally, audio)
     server = waitress.create_server(
         app,
         host=org.host,
@@ -137,6 +199,7 @@ def _start_organizer(settings: Settings, tally: object, audio: Any = None) -> An
         channel_request_lookahead=1,  # notice a closed live page at once and free its stream's thread
     )
     threading.Thread(target=server.run, name="organizer-http", daemon=True).start()
+    threading.Thread(target=app.build, name="organizer-build", daemon=True).start()
     print(f"  organizer pages: http://{org.host}:{org.port}/organizer/", flush=True)
     return app
 

@@ -428,10 +428,12 @@ class Attendee:
         return self._vote(b)
 
     def _sign_in(self, b: Browser) -> str:
+        # The post answers with the matches itself; the page's reload URL (a GET, no query) shows them again.
         status, _, page = b.request("POST", "/kiosk/find", {"by": "phone", "q": self.phone})
-        _expect(status == 303, f"find answered {status}", page)
+        _expect(status == 200 and page.count('name="pick"') == 1, f"find answered {status}, not one person", page)
+        _expect('data-replace-url="/kiosk/find?by=phone"' in page, "find page has no reload URL", page)
         status, _, page = b.request("GET", "/kiosk/find?by=phone")
-        _expect(status == 200 and page.count('name="pick"') == 1, "find did not list exactly one person", page)
+        _expect(status == 200 and page.count('name="pick"') == 1, "reloaded find did not list exactly one person", page)
         status, location, page = b.request("POST", "/kiosk/signin", {"pick": "0"})
         _expect(status == 303 and location.endswith("/kiosk/signed-in"), f"sign-in answered {status}", page)
         status, location, page = b.request("GET", "/kiosk/signed-in")

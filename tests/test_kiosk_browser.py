@@ -328,6 +328,20 @@ def test_idle_reset_mid_ballot_leaves_no_trace(
     assert tally.results("GA12").ballots_cast == 0
 
 
+def test_reloading_the_matches_shows_them_again_without_posting(kiosk: LiveServer, page: Page) -> None:
+    page.goto(f"{kiosk.url}/kiosk/find?by=phone")
+    expect(page.locator("body")).to_have_attribute("data-ready", "1")
+    type_text(page, "5105550109\n")
+    expect(page.get_by_role("button", name=re.compile("Grace T."))).to_be_visible()
+    assert page.url == f"{kiosk.url}/kiosk/find?by=phone"  # the entry is a GET now, with no query in it
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" and "/kiosk/find" in r.url else None)
+    page.on("dialog", lambda dialog: posts.append("resubmit dialog") or dialog.dismiss())
+    page.reload()
+    expect(page.get_by_role("button", name=re.compile("Grace T."))).to_be_visible()
+    assert posts == []
+
+
 def test_idle_countdown_can_be_dismissed(
     short_idle_app: Flask, live_server_factory: Callable[..., LiveServer], page: Page
 ) -> None:

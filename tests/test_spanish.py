@@ -14,8 +14,8 @@ import pytest
 from sqlalchemy import select, update
 
 from kiosk import i18n
-from kiosk.receipts import _T as RECEIPT_WORDS
 from kiosk.receipts import format_time
+from kiosk.receipts.wording import WORDS as RECEIPT_WORDS
 from kiosk.schema import members
 from kiosk.tally import MeetingState, Tally
 from sms import replies

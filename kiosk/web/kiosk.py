@@ -57,6 +57,7 @@ from kiosk.kiosk_session import KioskSession, Match, SessionStore
 from kiosk.roster import fold, strip_invisible
 from kiosk.tally import Meeting, MeetingState, SignIn, Tally
 from kiosk.tokens import ALPHABET, normalize_code
+from kiosk.web.meeting_cache import MeetingCache
 from kiosk.web.plank_words import in_language
 from kiosk.web.presses import PressHub
 from kiosk.web.receipts import ReceiptRequest, request_receipt
@@ -92,6 +93,7 @@ class KioskState:
     printer_ok: Callable[[], bool] | None = None  # whether the printer works (the services' device status)
     # The screen's credential for the button stream (None: no screen may have it, or, simulated, not needed).
     screen_keys: ScreenKeys | None = None
+    meetings: MeetingCache | None = None  # the current meeting, re-read only when the database changed
     closed: bool = field(default=False)
     keys_html: dict[tuple[str, str], Markup] = field(default_factory=dict)  # see _keys_html
 
@@ -100,6 +102,8 @@ class KioskState:
         if self.closed:
             return
         self.closed = True
+        if self.meetings is not None:
+            self.meetings.close()
         self.hub.close()
         try:
             self.panel.set_lit(())
@@ -120,10 +124,14 @@ def current_meeting() -> Meeting | None:
     if "kiosk_meeting" in g:  # once per request: a page asks several times (the handler, then the layout)
         return g.kiosk_meeting  # type: ignore[no-any-return]
     code = current_app.config.get("KIOSK_MEETING")
-    try:
-        meeting = state().tally.meeting(code) if code else state().tally.next_meeting()
-    except NotFound:
-        meeting = None
+    cache = state().meetings
+    if cache is not None:
+        meeting = cache.meeting(code)
+    else:
+        try:
+            meeting = state().tally.meeting(code) if code else state().tally.next_meeting()
+        except NotFound:
+            meeting = None
     g.kiosk_meeting = meeting
     return meeting
 
@@ -188,6 +196,29 @@ def _keys_html(kind: str, lang: str) -> Markup:
         module = current_app.jinja_env.get_template("kiosk/_keys.html").make_module(words)
         html = cache[(kind, lang)] = Markup(module.keys(kind))  # type: ignore[attr-defined]
     return html
+
+
+def _memoized_url_for(cache: dict[tuple[Any, ...], str]) -> Any:
+    """``url_for`` for the templates, remembering each URL built: a page builds a dozen (the form actions, the
+    tabs, the script), and werkzeug's building them again on every request was a tenth of a look-up's
+    rendering. Only plain relative URLs are kept (keyed by the app's mount point too); anything else, and any
+    value that cannot be a key, is built as usual."""
+
+    def cached(endpoint: str, **values: Any) -> str:
+        if endpoint.startswith(".") or any(key.startswith("_") for key in values):
+            return url_for(endpoint, **values)
+        try:
+            key = (request.script_root, endpoint, *sorted(values.items()))
+            return cache[key]
+        except KeyError:
+            built = url_for(endpoint, **values)
+            if len(cache) < 1024:  # a handful per page kind, and one per meeting for the results pages
+                cache[key] = built
+            return built
+        except TypeError:  # an unhashable value
+            return url_for(endpoint, **values)
+
+    return cached
 
 
 def _typed(field: str, limit: int) -> str:
@@ -307,7 +338,22 @@ def find_post() -> Any:
         )
     people = state().tally.find_people_in(meeting, query)
     g.ks.matches = [Match(p.display_name, p.member_id, p.phone, p.kind, p.signed_in) for p in people]
-    return redirect(url_for("kiosk.find", by=g.ks.search_by), 303)
+    # The result page is the answer to the post itself (not a 303 to a GET that renders it): on a Pi the second
+    # request was half of what an attendee waits for. The query stays out of every URL either way (it is in the
+    # form body and the server-side session), and the page asks kiosk.js to turn its history entry into
+    # ``GET /kiosk/find?by=...`` (data-replace-url), so a reload shows the same matches without posting again.
+    return _render(
+        "find.html",
+        meeting=meeting,
+        by=g.ks.search_by,
+        query=query,
+        matches=g.ks.matches,
+        searched=bool(query),
+        message=None,
+        none_found=_none_found(g.ks.search_by, query),
+        idle_on=True,
+        replace_url=url_for("kiosk.find", by=g.ks.search_by),
+    )
 
 
 @bp.post("/signin")
@@ -784,8 +830,10 @@ def init_app(
         simulated=simulated,
         receipt_hook=receipt_hook or request_receipt,
         screen_keys=screen_keys,
+        meetings=MeetingCache(tally),
     )
     app.extensions["kiosk"] = kiosk_state
+    app.jinja_env.globals["url_for"] = _memoized_url_for({})
     panel.start(kiosk_state.hub.publish)
     app.register_blueprint(bp)
     if simulated:

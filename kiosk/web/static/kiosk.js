@@ -11,6 +11,9 @@
 (function () {
   const body = document.body;
   const cfg = body.dataset;
+  // A page that answers a post (the look-up's matches) names the GET that shows the same thing: this history
+  // entry becomes that GET, so reloading or coming back to it never posts the form again.
+  if (cfg.replaceUrl) history.replaceState(null, "", cfg.replaceUrl);
   const CHOICES = ["yes", "no", "abstain"];
   const TOKEN_CHARS = "ACDEFGHJKMNPRTUVWXY34679";
 
