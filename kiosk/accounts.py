@@ -151,7 +151,9 @@ def _reserve_attempt(engine: Engine, key: str, now: datetime) -> LoginResult | N
 def authenticate(
     engine: Engine, name: str, password: str, address: str, *, clock: Callable[[], datetime] = _utcnow
 ) -> LoginResult:
-    name = name.strip()[:64]
+    # Tabs and line breaks (a browser sends them from a pasted name) never belong to an organizer name (see
+    # check_name); as single spaces, nothing invisible reaches the attempts table, whose key holds the name.
+    name = " ".join(name.split())[:64]
     key = f"{name.lower()}|{address}"[:200]
     now = clock()
     dummy = _dummy_hash()  # made before looking the name up, so the first login costs the same either way

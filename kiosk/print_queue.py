@@ -24,7 +24,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from sqlalchemy import Engine, and_, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -33,6 +33,9 @@ from kiosk import db
 from kiosk.device_status import set_device_status
 from kiosk.errors import KioskError, describe_storage
 from kiosk.schema import print_jobs
+
+if TYPE_CHECKING:
+    from kiosk.tally import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -238,9 +241,7 @@ class PrintQueue:
     def forget_ballot_jobs(self, meeting_code: str) -> int:
         """When a meeting closes: delete its ballot-receipt jobs, whose order follows the order of casting."""
         with db.write_transaction(self.engine) as conn:
-            return conn.execute(
-                delete(print_jobs).where(and_(print_jobs.c.kind == "ballot", print_jobs.c.meeting_code == meeting_code))
-            ).rowcount
+            return conn.execute(_ballot_jobs_of(meeting_code)).rowcount
 
     def report(self, *, ok: bool, summary: str, detail: dict[str, Any] | None = None) -> None:
         set_device_status(
@@ -251,6 +252,16 @@ class PrintQueue:
             detail={"queue": self.pending(), **(detail or {})},
             now=self.clock(),
         )
+
+
+def _ballot_jobs_of(meeting_code: str) -> Any:
+    return delete(print_jobs).where(and_(print_jobs.c.kind == "ballot", print_jobs.c.meeting_code == meeting_code))
+
+
+def forget_ballot_receipts(uow: UnitOfWork, meeting_code: str) -> None:
+    """The print queue's close step (``Tally.on_close``): in the transaction that closes the meeting, its queued
+    ballot receipts go, since their order follows the order of casting and the files are rewritten next."""
+    uow.execute(_ballot_jobs_of(meeting_code))
 
 
 class PrintWorker:

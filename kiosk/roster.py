@@ -11,6 +11,7 @@ Real rosters are messy. What this module does with each column:
 * **status**: trimmed and case-folded, one of ``member``, ``lapsed``, ``pending``, ``guest``. A file with no
   status column makes everyone a ``member``.
 * **joined**: ``YYYY-MM-DD`` (also ``M/D/YYYY``); empty is allowed.
+
 * **language** (optional): the language the member's texts go in, ``en`` or ``es`` (also ``English``,
   ``Spanish``, ``Español``); empty keeps what is stored (the language the member last used at the kiosk or
   in a text), anything else refuses the row.
@@ -36,8 +37,10 @@ from __future__ import annotations
 import csv
 import io
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from kiosk.errors import InvalidInput
 from kiosk.schema import MEMBER_STATUSES
@@ -68,6 +71,16 @@ def fold(text: str) -> str:
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(stripped.split())
+
+
+def search_name(name: str) -> str:
+    """The folded name a person is searched by, as stored: cut to the column, since folding can lengthen a name
+    (``ß`` folds to ``ss``, a ligature to two letters) and a 200-character name must still fit.
+
+    >>> len(search_name("ß" * 200))
+    200
+    """
+    return fold(name)[:MAX_FIELD]
 
 
 def display_name(name: str) -> str:
@@ -166,11 +179,8 @@ def _header_map(header: list[str]) -> dict[str, int]:
     return {name: i for i, name in enumerate(names) if name}
 
 
-def parse_roster(text: str, region: str) -> ParsedRoster:
-    """Parse roster CSV text; raises InvalidInput only when the file as a whole is unusable."""
-    text = text.lstrip("\ufeff")
-    result = ParsedRoster()
-    reader = csv.reader(io.StringIO(text, newline=""))
+def _read_header(reader: Any, result: ParsedRoster) -> dict[str, int]:
+    """The column of each known name; notes on missing or unknown columns go to ``result``."""
     try:
         header = next(reader)
     except StopIteration:
@@ -185,55 +195,78 @@ def parse_roster(text: str, region: str) -> ParsedRoster:
     unknown = sorted(set(columns) - {"name", "phone", "email", "status", "joined", "language"})
     if unknown:
         result.notes.append(f"ignored columns: {', '.join(unknown)}")
+    return columns
+
+
+def _bad_email(email: str | None) -> bool:
+    if not email:
+        return False
+    return "@" not in email or len(email) > 254 or any(ch.isspace() for ch in email) or _has_invisible(email)
+
+
+def _roster_row(line: int, cells: dict[str, str], region: str) -> RosterRow | Refusal:
+    """One line of the roster (``cells`` by column name, stripped; ``status`` absent when the file has none)."""
+    name = cells["name"]
+    if not name:
+        return Refusal(line, "no name")
+    if len(name) > MAX_FIELD or _has_invisible(name):
+        return Refusal(line, "the name is too long or has control characters")
+    status = fold(cells["status"]) if "status" in cells else "member"
+    if status not in MEMBER_STATUSES:
+        shown = status or "(empty)"
+        return Refusal(line, f"status {shown!r} is not one of {', '.join(MEMBER_STATUSES)}")
+    email = cells["email"].lower() or None
+    if _bad_email(email):
+        return Refusal(line, f"email {email!r} is not an email address")
+    try:
+        phone = normalize_phone(cells["phone"], region)
+        joined = parse_date(cells["joined"])
+        language = parse_language(cells["language"])
+    except InvalidInput as exc:
+        return Refusal(line, str(exc))
+    return RosterRow(line, name, phone, email, status, joined, language)
+
+
+def _csv_rows(reader: Any, result: ParsedRoster) -> Iterator[list[str]]:
+    """The rows that are not blank; a row that is not CSV is refused and skipped."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            result.refused.append(Refusal(reader.line_num, f"cannot be read as CSV ({exc})"))
+            continue
+        if any(c.strip() for c in row):
+            yield row
+
+
+def parse_roster(text: str, region: str) -> ParsedRoster:
+    """Parse roster CSV text; raises InvalidInput only when the file as a whole is unusable."""
+    text = text.lstrip("\ufeff")
+    result = ParsedRoster()
+    reader = csv.reader(io.StringIO(text, newline=""))
+    columns = _read_header(reader, result)
+    wanted = [c for c in ("name", "phone", "email", "status", "joined", "language") if c != "status" or c in columns]
 
     def cell(row: list[str], column: str) -> str:
         index = columns.get(column)
         return row[index].strip() if index is not None and index < len(row) else ""
 
     seen: dict[tuple[str, str, str], int] = {}
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            result.refused.append(Refusal(reader.line_num, f"cannot be read as CSV ({exc})"))
-            continue
+    for row in _csv_rows(reader, result):
         line = reader.line_num
-        if not any(c.strip() for c in row):
-            continue
         if len(result.rows) + len(result.refused) >= MAX_ROWS:
             result.refused.append(Refusal(line, f"the file has more than {MAX_ROWS} rows; the rest was not read"))
             break
-        name = cell(row, "name")
-        if not name:
-            result.refused.append(Refusal(line, "no name"))
+        parsed = _roster_row(line, {column: cell(row, column) for column in wanted}, region)
+        if isinstance(parsed, Refusal):
+            result.refused.append(parsed)
             continue
-        if len(name) > MAX_FIELD or _has_invisible(name):
-            result.refused.append(Refusal(line, "the name is too long or has control characters"))
-            continue
-        status = fold(cell(row, "status")) if "status" in columns else "member"
-        if status not in MEMBER_STATUSES:
-            shown = status or "(empty)"
-            result.refused.append(Refusal(line, f"status {shown!r} is not one of {', '.join(MEMBER_STATUSES)}"))
-            continue
-        email = cell(row, "email").lower() or None
-        if email and (
-            "@" not in email or len(email) > 254 or any(ch.isspace() for ch in email) or _has_invisible(email)
-        ):
-            result.refused.append(Refusal(line, f"email {email!r} is not an email address"))
-            continue
-        try:
-            phone = normalize_phone(cell(row, "phone"), region)
-            joined = parse_date(cell(row, "joined"))
-            language = parse_language(cell(row, "language"))
-        except InvalidInput as exc:
-            result.refused.append(Refusal(line, str(exc)))
-            continue
-        key = (fold(name), email or "", phone or "")
+        key = (fold(parsed.name), parsed.email or "", parsed.phone or "")
         if key in seen:
             result.notes.append(f"line {line}: same person as line {seen[key]}; the later line was used")
             result.rows = [r for r in result.rows if r.line != seen[key]]
         seen[key] = line
-        result.rows.append(RosterRow(line, name, phone, email, status, joined, language))
+        result.rows.append(parsed)
     return result

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from importlib import resources
 
 from kiosk import db, storage_order
 from kiosk.config import Settings
+from kiosk.print_queue import forget_ballot_receipts
 from kiosk.tally import MeetingState, Tally
 from kiosk.token_key import load_token_key
 
@@ -16,12 +16,6 @@ log = logging.getLogger(__name__)
 
 DEMO_CODE = "GA12"
 STARTUP_REWRITE_WAIT_S = 5  # a start waits this long at most for another reader before going on
-
-
-@dataclass
-class Runtime:
-    settings: Settings
-    tally: Tally
 
 
 def open_tally(settings: Settings, *, migrate: bool = True) -> Tally:
@@ -40,13 +34,16 @@ def open_tally(settings: Settings, *, migrate: bool = True) -> Tally:
     token_key = load_token_key(engine, settings.data_path)
     # A rewrite of the files owed since a close that could not finish it (another reader held the database).
     storage_order.finish_if_pending(engine, wait_s=min(STARTUP_REWRITE_WAIT_S, settings.database.close_wait_s))
-    return Tally(
+    tally = Tally(
         engine,
         region=settings.organization.default_region,
         timezone=settings.organization.timezone,
         token_key=token_key,
         close_wait_s=settings.database.close_wait_s,
     )
+    # Whichever process closes a meeting (the organizer page, the CLI), the print queue's rows go with it.
+    tally.on_close(forget_ballot_receipts)
+    return tally
 
 
 def seed_demo(tally: Tally) -> bool:

@@ -17,7 +17,7 @@ from kiosk import storage_order
 from kiosk.config import Settings, verification_url
 from kiosk.device_status import set_device_status
 from kiosk.errors import KioskError, describe_storage
-from kiosk.print_queue import PrintQueue, PrintWorker
+from kiosk.print_queue import PrintQueue, PrintWorker, forget_ballot_receipts
 from kiosk.receipts import Receipt, ballot_receipt
 from kiosk.signin_receipts import remember_receipt_language, signin_receipt_for
 from kiosk.tally import Tally
@@ -172,6 +172,7 @@ def start_services(
         p.url, profile=p.profile, columns=p.columns, timeout=p.timeout_s, codepage=p.codepage, preview=simulated
     )
     queue = PrintQueue(tally.engine)
+    tally.on_close(forget_ballot_receipts)  # as open_tally does; also for a tally built by hand (tests, benches)
     worker = PrintWorker(queue, printer, Receipt.from_json)
     worker.start()
     services = Services(settings, tally, queue, printer, worker)

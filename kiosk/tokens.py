@@ -7,8 +7,6 @@ pad or keyboard comes out right; lower case, spaces and dashes are accepted and 
 'ACD34EFG'
 >>> len(new_token()), new_token()[4]
 (9, '-')
->>> looks_like_token("ACD3-4EFG"), looks_like_token("HELLO")
-(True, False)
 
 What the database keeps of a token is a keyed hash (HMAC-SHA256) under a secret kept outside the database
 (``<data_dir>/token-key``, see ``kiosk.token_key``): 24**8 tokens are few enough that an unkeyed hash is
@@ -59,11 +57,6 @@ def new_verification_code() -> str:
 
 def normalize_code(text: str) -> str:
     return "".join(ch for ch in text.upper() if ch not in " -\t\r\n")
-
-
-def looks_like_token(text: str) -> bool:
-    code = normalize_code(text)
-    return len(code) == TOKEN_LENGTH and all(ch in ALPHABET for ch in code)
 
 
 # Keyed hashes are marked so they can never be mistaken for the unkeyed ones of an older version (64 hex

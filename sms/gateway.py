@@ -116,7 +116,8 @@ class Gateway:
         if damaged:
             log.warning("damaged text %s (%s): %s", provider_id[:40], "read" if acted_on else "kept", text.damage)
         try:
-            with self.tally.write() as conn:
+            with self.tally.unit_of_work() as uow:
+                conn = uow.connection  # the gateway's own tables; the tally's operations go through uow
                 exists = conn.execute(select(sms_inbound.c.id).where(sms_inbound.c.provider_id == provider_id)).first()
                 if exists is not None:
                     return Handled(str(reading.intent), reading.guests, reading.meeting_code, None, duplicate=True)
@@ -138,7 +139,7 @@ class Gateway:
                     return Handled(str(reading.intent), None, None, None, damaged=damaged)  # no number to answer
                 if not acted_on:
                     return Handled(str(Intent.UNKNOWN), None, None, None, damaged=True)  # kept for organizers
-                handled = self.handlers.act(conn, inbound_id, sender, reading, body)
+                handled = self.handlers.act(uow, inbound_id, sender, reading, body)
                 if damaged:
                     handled = Handled(handled.intent, handled.guests, handled.meeting, handled.reply, damaged=True)
         except IntegrityError:

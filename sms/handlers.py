@@ -25,7 +25,7 @@ from sqlalchemy import Connection, and_, func, insert, or_, select, update
 from kiosk.errors import KioskError
 from kiosk.roster import strip_invisible
 from kiosk.schema import members, sms_conversations, sms_outbound
-from kiosk.tally import Meeting, MeetingState, Tally
+from kiosk.tally import Meeting, MeetingState, Tally, UnitOfWork
 from sms import replies
 from sms.outbound import OutboundQueue
 from sms.reader import Intent, Language, Reading
@@ -66,7 +66,8 @@ class Handled:
 class _Turn:
     """One inbound text being acted on, inside its storing transaction."""
 
-    conn: Connection
+    uow: UnitOfWork  # the storing transaction: the tally's operations go through it
+    conn: Connection  # the same transaction, for the gateway's own tables (and its reads of members)
     inbound_id: int
     phone: str
     reading: Reading
@@ -91,7 +92,8 @@ class InboundHandlers:
         self.replies_per_hour = replies_per_hour
         self.clock = clock
 
-    def act(self, conn: Connection, inbound_id: int, phone: str, reading: Reading, body: str) -> Handled:
+    def act(self, uow: UnitOfWork, inbound_id: int, phone: str, reading: Reading, body: str) -> Handled:
+        conn = uow.connection
         conversation = conn.execute(select(sms_conversations).where(sms_conversations.c.phone == phone)).first()
         lang = self._reply_language(conn, phone, reading, conversation.language if conversation else None)
         self._set_conversation(conn, phone, language=lang)
@@ -103,7 +105,7 @@ class InboundHandlers:
                 .where(and_(members.c.phone == phone, or_(members.c.language.is_(None), members.c.language != lang)))
                 .values(language=lang)
             )
-        turn = _Turn(conn, inbound_id, phone, reading, lang)
+        turn = _Turn(uow, conn, inbound_id, phone, reading, lang)
         intent = reading.intent
         if intent is Intent.STOP:
             return self._on_stop(turn)
@@ -149,7 +151,7 @@ class InboundHandlers:
             # Without the U+FFFD that stands for control characters in the stored body.
             name = " ".join(strip_invisible(body).replace("\ufffd", " ").split())[:80]
             try:
-                self.tally.name_rsvp_in(turn.conn, awaiting, turn.phone, name)
+                turn.uow.rsvps.name(awaiting, turn.phone, name)
             except KioskError as exc:
                 # Not a name we can store (empty, or the RSVP is gone): answered like any unreadable text.
                 log.info("text from …%s not stored as the name asked for: %s", turn.phone[-4:], exc)
@@ -168,9 +170,7 @@ class InboundHandlers:
         if reading.guests_out_of_range:
             return self._answer(turn, meeting.code, replies.ask_guest_count(lang))
         guests = (reading.guests or 0) if intent is Intent.YES else 0
-        view = self.tally.record_rsvp_in(
-            conn, meeting.code, answer=str(intent), guests=guests, source="sms", phone=phone
-        )
+        view = turn.uow.rsvps.record(meeting.code, answer=str(intent), guests=guests, source="sms", phone=phone)
         reply = replies.confirmation(lang, meeting.title, meeting.local_start, intent, guests)
         household = view.member_id is None and self._members_on_phone(conn, phone) > 1
         if view.member_id is None and view.name is None and not household and not asked_name:

@@ -129,7 +129,7 @@ class OutboundQueue:
         number = normalize_phone(phone, self.tally.region)
         if number is None:
             raise InvalidInput("a text needs a phone number")
-        with self.tally.write() as conn:
+        with db.write_transaction(self.engine) as conn:
             queued = self.queue(conn, number, body, kind, dedupe_key)
         if queued:
             self.wake.set()
@@ -138,7 +138,7 @@ class OutboundQueue:
     def queue_bulk(self, phones: Iterable[str], body: str, *, kind: str, key_prefix: str) -> int:
         """Queue ``body`` to each of ``phones`` under ``<key_prefix>:<phone>``; returns how many were new."""
         count = 0
-        with self.tally.write() as conn:
+        with db.write_transaction(self.engine) as conn:
             for phone in phones:
                 count += self.queue(conn, phone, body, kind, f"{key_prefix}:{phone}")
         if count:

@@ -436,7 +436,12 @@ class Attendee:
         _expect(status == 200 and page.count('name="pick"') == 1, "reloaded find did not list exactly one person", page)
         status, location, page = b.request("POST", "/kiosk/signin", {"pick": "0"})
         _expect(status == 303 and location.endswith("/kiosk/signed-in"), f"sign-in answered {status}", page)
-        status, _, page = b.request("GET", "/kiosk/signed-in")
+        status, location, page = b.request("GET", "/kiosk/signed-in")
+        if status == 303 and location.endswith("/kiosk/"):
+            # Killed and restarted between the sign-in and its page (as between a cast and /kiosk/done): the
+            # session, and the code it was to show, went with the old process. The attendee starts over; the
+            # kiosk then says "already signed in" and the desk reissues the code never seen.
+            raise Lost("GET /kiosk/signed-in: the session went with a restart")
         _expect(status == 200 and "Voter" in page, "no signed-in page", page)
         _expect("You are already signed in" in page or "receipt-token" in page, "sign-in not confirmed", page)
         with self.ledger.lock:

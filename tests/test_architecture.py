@@ -164,6 +164,26 @@ def test_core_sources_do_not_mention_edge_libraries() -> None:
             assert name.split(".")[0] not in FORBIDDEN, (module, name)
 
 
+def test_the_tally_knows_no_edge_table_nor_package() -> None:
+    # The print queue, the SMS gateway and the devices keep their own tables; the tally reaches them only
+    # through hooks the wiring registers (Tally.on_close) and never hands out a connection for them.
+    for file in sorted((ROOT / "kiosk" / "tally").glob("*.py")):
+        source = file.read_text(encoding="utf-8")
+        for name in ("print_jobs", "sms_", "device_status", "kiosk.print_queue", "from sms", "from hardware"):
+            assert name not in source, (file.name, name)
+
+
+def test_no_tally_file_or_class_is_huge() -> None:
+    import ast
+
+    for file in sorted((ROOT / "kiosk" / "tally").glob("*.py")):
+        source = file.read_text(encoding="utf-8")
+        assert source.count("\n") <= 500, file.name
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.ClassDef):
+                assert (node.end_lineno or 0) - node.lineno < 400, (file.name, node.name)
+
+
 # --- sms/ (issue 14): rooms of a size a maintainer can read, and the modem's error lines parsed in one place ---
 
 SMS = ROOT / "sms"

@@ -453,6 +453,19 @@ def test_the_cost_of_a_text_counts_a_flag_at_a_part_boundary_as_twilio_does(
     assert count["segments"] == 3 and count["total"] == 3 * count["recipients"]
 
 
+def test_a_login_name_with_a_tab_is_counted_without_it(tally: Tally, clock: FakeClock) -> None:
+    # Found by the long run: a pasted name's tab was stored in the login_attempts key.
+    from sqlalchemy import select
+
+    from kiosk.schema import login_attempts
+
+    result = accounts.authenticate(tally.engine, "rosa\tmaria\r\n", "wrong", "127.0.0.1", clock=clock)
+    assert result.outcome is accounts.LoginOutcome.WRONG
+    with tally.engine.connect() as conn:
+        keys = set(conn.execute(select(login_attempts.c.key)).scalars())
+    assert keys == {"rosa maria|127.0.0.1"}
+
+
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_desk_reissue_prints_the_kiosks_receipt(
     tally: Tally, voting_meeting: str, tmp_path: Path, db_url: str, lang: str

@@ -3,18 +3,21 @@ printed twice, order kept, secrets erased once on paper."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select, update
 
 from hardware.printer import open_printer
+from kiosk.config import Settings
 from kiosk.device_status import device_statuses
-from kiosk.print_queue import PrintQueue, PrintWorker, backoff
+from kiosk.print_queue import PrintQueue, PrintWorker, backoff, forget_ballot_receipts
 from kiosk.receipts import Receipt, signin_receipt
 from kiosk.schema import print_jobs
-from kiosk.tally import Tally
-from tests.conftest import FakeClock
+from kiosk.tally import MeetingState, Tally, UnitOfWork
+from tests.conftest import FakeClock, upcoming_starts
 from tests.printer_emulator import PrinterEmulator, decode
 
 
@@ -90,8 +93,8 @@ def test_dropped_mid_job_is_retried_whole(tally: Tally, clock: FakeClock) -> Non
 def test_crash_mid_print_is_never_printed_again_silently(tally: Tally, clock: FakeClock) -> None:
     queue = PrintQueue(tally.engine, clock=clock)
     queue.submit("signin", "signin:1", receipt(1).to_json())
-    with tally.write() as conn:  # as if the process died after claiming the job and sending bytes
-        conn.execute(update(print_jobs).values(state="printing", attempts=1))
+    with tally.unit_of_work() as uow:  # as if the process died after claiming the job and sending bytes
+        uow.execute(update(print_jobs).values(state="printing", attempts=1))
     assert queue.recover_interrupted() == 1
     [job] = queue.jobs()
     assert job.state == "failed" and "interrupted" in (job.last_error or "")
@@ -142,3 +145,50 @@ def test_ballot_jobs_are_forgotten_at_close(tally: Tally, clock: FakeClock) -> N
 @pytest.fixture(autouse=True)
 def _quiet_printer_logs(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level("ERROR", logger="kiosk.print_queue")
+
+
+def test_closing_a_meeting_forgets_its_ballot_jobs_in_the_closing_transaction(
+    tally: Tally, voting_meeting: str, clock: FakeClock
+) -> None:
+    # The tally does not know the print queue's table: the queue's close step, registered as the wiring does
+    # (kiosk.runtime.open_tally, kiosk.services.start_services), runs inside the transaction that closes.
+    queue = PrintQueue(tally.engine, clock=clock)
+    queue.submit("ballot", "ballot:X1", "{}", meeting_code=voting_meeting)
+    queue.submit("ballot", "ballot:Y1", "{}", meeting_code="OTHER")
+    queue.submit("signin", "signin:1", receipt(1).to_json(), meeting_code=voting_meeting)
+    tally.on_close(forget_ballot_receipts)
+    tally.on_close(forget_ballot_receipts)  # registering twice runs it once
+    tally.set_state(voting_meeting, MeetingState.CLOSED)
+    assert sorted((j.kind, j.meeting_code) for j in queue.jobs()) == [("ballot", "OTHER"), ("signin", voting_meeting)]
+
+
+def test_a_failing_close_step_leaves_the_meeting_open(tally: Tally, voting_meeting: str, clock: FakeClock) -> None:
+    queue = PrintQueue(tally.engine, clock=clock)
+    queue.submit("ballot", "ballot:X1", "{}", meeting_code=voting_meeting)
+    tally.on_close(forget_ballot_receipts)
+
+    def refuse(uow: UnitOfWork, meeting_code: str) -> None:
+        raise RuntimeError("the edge refuses")
+
+    tally.on_close(refuse)
+    with pytest.raises(RuntimeError):
+        tally.set_state(voting_meeting, MeetingState.CLOSED)
+    assert tally.meeting(voting_meeting).state is MeetingState.VOTING_OPEN
+    assert [j.kind for j in queue.jobs()] == ["ballot"]  # one transaction: nothing of the close was kept
+
+
+def test_every_process_closing_a_meeting_forgets_its_ballot_jobs(tmp_path: Path, planks_csv: str) -> None:
+    from kiosk.runtime import open_tally
+
+    base = Settings()
+    tally = open_tally(replace(base, kiosk=replace(base.kiosk, data_dir=str(tmp_path / "data"))))
+    try:
+        tally.create_meeting(code="GA12", title="General Assembly", starts=upcoming_starts())
+        tally.import_planks("GA12", planks_csv)
+        tally.set_state("GA12", MeetingState.VOTING_OPEN)
+        queue = PrintQueue(tally.engine)
+        queue.submit("ballot", "ballot:X1", "{}", meeting_code="GA12")
+        tally.set_state("GA12", MeetingState.CLOSED)
+        assert queue.jobs() == []
+    finally:
+        tally.engine.dispose()

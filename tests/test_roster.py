@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import doctest
+import importlib
+import pkgutil
 
 import pytest
 from sqlalchemy import select
@@ -16,8 +18,14 @@ from kiosk.roster import parse_roster
 from kiosk.schema import members
 from kiosk.tally import Tally
 
+TALLY_MODULES = [
+    importlib.import_module(f"kiosk.tally.{info.name}") for info in pkgutil.iter_modules(kiosk.tally.__path__)
+]
 
-@pytest.mark.parametrize("module", [kiosk.roster, kiosk.results, kiosk.tokens, kiosk.tally])
+
+@pytest.mark.parametrize(
+    "module", [kiosk.roster, kiosk.results, kiosk.tokens, kiosk.tally, *TALLY_MODULES], ids=lambda m: m.__name__
+)
 def test_doctests(module: object) -> None:
     result = doctest.testmod(module, raise_on_error=False)  # type: ignore[arg-type]
     assert result.failed == 0

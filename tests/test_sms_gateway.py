@@ -247,8 +247,8 @@ def test_interrupted_send_is_not_retried(gateway: Gateway, clock: FakeClock) -> 
     from kiosk.schema import sms_outbound
 
     gateway.queue_text("+15105550101", "hello")
-    with gateway.tally.write() as conn:
-        conn.execute(update(sms_outbound).values(state="sending"))
+    with gateway.tally.unit_of_work() as uow:
+        uow.execute(update(sms_outbound).values(state="sending"))
     assert gateway.recover_interrupted() == 1
     assert not gateway.send_one(ConsoleBackend())
 
@@ -355,8 +355,8 @@ def test_spanish_only_words_are_answered_in_spanish(gateway: Gateway, clock: Fak
 
 
 def test_a_members_stored_language_answers_a_text_that_could_be_either(gateway: Gateway, clock: FakeClock) -> None:
-    with gateway.tally.write() as conn:
-        conn.execute(update(members).where(members.c.phone == "+15105550104").values(language="es"))
+    with gateway.tally.unit_of_work() as uow:
+        uow.execute(update(members).where(members.c.phone == "+15105550104").values(language="es"))
     backend = ConsoleBackend()
     play(
         gateway,

@@ -471,3 +471,21 @@ def test_a_title_too_long_is_refused_when_editing_as_when_creating(tally: Tally,
     with pytest.raises(InvalidInput, match="at most 200 characters"):
         tally.update_meeting(voting_meeting, place="y" * 201)
     assert tally.meeting(voting_meeting).title == "General Assembly"
+
+
+def test_meeting_states_and_person_keys_have_one_spelling() -> None:
+    from kiosk.schema import MEETING_STATES
+    from kiosk.tally import PersonKey, PersonKind
+
+    assert tuple(MeetingState) == MEETING_STATES  # the enum and the database's CHECK constraint agree
+    for key in (PersonKey.member(12), PersonKey.phone("+15105550101"), PersonKey.guest("ana lopez")):
+        assert PersonKey.parse(str(key)) == key
+    assert [str(k) for k in (PersonKey.member(7), PersonKey.phone("+1"), PersonKey.guest("li"))] == [
+        "m:7",
+        "p:+1",
+        "g:li",
+    ]  # the stored spelling (RSVPs and sign-ins keep it)
+    assert PersonKey.prefix(PersonKind.MEMBER) == "m:"
+    for bad in ("x:1", "m", "m:", ""):
+        with pytest.raises(ValueError):
+            PersonKey.parse(bad)

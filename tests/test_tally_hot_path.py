@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import func, select
 
 from kiosk import audit, db
-from kiosk import tally as tally_module
 from kiosk.errors import DatabaseError, TokenRejected
 from kiosk.schema import ballot_choices, ballot_tokens, ballots
 from kiosk.tally import MeetingState, Tally
+from kiosk.tally import ballots as ballots_module
 from kiosk.tokens import new_verification_code
 from tests.conftest import FakeClock, member_id
 
@@ -51,7 +51,7 @@ def test_a_verification_code_collision_is_cast_again_with_a_new_code(
     first = tally.cast_ballot(voting_meeting, token_for(tally, voting_meeting, "Marcus"), {})
     # Stand in for the 1-in-10^13 draw: the next code drawn is one already stored, then a fresh one.
     draws = iter([first.verification_code, new_verification_code()])
-    monkeypatch.setattr(tally_module, "new_verification_code", lambda: next(draws))
+    monkeypatch.setattr(ballots_module, "new_verification_code", lambda: next(draws))
     second = tally.cast_ballot(voting_meeting, token_for(tally, voting_meeting, "Keisha"), {})
     assert next(draws, None) is None  # both draws were used: the collision really happened and was retried
     assert second.verification_code != first.verification_code
@@ -94,3 +94,56 @@ def test_a_locked_database_is_a_plain_error_and_the_vote_goes_through_afterwards
     kiosk.cast_ballot("GA12", token, {})
     assert count(kiosk, ballots) == 2
     engine.dispose()
+
+
+INTERNALS = (
+    "kiosk.db.DriverStatement runs compiled statements on the DB-API cursor and relies on SQLAlchemy internals "
+    "({what}) that this SQLAlchemy ({version}) no longer has as before: update kiosk.db.compile_for_driver and "
+    "execute_on_driver (or drop DriverStatement for plain Core; bench/bench_ballots.py shows what it saves) "
+    "before upgrading SQLAlchemy."
+)
+
+
+def test_the_sqlalchemy_internals_driver_statements_rely_on_are_unchanged(tally: Tally) -> None:
+    # Pinned here so that a SQLAlchemy upgrade that moves them fails this test by name, not a meeting's casts.
+    import sqlalchemy
+    from sqlalchemy import bindparam, event, update
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    def internals(what: str) -> str:
+        return INTERNALS.format(what=what, version=sqlalchemy.__version__)
+
+    spend = (
+        update(ballot_tokens)
+        .where(ballot_tokens.c.token_hash == bindparam("hash_in"), ballot_tokens.c.meeting_id == bindparam("m_in"))
+        .values(state="spent")
+    )
+    on_sqlite = spend.compile(dialect=sqlite.dialect())
+    assert on_sqlite.positional, internals("Compiled.positional for qmark drivers")
+    assert list(getattr(on_sqlite, "positiontup", None) or []) == ["state", "hash_in", "m_in"], internals(
+        "Compiled.positiontup, the parameter order of a positional statement"
+    )
+    names = {name: (bind.required, bind.value) for bind, name in on_sqlite.bind_names.items()}
+    assert names == {"state": (False, "spent"), "hash_in": (True, None), "m_in": (True, None)}, internals(
+        "Compiled.bind_names with BindParameter.required and .value"
+    )
+    on_postgres = spend.compile(dialect=postgresql.psycopg.dialect())
+    assert not on_postgres.positional, internals("named parameters for psycopg")
+    compiled = db.compile_for_driver(spend, sqlite.dialect())
+    assert compiled.params({"hash_in": "h", "m_in": 1}) == ("spent", "h", 1), internals("compile_for_driver")
+
+    seen: list[str] = []
+
+    def listener(conn: object, cursor: object, statement: str, *rest: object) -> None:
+        seen.append(statement)
+
+    event.listen(tally.engine, "before_cursor_execute", listener)
+    try:
+        with tally.engine.connect() as conn:
+            assert hasattr(conn, "dispatch") and hasattr(conn.dispatch, "before_cursor_execute"), internals(
+                "Connection.dispatch.before_cursor_execute, the listeners of an engine event"
+            )
+            db.execute_on_driver(conn, "SELECT 1")
+    finally:
+        event.remove(tally.engine, "before_cursor_execute", listener)
+    assert seen == ["SELECT 1"], internals("calling Connection.dispatch.before_cursor_execute by hand")

@@ -83,7 +83,7 @@ def test_webhook_answers_while_the_database_is_locked(tally: Tally, voting_meeti
     locked, release = threading.Event(), threading.Event()
 
     def hold_write_lock() -> None:
-        with tally.write():
+        with tally.unit_of_work():
             locked.set()
             release.wait(10)
 

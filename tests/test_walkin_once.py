@@ -154,3 +154,20 @@ def test_reimport_reports_a_person_signed_in_twice_before_the_fix(tally: Tally, 
     with tally.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(members)).scalar_one() == 1
         assert {s.member_id for s in conn.execute(select(signins)).all()} == {member.member_id}
+
+
+@pytest.mark.parametrize("joining", [True, False])
+def test_a_200_character_name_that_folds_longer_fits(tally: Tally, guests_vote: str, joining: bool) -> None:
+    # Found by the long run: a 200-character walk-in name folded to 201 characters ("ß" folds to "ss") and
+    # overflowed members.search_name on PostgreSQL (StringDataRightTruncation). The search name is cut to fit.
+    name = "Walk" + "a" * 195 + "ß"
+    assert len(name) == 200
+    signin = tally.sign_in_guest(guests_vote, name, None, joining=joining)
+    assert signin.eligible and not signin.already
+    again = tally.sign_in_guest(guests_vote, name.replace("Walk", "WALK"), None, joining=joining)
+    assert again.already and again.id == signin.id
+    tally.import_roster(f"name,phone,status\n{'ß' * 200},,member\n")
+    with tally.engine.connect() as conn:
+        longest = conn.execute(select(func.max(func.length(members.c.search_name)))).scalar_one()
+    assert longest == 200
+    assert tally.find_people(guests_vote, "ssss")[0].display_name == "ß" * 200

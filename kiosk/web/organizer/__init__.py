@@ -13,7 +13,7 @@ from typing import Any
 from flask import Flask, redirect, url_for
 
 from kiosk.config import Settings
-from kiosk.tally import Tally
+from kiosk.tally import MeetingState, Tally
 from kiosk.web.app import register_storage_errors
 from kiosk.web.organizer import security
 from kiosk.web.organizer.live import LiveFigures
@@ -53,6 +53,7 @@ def create_organizer_app(
     app.register_blueprint(public)
     register_storage_errors(app)  # a locked or full database: a plain 503, not a 500
     app.jinja_env.globals["org"] = settings.organization.name
+    app.jinja_env.globals["MeetingState"] = MeetingState  # templates compare states by name, not by spelling
     # Every time on these pages is in the organization's time zone, with its abbreviation (see timefmt).
     zone = settings.tz
     app.jinja_env.filters["local"] = lambda moment, fmt=DEFAULT_FORMAT: local_time(moment, zone, fmt)
