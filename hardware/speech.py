@@ -1,8 +1,9 @@
 """Speech synthesis and sound output: the adapters behind the audio ballot (issue 18).
 
-Owns: the :class:`SpeechSynth` port (text to a WAV file, offline) with :class:`EspeakSynth` (Debian's
-``espeak-ng``) and :class:`SimulatedSynth` (a quiet tone of a plausible length, for machines without espeak-ng),
-:func:`open_synth`, and :func:`play_test_tone` (``kiosk doctor``: a short tone through ALSA's ``aplay``).
+Owns: the implementations of :class:`kiosk.audio.synth.SpeechSynth` (text to a WAV file, offline):
+:class:`EspeakSynth` (Debian's ``espeak-ng``) and :class:`SimulatedSynth` (a quiet tone of a plausible length,
+for machines without espeak-ng), :func:`open_synth`, and :func:`play_test_tone` (``kiosk doctor``: a short tone
+through ALSA's ``aplay``).
 
 Nothing here knows about meetings or ballots: ``kiosk.audio`` decides what is said, this only says it.
 """
@@ -15,30 +16,10 @@ import struct
 import subprocess
 import wave
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+
+from kiosk.audio.synth import SpeechSynth, SpeechUnavailable
 
 SAMPLE_RATE = 22050  # espeak-ng's own rate: the simulated clips match it
-
-
-class SpeechUnavailable(Exception):
-    """The synthesizer cannot speak at all (not installed) or not in this language (voice missing)."""
-
-
-@runtime_checkable
-class SpeechSynth(Protocol):
-    backend: str
-
-    def identity(self) -> str:
-        """What changes the sound of every clip (program and version): part of each clip's cache key."""
-        ...
-
-    def check_voice(self, voice: str) -> None:
-        """Raise SpeechUnavailable if ``voice`` cannot be used."""
-        ...
-
-    def render(self, text: str, voice: str, wpm: int, out: Path) -> None:
-        """Write ``text`` spoken by ``voice`` at ``wpm`` words a minute to the WAV file ``out``."""
-        ...
 
 
 class EspeakSynth:

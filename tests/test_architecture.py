@@ -35,6 +35,11 @@ EDGES = (
     "kiosk.doctor",
     "kiosk.doctor_secrecy",  # the doctor's secrecy checks (imports kiosk.doctor's findings)
     "kiosk.install",
+    # The audio ballot's wiring: the command, the doctor's findings and the background builder pick the
+    # synthesizer (hardware.speech) by configuration; its core (phrases, render, synth) imports no adapter.
+    "kiosk.audio.cli",
+    "kiosk.audio.doctor",
+    "kiosk.audio.service",
 )
 CORE = [
     "kiosk.tally",

@@ -85,6 +85,8 @@ NO_FIGURES = {
     "organizer.texts_review": "recipients and segments of a text",
     "organizer.texts_send": "redirect",
     "public.verify": "one ballot by its own verification code, never totals",
+    "kiosk_audio.clip": "one spoken clip of generic text (a plank's words, 'Yes selected'), never a figure",
+    "kiosk_audio.manifest": "the list of the meeting's clips (their hashes and lengths), never a figure",
     "public.verify_code": "one ballot by its own verification code (the receipt's address), never totals",
     "root": "redirect",
     "healthz": "ok",

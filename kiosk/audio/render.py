@@ -12,7 +12,8 @@ Layout under ``<data_dir>/audio/``:
 The default rate is rendered first for both languages and the manifest written after each rate, so a kiosk can
 speak at the default rate while the other rates are still being made.
 
-No Flask here; the synthesizer is passed in (``hardware.speech``). Nothing about any voter is written.
+No Flask here; the synthesizer is passed in (a ``kiosk.audio.synth.SpeechSynth``; ``hardware.speech`` has them).
+Nothing about any voter is written.
 """
 
 from __future__ import annotations
@@ -30,8 +31,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hardware.speech import SpeechSynth, SpeechUnavailable
 from kiosk.audio.phrases import LANGS, RATE_STEPS, Phrase, meeting_phrases
+from kiosk.audio.synth import SpeechSynth, SpeechUnavailable
 
 log = logging.getLogger(__name__)
 
