@@ -262,7 +262,7 @@ def _run(
 
     # Votes: refused plainly, in the attendee's language, with the code still good.
     clients[waiting[1]].post("/kiosk/lang", data={"lang": "es", "next": "/kiosk/"})
-    words = {waiting[0]: "cannot record your vote right now", waiting[1]: "no puede registrar su voto ahora"}
+    words = {waiting[0]: "cannot record your vote right now", waiting[1]: "no puede guardar su boleta ahora"}
     still_to_vote = []
     for name in waiting:
         response = cast(clients[name], tally)

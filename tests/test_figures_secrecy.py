@@ -105,6 +105,7 @@ CLI_FIGURE_COMMANDS = {
 CLI_NO_FIGURES = {
     "test-deck": "a deck cast on a scratch copy, never the meeting's ballots",
     "audit verify": "checks the log or a bundle; a bundle exists only after the close",
+    "audio build": "renders the planks' words and the ballot's sentences to speech, never a figure",
     "rcv tabulate": "counts an RCTab configuration's cast vote records from files, never the meeting's ballots",
     "init": "",
     "roster import": "",
