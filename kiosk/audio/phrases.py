@@ -41,42 +41,42 @@ FIXED: dict[str, dict[str, str]] = {
         "en": "Press Yes, No or Abstain to choose. Confirm goes to the next question, Back to the previous one. "
         "To hear this screen again, press Back and Confirm together. "
         "For speed, volume and the screen, press Yes and No together.",
-        "es": "Pulse Sí, No o Abstención para elegir. Confirmar pasa a la siguiente pregunta, Atrás a la anterior. "
+        "es": "Pulse Sí, No o Abstención para elegir. Confirmar pasa a la siguiente propuesta, Atrás a la anterior. "
         "Para escuchar esta pantalla otra vez, pulse Atrás y Confirmar a la vez. "
         "Para la velocidad, el volumen y la pantalla, pulse Sí y No a la vez.",
     },
     "selected_yes": {"en": "Yes selected.", "es": "Sí, seleccionado."},
     "selected_no": {"en": "No selected.", "es": "No, seleccionado."},
     "selected_abstain": {"en": "Abstain selected.", "es": "Abstención, seleccionada."},
-    "choice_yes": {"en": "Your choice: Yes.", "es": "Su elección: Sí."},
-    "choice_no": {"en": "Your choice: No.", "es": "Su elección: No."},
-    "choice_abstain": {"en": "Your choice: Abstain.", "es": "Su elección: Abstención."},
-    "choice_none": {"en": "No choice yet.", "es": "Todavía no eligió."},
+    "choice_yes": {"en": "Your choice: Yes.", "es": "Su respuesta: Sí."},
+    "choice_no": {"en": "Your choice: No.", "es": "Su respuesta: No."},
+    "choice_abstain": {"en": "Your choice: Abstain.", "es": "Su respuesta: Abstención."},
+    "choice_none": {"en": "No choice yet.", "es": "Todavía no hay respuesta."},
     "choose_first": {
         "en": "Choose Yes, No or Abstain first.",
         "es": "Primero elija Sí, No o Abstención.",
     },
-    "first_plank": {"en": "This is the first question.", "es": "Esta es la primera pregunta."},
+    "first_plank": {"en": "This is the first question.", "es": "Esta es la primera propuesta."},
     "review_title": {
         "en": "Review your ballot. These are your choices.",
-        "es": "Revise su boleta. Estas son sus elecciones.",
+        "es": "Revise su boleta. Estas son sus respuestas.",
     },
     "answer_yes": {"en": "Yes.", "es": "Sí."},
     "answer_no": {"en": "No.", "es": "No."},
     "answer_abstain": {"en": "Abstain.", "es": "Abstención."},
-    "answer_none": {"en": "No choice, counts as abstain.", "es": "Sin elección, cuenta como abstención."},
+    "answer_none": {"en": "No choice, counts as abstain.", "es": "Sin respuesta, cuenta como abstención."},
     "review_keys": {
         "en": "To cast your ballot, press Confirm. To change a choice, press Back.",
-        "es": "Para emitir su boleta, pulse Confirmar. Para cambiar una elección, pulse Atrás.",
+        "es": "Para enviar su boleta, pulse Confirmar. Para cambiar una respuesta, pulse Atrás.",
     },
     "review_no_change": {
         "en": "On the review, Yes, No and Abstain change nothing. Press Confirm to cast, or Back to change.",
-        "es": "En la revisión, Sí, No y Abstención no cambian nada. Pulse Confirmar para emitir, o Atrás para cambiar.",
+        "es": "En la revisión, Sí, No y Abstención no cambian nada. Pulse Confirmar para enviar, o Atrás para cambiar.",
     },
-    "casting": {"en": "Casting your ballot.", "es": "Emitiendo su boleta."},
+    "casting": {"en": "Casting your ballot.", "es": "Enviando su boleta."},
     "cast_done": {
         "en": "Your ballot is cast. Thank you. Your verification code is:",
-        "es": "Su boleta fue emitida. Gracias. Su código de verificación es:",
+        "es": "Su boleta se envió. Gracias. Su código de verificación es:",
     },
     "cast_keys": {
         "en": "To hear the code again, press Back and Confirm together. To finish, press Confirm.",
@@ -97,7 +97,7 @@ FIXED: dict[str, dict[str, str]] = {
     },
     "screen_on": {
         "en": "The screen is on. People nearby can see your choices.",
-        "es": "La pantalla está encendida. Las personas cercanas pueden ver sus elecciones.",
+        "es": "La pantalla está encendida. Las personas cercanas pueden ver sus respuestas.",
     },
     "idle_warning": {
         "en": "Are you still there? Press any button to continue.",
@@ -105,19 +105,19 @@ FIXED: dict[str, dict[str, str]] = {
     },
     "threshold_majority": {
         "en": "Passes with more than half of the yes and no votes.",
-        "es": "Se aprueba con más de la mitad de los votos sí y no.",
+        "es": "Se aprueba si más de la mitad de los votos son Sí; las abstenciones no cuentan.",
     },
     "threshold_three-fifths": {
         "en": "Passes with at least three fifths of the yes and no votes.",
-        "es": "Se aprueba con al menos tres quintos de los votos sí y no.",
+        "es": "Se aprueba si al menos 3 de cada 5 votos son Sí; las abstenciones no cuentan.",
     },
     "threshold_two-thirds": {
         "en": "Passes with at least two thirds of the yes and no votes.",
-        "es": "Se aprueba con al menos dos tercios de los votos sí y no.",
+        "es": "Se aprueba si al menos 2 de cada 3 votos son Sí; las abstenciones no cuentan.",
     },
     "threshold_three-quarters": {
         "en": "Passes with at least three quarters of the yes and no votes.",
-        "es": "Se aprueba con al menos tres cuartos de los votos sí y no.",
+        "es": "Se aprueba si al menos 3 de cada 4 votos son Sí; las abstenciones no cuentan.",
     },
 }
 
@@ -136,9 +136,9 @@ CHAR_NAMES: dict[str, dict[str, str]] = {
 }  # fmt: skip
 
 COUNTED: dict[str, dict[str, str]] = {
-    "ballot_intro": {"en": "Your ballot has {n} questions.", "es": "Su boleta tiene {n} preguntas."},
-    "question_of": {"en": "Question {i} of {n}.", "es": "Pregunta {i} de {n}."},
-    "question": {"en": "Question {i}.", "es": "Pregunta {i}."},
+    "ballot_intro": {"en": "Your ballot has {n} questions.", "es": "Su boleta tiene {n} propuestas."},
+    "question_of": {"en": "Question {i} of {n}.", "es": "Propuesta {i} de {n}."},
+    "question": {"en": "Question {i}.", "es": "Propuesta {i}."},
     "rate": {"en": "Speed {i} of 5.", "es": "Velocidad {i} de 5."},
     "volume": {"en": "Volume {i} of 5.", "es": "Volumen {i} de 5."},
 }
