@@ -333,7 +333,8 @@ def test_reloading_the_matches_shows_them_again_without_posting(kiosk: LiveServe
     expect(page.locator("body")).to_have_attribute("data-ready", "1")
     type_text(page, "5105550109\n")
     expect(page.get_by_role("button", name=re.compile("Grace T."))).to_be_visible()
-    assert page.url == f"{kiosk.url}/kiosk/find?by=phone"  # the entry is a GET now, with no query in it
+    # the entry is a GET now, with no query in it (the page's script replaces it once it runs: wait for that)
+    expect(page).to_have_url(f"{kiosk.url}/kiosk/find?by=phone")
     posts: list[str] = []
     page.on("request", lambda r: posts.append(r.url) if r.method == "POST" and "/kiosk/find" in r.url else None)
     page.on("dialog", lambda dialog: posts.append("resubmit dialog") or dialog.dismiss())
