@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from kiosk.i18n import CATALOGUE
 from kiosk.tokens import ALPHABET
 
 LANGS = ("en", "es")
@@ -103,22 +104,8 @@ FIXED: dict[str, dict[str, str]] = {
         "en": "Are you still there? Press any button to continue.",
         "es": "¿Sigue ahí? Pulse cualquier botón para continuar.",
     },
-    "threshold_majority": {
-        "en": "Passes with more than half of the yes and no votes.",
-        "es": "Se aprueba si más de la mitad de los votos son Sí; las abstenciones no cuentan.",
-    },
-    "threshold_three-fifths": {
-        "en": "Passes with at least three fifths of the yes and no votes.",
-        "es": "Se aprueba si al menos 3 de cada 5 votos son Sí; las abstenciones no cuentan.",
-    },
-    "threshold_two-thirds": {
-        "en": "Passes with at least two thirds of the yes and no votes.",
-        "es": "Se aprueba si al menos 2 de cada 3 votos son Sí; las abstenciones no cuentan.",
-    },
-    "threshold_three-quarters": {
-        "en": "Passes with at least three quarters of the yes and no votes.",
-        "es": "Se aprueba si al menos 3 de cada 4 votos son Sí; las abstenciones no cuentan.",
-    },
+    # How each threshold passes: the screen's own words (one place, kiosk.i18n), spoken as shown.
+    **{key: CATALOGUE[key] for key in CATALOGUE if key.startswith("threshold_")},
 }
 
 # Letter and digit names, so a verification code is spelled one character at a time (not read as a word).
