@@ -31,7 +31,7 @@ def builder() -> AudioBuilder:
 
 @bp.get("/manifest.json")
 def manifest() -> Any:
-    from kiosk.web.kiosk import current_meeting, state
+    from kiosk.web.kiosk.common import current_meeting, state
 
     b = builder()
     try:
