@@ -13,6 +13,9 @@ from __future__ import annotations
 import logging
 import re
 
+from kiosk.i18n_ledger import LEDGER_TEXTS
+from kiosk.i18n_public import PUBLIC_CATALOGUE
+
 log = logging.getLogger(__name__)
 
 LANGUAGES: dict[str, str] = {"en": "English", "es": "Español"}
@@ -351,6 +354,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "sim_button": {"en": "Simulated {name} button", "es": "Botón simulado {name}"},
     "confirm": {"en": "Confirm", "es": "Confirmar"},
 }
+
+# The public pages' words (/platform, /scorecard) live in their own module so this one stays readable.
+CATALOGUE |= PUBLIC_CATALOGUE
+CATALOGUE |= LEDGER_TEXTS  # the scorecard's pages (kiosk.i18n_ledger)
 
 _INELIGIBLE = [
     (re.compile(r"guests may not vote"), lambda m, lang: translate("reason_guest", lang)),

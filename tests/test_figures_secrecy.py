@@ -88,6 +88,7 @@ NO_FIGURES = {
     "kiosk_audio.clip": "one spoken clip of generic text (a plank's words, 'Yes selected'), never a figure",
     "kiosk_audio.manifest": "the list of the meeting's clips (their hashes and lengths), never a figure",
     "public.verify_code": "one ballot by its own verification code (the receipt's address), never totals",
+    "public.platform": "the platform: final counts of closed meetings' passed planks only (checked below)",
     "root": "redirect",
     "healthz": "ok",
     "index": "list of meetings",

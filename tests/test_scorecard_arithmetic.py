@@ -67,7 +67,7 @@ def test_alignment(
     assert alignment_percent(counts.alignment) == percent
     as_json = counts.as_dict()
     assert as_json["alignment"] == (None if shown is None else float(shown))
-    assert as_json["alignment_exact"] == (None if exact is None else f"{exact.numerator}/{exact.denominator}")
+    assert as_json["alignment_exact"] == (None if exact is None else f"{f}/{f + a}")
 
 
 def vote(plank: str, day: int, cast: VoteCast, means: YesMeans, matter: str = "M") -> RecordedVote:

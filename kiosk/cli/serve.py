@@ -10,7 +10,10 @@ from kiosk.config import Settings
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    open_tally_for(args)
+    tally = open_tally_for(args)
+    # Meetings closed before the platform existed join it now (once; see kiosk.tally.platform).
+    for code, changes in tally.rebuild_platform(actor="cli"):
+        print(f"platform: meeting {code} added {len(changes.adopted)} planks")
     print(f"database ready: {args.settings.database_display}")
     return 0
 

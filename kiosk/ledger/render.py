@@ -50,8 +50,7 @@ def _share(score: Any) -> str:
     percent = alignment_percent(score.alignment)
     if percent is None:
         return "alignment: no votes for or against yet"
-    exact = score.alignment
-    return f"alignment {percent}% ({exact.numerator}/{exact.denominator}, rounded down)"
+    return f"alignment {percent}% ({score.for_}/{score.for_ + score.against}, rounded down)"
 
 
 def scorecard_text(scores: list[OfficialScore]) -> str:

@@ -92,14 +92,14 @@ class Counts:
 
     def as_dict(self) -> dict[str, Any]:
         shown = alignment_shown(self.alignment)
-        exact = self.alignment
+        decided = self.for_ + self.against
         return {
             "for": self.for_,
             "against": self.against,
             "abstain": self.abstain,
             "absent": self.absent,
             "alignment": None if shown is None else float(shown),
-            "alignment_exact": None if exact is None else f"{exact.numerator}/{exact.denominator}",
+            "alignment_exact": f"{self.for_}/{decided}" if decided else None,  # for/(for+against), unreduced
         }
 
 

@@ -4,7 +4,7 @@ receipt starts with.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from kiosk.receipts.blocks import Block, Heading, Line
 from kiosk.receipts.charset import printable, safe
@@ -162,6 +162,12 @@ def format_date(moment: datetime, language: str) -> str:
     if language == "es":
         return f"{weekday} {day} de {month} de {year}"
     return f"{weekday}, {month} {day}, {year}"
+
+
+def format_day(day: date, language: str) -> str:
+    """A calendar day without its weekday: "December 3, 2026", "3 de diciembre de 2026" (the platform's dates)."""
+    month = _MONTHS[language][day.month - 1]
+    return f"{day.day} de {month} de {day.year}" if language == "es" else f"{month} {day.day}, {day.year}"
 
 
 def format_time(moment: datetime, language: str) -> str:

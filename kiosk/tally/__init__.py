@@ -18,6 +18,8 @@ One module per concept:
 ``ballot_tokens``   issuing, checking and reissuing ballot tokens
 ``ballots``         casting and verifying secret ballots
 ``counting``        results and the audit log's read side
+``platform``        the organization's platform: what passed at closed meetings, amended and repealed since
+``ledger``          officials, their pledges and recorded votes, and the scorecard (files read by kiosk.ledger)
 ==================  ===========================================================================================
 
 ``Tally`` is the facade the edges hold: one object whose methods come from the concept mixins above, so callers
@@ -37,8 +39,10 @@ from __future__ import annotations
 
 from kiosk.tally.ballots import BallotsMixin
 from kiosk.tally.counting import CountingMixin
+from kiosk.tally.ledger import LedgerMixin
 from kiosk.tally.meetings import MeetingsMixin, parse_quorum, parse_start
 from kiosk.tally.model import (
+    Adoption,
     Answer,
     CastBallot,
     ImportReport,
@@ -48,12 +52,16 @@ from kiosk.tally.model import (
     PersonKey,
     PersonKind,
     Plank,
+    PlatformEnding,
+    PlatformPlank,
+    PlatformState,
     RsvpView,
     SignIn,
     clean_name,
 )
 from kiosk.tally.people import PeopleMixin
 from kiosk.tally.planks import MAX_PLANKS, PlanksMixin
+from kiosk.tally.platform import PlatformChanges, PlatformMixin
 from kiosk.tally.rsvps import RsvpsMixin
 from kiosk.tally.search import SearchMixin
 from kiosk.tally.signin import SignInMixin
@@ -61,6 +69,7 @@ from kiosk.tally.unit_of_work import CloseStep, UnitOfWork
 
 __all__ = [
     "MAX_PLANKS",
+    "Adoption",
     "Answer",
     "CastBallot",
     "CloseStep",
@@ -71,6 +80,10 @@ __all__ = [
     "PersonKey",
     "PersonKind",
     "Plank",
+    "PlatformChanges",
+    "PlatformEnding",
+    "PlatformPlank",
+    "PlatformState",
     "RsvpView",
     "SignIn",
     "Tally",
@@ -90,6 +103,8 @@ class Tally(
     SignInMixin,
     BallotsMixin,
     CountingMixin,
+    PlatformMixin,
+    LedgerMixin,
 ):
     """The meeting tally over one database: ``Tally(engine, region=..., timezone=..., clock=..., token_key=...)``
     (see ``kiosk.tally.storage.TallyBase``). Every method is one transaction; see the concept modules."""

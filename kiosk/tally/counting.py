@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Connection, and_, func, select
 
 from kiosk import audit
 from kiosk.results import MeetingResults, PlankResult, Quorum, quorum_required
@@ -16,35 +16,37 @@ from kiosk.tally.storage import TallyBase
 class CountingMixin(TallyBase):
     def results(self, code: str) -> MeetingResults:
         with self._read() as conn:
-            meeting = self._meeting_row(conn, code)
-            plank_list = self._planks(conn, meeting.id)
-            counts: dict[tuple[int, str], int] = {
-                (r.plank_id, r.choice): r.n
-                for r in conn.execute(
-                    select(ballot_choices.c.plank_id, ballot_choices.c.choice, func.count().label("n"))
-                    .join(planks, planks.c.id == ballot_choices.c.plank_id)
-                    .where(planks.c.meeting_id == meeting.id)
-                    .group_by(ballot_choices.c.plank_id, ballot_choices.c.choice)
-                )
-            }
-            cast = conn.execute(
-                select(func.count()).select_from(ballots).where(ballots.c.meeting_id == meeting.id)
-            ).scalar_one()
-            issued = conn.execute(
-                select(func.count())
-                .select_from(ballot_tokens)
-                .where(and_(ballot_tokens.c.meeting_id == meeting.id, ballot_tokens.c.state != "void"))
-            ).scalar_one()
-            in_good_standing = conn.execute(
-                select(func.count()).select_from(members).where(members.c.status == "member")
-            ).scalar_one()
-            present = conn.execute(
-                select(func.count())
-                .select_from(signins)
-                .where(
-                    and_(signins.c.meeting_id == meeting.id, signins.c.kind == "member", signins.c.eligible.is_(True))
-                )
-            ).scalar_one()
+            return self._results(conn, self._meeting_row(conn, code))
+
+    def _results(self, conn: Connection, meeting: Any) -> MeetingResults:
+        """The results of the meeting ``meeting`` (its row), read on ``conn`` (the close reads them in its own
+        transaction to add what passed to the platform)."""
+        plank_list = self._planks(conn, meeting.id)
+        counts: dict[tuple[int, str], int] = {
+            (r.plank_id, r.choice): r.n
+            for r in conn.execute(
+                select(ballot_choices.c.plank_id, ballot_choices.c.choice, func.count().label("n"))
+                .join(planks, planks.c.id == ballot_choices.c.plank_id)
+                .where(planks.c.meeting_id == meeting.id)
+                .group_by(ballot_choices.c.plank_id, ballot_choices.c.choice)
+            )
+        }
+        cast = conn.execute(
+            select(func.count()).select_from(ballots).where(ballots.c.meeting_id == meeting.id)
+        ).scalar_one()
+        issued = conn.execute(
+            select(func.count())
+            .select_from(ballot_tokens)
+            .where(and_(ballot_tokens.c.meeting_id == meeting.id, ballot_tokens.c.state != "void"))
+        ).scalar_one()
+        in_good_standing = conn.execute(
+            select(func.count()).select_from(members).where(members.c.status == "member")
+        ).scalar_one()
+        present = conn.execute(
+            select(func.count())
+            .select_from(signins)
+            .where(and_(signins.c.meeting_id == meeting.id, signins.c.kind == "member", signins.c.eligible.is_(True)))
+        ).scalar_one()
         quorum = Quorum(quorum_required(meeting.quorum_kind, meeting.quorum_value, in_good_standing), present)
         return MeetingResults(
             meeting=meeting.code,

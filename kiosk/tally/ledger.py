@@ -5,8 +5,8 @@ Files are read by ``kiosk.ledger`` (pure); this module matches and stores. Natur
 same file twice changes nothing: an official is their folded name; a pledge is (official, platform plank); a
 recorded vote is (official, platform plank, day, folded body, folded matter). A line naming an official not
 imported yet, or a plank not on the platform, is refused with its line number, and the rest is imported. A plank
-is matched against the platform's current titles ignoring case and spacing (an amended plank's old title finds
-its successor: ``Tally.platform_plank_by_title``).
+is matched against the platform's titles ignoring case, accents and spacing (an amended plank's old title finds
+its successor; a repealed plank still takes records made while it was in force: ``Tally.platform_plank_by_title``).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def _write_row(conn: Connection, table: Any, existing: Any, values: dict[str, An
 
 
 class LedgerMixin(TallyBase):
-    platform_plank_by_title: Callable[[str], Any]  # from the platform's concept module
+    platform_plank_by_title: Callable[..., Any]  # from the platform's concept module
     platform: Callable[..., list[Any]]
 
     # --- importing -------------------------------------------------------------------------------------------
@@ -138,7 +138,7 @@ class LedgerMixin(TallyBase):
         for title in titles:
             key = fold(title)
             if key not in found:
-                plank = self.platform_plank_by_title(title)
+                plank = self.platform_plank_by_title(title, include_repealed=True)
                 if plank is not None:
                     found[key] = plank.id
         return found

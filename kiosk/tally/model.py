@@ -6,7 +6,7 @@ Nothing here touches the database; the concept modules beside it build these fro
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -146,6 +146,92 @@ class Plank:
 
     def text_in(self, lang: str) -> Shown:
         return shown(self.text, self.translations, lang, "text")
+
+
+class PlatformState(StrEnum):
+    CURRENT = "current"  # in force
+    AMENDED = "amended"  # replaced by a later plank (``replaced_by_id``)
+    REPEALED = "repealed"  # removed by a later meeting
+
+
+@dataclass(frozen=True)
+class Adoption:
+    """The closed meeting at which a plank passed, and its final counts (abstentions are not votes cast)."""
+
+    meeting_code: str
+    meeting_title: str
+    date: date  # the meeting's day, in its own time zone
+    yes: int
+    no: int
+    threshold: Threshold
+    abstain: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "meeting": self.meeting_code,
+            "meeting_title": self.meeting_title,
+            "date": self.date.isoformat(),
+            "yes": self.yes,
+            "no": self.no,
+            "abstain": self.abstain,
+            "threshold": str(self.threshold),
+        }
+
+
+@dataclass(frozen=True)
+class PlatformEnding:
+    """How a platform plank stopped being in force: the meeting and the plank that amended or repealed it."""
+
+    state: PlatformState  # AMENDED or REPEALED
+    meeting_code: str
+    meeting_title: str
+    date: date
+    by_title: str  # the plank that amended or repealed it (for an amendment, also the successor's title)
+
+
+@dataclass(frozen=True)
+class PlatformPlank:
+    """A plank of the organization's platform (``Tally.platform``): what passed, where and by how much.
+
+    ``title`` and ``text`` are the adopted plank's own words; ``title_in`` / ``text_in`` give them in another
+    language from the adopted plank's translations, as ``Plank`` does."""
+
+    id: int
+    title: str
+    text: str
+    adopted: Adoption
+    state: PlatformState = PlatformState.CURRENT
+    translations: tuple[PlankTranslation, ...] = ()
+    replaced_by_id: int | None = None
+    ended: PlatformEnding | None = None
+
+    def title_in(self, lang: str) -> Shown:
+        return shown(self.title, self.translations, lang, "title")
+
+    def text_in(self, lang: str) -> Shown:
+        return shown(self.text, self.translations, lang, "text")
+
+    def as_dict(self, lang: str | None = None) -> dict[str, Any]:
+        """The JSON form (``kiosk platform --json``): title and text in ``lang`` when given (falling back to the
+        original), the adoption, and for a plank no longer in force its state and what ended it."""
+        entry: dict[str, Any] = {
+            "title": self.title_in(lang).text if lang else self.title,
+            "text": self.text_in(lang).text if lang else self.text,
+            "adopted": self.adopted.as_dict(),
+            "state": str(self.state),
+        }
+        if lang and entry["title"] != self.title:
+            entry["original_title"] = self.title
+        if self.ended is not None:
+            entry["ended"] = {
+                "meeting": self.ended.meeting_code,
+                "meeting_title": self.ended.meeting_title,
+                "date": self.ended.date.isoformat(),
+                "by": self.ended.by_title,
+            }
+            if self.state is PlatformState.AMENDED:
+                entry["replaced_by"] = self.ended.by_title
+        return entry
 
 
 @dataclass(frozen=True)

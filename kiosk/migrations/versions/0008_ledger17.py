@@ -1,14 +1,14 @@
 """The accountability ledger: officials, their pledges to platform planks, and their recorded votes.
 
 Revision ID: 0008_ledger17
-Revises: 0005_arch_hw
+Revises: 0008_platform17
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_ledger17"
-down_revision = "0005_arch_hw"
+down_revision = "0008_platform17"  # the lead re-chains at merge; it needs platform_planks
 branch_labels = None
 depends_on = None
 

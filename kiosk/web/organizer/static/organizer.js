@@ -93,3 +93,8 @@ function startRefresh() {
 }
 
 document.addEventListener("DOMContentLoaded", () => { startLive(); startCounter(); startRefresh(); startPages(); });
+
+// The public pages' print button (no inline script: the pages' CSP forbids it).
+document.addEventListener("DOMContentLoaded", () => {
+  for (const button of document.querySelectorAll("[data-print]")) button.addEventListener("click", () => window.print());
+});
