@@ -40,6 +40,10 @@ LEDGER_TEXTS: dict[str, dict[str, str]] = {
         "en": "Pledged to support “{plank}”, then voted against it {n} times",
         "es": "Se comprometió a apoyar «{plank}» y luego votó en contra {n} veces",
     },
+    "sc_broken_item_one": {
+        "en": "Pledged to support “{plank}”, then voted against it once",
+        "es": "Se comprometió a apoyar «{plank}» y luego votó en contra 1 vez",
+    },
     "sc_pledged_no": {
         "en": "Answered no to “{plank}” on the questionnaire",
         "es": "Respondió que no a «{plank}» en el cuestionario",

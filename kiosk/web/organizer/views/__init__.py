@@ -8,13 +8,26 @@ One module per page group, each registering its views on the blueprints in ``bas
 function names: ``organizer.dashboard``, ``public.verify``, ...): ``login``, ``meetings`` (list and setup),
 ``dashboard`` (live figures, projector, event stream, devices), ``people`` (sign-ins, reissue), ``texts`` (RSVPs
 and texts), ``exports`` (tally tape, downloads), ``verify`` (public), ``public_pages`` (the organization's public
-pages: ``/platform``, ``/scorecard``; no login).
+pages: ``/platform``; no login), ``scorecard_page`` (the public ``/scorecard``), ``ledger`` (officials, pledges,
+votes and the scorecard for organizers).
 """
 
-from kiosk.web.organizer.views import dashboard, exports, login, meetings, people, public_pages, texts, verify
+from kiosk.web.organizer.views import (
+    dashboard,
+    exports,
+    ledger,
+    login,
+    meetings,
+    people,
+    public_pages,
+    scorecard_page,
+    texts,
+    verify,
+)
 from kiosk.web.organizer.views.base import StreamRegistry, bp, public
 from kiosk.web.organizer.views.exports import EXPORT_NAMES
 
-PAGE_MODULES = (login, meetings, dashboard, people, texts, exports, verify, public_pages)  # imported: views registered
+# imported: their views are registered
+PAGE_MODULES = (login, meetings, dashboard, people, texts, exports, verify, public_pages, ledger, scorecard_page)
 
 __all__ = ["EXPORT_NAMES", "PAGE_MODULES", "StreamRegistry", "bp", "public"]
