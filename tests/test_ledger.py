@@ -73,7 +73,7 @@ def test_votes_import_refuses_unknowns_and_reimports_change_nothing(platform_tal
     # The same vote spelt differently (case, spaces) is the same vote, changed in place.
     fixed = tally.import_votes(
         "date,body,matter,official,vote,plank,yes_means\n"
-        "2026-03-04,richmond city council,RES. 14-26  rent board budget,ana ruiz,no,RENT CONTROL,for\n"
+        "2026-03-04,richmond city council,RES.  14-26,ana ruiz,no,RENT CONTROL,for\n"
     )
     assert (fixed.added, fixed.updated) == (0, 1)
 
@@ -120,9 +120,11 @@ def test_vote_events_import_through_the_map(platform_tally: Tally) -> None:
         "first)",
     ]
     assert tally.import_vote_events(files, fixture_text("ocd-map.csv")).unchanged == 7
-    # the same votes from the CSV are the same records (same day, body and matter)
+    # the CSV of the same meetings adds only what the VoteEvents lacked, and differs on one vote
+    from_csv = tally.import_votes(fixture_text("votes.csv"))
+    assert (from_csv.added, from_csv.updated, from_csv.unchanged) == (2, 1, 6)
     scores = {s.name: s for s in tally.scorecard()}
-    assert (scores["Ana Ruiz"].counts.for_, scores["Ben Okafor"].counts.against) == (2, 2)
+    assert (scores["Ana Ruiz"].counts.for_, scores["Ben Okafor"].counts.against) == (3, 2)
 
 
 def test_a_vote_on_an_amended_plank_title_finds_the_plank_in_force(platform_tally: Tally) -> None:

@@ -72,7 +72,8 @@ def test_imports_from_the_page_with_a_report(app: Flask, tally: Tally) -> None:
     files = [upload(p.name, p.read_bytes()) for p in sorted((LEDGER / "ocd").glob("*.json"))]
     page = post(client, "/organizer/ledger/import/ocd", {"files": files, "map": upload("ocd-map.csv")})
     text = page.get_data(as_text=True)
-    assert "7 lines imported (7 added, 0 updated, 0 unchanged), 2 refused." in text  # other matters than the CSV
+    # the same meetings as the CSV: the same records (Carla's "not voting" replaces the CSV's yes)
+    assert "7 lines imported (0 added, 1 updated, 6 unchanged), 2 refused." in text
     assert "vote_event_rent.json vote 5: vote &#39;paired&#39;" in text
 
 
@@ -105,7 +106,7 @@ def test_browse_by_official_and_by_plank_projector_and_csv(app: Flask, tally: Ta
     assert "/organizer/ledger/official?name=Ana+Ruiz" in overview
     carla = client.get("/organizer/ledger/official?name=carla+diaz&lang=es").get_data(as_text=True)
     assert "Se comprometió a apoyar «Control de alquileres» y luego votó en contra 1 vez" in carla
-    assert "1 de abril de 2026" in carla and "Ord. 3-26 Repeal of rent cap" in carla
+    assert "1 de abril de 2026" in carla and "Ord. 3-26" in carla
     assert client.get("/organizer/ledger/official?name=Nobody").status_code == 404
     assert client.get("/organizer/ledger/official?name=%00").status_code in (400, 404)
     planks = client.get("/organizer/ledger/planks").get_data(as_text=True)

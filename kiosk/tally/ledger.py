@@ -173,9 +173,12 @@ class LedgerMixin(TallyBase):
             "matter": row.matter,
             "vote": row.vote.value,
             "yes_means": row.yes_means.value,
-            "source": (row.source or "csv")[:200],
             "updated_at": self.clock(),
         }
+        # Where a vote came from is noted when it is written; the same vote from another file changes nothing.
+        same = existing is not None and all(getattr(existing, k) == v for k, v in values.items() if k != "updated_at")
+        if not same:
+            values["source"] = (row.source or "csv")[:200]
         _write_row(conn, recorded_votes, existing, values, r)
 
     @staticmethod
