@@ -115,8 +115,8 @@ FIELDS: dict[str, list[str]] = {
         "live_results_shown",
         "results_hidden_until_close",
     ],
-    "organizer.add_plank": ["title", "text", "threshold"],
-    "organizer.edit_plank": ["title", "text", "threshold"],
+    "organizer.add_plank": ["title", "text", "threshold", "platform_change"],
+    "organizer.edit_plank": ["title", "text", "threshold", "platform_change"],
     "organizer.move_plank": ["direction"],
     "organizer.import_csv": ["file"],
     "organizer.test_deck": ["file"],
@@ -137,6 +137,9 @@ FIELDS: dict[str, list[str]] = {
     "organizer.export_file": [],
     "public.verify": ["code"],
     "public.verify_code": [],
+    "public.platform": ["lang", "history"],
+    "public.platform_file": ["lang", "history"],
+    "organizer.platform_tape": ["lang"],
 }
 
 # A valid form per endpoint: the fuzzer often sends it with one or two fields replaced by hostile values, so
@@ -179,6 +182,7 @@ PATH_VALUES: dict[str, list[str]] = {
     "what": ["roster", "planks", "voters"],
     "name": ["attendance.csv", "rsvps.csv", "results.csv", "results.json", "bundle.json", "yes", "confirm", "maybe"],
     "filename": ["kiosk.css", "kiosk.js", "organizer.css", "organizer.js", "../app.py", "%2e%2e/app.py"],
+    "fmt": ["json", "csv", "xml"],
 }
 
 # Status codes seen per "METHOD endpoint" in this process (fuzz_app returns each call's share).

@@ -6,13 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sqlalchemy import delete, update
 
 from kiosk.errors import InvalidInput
-from kiosk.schema import platform_planks
 from kiosk.tally import MeetingState, PlatformState, Tally
 from kiosk.web.organizer import create_organizer_app
-from tests.platform_support import hold_meeting
+from tests.platform_support import forget_platform, hold_meeting
 from tests.test_organizer import organizer_settings
 
 GA1_PLANKS = (
@@ -190,13 +188,6 @@ def test_two_planks_of_one_meeting_cannot_target_the_same_platform_plank(tally: 
     assert tally.plank_platform_changes("GA2") == {a.id: ("repeals", "Rent control")}
     with pytest.raises(InvalidInput, match="no plank in force"):
         tally.set_plank_platform_change("GA2", a.id, "amends", "Nothing like it")
-
-
-def forget_platform(tally: Tally) -> None:
-    """The state right after the migration that created the platform: meetings closed, the platform empty."""
-    with tally.engine.begin() as conn:
-        conn.execute(update(platform_planks).values(replaced_by_id=None))
-        conn.execute(delete(platform_planks))
 
 
 def test_rebuild_adds_meetings_closed_before_the_platform_in_the_order_they_were_held(tally: Tally) -> None:
