@@ -528,3 +528,31 @@ def test_a_stale_read_never_replaces_a_newer_snapshot(tally: Tally, voting_meeti
     assert stepped(tally.engine, stale, STEP, tally.clock()).ballots_cast == 2 * STEP
     shown = [release_figures(tally, voting_meeting, step=STEP) for _ in range(2)]
     assert [s.counted for s in shown] == [2 * STEP, 2 * STEP]
+
+
+def test_the_platform_shows_no_figure_until_the_close_then_only_final_counts(observers: Observers) -> None:
+    """/platform, its files, ``kiosk platform`` and its tape hold closed meetings' final counts only: while GA12
+    votes they show nothing of it; after the close, its passed planks with their exact counts."""
+    tally = observers.tally
+    cast_one_at_a_time(tally, "GA12", {}, count=VOTERS)
+
+    def platform_views() -> dict[str, str]:
+        _code, out = observers.cli("platform", "--json", "--history")
+        return {
+            "page": observers.organizer.get("/platform?history=1").get_data(as_text=True),
+            "page es": observers.organizer.get("/platform?history=1&lang=es").get_data(as_text=True),
+            "json": observers.organizer.get("/platform.json?history=1").get_data(as_text=True),
+            "csv": observers.organizer.get("/platform.csv").get_data(as_text=True),
+            "cli": out,
+        }
+
+    for name, body in platform_views().items():
+        assert not any(title in body for title in observers.titles), name
+        assert "GA12" not in body, name
+    tally.set_state("GA12", MeetingState.CLOSED)
+    final = {p.title: p for p in tally.results("GA12").planks}
+    adopted = {p["title"]: p["adopted"] for p in json.loads(platform_views()["cli"])["planks"]}
+    assert adopted and set(adopted) == {t for t, p in final.items() if p.passed}
+    assert all(
+        (a["yes"], a["no"], a["abstain"]) == (final[t].yes, final[t].no, final[t].abstain) for t, a in adopted.items()
+    )
