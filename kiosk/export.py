@@ -6,8 +6,9 @@ return) is prefixed with a single quote, so no cell can run as a formula.
 The meeting bundle (only for a closed meeting) is one JSON document that another machine can check without
 our database: the whole audit log with its hash chain and head, the meeting's ballots (verification code and
 choices, nothing else, sorted by code), a SHA-256 over those sorted ballots (the closing tally tape prints it
-too), and the results. ``verify_bundle`` recomputes the chain, the ballots hash and the results from the
-ballots, and checks that the log recorded exactly as many cast ballots as the bundle holds.
+too), the results, and what the meeting changed on the platform. ``verify_bundle`` recomputes the chain,
+the ballots hash and the results from the ballots, and checks that the log recorded exactly as many cast
+ballots as the bundle holds.
 """
 
 from __future__ import annotations
@@ -179,6 +180,12 @@ def meeting_bundle(tally: Tally, code: str, *, exported_at: datetime) -> dict[st
             {"position": p.position, "title": p.title, "threshold": str(p.threshold)} for p in tally.planks(code)
         ],
         "results": released.results.as_dict(),
+        # What this meeting adopted, amended or repealed on the platform (kiosk.tally.platform).
+        "platform": [
+            p.as_dict()
+            for p in tally.platform(history=True)
+            if meeting.code in (p.adopted.meeting_code, p.ended.meeting_code if p.ended else None)
+        ],
         "ballots": ballot_list,
         "ballots_hash": ballots_hash(ballot_list),
         "audit": {"head": report.head, "entries": [_entry_dict(e) for e in entries]},

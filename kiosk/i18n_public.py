@@ -38,6 +38,7 @@ PUBLIC_CATALOGUE: dict[str, dict[str, str]] = {
     },
     "platform_hide_history": {"en": "Show only the planks in force", "es": "Mostrar solo las propuestas vigentes"},
     "platform_history_title": {"en": "No longer in force", "es": "Ya no vigentes"},
+    "platform_download": {"en": "Download the platform:", "es": "Descargar el programa:"},
     "platform_count": {"en": "{n} planks in force.", "es": "{n} propuestas vigentes."},
     "platform_threshold_majority": {"en": "a majority", "es": "mayoría simple"},
     "platform_threshold_three-fifths": {"en": "three-fifths", "es": "tres quintos"},

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
-from kiosk.schema import members, plank_platform_changes
+from kiosk.schema import members
 from kiosk.tally import MeetingState, Tally
 from tests.platform_support import hold_meeting
 
@@ -42,14 +42,6 @@ def amend_rent_control(tally: Tally) -> None:
         "GA13", "title,text,threshold,amends\nRent control for all,Cap every rent.,majority,Rent control\n"
     )
     (plank,) = tally.planks("GA13")
-    target = tally.platform_plank_by_title("Rent control")
-    assert target is not None
-    with tally.engine.begin() as conn:  # until the planks file's amends column is read (platform17's part)
-        if (
-            conn.execute(select(plank_platform_changes).where(plank_platform_changes.c.plank_id == plank.id)).first()
-            is None
-        ):
-            conn.execute(insert(plank_platform_changes).values(plank_id=plank.id, action="amends", target_id=target.id))
     tally.set_state("GA13", MeetingState.VOTING_OPEN)
     tally.import_roster("name,status,joined\nAmending Voter,member,2000-01-01\n")
     with tally.engine.connect() as conn:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import itertools
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 
-from kiosk.schema import members
+from kiosk.schema import members, plank_platform_changes, platform_planks
 from kiosk.tally import MeetingState, Tally
 
 _voter_numbers = itertools.count()
@@ -14,7 +14,7 @@ _voter_numbers = itertools.count()
 
 def hold_meeting(tally: Tally, code: str, starts: str, planks_csv: str, votes: dict[str, tuple[int, int, int]]) -> None:
     """Meeting ``code`` with ``planks_csv``, where each plank titled in ``votes`` gets exactly (yes, no, abstain)
-    from fresh roster members (others are left blank), then closed."""
+    from fresh roster members (the others leave it blank, which counts as an abstention), then closed."""
     tally.create_meeting(code=code, title=f"Assembly {code}", starts=starts)
     report = tally.import_planks(code, planks_csv)
     assert not report.refused, report.refused
@@ -36,3 +36,11 @@ def hold_meeting(tally: Tally, code: str, starts: str, planks_csv: str, votes: d
             )
         tally.cast_ballot(code, signin.token, choices)
     tally.set_state(code, MeetingState.CLOSED)
+
+
+def forget_platform(tally: Tally) -> None:
+    """The state the migration leaves an upgraded database in: meetings closed, the platform tables empty."""
+    with tally.engine.begin() as conn:
+        conn.execute(delete(plank_platform_changes))
+        conn.execute(update(platform_planks).values(replaced_by_id=None))
+        conn.execute(delete(platform_planks))

@@ -96,6 +96,8 @@ NO_FIGURES = {
     "kiosk_audio.manifest": "the list of the meeting's clips (their hashes and lengths), never a figure",
     "public.verify_code": "one ballot by its own verification code (the receipt's address), never totals",
     "public.platform": "the platform: final counts of closed meetings' passed planks only (checked below)",
+    "public.platform_file": "the platform as JSON or CSV: closed meetings' passed planks only (checked below)",
+    "organizer.platform_tape": "the platform tape: closed meetings' passed planks only (checked below)",
     "root": "redirect",
     "healthz": "ok",
     "index": "list of meetings",
@@ -114,6 +116,8 @@ CLI_NO_FIGURES = {
     "test-deck": "a deck cast on a scratch copy, never the meeting's ballots",
     "audit verify": "checks the log or a bundle; a bundle exists only after the close",
     "audio build": "renders the planks' words and the ballot's sentences to speech, never a figure",
+    "platform": "the platform: closed meetings' passed planks only (checked below)",
+    "platform rebuild": "applies closed meetings to the platform; prints how many planks each added",
     "rcv tabulate": "counts an RCTab configuration's cast vote records from files, never the meeting's ballots",
     "init": "",
     "roster import": "",
@@ -535,3 +539,31 @@ def test_a_stale_read_never_replaces_a_newer_snapshot(tally: Tally, voting_meeti
     assert stepped(tally.engine, stale, STEP, tally.clock()).ballots_cast == 2 * STEP
     shown = [release_figures(tally, voting_meeting, step=STEP) for _ in range(2)]
     assert [s.counted for s in shown] == [2 * STEP, 2 * STEP]
+
+
+def test_the_platform_shows_no_figure_until_the_close_then_only_final_counts(observers: Observers) -> None:
+    """/platform, its files, ``kiosk platform`` and its tape hold closed meetings' final counts only: while GA12
+    votes they show nothing of it; after the close, its passed planks with their exact counts."""
+    tally = observers.tally
+    cast_one_at_a_time(tally, "GA12", {}, count=VOTERS)
+
+    def platform_views() -> dict[str, str]:
+        _code, out = observers.cli("platform", "--json", "--history")
+        return {
+            "page": observers.organizer.get("/platform?history=1").get_data(as_text=True),
+            "page es": observers.organizer.get("/platform?history=1&lang=es").get_data(as_text=True),
+            "json": observers.organizer.get("/platform.json?history=1").get_data(as_text=True),
+            "csv": observers.organizer.get("/platform.csv").get_data(as_text=True),
+            "cli": out,
+        }
+
+    for name, body in platform_views().items():
+        assert not any(title in body for title in observers.titles), name
+        assert "GA12" not in body, name
+    tally.set_state("GA12", MeetingState.CLOSED)
+    final = {p.title: p for p in tally.results("GA12").planks}
+    adopted = {p["title"]: p["adopted"] for p in json.loads(platform_views()["cli"])["planks"]}
+    assert adopted and set(adopted) == {t for t, p in final.items() if p.passed}
+    assert all(
+        (a["yes"], a["no"], a["abstain"]) == (final[t].yes, final[t].no, final[t].abstain) for t, a in adopted.items()
+    )

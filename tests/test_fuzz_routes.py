@@ -115,8 +115,8 @@ FIELDS: dict[str, list[str]] = {
         "live_results_shown",
         "results_hidden_until_close",
     ],
-    "organizer.add_plank": ["title", "text", "threshold"],
-    "organizer.edit_plank": ["title", "text", "threshold"],
+    "organizer.add_plank": ["title", "text", "threshold", "platform_change"],
+    "organizer.edit_plank": ["title", "text", "threshold", "platform_change"],
     "organizer.move_plank": ["direction"],
     "organizer.import_csv": ["file"],
     "organizer.test_deck": ["file"],
@@ -137,6 +137,16 @@ FIELDS: dict[str, list[str]] = {
     "organizer.export_file": [],
     "public.verify": ["code"],
     "public.verify_code": [],
+    "public.platform": ["lang", "history"],
+    "public.platform_file": ["lang", "history"],
+    "organizer.platform_tape": ["lang"],
+    "public.scorecard": ["lang"],
+    "organizer.ledger": ["lang"],
+    "organizer.ledger_import": ["file", "lang"],
+    "organizer.ledger_official": ["name", "lang"],
+    "organizer.ledger_planks": ["lang"],
+    "organizer.ledger_projector": ["lang"],
+    "organizer.ledger_csv": [],
 }
 
 # A valid form per endpoint: the fuzzer often sends it with one or two fields replaced by hostile values, so
@@ -176,9 +186,10 @@ PATH_VALUES: dict[str, list[str]] = {
     "plank_id": ["1", "2", "0", "999", "2147483648", "9223372036854775808", "1" * 40],
     "signin_id": ["1", "2", "0", "999", "2147483648", "9223372036854775808", "1" * 40],
     "action": ["open-signin", "open-voting", "close", "reopen"],
-    "what": ["roster", "planks", "voters"],
+    "what": ["roster", "planks", "voters", "officials", "pledges", "votes", "ocd"],
     "name": ["attendance.csv", "rsvps.csv", "results.csv", "results.json", "bundle.json", "yes", "confirm", "maybe"],
     "filename": ["kiosk.css", "kiosk.js", "organizer.css", "organizer.js", "../app.py", "%2e%2e/app.py"],
+    "fmt": ["json", "csv", "xml"],
 }
 
 # Status codes seen per "METHOD endpoint" in this process (fuzz_app returns each call's share).

@@ -70,6 +70,7 @@ def fill_route(rule: str) -> str:
         .replace("<what>", "roster")
         .replace("<name>", "attendance.csv")
         .replace("<path:filename>", "organizer.css")
+        .replace("<any(json, csv):fmt>", "json")
     )
 
 

@@ -9,8 +9,8 @@ One module per concept: :mod:`~kiosk.receipts.blocks` (the values), :mod:`~kiosk
 text and folding it into the code pages' repertoire), :mod:`~kiosk.receipts.layout` (word wrap at the paper width,
 plain text), :mod:`~kiosk.receipts.wording` (English and Spanish words, dates), and one builder per receipt:
 :mod:`~kiosk.receipts.signin`, :mod:`~kiosk.receipts.ballot`, :mod:`~kiosk.receipts.tape`,
-:mod:`~kiosk.receipts.testpage`. Import from ``kiosk.receipts``; the sign-in receipt with the settings filled in
-(as the kiosk and the desk print it) is :mod:`kiosk.signin_receipts`.
+:mod:`~kiosk.receipts.testpage`, :mod:`~kiosk.receipts.platform`. Import from ``kiosk.receipts``; the sign-in
+receipt with the settings filled in (as the kiosk and the desk print it) is :mod:`kiosk.signin_receipts`.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from kiosk.receipts.blocks import (
 )
 from kiosk.receipts.charset import MAX_USER_TEXT, REPERTOIRE, clean, page_repertoire, printable
 from kiosk.receipts.layout import LaidLine, layout, render_text, wrap
+from kiosk.receipts.platform import platform_tape
 from kiosk.receipts.signin import signin_receipt
 from kiosk.receipts.tape import tally_tape
 from kiosk.receipts.testpage import printer_test_receipt
@@ -62,6 +63,7 @@ __all__ = [
     "format_when",
     "layout",
     "page_repertoire",
+    "platform_tape",
     "printable",
     "printer_test_receipt",
     "render_text",

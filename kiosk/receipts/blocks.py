@@ -29,6 +29,7 @@ class ReceiptKind(StrEnum):
     BALLOT = "ballot"
     TALLY = "tally"
     TEST = "test"
+    PLATFORM = "platform"
 
 
 @dataclass(frozen=True)

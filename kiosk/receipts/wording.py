@@ -59,6 +59,10 @@ WORDS: dict[str, dict[str, str]] = {
         "choice_yes": "YES",
         "choice_no": "NO",
         "choice_abstain": "ABSTAIN",
+        "platform_title": "OUR PLATFORM",
+        "platform_empty": "No plank has been adopted yet.",
+        "platform_adopted": "Adopted at {meeting}, {date}",
+        "platform_count": "{n} planks in force",
     },
     "es": {
         "reprint": "*** REIMPRESIÓN ***",
@@ -110,6 +114,10 @@ WORDS: dict[str, dict[str, str]] = {
         "choice_yes": "SÍ",
         "choice_no": "NO",
         "choice_abstain": "ABSTENCIÓN",
+        "platform_title": "NUESTRO PROGRAMA",
+        "platform_empty": "Todavía no se ha aprobado ninguna propuesta.",
+        "platform_adopted": "Aprobada en {meeting}, {date}",
+        "platform_count": "{n} propuestas vigentes",
     },
 }
 

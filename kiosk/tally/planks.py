@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, insert, select, update
@@ -17,6 +17,7 @@ from kiosk.results import Threshold
 from kiosk.roster import fold
 from kiosk.schema import plank_translations, planks
 from kiosk.tally.model import PLANKS_EDITABLE, ImportReport, Plank
+from kiosk.tally.platform_rows import changes_of_meeting, resolve_target, store_change
 from kiosk.tally.storage import TallyBase
 
 MAX_PLANKS = 100
@@ -37,6 +38,9 @@ class PlankLine:
     text: str
     threshold: Threshold
     translations: dict[str, tuple[str | None, str | None]] = field(default_factory=dict)
+    # What it would do to the platform if it passes: ("amends" | "repeals", the platform plank's title);
+    # (None, "") when the file has those columns but this line names nothing; None when the file has neither.
+    platform_change: tuple[str | None, str] | None = None
 
 
 def _optional_cell(row: list[str], index: int | None) -> str | None:
@@ -72,6 +76,14 @@ def _plank_line(
     return PlankLine(line, title, body, Threshold(threshold), given)
 
 
+def _with_platform_change(plank: PlankLine, amends: str, repeals: str) -> PlankLine | str:
+    """The line's ``amends`` / ``repeals`` cells (at most one of them names a platform plank), or why not."""
+    if amends and repeals:
+        return f"line {plank.line}: a plank may amend or repeal one platform plank, not both"
+    change = ("amends", amends) if amends else ("repeals", repeals) if repeals else (None, "")
+    return replace(plank, platform_change=change)
+
+
 def parse_planks_csv(csv_text: str, report: ImportReport) -> list[PlankLine]:
     """The planks of a CSV file (``title,text,threshold``, and ``title_es,text_es`` for each language the kiosk
     offers besides the original's); refused lines go to ``report``."""
@@ -100,6 +112,8 @@ def parse_planks_csv(csv_text: str, report: ImportReport) -> list[PlankLine]:
             for lang, columns in translated.items()
         }
         found = _plank_line(reader.line_num, cell("title"), cell("text"), fold(cell("threshold")) or "majority", given)
+        if not isinstance(found, str) and ("amends" in index or "repeals" in index):
+            found = _with_platform_change(found, cell("amends"), cell("repeals"))
         if isinstance(found, str):
             report.refused.append(found)
         else:
@@ -116,7 +130,10 @@ class PlanksMixin(TallyBase):
     def import_planks(self, code: str, csv_text: str, *, actor: str = "cli") -> ImportReport:
         """Add planks from CSV (``title,text,threshold``, and ``title_es,text_es`` for each language the kiosk
         offers besides the original's); a title already on the meeting is updated. A translation column left out
-        keeps the stored translation; one present but empty removes it (the original is shown instead)."""
+        keeps the stored translation; one present but empty removes it (the original is shown instead).
+
+        ``amends`` / ``repeals`` name a platform plank in force (``Tally.platform_plank_by_title``) that the plank
+        replaces or ends if it passes; a line naming one that is not in force is refused, with its number."""
         report = ImportReport()
         parsed = parse_planks_csv(csv_text, report)
         with self._write() as conn:
@@ -124,6 +141,14 @@ class PlanksMixin(TallyBase):
             existing = {p.title: p for p in self._planks(conn, meeting.id)}
             position = max((p.position for p in existing.values()), default=0)
             for plank in parsed:
+                target_id = None
+                action, target = plank.platform_change or (None, "")
+                if action is not None:
+                    resolved = resolve_target(conn, meeting.id, plank.title, action, target)
+                    if isinstance(resolved, str):
+                        report.refused.append(f"line {plank.line}: {resolved}")
+                        continue
+                    target_id = resolved
                 if plank.title in existing:
                     conn.execute(
                         update(planks)
@@ -131,6 +156,7 @@ class PlanksMixin(TallyBase):
                         .values(text=plank.text, threshold=str(plank.threshold))
                     )
                     self._store_translations(conn, existing[plank.title].id, plank.translations)
+                    plank_id = existing[plank.title].id
                     report.updated += 1
                 elif len(existing) + report.added >= MAX_PLANKS:
                     report.refused.append(f"line {plank.line}: a meeting has at most {MAX_PLANKS} planks")
@@ -141,6 +167,8 @@ class PlanksMixin(TallyBase):
                     self._store_translations(conn, plank_id, plank.translations)
                     existing[plank.title] = Plank(plank_id, position, plank.title, plank.text, plank.threshold)
                     report.added += 1
+                if plank.platform_change is not None:
+                    store_change(conn, plank_id, plank.platform_change[0], target_id)
                 report.imported += 1
             self._audit(
                 conn,
@@ -241,6 +269,37 @@ class PlanksMixin(TallyBase):
                 conn.execute(update(planks).where(planks.c.id == plank.id).values(position=i))
             self._audit(conn, actor, "plank_moved", meeting.code, plank=plank_id, position=target + 1)
             return self._planks(conn, meeting.id)
+
+    def plank_platform_changes(self, code: str) -> dict[int, tuple[str, str]]:
+        """{plank id: ("amends" | "repeals", the platform plank's title)} for the meeting's planks that would
+        change the platform if they pass."""
+        with self._read() as conn:
+            return changes_of_meeting(conn, self._meeting_row(conn, code).id)
+
+    def set_plank_platform_change(
+        self, code: str, plank_id: int, action: str | None, target: str = "", *, actor: str = "organizer"
+    ) -> None:
+        """Make a plank amend or repeal (``action``) the platform plank titled ``target``, or (``action`` None)
+        only add to the platform; only before voting opens."""
+        if action not in (None, "amends", "repeals"):
+            raise InvalidInput(f"{action!r} is not amends or repeals")
+        with self._write() as conn:
+            meeting = self._planks_editable(conn, code)
+            row = conn.execute(
+                select(planks.c.title).where(and_(planks.c.id == plank_id, planks.c.meeting_id == meeting.id))
+            ).first()
+            if row is None:
+                raise NotFound(f"no plank {plank_id} on meeting {meeting.code}")
+            target_id = None
+            if action is not None:
+                resolved = resolve_target(conn, meeting.id, row.title, action, target.strip())
+                if isinstance(resolved, str):
+                    raise InvalidInput(f"{row.title!r}: {resolved}")
+                target_id = resolved
+            store_change(conn, plank_id, action, target_id)
+            self._audit(
+                conn, actor, "plank_updated", meeting.code, plank=plank_id, platform=action or "adds", target=target
+            )
 
     def _planks_editable(self, conn: Connection, code: str) -> Any:
         """The meeting row, locked, if its planks may still change (the one place that rule lives)."""

@@ -11,13 +11,13 @@ from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Connection, Select, select
+from sqlalchemy import Connection, Select, delete, insert, select
 from sqlalchemy.orm import aliased
 
 from kiosk.plank_texts import PlankTranslation
 from kiosk.results import Threshold
 from kiosk.roster import fold
-from kiosk.schema import meetings, plank_translations, planks, platform_planks
+from kiosk.schema import meetings, plank_platform_changes, plank_translations, planks, platform_planks
 from kiosk.tally.model import Adoption, PlatformEnding, PlatformPlank, PlatformState
 
 MAX_TITLE_KEY = 300
@@ -132,7 +132,7 @@ def find_by_title(conn: Connection, title: str, *, include_repealed: bool = Fals
     title; else, for the title of an amended plank, what replaced it now; else (``include_repealed``) the most
     recently adopted repealed plank with that title. None when there is none."""
     key = title_key(title)
-    if not key:
+    if not key or "\x00" in key:  # no stored title holds NUL (PostgreSQL refuses even to compare it)
         return None
     current = conn.execute(
         select(platform_planks.c.id).where(
@@ -156,3 +156,50 @@ def find_by_title(conn: Connection, title: str, *, include_repealed: bool = Fals
 def one_platform_plank(conn: Connection, platform_id: int) -> PlatformPlank:
     rows = conn.execute(platform_query().where(platform_planks.c.id == platform_id)).all()
     return platform_planks_from(conn, rows)[0]
+
+
+# --- planks that amend or repeal a platform plank -----------------------------------------------------------
+
+
+def resolve_target(conn: Connection, meeting_id: int, plank_title: str, action: str, target: str) -> int | str:
+    """The platform plank a meeting's plank ``plank_title`` may amend or repeal (``action``), named by
+    ``target``: its id, or why not (unknown, no longer in force, or already the target of another plank of the
+    same meeting, whose outcomes would then depend on the ballot order)."""
+    if len(target) > MAX_TITLE_KEY:
+        return f"the plank it {action} has a title longer than {MAX_TITLE_KEY} characters"
+    row = find_by_title(conn, target)
+    if row is None:
+        repealed = find_by_title(conn, target, include_repealed=True)
+        if repealed is not None:
+            return f"it {action} {target!r}, which was repealed: it is no longer on the platform"
+        return f"it {action} {target!r}, but no plank in force on the platform has that title"
+    taken = conn.execute(
+        select(planks.c.title)
+        .join(plank_platform_changes, plank_platform_changes.c.plank_id == planks.c.id)
+        .where(
+            planks.c.meeting_id == meeting_id,
+            plank_platform_changes.c.target_id == row.id,
+            planks.c.title != plank_title,
+        )
+    ).first()
+    if taken is not None:
+        return f"{taken.title!r} of this meeting already amends or repeals {row.title!r}"
+    return int(row.id)
+
+
+def store_change(conn: Connection, plank_id: int, action: str | None, target_id: int | None) -> None:
+    """Set (or with ``action`` None, remove) what a plank would do to the platform if it passes."""
+    conn.execute(delete(plank_platform_changes).where(plank_platform_changes.c.plank_id == plank_id))
+    if action is not None and target_id is not None:
+        conn.execute(insert(plank_platform_changes).values(plank_id=plank_id, action=action, target_id=target_id))
+
+
+def changes_of_meeting(conn: Connection, meeting_id: int) -> dict[int, tuple[str, str]]:
+    """{plank id: (action, the target's title)} for a meeting's planks that amend or repeal a platform plank."""
+    rows = conn.execute(
+        select(plank_platform_changes.c.plank_id, plank_platform_changes.c.action, platform_planks.c.title)
+        .join(planks, planks.c.id == plank_platform_changes.c.plank_id)
+        .join(platform_planks, platform_planks.c.id == plank_platform_changes.c.target_id)
+        .where(planks.c.meeting_id == meeting_id)
+    )
+    return {r.plank_id: (r.action, r.title) for r in rows}

@@ -1,4 +1,4 @@
-"""The closing tally tape and the exports (CSV, JSON, the meeting bundle)."""
+"""The closing tally tape, the platform tape and the exports (CSV, JSON, the meeting bundle)."""
 
 from __future__ import annotations
 
@@ -16,9 +16,10 @@ from flask import (
     url_for,
 )
 
-from kiosk import export
+from kiosk import export, i18n
 from kiosk.errors import StateError
 from kiosk.live_figures import release_figures
+from kiosk.platform_export import platform_tape_job
 from kiosk.print_queue import PrintQueue
 from kiosk.tally import MeetingState
 from kiosk.web.organizer.security import current_organizer, login_required
@@ -59,6 +60,26 @@ def tally_tape(code: str) -> Any:
     else:
         flash("This tally tape is already queued or printed; nothing has changed since.", "ok")
     return redirect(url_for("organizer.dashboard", code=m.code))
+
+
+@bp.post("/platform/tape")
+@login_required
+def platform_tape() -> Any:
+    """The platform as a receipt-printer tape, through the print queue like every tape."""
+    settings = _settings()
+    lang = request.form.get("lang", "en")
+    key, tape = platform_tape_job(
+        _tally(),
+        organization=settings.organization.name,
+        columns=settings.printer.columns,
+        printed_at=_now(),
+        language=lang if lang in i18n.LANGUAGES else i18n.DEFAULT_LANGUAGE,
+    )
+    if PrintQueue(_tally().engine).submit("platform", key, tape.to_json()):
+        flash("The platform tape is queued for the printer.", "ok")
+    else:
+        flash("This platform tape is already queued.", "ok")
+    return redirect(url_for("organizer.meetings") + "#platform")
 
 
 def _download(body: str, filename: str, mimetype: str) -> Response:

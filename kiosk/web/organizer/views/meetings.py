@@ -50,7 +50,13 @@ STATE_ACTIONS = {
 @bp.get("/")
 @login_required
 def meetings() -> str:
-    return render_template("organizer/meetings.html", meetings=_tally().meetings(), members=_tally().member_count())
+    tally = _tally()
+    return render_template(
+        "organizer/meetings.html",
+        meetings=tally.meetings(),
+        members=tally.member_count(),
+        platform_count=len(tally.platform()),
+    )
 
 
 def _one_line(form: Any, name: str) -> str:
@@ -108,6 +114,8 @@ def _meeting_page(m: Any, *, report: dict[str, Any] | None = None, deck: dict[st
         "organizer/meeting.html",
         m=m,
         planks=tally.planks(m.code),
+        platform=tally.platform(),
+        platform_changes=tally.plank_platform_changes(m.code),
         thresholds=[t.value for t in Threshold],
         translation_languages={lang: i18n.LANGUAGES[lang] for lang in translation_languages()},
         report=report,
@@ -147,12 +155,28 @@ def add_plank(code: str) -> Any:
     out = io.StringIO()
     writer = csv.writer(out)
     langs = translation_languages()
-    writer.writerow(["title", "text", "threshold", *(f"{f}_{lang}" for lang in langs for f in ("title", "text"))])
+    try:
+        action, target = _platform_change(request.form)
+    except InvalidInput as exc:
+        flash(f"Plank not added: {exc}", "error")
+        return redirect(url_for("organizer.meeting", code=m.code) + "#planks")
+    writer.writerow(
+        [
+            "title",
+            "text",
+            "threshold",
+            "amends",
+            "repeals",
+            *(f"{f}_{lang}" for lang in langs for f in ("title", "text")),
+        ]
+    )
     writer.writerow(
         [
             _one_line(request.form, "title"),
             request.form.get("text", ""),
             request.form.get("threshold", ""),
+            target if action == "amends" else "",
+            target if action == "repeals" else "",
             *(
                 _one_line(request.form, f"title_{lang}") if f == "title" else request.form.get(f"text_{lang}", "")
                 for lang in langs
@@ -173,6 +197,19 @@ def add_plank(code: str) -> Any:
     return redirect(url_for("organizer.meeting", code=m.code) + "#planks")
 
 
+def _platform_change(form: Any) -> tuple[str | None, str]:
+    """The plank form's pick-list: ("amends" | "repeals", the title of a platform plank in force), or (None, "")
+    for a plank that only adds to the platform."""
+    choice = form.get("platform_change", "")
+    if not choice:
+        return None, ""
+    action, _, target_id = choice.partition(":")
+    titles = {str(p.id): p.title for p in _tally().platform()}
+    if action not in ("amends", "repeals") or target_id not in titles:
+        raise InvalidInput("the platform plank picked is no longer in force; reload the page and pick again")
+    return action, titles[target_id]
+
+
 @bp.post("/m/<code>/planks/<int:plank_id>/edit")
 @login_required
 def edit_plank(code: str, plank_id: int) -> Any:
@@ -191,6 +228,9 @@ def edit_plank(code: str, plank_id: int) -> Any:
             },
             actor=_actor(),
         )
+        if "platform_change" in request.form:
+            action, target = _platform_change(request.form)
+            _tally().set_plank_platform_change(m.code, plank_id, action, target, actor=_actor())
         flash("Plank saved.", "ok")
     except KioskError as exc:
         flash(str(exc), "error")

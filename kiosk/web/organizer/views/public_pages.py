@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import render_template, request
+from flask import Response, render_template, request
 from markupsafe import Markup
 
 from kiosk import i18n
+from kiosk.platform_export import platform_csv, platform_json
 from kiosk.receipts.wording import format_day
 from kiosk.tally import PlatformPlank, PlatformState
 from kiosk.web.organizer.views.base import _tally, public
@@ -93,3 +94,19 @@ def platform() -> Any:
     current = [_entry(p, lang) for p in planks if p.state is PlatformState.CURRENT]
     ended = [_entry(p, lang) for p in planks if p.state is not PlatformState.CURRENT]
     return render_public("organizer/platform.html", lang, current=current, ended=ended, history=history)
+
+
+@public.get("/platform.<any(json, csv):fmt>")
+def platform_file(fmt: str) -> Response:
+    """The platform as a file anyone may take: JSON (``?lang=es`` for the Spanish words, ``?history=1`` for the
+    planks no longer in force) or CSV (always with the history, original words)."""
+    history = request.args.get("history") == "1"
+    if fmt == "csv":
+        body, mimetype = platform_csv(_tally(), history=True), "text/csv"
+    else:
+        lang = request.args.get("lang")
+        body = platform_json(_tally(), history=history, lang=lang if lang in i18n.LANGUAGES else None)
+        mimetype = "application/json"
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="platform.{fmt}"'
+    return response
