@@ -143,6 +143,12 @@ def reader(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (work / "deck.csv").write_text(
         ",".join(titles) + "\n" + ",".join(["yes"] * len(titles)) + "\n" + ",".join(["no"] * len(titles)) + "\n"
     )
+    ledger = FIXTURES / "ledger"  # the scorecard's files (README.md, docs/accountability.md)
+    for name, as_named in (("officials-messy.csv", "officials.csv"), ("pledges-messy.csv", "pledges.csv")):
+        shutil.copy(ledger / name, work / as_named)
+    shutil.copy(ledger / "votes.csv", work / "votes.csv")
+    shutil.copy(ledger / "ocd-map.csv", work / "map.csv")
+    shutil.copytree(ledger / "ocd", work / "votes")
     rcv = FIXTURES / "rctab" / "generic_csv_test"
     shutil.copy(rcv / "generic_csv_test_config.json", work / "CONFIG.json")
     shutil.copy(rcv / "generic_csv_test_cvr.csv", work / "generic_csv_test_cvr.csv")
