@@ -40,6 +40,7 @@ PUBLIC_CATALOGUE: dict[str, dict[str, str]] = {
     "platform_history_title": {"en": "No longer in force", "es": "Ya no vigentes"},
     "platform_download": {"en": "Download the platform:", "es": "Descargar el programa:"},
     "platform_count": {"en": "{n} planks in force.", "es": "{n} propuestas vigentes."},
+    "platform_count_one": {"en": "1 plank in force.", "es": "1 propuesta vigente."},
     "platform_threshold_majority": {"en": "a majority", "es": "mayoría simple"},
     "platform_threshold_three-fifths": {"en": "three-fifths", "es": "tres quintos"},
     "platform_threshold_two-thirds": {"en": "two-thirds", "es": "dos tercios"},

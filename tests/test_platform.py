@@ -3,13 +3,19 @@ title finds its plank (also an amended one's old title). SQLite and PostgreSQL."
 
 from __future__ import annotations
 
+import csv
+import io
+import itertools
+import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
 
 from kiosk.errors import InvalidInput
 from kiosk.tally import MeetingState, PlatformState, Tally
 from kiosk.web.organizer import create_organizer_app
+from tests.fuzz_support import fuzz_settings, text_values
 from tests.platform_support import forget_platform, hold_meeting
 from tests.test_organizer import organizer_settings
 
@@ -212,3 +218,37 @@ def test_rebuild_adds_meetings_closed_before_the_platform_in_the_order_they_were
     ]
     assert tally.rebuild_platform() == []
     assert tally.platform(history=True) == history
+
+
+_fuzz_meetings = itertools.count(1)
+
+
+@fuzz_settings(40)
+@given(amends=text_values, repeals=text_values)
+def test_fuzzed_amends_and_repeals_cells_are_refused_or_name_the_plank(
+    platform_of_one: Tally, amends: str, repeals: str
+) -> None:
+    tally = platform_of_one
+    code = f"FZ{next(_fuzz_meetings)}"
+    tally.create_meeting(code=code, title="Fuzz", starts="2027-03-01T19:00")
+    out = io.StringIO()
+    csv.writer(out).writerows([["title", "amends", "repeals"], ["A fuzzed plank", amends, repeals]])
+    report = tally.import_planks(code, out.getvalue())
+    changes = tally.plank_platform_changes(code)
+    if report.refused:
+        # (a quoted cell with line breaks ends on a later line: the report names the line where the row ends)
+        assert len(report.refused) == 1 and re.match(r"line [2-9]\d*: ", report.refused[0]), report.refused
+        assert changes == {} and tally.planks(code) == []
+    else:
+        (plank,) = tally.planks(code)
+        named = [c for c in (amends.strip(), repeals.strip()) if c]
+        if named:  # it named the one plank in force, as the title compares
+            assert changes == {plank.id: ("amends" if amends.strip() else "repeals", "Rent control")}
+        else:
+            assert changes == {}
+
+
+@pytest.fixture
+def platform_of_one(tally: Tally) -> Tally:
+    hold_meeting(tally, "GA1", "2026-12-03T19:00", GA1_PLANKS, {"Rent control": (3, 1, 0)})
+    return tally

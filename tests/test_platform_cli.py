@@ -95,7 +95,7 @@ def test_spanish_json_and_text(kiosk: Any, platform: Tally) -> None:  # noqa: F8
     assert planks[0]["text"] == "Limitar los alquileres."
     assert planks[1]["title"] == "Public bank"  # untranslated: the original, without original_title
     _code, out, _ = kiosk("platform", "--lang", "es", "--history")
-    assert "Nuestro programa" in out and "1 propuestas vigentes." in out
+    assert "Nuestro programa" in out and "1 propuesta vigente." in out
     assert "Aprobada en GA1 (Assembly GA1) el 3 de diciembre de 2026: 7 a favor, 3 en contra" in out
     assert "Enmendada en GA2 el 14 de enero de 2027, sustituida por «Rent control for all»." in out
     assert "Derogada en GA2 el 14 de enero de 2027 por «No bank»." in out
@@ -205,7 +205,7 @@ def test_organizer_plank_form_picks_from_the_platform(organizer: Flask, platform
 
 def test_organizer_prints_the_platform_tape(organizer: Flask, platform: Tally) -> None:
     client = logged_in(organizer)
-    assert "1 planks in force" in client.get("/organizer/").get_data(as_text=True)
+    assert "1 plank in force" in client.get("/organizer/").get_data(as_text=True)
     response = post(client, "/organizer/platform/tape", {"lang": "es"}, follow_redirects=True)
     assert "The platform tape is queued for the printer." in response.get_data(as_text=True)
     (job,) = [j for j in PrintQueue(platform.engine).jobs() if j.kind == "platform"]

@@ -241,7 +241,7 @@ def add_meeting_commands(sub: Any, command: CommandAdder) -> Any:
         planks,
         "import",
         cmd_planks_import,
-        "add or update planks from a CSV (title, text, threshold; title_es, text_es)",
+        "add or update planks from a CSV (title, text, threshold; title_es, text_es; amends or repeals)",
     )
     p.add_argument("code")
     p.add_argument("file")

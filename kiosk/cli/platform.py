@@ -39,7 +39,10 @@ def _print_text(planks: list[PlatformPlank], lang: str) -> None:
     current = [p for p in planks if p.state is PlatformState.CURRENT]
     ended = [p for p in planks if p.state is not PlatformState.CURRENT]
     print(i18n.translate("platform_title", lang))
-    print(i18n.translate("platform_count", lang, n=len(current)) if current else i18n.translate("platform_empty", lang))
+    if not current:
+        print(i18n.translate("platform_empty", lang))
+    else:
+        print(i18n.translate("platform_count_one" if len(current) == 1 else "platform_count", lang, n=len(current)))
     for heading, group in ((None, current), (i18n.translate("platform_history_title", lang), ended)):
         if heading and group:
             print(f"\n{heading}")

@@ -13,7 +13,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     tally = open_tally_for(args)
     # Meetings closed before the platform existed join it now (once; see kiosk.tally.platform).
     for code, changes in tally.rebuild_platform(actor="cli"):
-        print(f"platform: meeting {code} added {len(changes.adopted)} planks")
+        added = len(changes.adopted)
+        print(f"platform: meeting {code} added {added} plank{'' if added == 1 else 's'}")
     print(f"database ready: {args.settings.database_display}")
     return 0
 

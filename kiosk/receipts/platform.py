@@ -23,7 +23,12 @@ def platform_tape(
     blocks += [
         Heading(words(language, "platform_title")),
         Line(words(language, "printed_at", when=format_when(printed_at, language)), align="center"),
-        Line(words(language, "platform_count", n=len(planks)), align="center"),
+        Line(
+            words(language, "platform_count_one")
+            if len(planks) == 1
+            else words(language, "platform_count", n=len(planks)),
+            align="center",
+        ),
         Rule(),
     ]
     if not planks:

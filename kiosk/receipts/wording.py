@@ -63,6 +63,7 @@ WORDS: dict[str, dict[str, str]] = {
         "platform_empty": "No plank has been adopted yet.",
         "platform_adopted": "Adopted at {meeting}, {date}",
         "platform_count": "{n} planks in force",
+        "platform_count_one": "1 plank in force",
     },
     "es": {
         "reprint": "*** REIMPRESIÓN ***",
@@ -118,6 +119,7 @@ WORDS: dict[str, dict[str, str]] = {
         "platform_empty": "Todavía no se ha aprobado ninguna propuesta.",
         "platform_adopted": "Aprobada en {meeting}, {date}",
         "platform_count": "{n} propuestas vigentes",
+        "platform_count_one": "1 propuesta vigente",
     },
 }
 
