@@ -66,6 +66,9 @@ CORE = [
     "kiosk.device_status",
     "kiosk.signin_receipts",
     "kiosk.print_queue",
+    "kiosk.ledger",  # the accountability ledger's files and scorecard (issue 17)
+    "kiosk.ledger.render",
+    "kiosk.schema_ledger",
 ]
 FORBIDDEN = ["flask", "werkzeug", "gpiozero", "escpos", "serial", "twilio", "waitress", "jinja2"]
 
