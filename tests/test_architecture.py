@@ -67,6 +67,9 @@ CORE = [
     "kiosk.signin_receipts",
     "kiosk.print_queue",
     "kiosk.ledger",  # the accountability ledger's files and scorecard (issue 17)
+    "kiosk.ledger.files",
+    "kiosk.ledger.ocd",
+    "kiosk.ledger.scorecard",
     "kiosk.ledger.render",
     "kiosk.schema_ledger",
 ]
