@@ -24,8 +24,6 @@ from kiosk.roster import fold, search_name
 from kiosk.schema import meetings, officials, pledges, recorded_votes
 from kiosk.tally.storage import TallyBase
 
-Parsed = tuple[list[Any], list[Refusal], list[str]]
-
 
 def _report(refused: list[Refusal], notes: list[str]) -> LedgerReport:
     return LedgerReport(refused=[str(r) for r in refused], notes=list(notes))
@@ -243,7 +241,10 @@ class LedgerMixin(TallyBase):
         return {p.id: p.title for p in every}, current
 
 
-def _line_of(reason: str) -> tuple[int, str]:
-    """Refusals in line order for the report (``line 12: ...`` → 12)."""
+def _line_of(reason: str) -> tuple[str, int]:
+    """Refusals in order for the report: by file (a VoteEvent file's name, the map; none for a CSV), then number
+    (``line 12: ...`` → ("", 12); ``a.json vote 3: ...`` → ("a.json", 3)). Python's sort keeps ties in order."""
     words = reason.split(":", 1)[0].split()
-    return (int(words[-1]) if words and words[-1].isdigit() else 0, reason)
+    if len(words) >= 2 and words[-1].isdigit():
+        return " ".join(words[:-2]), int(words[-1])
+    return " ".join(words), 0
