@@ -2,8 +2,9 @@
 organizer's ledger pages. Merged into ``kiosk.i18n.CATALOGUE`` (look them up with ``kiosk.i18n.translate``);
 kept here so the main catalogue stays one screen's worth per concept.
 
-Spanish uses *usted*; a platform plank is a "propuesta" (docs/glossary-es.md). "Boleta" is the members' ballot
-only, so the scorecard is the "registro de votaciones", never a "boleta de calificaciones".
+Spanish uses *usted* and the glossary's words (docs/glossary-es.md): a plank is a "propuesta", the platform the
+"programa", "registro" is signing in, and "boleta" the members' ballot only; so the scorecard is the "historial de
+votaciones" and an official a "representante" (one word for women and men).
 """
 
 from __future__ import annotations
@@ -11,20 +12,21 @@ from __future__ import annotations
 LEDGER_TEXTS: dict[str, dict[str, str]] = {
     "sc_title": {
         "en": "Scorecard: how our officials voted",
-        "es": "Registro de votaciones: cómo votaron nuestros funcionarios",
+        "es": "Historial de votaciones: cómo votaron quienes nos representan",
     },
-    "sc_projector_title": {"en": "How our officials voted", "es": "Cómo votaron nuestros funcionarios"},
+    "sc_projector_title": {"en": "How our officials voted", "es": "Cómo votaron quienes nos representan"},
     "sc_lead": {
         "en": "How the officials we follow voted on the platform our members adopted.",
-        "es": "Cómo votaron los funcionarios que seguimos sobre la plataforma que adoptaron nuestros miembros.",
+        "es": "Cómo votaron las personas en cargos públicos que seguimos sobre el programa que aprobaron nuestros "
+        "miembros.",
     },
     "sc_alignment_note": {
         "en": "Alignment is the votes for the platform divided by the votes for and against it, rounded down. "
         "Abstaining or being absent counts neither way.",
-        "es": "La coincidencia es el número de votos a favor de la plataforma dividido entre los votos a favor y "
+        "es": "La coincidencia es el número de votos a favor del programa dividido entre los votos a favor y "
         "en contra, redondeado hacia abajo. Abstenerse o estar ausente no cuenta ni a favor ni en contra.",
     },
-    "sc_official": {"en": "Official", "es": "Funcionario"},
+    "sc_official": {"en": "Official", "es": "Representante"},
     "sc_office": {"en": "Office", "es": "Cargo"},
     "sc_term": {"en": "Term", "es": "Mandato"},
     "sc_for": {"en": "For", "es": "A favor"},
@@ -51,29 +53,29 @@ LEDGER_TEXTS: dict[str, dict[str, str]] = {
     "sc_pledge": {"en": "Pledge", "es": "Compromiso"},
     "sc_pledge_yes": {"en": "pledged yes", "es": "se comprometió"},
     "sc_pledge_no": {"en": "answered no", "es": "respondió que no"},
-    "sc_plank": {"en": "Platform plank", "es": "Propuesta de la plataforma"},
-    "sc_none": {"en": "No officials yet.", "es": "Todavía no hay funcionarios."},
+    "sc_plank": {"en": "Platform plank", "es": "Propuesta del programa"},
+    "sc_none": {"en": "No officials yet.", "es": "Todavía no hay representantes."},
     "sc_none_for_plank": {
         "en": "No votes or pledges on this plank yet.",
         "es": "Todavía no hay votos ni compromisos sobre esta propuesta.",
     },
     "sc_by_plank": {"en": "By plank", "es": "Por propuesta"},
-    "sc_by_official": {"en": "By official", "es": "Por funcionario"},
+    "sc_by_official": {"en": "By official", "es": "Por representante"},
     "sc_projector": {"en": "Projector", "es": "Proyector"},
     "sc_votes": {"en": "Recorded votes", "es": "Votos registrados"},
     "sc_date": {"en": "Date", "es": "Fecha"},
     "sc_body": {"en": "Body", "es": "Órgano"},
     "sc_matter": {"en": "Matter", "es": "Asunto"},
     "sc_vote": {"en": "Vote", "es": "Voto"},
-    "sc_position": {"en": "On the platform", "es": "Ante la plataforma"},
+    "sc_position": {"en": "On the platform", "es": "Ante el programa"},
     "sc_vote_yes": {"en": "yes", "es": "sí"},
     "sc_vote_no": {"en": "no", "es": "no"},
     "sc_vote_abstain": {"en": "abstained", "es": "se abstuvo"},
     "sc_vote_absent": {"en": "absent", "es": "ausente"},
-    "sc_unknown_official": {"en": "No official by that name.", "es": "No hay ningún funcionario con ese nombre."},
-    "sc_ledger": {"en": "Officials and scorecard", "es": "Funcionarios y registro de votaciones"},
+    "sc_unknown_official": {"en": "No official by that name.", "es": "No hay ningún representante con ese nombre."},
+    "sc_ledger": {"en": "Officials and scorecard", "es": "Representantes e historial de votaciones"},
     "sc_import": {"en": "Import", "es": "Importar"},
-    "sc_import_officials": {"en": "Officials", "es": "Funcionarios"},
+    "sc_import_officials": {"en": "Officials", "es": "Representantes"},
     "sc_import_pledges": {"en": "Pledges", "es": "Compromisos"},
     "sc_import_votes": {"en": "Recorded votes", "es": "Votos registrados"},
     "sc_import_ocd": {"en": "Open Civic Data VoteEvents", "es": "VoteEvents de Open Civic Data"},
@@ -93,7 +95,7 @@ LEDGER_TEXTS: dict[str, dict[str, str]] = {
     },
     "sc_refused": {"en": "Refused", "es": "Rechazadas"},
     "sc_notes": {"en": "Notes", "es": "Notas"},
-    "sc_download": {"en": "Download the scorecard (CSV)", "es": "Descargar el registro (CSV)"},
+    "sc_download": {"en": "Download the scorecard (CSV)", "es": "Descargar el historial (CSV)"},
     "sc_public_page": {"en": "Public page", "es": "Página pública"},
     "sc_log_out": {"en": "Log out", "es": "Cerrar sesión"},
     "sc_meetings": {"en": "Meetings", "es": "Reuniones"},

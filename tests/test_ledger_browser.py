@@ -84,7 +84,7 @@ def test_import_browse_and_publish_in_both_languages(
     page.goto(f"{served}/organizer/ledger")
     page.click("header a[hreflang=es]")
     page.wait_for_url("**lang=es**")
-    assert page.locator("h1").inner_text() == "Registro de votaciones: cómo votaron nuestros funcionarios"
+    assert page.locator("h1").inner_text() == "Historial de votaciones: cómo votaron quienes nos representan"
     for lang in ("en", "es"):
         page.goto(f"{served}/organizer/ledger?lang={lang}")
         assert_accessible(page)
@@ -106,7 +106,7 @@ def test_import_browse_and_publish_in_both_languages(
 
     # The public page: no login (a fresh context), both languages.
     public = browser_context(viewport={"width": 1024, "height": 768}).new_page()
-    for lang, heading in (("en", "Scorecard: how our officials voted"), ("es", "Registro de votaciones")):
+    for lang, heading in (("en", "Scorecard: how our officials voted"), ("es", "Historial de votaciones")):
         public.goto(f"{served}/scorecard?lang={lang}")
         assert public.locator("h1").inner_text().startswith(heading)
         assert public.locator("table.scorecard tbody tr").count() == 4

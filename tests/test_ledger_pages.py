@@ -39,7 +39,7 @@ def test_public_scorecard_needs_no_login_in_both_languages(app: Flask, tally: Ta
     assert "Ana Ruiz" in english and "<strong>100%</strong>" in english and "<strong>33%</strong>" in english
     assert "Answered no to “Rent control” on the questionnaire" in english
     spanish = client.get("/scorecard?lang=es").get_data(as_text=True)
-    assert '<html lang="es">' in spanish and "Registro de votaciones" in spanish
+    assert '<html lang="es">' in spanish and "Historial de votaciones" in spanish
     assert "Respondió que no a «Control de alquileres» en el cuestionario" in spanish
     assert "sin votos todavía" in spanish  # Dan Moss: absent only
     by_browser = client.get("/scorecard", headers={"Accept-Language": "es-MX,es;q=0.9"}).get_data(as_text=True)
@@ -112,7 +112,7 @@ def test_browse_by_official_and_by_plank_projector_and_csv(app: Flask, tally: Ta
     planks = client.get("/organizer/ledger/planks").get_data(as_text=True)
     assert planks.index("Rent control") < planks.index("Public bank") and "answered no" in planks
     projector = client.get("/organizer/ledger/projector?lang=es").get_data(as_text=True)
-    assert "Cómo votaron nuestros funcionarios" in projector and "<strong>33%</strong>" in projector
+    assert "Cómo votaron quienes nos representan" in projector and "<strong>33%</strong>" in projector
     csv_file = client.get("/organizer/ledger/scorecard.csv")
     assert csv_file.mimetype == "text/csv" and csv_file.get_data(as_text=True).startswith("name,office,body")
     assert app.test_client().get("/organizer/ledger/scorecard.csv").status_code == 401
