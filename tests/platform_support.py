@@ -15,9 +15,19 @@ _voter_numbers = itertools.count()
 def hold_meeting(tally: Tally, code: str, starts: str, planks_csv: str, votes: dict[str, tuple[int, int, int]]) -> None:
     """Meeting ``code`` with ``planks_csv``, where each plank titled in ``votes`` gets exactly (yes, no, abstain)
     from fresh roster members (the others leave it blank, which counts as an abstention), then closed."""
+    open_meeting(tally, code, starts, planks_csv)
+    vote_and_close(tally, code, votes)
+
+
+def open_meeting(tally: Tally, code: str, starts: str, planks_csv: str) -> None:
+    """Meeting ``code`` with ``planks_csv`` imported (every line accepted), not yet voting."""
     tally.create_meeting(code=code, title=f"Assembly {code}", starts=starts)
     report = tally.import_planks(code, planks_csv)
     assert not report.refused, report.refused
+
+
+def vote_and_close(tally: Tally, code: str, votes: dict[str, tuple[int, int, int]]) -> None:
+    """Open voting on ``code``, cast exactly ``votes`` (see ``hold_meeting``) and close it."""
     tally.set_state(code, MeetingState.VOTING_OPEN)
     ids = {p.title: p.id for p in tally.planks(code)}
     voters = max((sum(v) for v in votes.values()), default=0)

@@ -16,7 +16,7 @@ from kiosk.errors import InvalidInput
 from kiosk.tally import MeetingState, PlatformState, Tally
 from kiosk.web.organizer import create_organizer_app
 from tests.fuzz_support import fuzz_settings, text_values
-from tests.platform_support import forget_platform, hold_meeting
+from tests.platform_support import forget_platform, hold_meeting, open_meeting, vote_and_close
 from tests.test_organizer import organizer_settings
 
 GA1_PLANKS = (
@@ -252,3 +252,16 @@ def test_fuzzed_amends_and_repeals_cells_are_refused_or_name_the_plank(
 def platform_of_one(tally: Tally) -> Tally:
     hold_meeting(tally, "GA1", "2026-12-03T19:00", GA1_PLANKS, {"Rent control": (3, 1, 0)})
     return tally
+
+
+def test_a_repeal_of_a_plank_already_gone_is_noted_once(tally: Tally) -> None:
+    hold_meeting(tally, "GA1", "2026-12-03T19:00", GA1_PLANKS, {"Public bank": (3, 0, 0)})
+    open_meeting(tally, "GA2", "2027-01-14T19:00", "title,repeals\nDrop the bank,Public bank\n")
+    hold_meeting(tally, "GA3", "2027-01-10T19:00", "title,repeals\nNo bank,public bank\n", {"No bank": (3, 0, 0)})
+    vote_and_close(tally, "GA2", {"Drop the bank": (3, 0, 0)})  # passes, but the bank plank is already repealed
+    (bank,) = tally.platform(history=True)
+    assert bank.state is PlatformState.REPEALED and bank.ended is not None and bank.ended.meeting_code == "GA3"
+    (noted,) = [e for e in tally.audit_entries("GA2") if e.action == "platform_changed"]
+    assert "no longer in force" in noted.detail
+    assert tally.rebuild_platform() == []  # GA2's close applied it, to no effect: a rebuild does not note it again
+    assert len([e for e in tally.audit_entries("GA2") if e.action == "platform_changed"]) == 1

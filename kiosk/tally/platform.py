@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, insert, or_, select, update
 
-from kiosk.schema import meetings, plank_platform_changes, platform_planks
+from kiosk.schema import meetings, plank_platform_changes, planks, platform_planks
 from kiosk.tally.model import MeetingState, Plank, PlatformPlank, PlatformState
 from kiosk.tally.platform_rows import (
     current_successor,
@@ -92,10 +92,17 @@ class PlatformMixin(TallyBase):
         they were held; returns what each changed. Running it again changes nothing."""
         applied: list[tuple[str, PlatformChanges]] = []
         with self._write() as conn:
+            # Applied already: a meeting the platform refers to, and one with a plank that amends or repeals (such
+            # a plank exists only since the platform does, so its meeting's close applied it, even to no effect).
             seen = {
                 r[0]
                 for r in conn.execute(select(platform_planks.c.adopted_meeting_id)).all()
                 + conn.execute(select(platform_planks.c.ended_meeting_id)).all()
+                + conn.execute(
+                    select(planks.c.meeting_id).join(
+                        plank_platform_changes, plank_platform_changes.c.plank_id == planks.c.id
+                    )
+                ).all()
                 if r[0] is not None
             }
             closed = conn.execute(
