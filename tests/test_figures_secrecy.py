@@ -68,6 +68,7 @@ NO_FIGURES = {
     "organizer.devices": "printers, SMS queue counts",
     "organizer.edit_meeting": "redirect",
     "organizer.edit_plank": "redirect",
+    "organizer.export_contest_rctab": "refused (409) until the close; after it, one contest's ballots for RCTab",
     "organizer.import_csv": "import report of planks or roster",
     "organizer.login": "login form",
     "organizer.logout": "redirect",
