@@ -37,6 +37,7 @@ from kiosk.rcv.model import (
     INACTIVE_REPORTED,
     Ballot,
     Candidate,
+    Round,
     Rules,
     Tabulation,
     TiebreakMode,
@@ -121,6 +122,12 @@ def ballots_from_names(contest: Contest, rankings: Iterable[Sequence[str]]) -> l
     return ballots
 
 
+def exhausted(rnd: Round) -> Decimal:
+    """Ballot value that stopped counting by this round, blank rankings apart (they never counted: RCTab reports
+    them as undervotes, not as inactive ballots)."""
+    return sum((rnd.inactive[status] for status in INACTIVE_REPORTED), Decimal(0))
+
+
 @dataclass(frozen=True)
 class Cell:
     """One candidate in one round, as the round-by-round table shows it."""
@@ -182,6 +189,10 @@ class ContestResult:
     def candidate_names(self) -> list[str]:
         return [c.name for c in sorted(self.contest.candidates, key=lambda c: c.position)]
 
+    @property
+    def exhausted_per_round(self) -> list[str]:
+        return [str(exhausted(rnd)) for rnd in self.tabulation.rounds]
+
     def grid(self) -> list[GridRow]:
         """Candidates (ballot order) by rounds: votes while counted, the round they were elected or eliminated."""
         rounds = self.tabulation.rounds
@@ -209,7 +220,7 @@ class ContestResult:
                     "eliminated": rnd.eliminated,
                     "tiebreak": [a.candidate for a in rnd.results if a.tiebreak],
                     "transfers": {a.candidate: {t: str(v) for t, v in a.transfers.items()} for a in rnd.results},
-                    "exhausted": str(rnd.exhausted),
+                    "exhausted": str(exhausted(rnd)),
                     "inactive": {status.value: str(rnd.inactive[status]) for status in INACTIVE_REPORTED},
                 }
             )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from kiosk.contest_results import ContestResult
+from kiosk.contest_results import ContestResult, exhausted
 from kiosk.errors import StateError
 from kiosk.tally import MeetingState, Tally
 
@@ -23,7 +23,7 @@ def print_contests(contests: Sequence[ContestResult]) -> None:
         )
         for rnd in [] if result.no_votes else result.tabulation.rounds:
             tally = ", ".join(f"{name} {rnd.tally[name]}" for name in result.candidate_names if name in rnd.tally)
-            print(f"  round {rnd.number} (threshold {rnd.threshold}): {tally}; exhausted {rnd.exhausted}")
+            print(f"  round {rnd.number} (threshold {rnd.threshold}): {tally}; exhausted {exhausted(rnd)}")
             for action in rnd.results:
                 moves = ", ".join(f"{value} to {target}" for target, value in action.transfers.items())
                 verb = "elected" if action.elected else "eliminated"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kiosk.contest_results import ContestResult, Outcome
+from kiosk.contest_results import ContestResult, Outcome, exhausted
 from kiosk.receipts.blocks import Block, Feed, Line, Row, Rule
 from kiosk.receipts.charset import safe
 
@@ -77,7 +77,7 @@ def _rounds(result: ContestResult, language: str) -> list[Block]:
     for rnd in result.tabulation.rounds:
         blocks.append(Line(_w(language, "round", n=rnd.number, threshold=rnd.threshold), bold=True))
         blocks += [Row(safe(name), str(rnd.tally[name])) for name in names if name in rnd.tally]
-        blocks.append(Row(_w(language, "exhausted"), str(rnd.exhausted)))
+        blocks.append(Row(_w(language, "exhausted"), str(exhausted(rnd))))
         for action in rnd.results:
             verb = "elected" if action.elected else "eliminated"
             tie = _w(language, "tiebreak") if action.tiebreak else ""
