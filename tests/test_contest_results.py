@@ -23,7 +23,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from kiosk import export
+from kiosk import accounts, export
 from kiosk.cli import main as cli_main
 from kiosk.contest_bundle import contest_from_setup
 from kiosk.contest_results import Outcome, count_names, counted_contests
@@ -35,7 +35,7 @@ from kiosk.receipts import render_text
 from kiosk.tally import MeetingState, Tally
 from kiosk.web.organizer import create_organizer_app
 from tests.conftest import FIXTURES
-from tests.test_organizer import logged_in, organizer_settings
+from tests.test_organizer import PASSWORD, logged_in, organizer_settings
 
 CONTESTS_CSV = """contest,contest_es,seats,method,threshold,candidate,no_endorsement
 Mayor endorsement,Respaldo para la alcaldía,1,irv,60%,Ana Díaz,
@@ -158,6 +158,7 @@ def test_nothing_about_contests_before_close(tally: Tally, contest_meeting: str,
     assert [c["title"] for c in contests] == ["Mayor endorsement", "Steering committee"]
     assert all(c["figures"] == "after close" and "rounds" not in c and "winners" not in c for c in contests)
 
+    accounts.add_organizer(tally.engine, "rosa", PASSWORD)
     app = create_organizer_app(organizer_settings(tmp_path, db_url), tally)
     client = logged_in(app)
     for path in ("dashboard", "projector"):
@@ -326,6 +327,7 @@ def test_rctab_export_recounts_to_the_same_rounds(
 
 
 def test_dashboard_projector_and_download_after_close(tally: Tally, closed: str, tmp_path: Path, db_url: str) -> None:
+    accounts.add_organizer(tally.engine, "rosa", PASSWORD)
     app: Flask = create_organizer_app(organizer_settings(tmp_path, db_url), tally)
     client: FlaskClient = logged_in(app)
     html = client.get(f"/organizer/m/{closed}/dashboard").get_data(as_text=True)
