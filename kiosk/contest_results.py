@@ -101,24 +101,40 @@ def rcv_contest(contest: Contest, *, date: str = "", jurisdiction: str = "") -> 
 def names_from_ids(contest: Contest, rankings: Iterable[Sequence[int]]) -> list[tuple[str, ...]]:
     """Rankings as candidate ids (``Tally.contest_rankings``) into candidate names, first choice first."""
     name_of = {c.id: c.name for c in contest.candidates}
-    try:
-        return [tuple(name_of[i] for i in ranking) for ranking in rankings]
-    except KeyError as exc:
-        raise ContestInputError(f"contest {contest.title!r}: a ranking names candidate id {exc.args[0]}") from None
+    named: dict[tuple[int, ...], tuple[str, ...]] = {}  # a meeting's ballots repeat a few orders many times
+    out = []
+    for ranking in rankings:
+        key = tuple(ranking)
+        names = named.get(key)
+        if names is None:
+            try:
+                names = named[key] = tuple(name_of[i] for i in key)
+            except KeyError as exc:
+                raise ContestInputError(
+                    f"contest {contest.title!r}: a ranking names candidate id {exc.args[0]}"
+                ) from None
+        out.append(names)
+    return out
 
 
 def ballots_from_names(contest: Contest, rankings: Iterable[Sequence[str]]) -> list[Ballot]:
+    """The engine's ballots; a name the contest does not have, or a candidate ranked twice, is refused."""
     known = {c.name for c in contest.candidates}
+    built: dict[tuple[str, ...], Ballot] = {}  # each distinct order checked and built once
     ballots = []
     for number, ranking in enumerate(rankings, start=1):
-        unknown = [name for name in ranking if name not in known]
-        if unknown:
-            raise ContestInputError(
-                f"contest {contest.title!r}: ranking {number} names {unknown[0]!r}, not a candidate"
-            )
-        if len(set(ranking)) != len(ranking):
-            raise ContestInputError(f"contest {contest.title!r}: ranking {number} ranks a candidate twice")
-        ballots.append(ballot_from_order(ranking))
+        key = tuple(ranking)
+        ballot = built.get(key)
+        if ballot is None:
+            unknown = [name for name in key if name not in known]
+            if unknown:
+                raise ContestInputError(
+                    f"contest {contest.title!r}: ranking {number} names {unknown[0]!r}, not a candidate"
+                )
+            if len(set(key)) != len(key):
+                raise ContestInputError(f"contest {contest.title!r}: ranking {number} ranks a candidate twice")
+            ballot = built[key] = ballot_from_order(key)
+        ballots.append(ballot)
     return ballots
 
 
