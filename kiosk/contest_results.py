@@ -206,6 +206,12 @@ class ContestResult:
         return [c.name for c in sorted(self.contest.candidates, key=lambda c: c.position)]
 
     @property
+    def longest_figure(self) -> int:
+        """Characters in the longest figure of any round (the projector sizes its columns by it)."""
+        figures = [str(v) for rnd in self.tabulation.rounds for v in (*rnd.tally.values(), rnd.threshold)]
+        return max((len(f) for f in figures + self.exhausted_per_round), default=1)
+
+    @property
     def exhausted_per_round(self) -> list[str]:
         return [str(exhausted(rnd)) for rnd in self.tabulation.rounds]
 

@@ -118,7 +118,7 @@ def test_projector_contest_pages_fit(browser_context: Any, served: str, tmp_path
         assert shown.get_attribute("data-contest") == str(number)
         found = page.evaluate(MEASURE)
         assert found["problems"] == [], found["problems"]
-        # The round table's names stay readable from the room: at least 16 px tall on a 1280×800 screen.
+        # The round table stays readable from the room: names and figures at least 14 px tall at 1280×800.
         smallest = page.evaluate(
             "() => Math.min(...[...document.querySelectorAll('.proj-page:not([hidden]) svg.rounds text')]"
             ".map(t => t.getBoundingClientRect().height))"
