@@ -147,7 +147,9 @@ def test_the_rounds_and_outcomes_after_close(tally: Tally, closed: str) -> None:
     assert data["tiebreak"]["mode"] == "previousRoundCountsThenRandom"
 
 
-def test_nothing_about_contests_before_close(tally: Tally, contest_meeting: str, tmp_path: Path, db_url: str) -> None:
+def test_nothing_about_contests_before_close(
+    tally: Tally, contest_meeting: str, tmp_path: Path, db_url: str, cli_env: None, capsys: pytest.CaptureFixture[str]
+) -> None:
     with pytest.raises(StateError):
         tally.contest_rankings(contest_meeting, tally.contests(contest_meeting)[0].id)
     with pytest.raises(StateError):
@@ -167,6 +169,12 @@ def test_nothing_about_contests_before_close(tally: Tally, contest_meeting: str,
     assert client.get(f"/organizer/m/{contest_meeting}/export/contest-1-rctab.zip").status_code == 409
     with pytest.raises(StateError):
         export.closing_tape(tally, contest_meeting, organization="Org", columns=42, printed_at=tally.clock())
+    assert cli_main(["results", contest_meeting]) == 0
+    assert "2 ranked-choice contest(s): counted when voting closes" in capsys.readouterr().out
+    assert cli_main(["results", contest_meeting, "--json"]) == 0
+    assert all("rounds" not in c for c in json.loads(capsys.readouterr().out)["contests"])
+    assert cli_main(["results", contest_meeting, "--rctab", str(tmp_path / "early")]) != 0
+    assert not (tmp_path / "early").exists()
 
 
 def test_a_contest_nobody_ranked_has_no_winner(tally: Tally) -> None:
