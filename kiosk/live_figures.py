@@ -15,9 +15,12 @@ Once the meeting is closed the exact results are released everywhere. The last s
 database (``live_figures``) so another process or a restart cannot show a fresh one early; it is removed at the
 close. Turnout (ballots issued and cast) and quorum are not per-plank figures and are always exact.
 
-Ranked-choice contests have no live figures at all: before the close only their set-up (title, seats, method,
-candidates) is released; at the close every contest is counted (``kiosk.contest_results``) and released round by
-round with the exact plank figures. ``Tally.contest_rankings`` itself refuses to answer before the close.
+Ranked-choice contests have no live figures at all: a count in rounds cannot be stepped without giving ballots
+away (the rounds of ``c`` and ``c + 1`` ballots differ by one ranking), so their only release is the final one.
+The tally enforces it: ``Tally.contest_rankings``, the one way to read rankings for counting, refuses before the
+close (``StateError``), so no path can compute a contest figure early. Before the close only their set-up (title,
+seats, method, candidates) is released; at the close every contest is counted (``kiosk.contest_results``) and
+released round by round with the exact plank figures.
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ Runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -219,3 +220,32 @@ def test_cast_form_fields(tally: Tally, contest_meeting: str, client: object) ->
     assert done.status_code == 303 and _count(tally, ballot_rankings) == 2
     with pytest.raises(TokenRejected):
         tally.check_token(contest_meeting, token)
+
+
+def test_cli_imports_lists_and_names_the_bad_line(
+    tally: Tally, tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kiosk.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("KIOSK_CONFIG", raising=False)
+    monkeypatch.setenv("KIOSK_DATABASE_URL", db_url)
+    tally.create_meeting(code="GA12", title="GA", starts="2026-12-03T19:00")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("contest,candidate,method\nMayor,Ana,\nMayor,Luis,borda\n", encoding="utf-8")
+    assert main(["contests", "import", "GA12", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert f"kiosk: error: {bad}: nothing imported: line 3: method 'borda'" in err and "Traceback" not in err
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes("contest,candidate\nAlcaldía,Ana\n".encode("latin-1"))
+    assert main(["contests", "import", "GA12", str(latin1)]) == 1
+    assert "not UTF-8" in capsys.readouterr().err
+    assert main(["contests", "import", "GA12", str(FIXTURES / "contests.csv")]) == 0
+    assert "2 added" in capsys.readouterr().out
+    assert main(["contests", "list", "GA12"]) == 0
+    out = capsys.readouterr().out
+    assert "contest 1: Mayor endorsement (1 seat, irv, endorsement needs 60% in the final round)" in out
+    assert "  4. No endorsement [no endorsement]" in out
+    assert main(["contests", "list", "GA12", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [c["seats"] for c in listed] == [1, 3] and listed[0]["translations"] == {"es": "Respaldo para la alcaldía"}
