@@ -65,7 +65,9 @@ def ballot_rankings_by_code(tally: Tally, code: str, contests: Sequence[Contest]
 
 def contest_setup(contest: Contest) -> dict[str, Any]:
     """Everything a recount of ``contest`` depends on."""
-    return describe_contest(contest) | {
+    setup = {k: v for k, v in describe_contest(contest).items() if k != "candidates_count"}
+    return setup | {
+        "candidates": [c.name for c in sorted(contest.candidates, key=lambda c: c.position)],
         "decimal_places": contest.decimal_places,
         "tiebreak_seed": contest.tiebreak_seed,
         "no_endorsement": [c.name for c in contest.candidates if c.no_endorsement],

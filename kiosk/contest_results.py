@@ -315,7 +315,8 @@ def results_as_dicts(results: Iterable[ContestResult]) -> list[dict[str, Any]]:
 
 
 def describe_contest(contest: Contest) -> dict[str, Any]:
-    """A contest's set-up without any figure (what may be said about it before the close)."""
+    """A contest's set-up as the figure paths may state it before the close: no figure, and not even the
+    candidates' names (a figure path names a candidate only with the count)."""
     threshold = contest.threshold_percent
     return {
         "position": contest.position,
@@ -323,7 +324,7 @@ def describe_contest(contest: Contest) -> dict[str, Any]:
         "seats": contest.seats,
         "method": method_name(contest),
         "threshold_percent": None if threshold is None else str(threshold),
-        "candidates": [c.name for c in sorted(contest.candidates, key=lambda c: c.position)],
+        "candidates_count": len(contest.candidates),
     }
 
 

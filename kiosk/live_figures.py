@@ -19,7 +19,7 @@ Ranked-choice contests have no live figures at all: a count in rounds cannot be 
 away (the rounds of ``c`` and ``c + 1`` ballots differ by one ranking), so their only release is the final one.
 The tally enforces it: ``Tally.contest_rankings``, the one way to read rankings for counting, refuses before the
 close (``StateError``), so no path can compute a contest figure early. Before the close only their set-up (title,
-seats, method, candidates) is released; at the close every contest is counted (``kiosk.contest_results``) and
+seats, method, how many candidates) is released; at the close every contest is counted (``kiosk.contest_results``) and
 released round by round with the exact plank figures.
 """
 
