@@ -330,6 +330,8 @@ def test_rctab_export_recounts_to_the_same_rounds(
         mine = counted[contest.title].tabulation
         assert recount.rounds == mine.rounds and recount.winners == mine.winners
         assert detailed_report(recount)["results"] == detailed_report(mine)["results"]
+        assert cli_main(["rcv", "tabulate", str(config), "--json"]) == 0  # the command anyone would run
+        assert json.loads(capsys.readouterr().out)["results"] == detailed_report(mine)["results"]
         records = (tmp_path / "rctab" / f"{closed}-contest-{contest.position}_cvr.json").read_text(encoding="utf-8")
         assert all(ballot["code"] not in records for ballot in export.meeting_ballots(tally, closed))
 
