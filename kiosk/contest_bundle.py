@@ -97,7 +97,7 @@ def contest_from_setup(setup: Mapping[str, Any], number: int) -> Contest:
                 for i, name in enumerate(setup["candidates"], start=1)
             ),
         )
-    except (KeyError, TypeError, ValueError, InvalidOperation) as exc:
+    except (KeyError, TypeError, ValueError, AttributeError, InvalidOperation) as exc:
         raise ContestInputError(f"contest {number}: its set-up is not readable ({exc!r})") from None
 
 
@@ -115,32 +115,42 @@ def _stated_round_problems(stated: list[Any], recount: list[dict[str, Any]], whe
 
 def contest_problems(contests: list[Any], ballot_list: list[dict[str, Any]]) -> list[str]:
     """Recount every contest from the ballots' rankings and compare with what the bundle states."""
-    problems: list[str] = []
-    for ballot in ballot_list:
-        held = ballot.get("rankings")
-        if (held is not None or contests) and (not isinstance(held, list) or len(held) != len(contests)):
-            count = len(held) if isinstance(held, list) else 0
-            problems.append(f"ballot {ballot.get('code')}: {count} rankings for {len(contests)} contests")
+    problems = _shape_problems(contests, ballot_list)
     if problems:
         return problems[:50]
     for number, entry in enumerate(contests, start=1):
-        where = f"contest {number}"
-        try:
-            contest = contest_from_setup(entry, number)
-            where = f"contest {contest.position} ({contest.title})"
-            rankings = _rankings_of(ballot_list, number - 1, where)
-            recount = count_names(contest, rankings).as_dict()
-        except ContestInputError as exc:
-            problems.append(f"{where}: {exc}")
-            continue
-        stated = entry.get("results")
-        if not isinstance(stated, dict):
-            problems.append(f"{where}: no stated results")
-            continue
-        problems += _stated_round_problems(stated.get("rounds", []), recount["rounds"], where)
-        summary = {k: v for k, v in stated.items() if k != "rounds"}
-        problems += mapping_differences(summary, {k: v for k, v in recount.items() if k != "rounds"}, where)
+        problems += _one_contest_problems(number, entry, ballot_list)
     return problems
+
+
+def _shape_problems(contests: list[Any], ballot_list: list[dict[str, Any]]) -> list[str]:
+    """Every ballot holds one ranking per contest (and none when there are no contests)."""
+    problems = []
+    for ballot in ballot_list:
+        held = ballot.get("rankings") if isinstance(ballot, dict) else None
+        if (held is not None or contests) and (not isinstance(held, list) or len(held) != len(contests)):
+            count = len(held) if isinstance(held, list) else 0
+            code = ballot.get("code") if isinstance(ballot, dict) else "?"
+            problems.append(f"ballot {code}: {count} rankings for {len(contests)} contests")
+    return problems
+
+
+def _one_contest_problems(number: int, entry: Any, ballot_list: list[dict[str, Any]]) -> list[str]:
+    where = f"contest {number}"
+    if not isinstance(entry, dict):
+        return [f"{where}: not a contest"]
+    try:
+        contest = contest_from_setup(entry, number)
+        where = f"contest {contest.position} ({contest.title})"
+        recount = count_names(contest, _rankings_of(ballot_list, number - 1, where)).as_dict()
+    except ValueError as exc:  # ContestInputError, or the engine refusing the set-up (RcvInputError)
+        return [f"{where}: {exc}"]
+    stated = entry.get("results")
+    if not isinstance(stated, dict) or not isinstance(stated.get("rounds", []), list):
+        return [f"{where}: no readable stated results"]
+    problems = _stated_round_problems(stated.get("rounds", []), recount["rounds"], where)
+    summary = {k: v for k, v in stated.items() if k != "rounds"}
+    return problems + mapping_differences(summary, {k: v for k, v in recount.items() if k != "rounds"}, where)
 
 
 def _rankings_of(ballot_list: list[dict[str, Any]], i: int, where: str) -> list[tuple[str, ...]]:

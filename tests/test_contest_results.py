@@ -310,6 +310,17 @@ def test_bundle_recounts_every_round_and_fails_on_any_edit(
 
     assert any("rankings for 0 contests" in p for p in edited(dropped))
 
+    # Damaged rather than edited: each a clear problem, never a crash.
+    for damage in (
+        lambda b: b["contests"].__setitem__(0, "x"),
+        lambda b: b["contests"][0].__setitem__("seats", "many"),
+        lambda b: b["contests"][0].__setitem__("seats", 0),
+        lambda b: b["contests"][0]["results"].__setitem__("rounds", 3),
+        lambda b: b["ballots"][0]["rankings"].__setitem__(0, ["Nobody"]),
+        lambda b: b["ballots"][0]["rankings"].__setitem__(0, ["Ana Díaz", "Ana Díaz"]),
+    ):
+        assert edited(damage)
+
     copy = json.loads(json.dumps(bundle))
     round_tally(copy)
     path.write_text(json.dumps(copy), encoding="utf-8")
