@@ -260,7 +260,7 @@ def test_kiosk_results_json_and_text(closed: str, cli_env: None, capsys: pytest.
 def test_the_tally_tape_in_english_and_spanish(tally: Tally, closed: str) -> None:
     for language, words in (
         ("en", ["Round 3 - threshold 5", "Mei Chen eliminated", "2 to Luis Ortega", "ELECTED: "]),
-        ("es", ["Ronda 3 - umbral 5", "Mei Chen eliminado/a", "2 a Luis Ortega", "SIN RESPALDO: Luis Ortega"]),
+        ("es", ["Ronda 3 - umbral 5", "Mei Chen queda fuera", "2 a Luis Ortega", "SIN RESPALDO: Luis Ortega"]),
     ):
         _, tape = export.closing_tape(
             tally, closed, organization="Org", columns=42, printed_at=tally.clock(), language=language

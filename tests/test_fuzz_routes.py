@@ -135,6 +135,7 @@ FIELDS: dict[str, list[str]] = {
     "organizer.texts_review": ["body", "audience", "kind"],
     "organizer.texts_send": ["body", "audience", "kind"],
     "organizer.export_file": [],
+    "organizer.export_contest_rctab": [],
     "public.verify": ["code"],
     "public.verify_code": [],
 }

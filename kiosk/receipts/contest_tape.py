@@ -1,5 +1,8 @@
 """The ranked-choice contests on the tally tape: every round of each count, in English or Spanish.
 
+The Spanish follows docs/glossary-es.md (no "elección", no "o/a" endings: "queda fuera", "gana un puesto");
+``tests/test_spanish.py`` scans these words with the rest.
+
 For each contest: its title and method, the ballots and blank rankings, then round by round the threshold, each
 continuing candidate's votes, the ballots exhausted, who was elected or eliminated (and whether a tie-break
 decided it) and where their ballots went; last the outcome (winners, or why there is no endorsement).
@@ -36,21 +39,21 @@ WORDS: dict[str, dict[str, str]] = {
         "tiebreak_note": "Ties: previous round, then draw seeded {seed}.",
     },
     "es": {
-        "contests": "ELECCIONES (VOTO POR ORDEN DE PREFERENCIA)",
+        "contests": "CANDIDATURAS (POR ORDEN DE PREFERENCIA)",
         "irv": "{seats} puesto, segunda vuelta instantánea",
         "stv": "{seats} puesto(s), voto único transferible",
         "threshold_rule": "El respaldo necesita {pct}% de la ronda final",
         "ballots": "Boletas {ballots}, en blanco {blank}",
         "round": "Ronda {n} - umbral {threshold}",
         "exhausted": "Agotadas",
-        "elected": "{name} ELEGIDO/A",
-        "eliminated": "{name} eliminado/a",
+        "elected": "{name} GANA UN PUESTO",
+        "eliminated": "{name} queda fuera",
         "tiebreak": " (desempate)",
         "transfer": "  {value} a {target}",
         "to_exhausted": "agotadas",
         "to_residual": "excedente residual",
-        "winner": "GANADOR/A: {names}",
-        "winners": "ELEGIDOS/AS: {names}",
+        "winner": "GANA: {names}",
+        "winners": "GANAN UN PUESTO: {names}",
         "no_votes": "Ninguna boleta ordenó candidatos: sin ganador.",
         "no_endorsement": "SIN RESPALDO (ganó {names})",
         "below_threshold": "SIN RESPALDO: {names} obtuvo {pct}%, necesita {needed}%",
