@@ -85,7 +85,8 @@ def cast_all(tally: Tally, code: str, extra: list[dict[int, list[int]]] | None =
             contest_id, by_name = ids[title]
             rankings[contest_id] = [by_name[name] for name in ranking]
         rankings.update(extra[number] if extra else {})
-        tally.cast_ballot(code, signin.token, {planks[0]: "yes" if number % 3 else "no"}, rankings)
+        choices = {planks[0]: "yes" if number % 3 else "no"} if planks else {}
+        tally.cast_ballot(code, signin.token, choices, rankings)
 
 
 @pytest.fixture
@@ -362,3 +363,21 @@ def test_dashboard_projector_and_download_after_close(tally: Tally, closed: str,
     assert names == [f"{closed}-contest-2_config.json", f"{closed}-contest-2_cvr.json"]
     assert client.get(f"/organizer/m/{closed}/export/contest-9-rctab.zip").status_code == 404
     assert any(e.detail and "contest-2-rctab.zip" in e.detail for e in tally.audit_entries(closed))
+
+
+def test_a_meeting_with_contests_only(tally: Tally, tmp_path: Path, db_url: str) -> None:
+    """No planks: the projector's first page is the first contest, the dashboard and tape show only contests."""
+    tally.create_meeting(code="GA18", title="Elections", starts="2026-12-03T19:00", guests_may_vote=True)
+    tally.import_contests("GA18", CONTESTS_CSV)
+    tally.set_state("GA18", MeetingState.VOTING_OPEN)
+    cast_all(tally, "GA18")
+    tally.set_state("GA18", MeetingState.CLOSED)
+    accounts.add_organizer(tally.engine, "rosa", PASSWORD)
+    client = logged_in(create_organizer_app(organizer_settings(tmp_path, db_url), tally))
+    projector = client.get("/organizer/m/GA18/projector").get_data(as_text=True)
+    assert '<section class="proj-page proj-contest" data-page="0" data-contest="1">' in projector
+    assert "needed to pass" not in projector  # the planks' legend, with no planks
+    assert "Round 3" in client.get("/organizer/m/GA18/dashboard").get_data(as_text=True)
+    _, tape = export.closing_tape(tally, "GA18", organization="Org", columns=42, printed_at=tally.clock())
+    text = render_text(tape)
+    assert "No planks" not in text and "Round 3 - threshold 5" in text
