@@ -249,3 +249,24 @@ def test_cli_imports_lists_and_names_the_bad_line(
     assert main(["contests", "list", "GA12", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [c["seats"] for c in listed] == [1, 3] and listed[0]["translations"] == {"es": "Respaldo para la alcaldía"}
+
+
+def test_rankings_table_holds_nothing_that_links_to_a_person(tally: Tally, contest_meeting: str) -> None:
+    from sqlalchemy import inspect, text
+    from sqlalchemy.exc import IntegrityError
+
+    columns = [c["name"] for c in inspect(tally.engine).get_columns("ballot_rankings")]
+    assert columns == ["ballot_code", "contest_id", "rank", "candidate_id"]  # no id, time or sequence
+    if tally.engine.dialect.name == "sqlite":  # no rowid counting up as ballots arrive (PostgreSQL has none)
+        with tally.engine.connect() as conn:
+            ddl = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'ballot_rankings'")).scalar_one()
+            assert "WITHOUT ROWID" in ddl
+    mayor = tally.contests(contest_meeting)[0]
+    token = _token(tally, contest_meeting, "Ana Ram")
+    cast = tally.cast_ballot(contest_meeting, token, {}, {mayor.id: [mayor.candidates[0].id]})
+    code = cast.verification_code.replace("-", "")
+    # One candidate per rank (the primary key), ranks from 1 (a check), a candidate once (a unique constraint).
+    for rank, candidate in ((1, mayor.candidates[1]), (0, mayor.candidates[1]), (2, mayor.candidates[0])):
+        with pytest.raises(IntegrityError), tally.engine.begin() as conn:
+            row = {"ballot_code": code, "contest_id": mayor.id, "rank": rank, "candidate_id": candidate.id}
+            conn.execute(ballot_rankings.insert().values(**row))
