@@ -249,3 +249,48 @@ def test_cli_imports_lists_and_names_the_bad_line(
     assert main(["contests", "list", "GA12", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [c["seats"] for c in listed] == [1, 3] and listed[0]["translations"] == {"es": "Respaldo para la alcaldía"}
+
+
+def test_rankings_table_holds_nothing_that_links_to_a_person(tally: Tally, contest_meeting: str) -> None:
+    from sqlalchemy import inspect, text
+    from sqlalchemy.exc import IntegrityError
+
+    columns = [c["name"] for c in inspect(tally.engine).get_columns("ballot_rankings")]
+    assert columns == ["ballot_code", "contest_id", "rank", "candidate_id"]  # no id, time or sequence
+    if tally.engine.dialect.name == "sqlite":  # no rowid counting up as ballots arrive (PostgreSQL has none)
+        with tally.engine.connect() as conn:
+            ddl = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'ballot_rankings'")).scalar_one()
+            assert "WITHOUT ROWID" in ddl
+    mayor = tally.contests(contest_meeting)[0]
+    token = _token(tally, contest_meeting, "Ana Ram")
+    cast = tally.cast_ballot(contest_meeting, token, {}, {mayor.id: [mayor.candidates[0].id]})
+    code = cast.verification_code.replace("-", "")
+    # One candidate per rank (the primary key), ranks from 1 (a check), a candidate once (a unique constraint).
+    for rank, candidate in ((1, mayor.candidates[1]), (0, mayor.candidates[1]), (2, mayor.candidates[0])):
+        with pytest.raises(IntegrityError), tally.engine.begin() as conn:
+            row = {"ballot_code": code, "contest_id": mayor.id, "rank": rank, "candidate_id": candidate.id}
+            conn.execute(ballot_rankings.insert().values(**row))
+
+
+def test_a_messy_contests_file_is_read_as_meant(tally: Tally) -> None:
+    """A spreadsheet's export: BOM, CRLF, headers in any case with spaces and dashes, a column we do not know,
+    blank rows, the contest's title in another case on a later row, fields given once, quoted commas and quotes,
+    a "Sí" flag, a threshold written "66.67 %"."""
+    tally.create_meeting(code="GA12", title="GA", starts="2026-12-03T19:00")
+    report = tally.import_contests("GA12", (FIXTURES / "contests-messy.csv").read_text(encoding="utf-8-sig"))
+    assert (report.added, report.notes) == (2, ["column 'Notes' ignored"])
+    council, steering = tally.contests("GA12")
+    assert (council.title, council.seats, council.method, council.threshold_percent) == (
+        "City Council, District 2",
+        1,
+        ContestMethod.IRV,
+        Decimal("66.67"),
+    )
+    assert council.title_in("es").text == "Concejo Municipal (Distrito 2)"
+    assert [(c.name, c.no_endorsement) for c in council.candidates] == [
+        ("Ana Díaz", False),
+        ("O\u2019Brien, Pat", False),
+        ("Ninguno / No endorsement", True),
+    ]
+    assert (steering.seats, steering.method) == (2, ContestMethod.STV)
+    assert [c.name for c in steering.candidates] == ["Rosa Kim", "Omar Haddad", 'Beatriz "Bea" Soto']

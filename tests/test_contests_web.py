@@ -164,7 +164,7 @@ def test_verify_page_shows_rankings_in_english_and_spanish(tally: Tally, draft: 
     assert '<ol class="ranked"><li>Mei Chen</li><li>Ana Díaz</li></ol>' in english
     assert "You ranked nobody in this contest." in english
     spanish = client.get(f"/verify/{cast.verification_code}?lang=es").get_data(as_text=True)
-    assert "<h3>Respaldo para la alcaldía</h3>" in spanish and "No marcó preferencias en esta elección." in spanish
+    assert "<h3>Respaldo para la alcaldía</h3>" in spanish and "No marcó ninguna preferencia." in spanish
     assert '<ol class="ranked"><li>Mei Chen</li><li>Ana Díaz</li></ol>' in spanish
 
 

@@ -78,7 +78,8 @@ def test_no_contest_figure_on_any_path_before_the_close(observers: Observers) ->
     contests = tally.contests("GA12")
     paths = raw_paths(observers)
     rng = random.Random(16)
-    for token in voters(tally, "GA12"):
+    # Four ballots: past the first stepped snapshot (STEP = 3), with every path read after each one.
+    for token in voters(tally, "GA12", 4):
         rankings = {c.id: rng.sample([x.id for x in c.candidates], rng.randint(0, len(c.candidates))) for c in contests}
         tally.cast_ballot("GA12", token, {}, rankings)
         for name, read in paths.items():

@@ -129,31 +129,7 @@ def contest_spec(
     title = clean_name(title)
     if not title or len(title) > MAX_TITLE:
         raise InvalidInput(f"a contest title is 1-{MAX_TITLE} characters")
-    seat_count = _whole(seats, "seats", 1, MAX_SEATS, 1)
-    method_text = fold(method or "") or ("irv" if seat_count == 1 else "stv")
-    chosen = parse_method(method_text)
-    if chosen is ContestMethod.IRV and seat_count != 1:
-        raise InvalidInput(f"instant-runoff (irv) fills one seat; use stv for {seat_count} seats")
-    cleaned = tuple(CandidateSpec(clean_name(c.name), c.no_endorsement) for c in candidates)
-    if not cleaned:
-        raise InvalidInput(f"contest {title!r} has no candidates")
-    if len(cleaned) > MAX_CANDIDATES:
-        raise InvalidInput(f"contest {title!r} has more than {MAX_CANDIDATES} candidates")
-    for c in cleaned:
-        if not c.name or len(c.name) > MAX_CANDIDATE_NAME:
-            raise InvalidInput(f"a candidate's name is 1-{MAX_CANDIDATE_NAME} characters")
-    folded = [fold(c.name) for c in cleaned]
-    twice = sorted({c.name for c, f in zip(cleaned, folded, strict=True) if folded.count(f) > 1})
-    if twice:
-        raise InvalidInput(f"contest {title!r} lists {', '.join(twice)} twice")
-    if sum(c.no_endorsement for c in cleaned) > 1:
-        raise InvalidInput(f"contest {title!r} has more than one 'No endorsement' option")
-    given = {lang: clean_name(text) for lang, text in (translations or {}).items()}
-    for lang, text in given.items():
-        if lang not in translation_languages():
-            raise InvalidInput(f"the kiosk offers no translation language {lang!r}")
-        if len(text) > MAX_TITLE:
-            raise InvalidInput(f"a contest title is at most {MAX_TITLE} characters in every language")
+    seat_count, chosen = _seats_and_method(seats, method)
     return ContestSpec(
         title=title,
         seats=seat_count,
@@ -162,9 +138,45 @@ def contest_spec(
         decimal_places=_whole(decimal_places, "decimal places", 1, MAX_DECIMAL_PLACES, 4),
         # Drawn once, when the contest is set up, so nobody can pick it after seeing the ballots.
         tiebreak_seed=_whole(seed, "seed", 0, MAX_SEED, 0) if seed not in (None, "") else secrets.randbelow(MAX_SEED),
-        candidates=cleaned,
-        translations=given,
+        candidates=_checked_candidates(title, candidates),
+        translations=_checked_translations(translations or {}),
     )
+
+
+def _seats_and_method(seats: str | int | None, method: str | None) -> tuple[int, ContestMethod]:
+    seat_count = _whole(seats, "seats", 1, MAX_SEATS, 1)
+    chosen = parse_method(fold(method or "") or ("irv" if seat_count == 1 else "stv"))
+    if chosen is ContestMethod.IRV and seat_count != 1:
+        raise InvalidInput(f"instant-runoff (irv) fills one seat; use stv for {seat_count} seats")
+    return seat_count, chosen
+
+
+def _checked_candidates(title: str, candidates: list[CandidateSpec]) -> tuple[CandidateSpec, ...]:
+    cleaned = tuple(CandidateSpec(clean_name(c.name), c.no_endorsement) for c in candidates)
+    if not cleaned:
+        raise InvalidInput(f"contest {title!r} has no candidates")
+    if len(cleaned) > MAX_CANDIDATES:
+        raise InvalidInput(f"contest {title!r} has more than {MAX_CANDIDATES} candidates")
+    if any(not c.name or len(c.name) > MAX_CANDIDATE_NAME for c in cleaned):
+        raise InvalidInput(f"a candidate's name is 1-{MAX_CANDIDATE_NAME} characters")
+    # The same name twice (ignoring case and accents) would be two boxes a voter cannot tell apart.
+    folded = [fold(c.name) for c in cleaned]
+    twice = sorted({c.name for c, f in zip(cleaned, folded, strict=True) if folded.count(f) > 1})
+    if twice:
+        raise InvalidInput(f"contest {title!r} lists {', '.join(twice)} twice")
+    if sum(c.no_endorsement for c in cleaned) > 1:
+        raise InvalidInput(f"contest {title!r} has more than one 'No endorsement' option")
+    return cleaned
+
+
+def _checked_translations(translations: dict[str, str]) -> dict[str, str]:
+    given = {lang: clean_name(text) for lang, text in translations.items()}
+    for lang, text in given.items():
+        if lang not in translation_languages():
+            raise InvalidInput(f"the kiosk offers no translation language {lang!r}")
+        if len(text) > MAX_TITLE:
+            raise InvalidInput(f"a contest title is at most {MAX_TITLE} characters in every language")
+    return given
 
 
 def parse_flag(text: str) -> bool:
