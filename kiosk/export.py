@@ -8,7 +8,8 @@ our database: the whole audit log with its hash chain and head, the meeting's ba
 choices, nothing else, sorted by code), a SHA-256 over those sorted ballots (the closing tally tape prints it
 too), the results, and what the meeting changed on the platform. ``verify_bundle`` recomputes the chain,
 the ballots hash and the results from the ballots, and checks that the log recorded exactly as many cast
-ballots as the bundle holds.
+ballots as the bundle holds. A meeting with ranked-choice contests also carries every ballot's rankings and
+every contest's rounds, recounted the same way (``kiosk.contest_bundle``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from kiosk import audit, db
+from kiosk.contest_bundle import bundle_contests, contest_problems
 from kiosk.errors import InvalidInput, StateError
 from kiosk.live_figures import Release, ReleasedFigures, release_figures
 from kiosk.results import Choice, Threshold, passes
@@ -112,8 +114,15 @@ def results_json(tally: Tally, released: ReleasedFigures) -> str:
 
 
 def ballot_lines(ballot_list: Iterable[dict[str, Any]]) -> list[str]:
-    """One line per ballot, ``CODE yes,no,abstain`` (choices in ballot order), sorted."""
-    return sorted(f"{b['code']} {','.join(b['choices'])}" for b in ballot_list)
+    """One line per ballot, ``CODE yes,no,abstain`` (choices in ballot order), sorted; a meeting with contests
+    adds the ballot's rankings as compact JSON (``[["Ana","Bo"],[]]``), so the hash covers them too."""
+    return sorted(f"{b['code']} {','.join(b['choices'])}{_rankings_text(b)}" for b in ballot_list)
+
+
+def _rankings_text(ballot: dict[str, Any]) -> str:
+    if "rankings" not in ballot:
+        return ""
+    return " " + json.dumps(ballot["rankings"], ensure_ascii=False, separators=(",", ":"))
 
 
 def ballots_hash(ballot_list: Iterable[dict[str, Any]]) -> str:
@@ -142,7 +151,17 @@ def meeting_ballots(tally: Tally, code: str) -> list[dict[str, Any]]:
         )
         for row in rows:
             choices[row.ballot_code][row.plank_id] = row.choice
-    return [{"code": c, "choices": [choices[c].get(pid, "abstain") for pid in plank_ids]} for c in codes]
+    out: list[dict[str, Any]] = [
+        {"code": c, "choices": [choices[c].get(pid, "abstain") for pid in plank_ids]} for c in codes
+    ]
+    contests = tally.contests(code)
+    if contests:  # only then: a meeting without contests keeps the same ballots hash as before contests existed
+        from kiosk.contest_bundle import ballot_rankings_by_code
+
+        rankings = ballot_rankings_by_code(tally, code, contests)
+        for ballot in out:
+            ballot["rankings"] = rankings.get(ballot["code"], [[] for _ in contests])
+    return out
 
 
 # --- the bundle -------------------------------------------------------------------------------------------
@@ -188,6 +207,7 @@ def meeting_bundle(tally: Tally, code: str, *, exported_at: datetime) -> dict[st
         ],
         "ballots": ballot_list,
         "ballots_hash": ballots_hash(ballot_list),
+        "contests": bundle_contests(released.contests),
         "audit": {"head": report.head, "entries": [_entry_dict(e) for e in entries]},
     }
 
@@ -235,6 +255,7 @@ class _Bundle:
     entries: list[audit.AuditEntry]
     head: str
     ballots_hash: Any
+    contests: list[Any]
 
 
 def _parse_bundle(text: str | bytes) -> _Bundle:
@@ -250,6 +271,7 @@ def _parse_bundle(text: str | bytes) -> _Bundle:
             entries=_entries_from(data["audit"]["entries"]),
             head=str(data["audit"]["head"]),
             ballots_hash=data.get("ballots_hash"),
+            contests=list(data.get("contests") or []),
         )
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         if isinstance(exc, InvalidInput):
@@ -278,6 +300,7 @@ def verify_bundle(
         problems.append("ballots: the tally tape's ballots hash is not the hash of the ballots in the bundle")
     problems += _count_problems(bundle)
     problems += _plank_problems(bundle)
+    problems += contest_problems(bundle.contests, bundle.ballots)
     return BundleReport(bundle.code, len(bundle.entries), len(bundle.ballots), chain.head, recomputed_hash, problems)
 
 
@@ -364,6 +387,7 @@ def closing_tape(
         printed_at=printed_at.astimezone(ZoneInfo(tally.timezone)),
         language=language,
         columns=columns,
+        contests=released.contests,
     )
     digest = ballots_hash(meeting_ballots(tally, code))
     label = "Ballots hash (sorted codes + choices):" if language == "en" else "Hash de las boletas (ordenadas):"

@@ -14,6 +14,13 @@ Dashboard, projector, their event streams, the results exports, the tally tape a
 Once the meeting is closed the exact results are released everywhere. The last snapshot is kept in the
 database (``live_figures``) so another process or a restart cannot show a fresh one early; it is removed at the
 close. Turnout (ballots issued and cast) and quorum are not per-plank figures and are always exact.
+
+Ranked-choice contests have no live figures at all: a count in rounds cannot be stepped without giving ballots
+away (the rounds of ``c`` and ``c + 1`` ballots differ by one ranking), so their only release is the final one.
+The tally enforces it: ``Tally.contest_rankings``, the one way to read rankings for counting, refuses before the
+close (``StateError``), so no path can compute a contest figure early. Before the close only their set-up (title,
+seats, method, how many candidates) is released; at the close every contest is counted (``kiosk.contest_results``) and
+released round by round with the exact plank figures.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ from typing import Any
 from sqlalchemy import Engine, delete, insert, select, update
 
 from kiosk import db
+from kiosk.contest_results import ContestResult, counted_contests, describe_contest, results_as_dicts
 from kiosk.results import MeetingResults
 from kiosk.schema import live_figures
 from kiosk.tally import MeetingState, Tally
@@ -47,6 +55,8 @@ class ReleasedFigures:
     step: int
     counted: int  # the ballots the per-plank figures cover
     results: MeetingResults
+    contests: tuple[ContestResult, ...] = ()  # counted, only once FINAL
+    contest_setup: tuple[dict[str, Any], ...] = ()  # every contest's set-up, no figure (any time)
 
     @property
     def withheld(self) -> bool:
@@ -58,6 +68,10 @@ class ReleasedFigures:
             data["live_step"] = self.step
         if self.withheld:
             data["planks"] = [{"title": p.title, "threshold": str(p.threshold)} for p in self.results.planks]
+        if self.release is Release.FINAL:
+            data["contests"] = results_as_dicts(self.contests)
+        else:  # nothing about a contest's votes before the close: no live rounds, not even stepped
+            data["contests"] = [setup | {"figures": "after close"} for setup in self.contest_setup]
         return data
 
 
@@ -138,10 +152,14 @@ def release_figures(tally: Tally, code: str, *, step: int, peek: bool = False, l
     # exact counts of a meeting still voting.
     if results.state == MeetingState.CLOSED:
         forget_snapshot(tally.engine, results.meeting)
-        return ReleasedFigures(Release.FINAL, step, results.ballots_cast, results)
+        contests = counted_contests(tally, results.meeting, results.ballots_cast)
+        setup = tuple(describe_contest(c.contest) for c in contests)
+        return ReleasedFigures(Release.FINAL, step, results.ballots_cast, results, contests, setup)
     meeting = tally.meeting(code)
+    setup = tuple(describe_contest(c) for c in tally.contests(code))
     if not live or (meeting.results_hidden_until_close and not peek):
-        return ReleasedFigures(Release.WITHHELD, step, 0, replace(_zeroed(results), ballots_cast=results.ballots_cast))
+        zeroed = replace(_zeroed(results), ballots_cast=results.ballots_cast)
+        return ReleasedFigures(Release.WITHHELD, step, 0, zeroed, contest_setup=setup)
     snapshot = stepped(tally.engine, results, step, tally.clock())
     shown = replace(snapshot, ballots_cast=results.ballots_cast)
-    return ReleasedFigures(Release.STEPPED, step, snapshot.ballots_cast, shown)
+    return ReleasedFigures(Release.STEPPED, step, snapshot.ballots_cast, shown, contest_setup=setup)

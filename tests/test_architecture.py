@@ -60,6 +60,8 @@ CORE = [
     "kiosk.rcv.report",
     "kiosk.rcv.command",
     "kiosk.live_figures",
+    "kiosk.contest_results",
+    "kiosk.contest_bundle",
     "kiosk.rcv.export",
     "kiosk.rcv.xlsx",
     "kiosk.receipts",

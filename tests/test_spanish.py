@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 
 from kiosk import i18n
 from kiosk.receipts import format_time
+from kiosk.receipts.contest_tape import WORDS as CONTEST_TAPE_WORDS
 from kiosk.receipts.wording import WORDS as RECEIPT_WORDS
 from kiosk.schema import members
 from kiosk.tally import MeetingState, Tally
@@ -276,7 +277,13 @@ def _spanish_sms() -> list[str]:
 
 
 def _spanish_strings() -> list[str]:
-    return [entry["es"] for entry in i18n.CATALOGUE.values()] + list(RECEIPT_WORDS["es"].values()) + _spanish_sms()
+    contest_tape = list(CONTEST_TAPE_WORDS["es"].values())
+    return (
+        [entry["es"] for entry in i18n.CATALOGUE.values()]
+        + list(RECEIPT_WORDS["es"].values())
+        + contest_tape
+        + _spanish_sms()
+    )
 
 
 def test_spanish_uses_usted_and_the_glossary_words() -> None:

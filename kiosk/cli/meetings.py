@@ -166,6 +166,12 @@ def _print_results(results: Any, args: argparse.Namespace, released: Any = None)
         for p in results.planks:
             outcome = "PASSES" if p.passed else "fails"
             print(f"  {p.title}: yes {p.yes}, no {p.no}, abstain {p.abstain} ({p.threshold}) {outcome}")
+        if released is not None and released.contests:
+            from kiosk.cli.contest_results import print_contests
+
+            print_contests(released.contests)
+        elif released is not None and released.contest_setup:
+            print(f"{len(released.contest_setup)} ranked-choice contest(s): counted when voting closes")
         if released is not None and str(released.release) == "stepped":
             print(
                 f"live figures: {released.counted} of {results.ballots_cast} ballots counted; they move in steps "
@@ -178,6 +184,8 @@ def cmd_results(args: argparse.Namespace) -> int:
     from kiosk.live_figures import release_figures
 
     tally = open_tally_for(args)
+    if args.rctab:
+        return _export_rctab(tally, args)
     settings: Settings = args.settings
     released = release_figures(tally, args.code, step=settings.organizer.live_step)
     if released.withheld:
@@ -192,6 +200,17 @@ def cmd_results(args: argparse.Namespace) -> int:
         counted=released.counted,
     )
     _print_results(None, args, released)
+    return 0
+
+
+def _export_rctab(tally: Any, args: argparse.Namespace) -> int:
+    from kiosk.cli.contest_results import export_rctab_folder
+
+    code = tally.meeting(args.code).code
+    configs = export_rctab_folder(tally, code, args.rctab)
+    tally.record_event("exported", actor="cli", meeting_code=code, file="contests (rctab)")
+    for config in configs:
+        print(f"wrote {config} (recount: kiosk rcv tabulate {config})")
     return 0
 
 
@@ -258,6 +277,11 @@ def add_results_commands(sub: Any, command: CommandAdder) -> None:
     p = command(sub, "results", cmd_results, "results of a meeting")
     p.add_argument("code")
     output_flags(p, csv_too=True)
+    p.add_argument(
+        "--rctab",
+        metavar="FOLDER",
+        help="after the close: write each contest as NIST CDF cast vote records and an RCTab config into FOLDER",
+    )
 
     p = command(sub, "test-deck", cmd_test_deck, "logic-and-accuracy test: cast a CSV deck on a scratch copy")
     p.add_argument("code")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
+from kiosk.contest_results import ContestResult
 from kiosk.receipts.blocks import Feed, Heading, Line, Receipt, ReceiptKind, Row, Rule, check_columns, check_language
 from kiosk.receipts.charset import safe
+from kiosk.receipts.contest_tape import contest_blocks
 from kiosk.receipts.wording import format_when, header, words
 from kiosk.results import MeetingResults, Threshold
 
@@ -18,8 +21,10 @@ def tally_tape(
     printed_at: datetime,
     language: str,
     columns: int,
+    contests: Sequence[ContestResult] = (),
 ) -> Receipt:
-    """The results on paper: every plank's counts and outcome, quorum, ballots, and the audit log head hash."""
+    """The results on paper: every plank's counts and outcome, every contest round by round
+    (:mod:`kiosk.receipts.contest_tape`), quorum, ballots, and the audit log head hash."""
     check_language(language)
     check_columns(columns)
     blocks = header(organization, results.title, language, reprint=False)
@@ -36,7 +41,7 @@ def tally_tape(
         Row(words(language, "cast"), str(results.ballots_cast)),
         Rule(),
     ]
-    if not results.planks:
+    if not results.planks and not contests:
         blocks.append(Line(words(language, "no_planks")))
     for plank in results.planks:
         threshold = words(language, Threshold(plank.threshold).value)
@@ -51,6 +56,7 @@ def tally_tape(
         outcome = words(language, "passed" if plank.passed else "failed")
         right = words(language, "yes_share", pct=f"{share:g}") if share is not None else ""
         blocks += [Row(outcome, right, bold=True), Feed(1)]
+    blocks += contest_blocks(contests, language)
     head = safe(audit_head, limit=128).replace(" ", "")
     blocks += [
         Rule(),

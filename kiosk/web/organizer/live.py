@@ -1,5 +1,8 @@
 """What the dashboard and the projector show, computed from the tally: turnout, quorum, and the results.
 
+Ranked-choice contests show their set-up only until voting closes, then every round of their count (the
+``contests`` that ``release_figures`` releases with the final figures).
+
 The per-plank figures are those ``kiosk.live_figures.release_figures`` releases (the one rule for every path:
 steps of at least ``[organizer] live_step`` ballots or withheld until voting closes, exact after). A meeting
 that hides results until close shows none before then, except to an organizer who asks to "peek" (audited by
@@ -10,7 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
+from kiosk.contest_results import ContestResult
 from kiosk.live_figures import Release, release_figures
 from kiosk.results import PlankResult
 from kiosk.tally import Meeting, Tally
@@ -55,6 +60,8 @@ class View:
     counted: int  # ballots the shown figures cover
     bars: tuple[Bar, ...]
     step: int
+    contests: tuple[ContestResult, ...] = ()  # counted round by round, only once voting is closed
+    contest_setup: tuple[dict[str, Any], ...] = ()  # titles and candidates of the contests, no figure
 
     @property
     def quorum_percent(self) -> int:
@@ -122,4 +129,6 @@ class LiveFigures:
             counted=released.counted,
             bars=bars,
             step=self.step,
+            contests=released.contests,
+            contest_setup=released.contest_setup,
         )

@@ -6,13 +6,15 @@ confirmation page first and are recorded in the audit log with the organizer's n
 
 One module per page group, each registering its views on the blueprints in ``base`` (endpoint names are the
 function names: ``organizer.dashboard``, ``public.verify``, ...): ``login``, ``meetings`` (list and setup),
-``dashboard`` (live figures, projector, event stream, devices), ``people`` (sign-ins, reissue), ``texts`` (RSVPs
-and texts), ``exports`` (tally tape, downloads), ``verify`` (public), ``public_pages`` (the organization's public
-pages: ``/platform``; no login), ``scorecard_page`` (the public ``/scorecard``), ``ledger`` (officials, pledges,
-votes and the scorecard for organizers).
+``contests`` (ranked-choice contests on the setup page), ``dashboard`` (live figures, projector, event stream,
+devices), ``people`` (sign-ins, reissue), ``texts`` (RSVPs and texts), ``exports`` (tally tape, downloads),
+``verify`` (public), ``public_pages`` (the organization's public pages: ``/platform``; no login),
+``scorecard_page`` (the public ``/scorecard``), ``ledger`` (officials, pledges, votes and the scorecard for
+organizers).
 """
 
 from kiosk.web.organizer.views import (
+    contests,
     dashboard,
     exports,
     ledger,
@@ -28,6 +30,18 @@ from kiosk.web.organizer.views.base import StreamRegistry, bp, public
 from kiosk.web.organizer.views.exports import EXPORT_NAMES
 
 # imported: their views are registered
-PAGE_MODULES = (login, meetings, dashboard, people, texts, exports, verify, public_pages, ledger, scorecard_page)
+PAGE_MODULES = (
+    login,
+    meetings,
+    contests,
+    dashboard,
+    people,
+    texts,
+    exports,
+    verify,
+    public_pages,
+    ledger,
+    scorecard_page,
+)
 
 __all__ = ["EXPORT_NAMES", "PAGE_MODULES", "StreamRegistry", "bp", "public"]

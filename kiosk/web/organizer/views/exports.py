@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
+import tempfile
 import uuid
+import zipfile
+from pathlib import Path
 from typing import Any
 
 from flask import (
@@ -128,3 +132,30 @@ def export_file(code: str, name: str) -> Response:
         abort(409, str(exc))
     log.info("meeting bundle of %s exported by %s", m.code, current_organizer())
     return _download(json.dumps(bundle, ensure_ascii=False, indent=1), base, "application/json")
+
+
+@bp.get("/m/<code>/export/contest-<int:position>-rctab.zip")
+@login_required
+def export_contest_rctab(code: str, position: int) -> Response:
+    """One contest of a closed meeting as NIST CDF cast vote records plus an RCTab config, zipped: open the
+    config in RCTab (or ``kiosk rcv tabulate``) to recount. The records are the ballots, so only after the close."""
+    from kiosk.contest_bundle import export_contest_rctab as write_contest
+
+    m = _meeting_or_404(code)
+    if m.state is not MeetingState.CLOSED:
+        abort(409, f"meeting {m.code} is not closed yet; contests are exported after voting closes")
+    tally = _tally()
+    contest = next((c for c in tally.contests(m.code) if c.position == position), None)
+    if contest is None:
+        abort(404)
+    name = f"{m.code}-contest-{position}-rctab.zip"
+    tally.record_event("exported", actor=_actor(), meeting_code=m.code, file=name)
+    packed = io.BytesIO()
+    with tempfile.TemporaryDirectory() as folder:
+        write_contest(tally, m.code, contest, folder)
+        with zipfile.ZipFile(packed, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(Path(folder).iterdir()):
+                archive.write(path, path.name)
+    response = Response(packed.getvalue(), mimetype="application/zip")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response

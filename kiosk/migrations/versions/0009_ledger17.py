@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_ledger17"
-down_revision = "0008_platform17"  # the lead re-chains at merge; it needs platform_planks
+down_revision = "0008_platform17"
 branch_labels = None
 depends_on = None
 
