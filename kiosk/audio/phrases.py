@@ -75,6 +75,13 @@ FIXED: dict[str, dict[str, str]] = {
         "es": "En la revisión, Sí, No y Abstención no cambian nada. Pulse Confirmar para enviar, o Atrás para cambiar.",
     },
     "casting": {"en": "Casting your ballot.", "es": "Enviando su boleta."},
+    # Ranking a contest (issue 16) is on screen only so far: say so rather than speak the plank words over it.
+    "ranking_no_audio": {
+        "en": "This part of the ballot ranks names in order, and it cannot be heard yet. "
+        "Please ask the organizers for help, or press Confirm twice to leave it blank and go on.",
+        "es": "Esta parte de la boleta ordena nombres y todavía no se puede escuchar. "
+        "Pida ayuda al equipo organizador, o pulse Confirmar dos veces para dejarla en blanco y seguir.",
+    },
     "cast_done": {
         "en": "Your ballot is cast. Thank you. Your verification code is:",
         "es": "Su boleta se envió. Gracias. Su código de verificación es:",

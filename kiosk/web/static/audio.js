@@ -139,7 +139,10 @@
     const index = review ? planks.length : planks.findIndex((p) => !p.hidden);
     const choices = planks.map((p, i) => document.querySelector(`[data-input="${i}"]`).value || "");
     const cast = document.querySelector("#cast-form [data-act=cast]");
-    return { n: planks.length, review, index, choices, casting: Boolean(cast && cast.disabled) };
+    // A contest's ranking screen (issue 16): which one is on screen; its ranking is not spoken yet.
+    const contests = Array.from(document.querySelectorAll("#ballot section.contest"));
+    const contest = review ? -1 : contests.findIndex((c) => !c.hidden);
+    return { n: planks.length, review, index, choices, contest, casting: Boolean(cast && cast.disabled) };
   }
 
   function ballotSpeech() {
@@ -151,6 +154,7 @@
       items.push("review_keys");
       return items;
     }
+    if (s.contest >= 0) return ["ranking_no_audio"];
     const i = s.index;
     const c = s.choices[i];
     return [`question_${i + 1}_of_${s.n}`, `plank_${id(i)}_title`, `plank_${id(i)}_text`,
@@ -249,6 +253,11 @@
     const before = snap();
     window.kioskPress(name);
     const after = snap();
+    if (before.contest >= 0) {
+      const moved = after.contest !== before.contest || after.review || after.index !== before.index;
+      speak(moved ? ballotSpeech() : ["ranking_no_audio"]);
+      return;
+    }
     if (["yes", "no", "abstain"].includes(name)) speak([before.review ? "review_no_change" : `selected_${name}`]);
     else if (name === "confirm") {
       if (before.review) speak([after.casting ? "casting" : "review_keys"]);
