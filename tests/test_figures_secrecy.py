@@ -116,6 +116,8 @@ CLI_NO_FIGURES = {
     "meeting open-voting": "",
     "meeting close": "",
     "planks import": "",
+    "contests import": "",
+    "contests list": "contest settings and candidates, never a ranking",
     "rsvps": "RSVPs",
     "people": "the roster and who signed in (never who voted)",
     "organizer add": "",

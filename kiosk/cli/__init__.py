@@ -1,8 +1,8 @@
 """The ``kiosk`` command. Errors are one clear line on stderr and a non-zero exit, never a traceback.
 
-One module per command group (``meetings``, ``roster``, ``audit``, ``organizer``, ``sms``, ``printer``, ``serve``,
-``pi``; ``kiosk.rcv.command`` for ``rcv``), each with its handlers and an ``add_commands`` that registers them;
-this module assembles the parser and runs a command.
+One module per command group (``meetings``, ``contests``, ``roster``, ``audit``, ``organizer``, ``sms``,
+``printer``, ``serve``, ``pi``; ``kiosk.rcv.command`` for ``rcv``), each with its handlers and an ``add_commands``
+that registers them; this module assembles the parser and runs a command.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from kiosk import __version__, log_redaction
-from kiosk.cli import audio, audit, meetings, organizer, pi, printer, roster, serve, sms
+from kiosk.cli import audio, audit, contests, meetings, organizer, pi, printer, roster, serve, sms
 from kiosk.cli.common import EXIT_ERROR, Handler
 from kiosk.config import load_settings
 from kiosk.errors import KioskError
@@ -50,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_init_command(sub, command)
     roster.add_commands(sub, command)
     meeting = meetings.add_meeting_commands(sub, command)
+    contests.add_commands(sub, command)
     roster.add_people_command(sub, command)
     meetings.add_results_commands(sub, command)
     audio.add_commands(sub, command)

@@ -10,6 +10,9 @@ One module per concept:
 ``unit_of_work``    one write transaction shared with an edge's own tables; the close-step protocol
 ``meetings``        creating, editing and finding meetings; their states and the close
 ``planks``          the questions on the ballot
+``contests``        ranked-choice contests on the ballot (values, what a ballot may rank, reading rankings back)
+``contest_file``    a contest as given and checked; the contests file
+``contest_setup``   importing and editing a meeting's contests until voting opens
 ``people``          importing the roster (and merging walk-ins into it)
 ``search``          the sign-in look-up by phone or name
 ``rsvps``           answers by text or from the organizer pages
@@ -36,6 +39,9 @@ not even the physical order of records follows the order of casting.
 from __future__ import annotations
 
 from kiosk.tally.ballots import BallotsMixin
+from kiosk.tally.contest_file import CandidateSpec, ContestSpec, contest_spec
+from kiosk.tally.contest_setup import ContestSetupMixin
+from kiosk.tally.contests import Contest, ContestCandidate, ContestMethod
 from kiosk.tally.counting import CountingMixin
 from kiosk.tally.meetings import MeetingsMixin, parse_quorum, parse_start
 from kiosk.tally.model import (
@@ -62,8 +68,13 @@ from kiosk.tally.unit_of_work import CloseStep, UnitOfWork
 __all__ = [
     "MAX_PLANKS",
     "Answer",
+    "CandidateSpec",
     "CastBallot",
     "CloseStep",
+    "Contest",
+    "ContestCandidate",
+    "ContestMethod",
+    "ContestSpec",
     "ImportReport",
     "Meeting",
     "MeetingState",
@@ -76,6 +87,7 @@ __all__ = [
     "Tally",
     "UnitOfWork",
     "clean_name",
+    "contest_spec",
     "parse_quorum",
     "parse_start",
 ]
@@ -83,6 +95,7 @@ __all__ = [
 
 class Tally(
     MeetingsMixin,
+    ContestSetupMixin,
     PlanksMixin,
     PeopleMixin,
     SearchMixin,

@@ -4,7 +4,7 @@ two. It is the hot path of a meeting, so its statements run on the driver (see `
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, and_, bindparam, insert, select, update
@@ -13,8 +13,9 @@ from sqlalchemy.exc import IntegrityError
 from kiosk import db
 from kiosk.errors import InvalidInput, NotFound, TokenRejected
 from kiosk.results import Choice
-from kiosk.schema import ballot_choices, ballot_tokens, ballots, meetings, planks
+from kiosk.schema import ballot_choices, ballot_rankings, ballot_tokens, ballots, meetings, planks
 from kiosk.tally.ballot_tokens import BallotTokensMixin
+from kiosk.tally.contests import Contest, Rankings, ballot_ranking_ids, check_rankings, load_contests, ranking_names
 from kiosk.tally.model import CastBallot, MeetingState, Plank
 from kiosk.tally.storage import found, meeting_key
 from kiosk.tokens import new_verification_code, normalize_code
@@ -48,18 +49,28 @@ _CAST = db.DriverStatements(
     .values(state="spent"),
     add_ballot=insert(ballots),
     add_choices=insert(ballot_choices),
+    add_rankings=insert(ballot_rankings),
 )
 
 
 class BallotsMixin(BallotTokensMixin):
-    def cast_ballot(self, code: str, token: str, choices: Mapping[int, Choice | str | None]) -> CastBallot:
+    def cast_ballot(
+        self,
+        code: str,
+        token: str,
+        choices: Mapping[int, Choice | str | None],
+        rankings: Rankings | None = None,
+    ) -> CastBallot:
         """Spend the token and store the ballot, in one transaction. Planks without a choice count as abstain.
 
-        ``choices`` maps plank id to a choice; every key must be a plank of this meeting.
+        ``choices`` maps plank id to a choice; every key must be a plank of this meeting. ``rankings`` maps
+        contest id to candidate ids, first choice first; a contest left out (or an empty list) is a blank
+        ranking. Anything the ballot cannot hold (see ``contests.check_rankings``) is InvalidInput, and then
+        nothing is stored and the token stays unspent.
         """
         for attempt in range(3):
             try:
-                return self._cast(code, token, choices)
+                return self._cast(code, token, choices, rankings)
             except IntegrityError:
                 # Only a verification-code collision (about 1 in 10^13) gets here: the whole transaction rolled
                 # back, token included, so casting again with a new code is safe.
@@ -67,7 +78,9 @@ class BallotsMixin(BallotTokensMixin):
                     raise
         raise AssertionError("unreachable")
 
-    def _cast(self, code: str, token: str, choices: Mapping[int, Choice | str | None]) -> CastBallot:
+    def _cast(
+        self, code: str, token: str, choices: Mapping[int, Choice | str | None], rankings: Rankings | None
+    ) -> CastBallot:
         with self._write() as conn:
             hot = _CAST.on(conn)
             key = meeting_key(code)
@@ -84,6 +97,8 @@ class BallotsMixin(BallotTokensMixin):
                     final[plank.id] = Choice(value) if value else Choice.ABSTAIN
                 except ValueError:
                     raise InvalidInput(f"{value!r} is not a choice (yes, no, abstain)") from None
+            contest_list = self._frozen_contests(conn, meeting)
+            ranked = check_rankings(contest_list, rankings)
             # The happy path is this one statement; only a refusal reads the token to say why.
             spent = 0
             if meeting.state == MeetingState.VOTING_OPEN:
@@ -99,12 +114,20 @@ class BallotsMixin(BallotTokensMixin):
             verification = new_verification_code()
             stored = normalize_code(verification)
             hot["add_ballot"].execute(conn, {"code": stored, "meeting_id": meeting.id})
-            hot["add_choices"].execute_many(
-                conn, [{"ballot_code": stored, "plank_id": pid, "choice": str(c)} for pid, c in final.items()]
-            )
+            if final:
+                hot["add_choices"].execute_many(
+                    conn, [{"ballot_code": stored, "plank_id": pid, "choice": str(c)} for pid, c in final.items()]
+                )
+            if ranked:
+                hot["add_rankings"].execute_many(conn, _ranking_rows(stored, ranked))
             self._audit(conn, "kiosk", "ballot_cast", meeting.code)
         by_id = {p.id: p.title for p in plank_list}
-        return CastBallot(verification, meeting.code, tuple((by_id[pid], c) for pid, c in final.items()))
+        return CastBallot(
+            verification,
+            meeting.code,
+            tuple((by_id[pid], c) for pid, c in final.items()),
+            ranking_names(contest_list, ranked),
+        )
 
     def _frozen_planks(self, conn: Connection, meeting: Any) -> list[Plank]:
         """A meeting's planks, cached once voting is open: from then on they cannot change (see import_planks)."""
@@ -113,6 +136,15 @@ class BallotsMixin(BallotTokensMixin):
         cached = self._plank_cache.get(meeting.id)
         if cached is None:
             cached = self._plank_cache[meeting.id] = self._planks(conn, meeting.id)
+        return cached
+
+    def _frozen_contests(self, conn: Connection, meeting: Any) -> list[Contest]:
+        """A meeting's contests, cached once voting is open: from then on they cannot change (see import_contests)."""
+        if meeting.state != MeetingState.VOTING_OPEN:
+            return load_contests(conn, meeting.id)
+        cached = self._contest_cache.get(meeting.id)
+        if cached is None:
+            cached = self._contest_cache[meeting.id] = load_contests(conn, meeting.id)
         return cached
 
     def lookup_ballot(self, verification_code: str) -> CastBallot:
@@ -128,5 +160,14 @@ class BallotsMixin(BallotTokensMixin):
                 .where(ballot_choices.c.ballot_code == code)
                 .order_by(planks.c.position)
             ).all()
+            rankings = ranking_names(load_contests(conn, ballot.meeting_id), ballot_ranking_ids(conn, code))
             shown = "-".join(code[i : i + 4] for i in range(0, len(code), 4))
-            return CastBallot(shown, meeting, tuple((r.title, Choice(r.choice)) for r in rows))
+            return CastBallot(shown, meeting, tuple((r.title, Choice(r.choice)) for r in rows), rankings)
+
+
+def _ranking_rows(ballot_code: str, ranked: Mapping[int, Sequence[int]]) -> list[dict[str, Any]]:
+    return [
+        {"ballot_code": ballot_code, "contest_id": contest_id, "rank": rank, "candidate_id": candidate_id}
+        for contest_id, order in ranked.items()
+        for rank, candidate_id in enumerate(order, start=1)
+    ]

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 
 from kiosk import storage_order
 from kiosk.errors import InvalidInput, StateError
-from kiosk.schema import meetings, planks
+from kiosk.schema import contests, meetings, planks
 from kiosk.tally.model import STATE_ORDER, Meeting, MeetingState
 from kiosk.tally.storage import TallyBase
 
@@ -232,11 +232,16 @@ class MeetingsMixin(TallyBase):
         if STATE_ORDER.index(target) < STATE_ORDER.index(current):
             raise StateError(f"meeting {row.code} cannot go back from {current} to {target}")
         if target is MeetingState.VOTING_OPEN:
-            count = conn.execute(
-                select(func.count()).select_from(planks).where(planks.c.meeting_id == row.id)
-            ).scalar_one()
+            count = (
+                conn.execute(select(func.count()).select_from(planks).where(planks.c.meeting_id == row.id)).scalar_one()
+                + conn.execute(
+                    select(func.count()).select_from(contests).where(contests.c.meeting_id == row.id)
+                ).scalar_one()
+            )
             if count == 0:
-                raise StateError(f"meeting {row.code} has no planks to vote on; import planks first")
+                raise StateError(
+                    f"meeting {row.code} has no planks or contests to vote on; import planks or contests first"
+                )
         conn.execute(update(meetings).where(meetings.c.id == row.id).values(state=str(target)))
         if target is MeetingState.CLOSED:
             # The edges' own steps (the print queue forgets queued ballot receipts, which follow the order of

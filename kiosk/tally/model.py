@@ -179,6 +179,9 @@ class CastBallot:
     verification_code: str = field(repr=False)
     meeting_code: str
     choices: tuple[tuple[str, Choice], ...] = field(repr=False)
+    # Each contest on the ballot (in ballot order): its title and the candidates' names ranked, first choice first
+    # (a blank ranking: ()).
+    rankings: tuple[tuple[str, tuple[str, ...]], ...] = field(default=(), repr=False)
 
 
 @dataclass

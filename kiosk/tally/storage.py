@@ -19,6 +19,7 @@ from kiosk.tally.model import Meeting, MeetingState, Plank
 from kiosk.tally.unit_of_work import CloseStep, UnitOfWork
 
 if TYPE_CHECKING:
+    from kiosk.tally.contests import Contest
     from kiosk.tally.rsvps import RsvpsMixin
 
 
@@ -79,6 +80,7 @@ class TallyBase:
         self.token_key = token_key
         self.close_wait_s = close_wait_s  # how long closing waits for other readers to let the rewrite finish
         self._plank_cache: dict[int, list[Plank]] = {}
+        self._contest_cache: dict[int, list[Contest]] = {}
         self._close_steps: list[CloseStep] = []
 
     def on_close(self, step: CloseStep) -> None:

@@ -4,6 +4,7 @@ review), casting it, and "your ballot is cast"."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from flask import (
@@ -111,6 +112,32 @@ def ballot() -> Any:
     )
 
 
+def _cast_form(form: Mapping[str, str]) -> tuple[dict[int, str | None], dict[int, list[int]]]:
+    """The ballot as the page posts it: ``choice-<plank id>`` = yes/no/abstain ("" = no choice) and
+    ``rank-<contest id>`` = candidate ids, first choice first, comma separated ("" = blank); ValueError for a
+    field that cannot be read (the tally itself refuses ids that are not on the ballot)."""
+    choices: dict[int, str | None] = {}
+    rankings: dict[int, list[int]] = {}
+    for key, value in form.items():
+        if key.startswith("choice-"):
+            choices[_field_id(key.removeprefix("choice-"))] = value or None
+        elif key.startswith("rank-"):
+            parts = value.split(",") if value.strip() else []
+            if len(parts) > 100:  # no contest has that many candidates
+                raise ValueError("too many ranks")
+            rankings[_field_id(key.removeprefix("rank-"))] = [_field_id(part) for part in parts]
+    return choices, rankings
+
+
+def _field_id(text: str) -> int:
+    """A plank, contest or candidate id as a form writes it: decimal digits only (``int`` would take "+1", " 1",
+    "1_0" or Arabic-Indic digits)."""
+    text = text.strip()
+    if not text.isascii() or not text.isdigit() or len(text) > 9:
+        raise ValueError(f"not an id: {text!r}")
+    return int(text)
+
+
 @bp.post("/ballot/cast")
 def cast() -> Any:
     token = g.ks.ballot_token
@@ -119,15 +146,12 @@ def cast() -> Any:
         return redirect(url_for("kiosk.welcome"), 303)
     if meeting is None:  # voting closed (the kiosk then serves no meeting) before Cast ballot was pressed
         return _not_counted()
-    choices: dict[int, str | None] = {}
-    for key, value in request.form.items():
-        if key.startswith("choice-"):
-            try:
-                choices[int(key.removeprefix("choice-"))] = value or None
-            except ValueError:
-                abort(400)
     try:
-        result = state().tally.cast_ballot(meeting.code, token, choices)
+        choices, rankings = _cast_form(request.form)
+    except ValueError:
+        abort(400)
+    try:
+        result = state().tally.cast_ballot(meeting.code, token, choices, rankings)
     except TokenRejected as exc:
         if exc.reason == "closed":
             return _not_counted()
