@@ -297,7 +297,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "rank_names": {"en": "Names to rank", "es": "Nombres para ordenar"},
     "your_ranking": {"en": "Your ranking", "es": "Su orden de preferencia"},
-    "rank_next": {"en": "(your next choice)", "es": "(su siguiente preferencia)"},
+    "rank_next": {"en": "(next choice)", "es": "(la siguiente)"},
     "rank_none_yet": {"en": "No one ranked yet.", "es": "Todavía no eligió ningún nombre."},
     "rank_count": {"en": "Names ranked: {n} of {total}.", "es": "Nombres elegidos: {n} de {total}."},
     "ranked_as": {"en": "{name} is your choice {n}.", "es": "{name} es su preferencia {n}."},
