@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 log = logging.getLogger(__name__)
 
@@ -436,6 +437,14 @@ def blank_count(n: int, lang: str) -> str:
     if n == 0:
         return translate("blank_none", lang)
     return translate("blank_one", lang) if n == 1 else translate("blank_many", lang, n=n)
+
+
+def candidate_name(candidate: Any, lang: str) -> str:
+    """A contest candidate's name as the attendee sees and hears it: a "No endorsement" line (``no_endorsement``)
+    in ``lang`` (the organizer wrote it in one language), every other name as written."""
+    if candidate.no_endorsement and language(lang) != DEFAULT_LANGUAGE:
+        return translate("no_endorsement", lang)
+    return str(candidate.name)
 
 
 def token_rejected(reason: str, lang: str) -> str:

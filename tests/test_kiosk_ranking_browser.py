@@ -15,7 +15,6 @@ from playwright.sync_api import Locator, Page, expect
 
 from kiosk import i18n
 from kiosk.tally import Contest, MeetingState, Tally
-from kiosk.web.kiosk.ranking import candidate_name
 from tests.conftest import LiveServer, assert_accessible, member_id, wait_until
 from tests.test_kiosk_browser import h1, press, stream_open, type_text
 
@@ -105,7 +104,7 @@ def wait_lit(server: LiveServer, expected: set[str]) -> None:
 
 
 def shown_names(contest: Contest, lang: str) -> list[str]:
-    return [candidate_name(c, lang) for c in contest.candidates]
+    return [i18n.candidate_name(c, lang) for c in contest.candidates]
 
 
 @pytest.mark.parametrize("lang", ["en", "es"])

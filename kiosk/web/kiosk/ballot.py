@@ -33,7 +33,7 @@ from kiosk.web.kiosk.common import (
     t,
     typed,
 )
-from kiosk.web.kiosk.ranking import candidate_name, ranking_words, review_layout
+from kiosk.web.kiosk.ranking import ranking_words, review_layout
 
 log = logging.getLogger(__name__)
 
@@ -104,7 +104,7 @@ def ballot() -> Any:
         planks=planks,
         contests=contests,
         review=layout,
-        candidate_name=lambda candidate: candidate_name(candidate, g.ks.lang),
+        candidate_name=lambda candidate: i18n.candidate_name(candidate, g.ks.lang),
         words=words,
         arm_ms=current_app.config["REVIEW_ARM_MS"],
         idle_on=True,

@@ -1,5 +1,5 @@
-"""What the ballot page needs to draw ranking screens (issue 16): the words the page's script uses, a candidate's
-name as shown, and how the review screen lays out planks and contests on its pages.
+"""What the ballot page needs to draw ranking screens (issue 16): the words the page's script uses, and how the
+review screen lays out planks and contests on its pages (a candidate's name as shown is ``i18n.candidate_name``).
 
 The ranking itself lives in the page (static/ranking.js) until "Cast ballot" posts it as ``rank-<contest id>``
 fields; ``ballot.cast`` hands them to the tally, which refuses an unknown or repeated candidate.
@@ -8,12 +8,8 @@ fields; ``ballot.cast`` hands them to the tally, which refuses an unknown or rep
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from kiosk import i18n
-
-if TYPE_CHECKING:
-    from kiosk.tally import ContestCandidate
 
 # Review cells on one 800x480 screen: two columns of four one-line plank rows. A contest's row spans both columns
 # (its ranking needs the width), so it takes two cells.
@@ -38,14 +34,6 @@ def ranking_words(lang: str) -> dict[str, str]:
         words[key] = i18n.translate(key, lang, name="{name}", n="{n}")
     words["rank_count"] = i18n.translate("rank_count", lang, n="{n}", total="{total}")
     return words
-
-
-def candidate_name(candidate: ContestCandidate, lang: str) -> str:
-    """The name on the screen: a "No endorsement" line in the attendee's language (the organizer wrote it in
-    one), every other name as written."""
-    if candidate.no_endorsement and lang != i18n.DEFAULT_LANGUAGE:
-        return i18n.translate("no_endorsement", lang)
-    return candidate.name
 
 
 @dataclass(frozen=True)
