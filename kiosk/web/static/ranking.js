@@ -65,6 +65,15 @@ window.kioskRanking = function makeRanking(section, words, changed) {
     message = words.rank_cleared;
   }
 
+  // Scroll `box` (only) so that `el` shows: the marked name and the end of the ranking stay in sight in a long
+  // list. (scrollIntoView would also scroll the ballot's own fixed layout.)
+  function keepVisible(el, box) {
+    if (!el || box.clientHeight === 0) return;
+    const top = el.offsetTop;
+    if (top < box.scrollTop) box.scrollTop = top;
+    else if (top + el.offsetHeight > box.scrollTop + box.clientHeight) box.scrollTop = top + el.offsetHeight - box.clientHeight;
+  }
+
   function render() {
     names.forEach((b, i) => {
       const at = ranked.indexOf(b);
@@ -87,6 +96,8 @@ window.kioskRanking = function makeRanking(section, words, changed) {
       rows.push(next);
     }
     list.replaceChildren(...rows);
+    keepVisible(names[mark], section.querySelector(".candidates"));
+    keepVisible(list.lastElementChild, list);
   }
 
   section.addEventListener("focusin", (e) => {
