@@ -103,6 +103,20 @@ def wait_lit(server: LiveServer, expected: set[str]) -> None:
     assert wait_until(lambda: panel.lit() == expected, 3), (panel.lit(), expected)
 
 
+def assert_fits_with_large_targets(page: Page) -> None:
+    """One h1, every visible control at least 48x48 px (the kiosk's rule; WCAG 2.5.8 asks 24), nothing wider
+    than the 800 px screen."""
+    assert page.locator("h1").count() == 1
+    sizes = page.eval_on_selector_all(
+        "button:not([hidden])",
+        "els => els.filter(e => e.offsetParent).map(e => {const r = e.getBoundingClientRect();"
+        " return [e.textContent.trim(), r.width, r.height]})",
+    )
+    small = [s for s in sizes if s[1] < 48 or s[2] < 48]
+    assert not small, small
+    assert page.evaluate("document.documentElement.scrollWidth") <= 800
+
+
 def shown_names(contest: Contest, lang: str) -> list[str]:
     return [i18n.candidate_name(c, lang) for c in contest.candidates]
 
@@ -203,6 +217,7 @@ def test_rank_by_touch_with_undo_clear_and_a_name_that_cannot_be_ranked_twice(
     page.get_by_role("button", name="Mei Chen").tap()
     page.get_by_role("button", name="Ana Díaz").tap()
     assert ranking(page) == ["Mei Chen", "Ana Díaz"]
+    assert_fits_with_large_targets(page)
     # A ranked name stays where it is, dark, with its number; tapping it again changes nothing and says why.
     mei = name_button(page, "Mei Chen")
     expect(mei).to_have_attribute("aria-disabled", "true")
@@ -227,9 +242,11 @@ def test_rank_by_touch_with_undo_clear_and_a_name_that_cannot_be_ranked_twice(
     for name in ("Dev Patel", "Rosa Kim", "Beatriz Soto"):
         page.get_by_role("button", name=name).tap()
     assert ranking(page) == ["Dev Patel", "Rosa Kim", "Beatriz Soto"]
+    assert_fits_with_large_targets(page)
     page.locator("[data-act=review]").tap()
     expect(page.locator("[data-row-rank='0']")).to_have_text("1. No endorsement · 2. Luis Ortega")
     expect(page.locator("[data-row-rank='1']")).to_have_text("1. Dev Patel · 2. Rosa Kim · 3. Beatriz Soto")
+    assert_fits_with_large_targets(page)
     page.locator("[data-row-rank='0']").tap()  # a review row goes back to its contest, ranking kept
     expect(h1(page)).to_have_text("Mayor endorsement")
     assert ranking(page) == ["No endorsement", "Luis Ortega"]

@@ -257,7 +257,7 @@ def test_screenshots_of_ranking(
             for name in ("Luis Ortega", "Mei Chen"):
                 page.locator("section.contest:visible .cand", has_text=name).tap()
             expect(page.locator("section.contest:visible .rank-list li:not(.next)")).to_have_count(2)
-            page.mouse.move(1, 1)  # the last name tapped would be shot with Chromium's tap highlight on it
+            page.wait_for_timeout(500)  # else the last name tapped is shot under Chromium's fading tap highlight
             shoot(page, out_dir, "16-ballot-ranking" + suffix)
             page.locator("[data-act=next]").tap()
             for name in ("Dev Patel", "Rosa Kim", "Lena Fischer"):
