@@ -365,6 +365,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "No ballot has that verification code. Check it against your receipt.",
         "es": "Ninguna boleta tiene ese código de verificación. Compárelo con su recibo.",
     },
+    "verify_not_ranked": {"en": "You ranked nobody in this contest.", "es": "No marcó ninguna preferencia."},
     "verify_counted": {
         "en": "Ballot {code} ({meeting}) was counted.",
         "es": "La boleta {code} ({meeting}) se contó.",

@@ -14,6 +14,11 @@ Dashboard, projector, their event streams, the results exports, the tally tape a
 Once the meeting is closed the exact results are released everywhere. The last snapshot is kept in the
 database (``live_figures``) so another process or a restart cannot show a fresh one early; it is removed at the
 close. Turnout (ballots issued and cast) and quorum are not per-plank figures and are always exact.
+
+Ranked-choice contests have no live figures at all: a count in rounds cannot be stepped without giving ballots
+away (the rounds of ``c`` and ``c + 1`` ballots differ by one ranking), so their only release is the final one.
+The tally enforces it: ``Tally.contest_rankings``, the one way to read rankings for counting, refuses before the
+close (``StateError``), so no path can compute a contest figure early.
 """
 
 from __future__ import annotations

@@ -8,11 +8,14 @@ Invariants live in the database, not only in Python:
 * one live token per sign-in: a partial unique index over tokens that are not void;
 * one ballot per token: a token moves from ``issued`` to ``spent`` by one conditional ``UPDATE`` in the same
   transaction that stores the ballot (a ballot cannot reference its token, or it would no longer be secret);
-* one choice per plank per ballot: the primary key of ``ballot_choices``.
+* one choice per plank per ballot: the primary key of ``ballot_choices``;
+* one candidate per rank, and one rank per candidate, per contest per ballot: the primary key and a unique
+  constraint of ``ballot_rankings``.
 
-Ballots are kept apart from people: ``ballots`` and ``ballot_choices`` hold a random verification code, the
-meeting and the choices, nothing else. On SQLite they are ``WITHOUT ROWID`` tables keyed by that random code,
-so their storage order follows the code, not the order of casting (a rowid would count up as ballots arrive).
+Ballots are kept apart from people: ``ballots``, ``ballot_choices`` and ``ballot_rankings`` hold a random
+verification code, the meeting, the choices and the rankings, nothing else. On SQLite they are ``WITHOUT ROWID``
+tables keyed by that random code, so their storage order follows the code, not the order of casting (a rowid
+would count up as ballots arrive).
 """
 
 from __future__ import annotations
@@ -294,6 +297,8 @@ ballot_rankings = Table(
     Column("rank", Integer, nullable=False),
     Column("candidate_id", Integer, ForeignKey("contest_candidates.id"), nullable=False),
     PrimaryKeyConstraint("ballot_code", "contest_id", "rank", name="pk_ballot_rankings"),
+    # ...and each candidate at most once per ballot and contest (a duplicate ranking cannot be stored).
+    UniqueConstraint("ballot_code", "contest_id", "candidate_id", name="uq_ballot_rankings_candidate"),
     CheckConstraint("rank >= 1", name="rank"),
     sqlite_with_rowid=False,
 )

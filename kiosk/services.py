@@ -138,19 +138,24 @@ class Services:
                     describe_storage(exc),
                 )
 
-    def ballot_receipt_requested(self, meeting_code: str, verification_code: str, choices: Any, language: str) -> None:
+    def ballot_receipt_requested(
+        self, meeting_code: str, verification_code: str, choices: Any, language: str, rankings: Any = ()
+    ) -> None:
         meeting = self.tally.meeting(meeting_code)
         verify_url = verification_url(self.settings, verification_code)
         if meeting.show_choices_on_receipt:
-            # The attendee reads the planks in their language; an untranslated one prints as written.
+            # The attendee reads the planks and contests in their language; an untranslated one prints as written.
             titles = {p.title: p.title_in(language).text for p in self.tally.planks(meeting_code)}
             choices = [(titles.get(title, title), choice) for title, choice in choices]
+            contest_titles = {c.title: c.title_in(language).text for c in self.tally.contests(meeting_code)}
+            rankings = [(contest_titles.get(title, title), names) for title, names in rankings]
         receipt = ballot_receipt(
             organization=self.settings.organization.name,
             meeting_title=meeting.title,
             verification_code=verification_code,
             verify_url=verify_url,
-            choices=choices if meeting.show_choices_on_receipt else None,
+            choices=(list(choices) or None) if meeting.show_choices_on_receipt else None,
+            rankings=rankings if meeting.show_choices_on_receipt else None,
             language=language,
             columns=self.settings.printer.columns,
         )

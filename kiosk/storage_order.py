@@ -16,8 +16,8 @@ Copies the kiosk set aside in the data folder (``tally.db.damaged-*`` at start-u
 order too (``VACUUM INTO``), or deletes one that cannot be read, and says which.
 
 PostgreSQL stamps every row version with the id of the transaction that wrote it (``xmin``, readable by any SQL
-client): the spent token, its ballot's choices and the ballot share one, which names the voter. So one
-transaction first rewrites every token, ballot and choice (all then carry its id), and ``CLUSTER`` rewrites the
+client): the spent token, its ballot's choices and rankings and the ballot share one, which names the voter. So one
+transaction first rewrites every token, ballot, choice and ranking (all then carry its id), and ``CLUSTER`` rewrites the
 ballot tables in the order of their random keys and the tokens in the order of their random hashes, leaving no
 old row version behind; ``VACUUM FULL`` drops the deleted and erased ballot receipts from the print queue. (The
 server's write-ahead log keeps older records until its segments are reused: see docs/multi-kiosk.md.)
@@ -43,7 +43,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from kiosk import db
 from kiosk.errors import DatabaseError
-from kiosk.schema import ballot_choices, ballot_tokens, ballots, device_status
+from kiosk.schema import ballot_choices, ballot_rankings, ballot_tokens, ballots, device_status
 
 log = logging.getLogger(__name__)
 
@@ -180,9 +180,11 @@ def _rewrite_postgresql(engine: Engine) -> None:
         conn.execute(sa_update(ballot_tokens).values(state=ballot_tokens.c.state))
         conn.execute(sa_update(ballots).values(meeting_id=ballots.c.meeting_id))
         conn.execute(sa_update(ballot_choices).values(choice=ballot_choices.c.choice))
+        conn.execute(sa_update(ballot_rankings).values(rank=ballot_rankings.c.rank))
     with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text("CLUSTER ballots USING pk_ballots"))
         conn.execute(text("CLUSTER ballot_choices USING pk_ballot_choices"))
+        conn.execute(text("CLUSTER ballot_rankings USING pk_ballot_rankings"))
         conn.execute(text("CLUSTER ballot_tokens USING uq_ballot_tokens_token_hash"))
         conn.execute(text("VACUUM FULL print_jobs"))
 

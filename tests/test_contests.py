@@ -4,6 +4,7 @@ Runs on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
 
@@ -219,3 +220,77 @@ def test_cast_form_fields(tally: Tally, contest_meeting: str, client: object) ->
     assert done.status_code == 303 and _count(tally, ballot_rankings) == 2
     with pytest.raises(TokenRejected):
         tally.check_token(contest_meeting, token)
+
+
+def test_cli_imports_lists_and_names_the_bad_line(
+    tally: Tally, tmp_path: Path, db_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kiosk.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("KIOSK_CONFIG", raising=False)
+    monkeypatch.setenv("KIOSK_DATABASE_URL", db_url)
+    tally.create_meeting(code="GA12", title="GA", starts="2026-12-03T19:00")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("contest,candidate,method\nMayor,Ana,\nMayor,Luis,borda\n", encoding="utf-8")
+    assert main(["contests", "import", "GA12", str(bad)]) == 1
+    err = capsys.readouterr().err
+    assert f"kiosk: error: {bad}: nothing imported: line 3: method 'borda'" in err and "Traceback" not in err
+    latin1 = tmp_path / "latin1.csv"
+    latin1.write_bytes("contest,candidate\nAlcaldía,Ana\n".encode("latin-1"))
+    assert main(["contests", "import", "GA12", str(latin1)]) == 1
+    assert "not UTF-8" in capsys.readouterr().err
+    assert main(["contests", "import", "GA12", str(FIXTURES / "contests.csv")]) == 0
+    assert "2 added" in capsys.readouterr().out
+    assert main(["contests", "list", "GA12"]) == 0
+    out = capsys.readouterr().out
+    assert "contest 1: Mayor endorsement (1 seat, irv, endorsement needs 60% in the final round)" in out
+    assert "  4. No endorsement [no endorsement]" in out
+    assert main(["contests", "list", "GA12", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [c["seats"] for c in listed] == [1, 3] and listed[0]["translations"] == {"es": "Respaldo para la alcaldía"}
+
+
+def test_rankings_table_holds_nothing_that_links_to_a_person(tally: Tally, contest_meeting: str) -> None:
+    from sqlalchemy import inspect, text
+    from sqlalchemy.exc import IntegrityError
+
+    columns = [c["name"] for c in inspect(tally.engine).get_columns("ballot_rankings")]
+    assert columns == ["ballot_code", "contest_id", "rank", "candidate_id"]  # no id, time or sequence
+    if tally.engine.dialect.name == "sqlite":  # no rowid counting up as ballots arrive (PostgreSQL has none)
+        with tally.engine.connect() as conn:
+            ddl = conn.execute(text("SELECT sql FROM sqlite_master WHERE name = 'ballot_rankings'")).scalar_one()
+            assert "WITHOUT ROWID" in ddl
+    mayor = tally.contests(contest_meeting)[0]
+    token = _token(tally, contest_meeting, "Ana Ram")
+    cast = tally.cast_ballot(contest_meeting, token, {}, {mayor.id: [mayor.candidates[0].id]})
+    code = cast.verification_code.replace("-", "")
+    # One candidate per rank (the primary key), ranks from 1 (a check), a candidate once (a unique constraint).
+    for rank, candidate in ((1, mayor.candidates[1]), (0, mayor.candidates[1]), (2, mayor.candidates[0])):
+        with pytest.raises(IntegrityError), tally.engine.begin() as conn:
+            row = {"ballot_code": code, "contest_id": mayor.id, "rank": rank, "candidate_id": candidate.id}
+            conn.execute(ballot_rankings.insert().values(**row))
+
+
+def test_a_messy_contests_file_is_read_as_meant(tally: Tally) -> None:
+    """A spreadsheet's export: BOM, CRLF, headers in any case with spaces and dashes, a column we do not know,
+    blank rows, the contest's title in another case on a later row, fields given once, quoted commas and quotes,
+    a "Sí" flag, a threshold written "66.67 %"."""
+    tally.create_meeting(code="GA12", title="GA", starts="2026-12-03T19:00")
+    report = tally.import_contests("GA12", (FIXTURES / "contests-messy.csv").read_text(encoding="utf-8-sig"))
+    assert (report.added, report.notes) == (2, ["column 'Notes' ignored"])
+    council, steering = tally.contests("GA12")
+    assert (council.title, council.seats, council.method, council.threshold_percent) == (
+        "City Council, District 2",
+        1,
+        ContestMethod.IRV,
+        Decimal("66.67"),
+    )
+    assert council.title_in("es").text == "Concejo Municipal (Distrito 2)"
+    assert [(c.name, c.no_endorsement) for c in council.candidates] == [
+        ("Ana Díaz", False),
+        ("O\u2019Brien, Pat", False),
+        ("Ninguno / No endorsement", True),
+    ]
+    assert (steering.seats, steering.method) == (2, ContestMethod.STV)
+    assert [c.name for c in steering.candidates] == ["Rosa Kim", "Omar Haddad", 'Beatriz "Bea" Soto']

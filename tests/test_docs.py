@@ -3,10 +3,10 @@ they show exists with the default they show (as Datasette tests its documentatio
 
 The commands are taken from the fenced code blocks, in order (README.md, then docs/*.md by name), and run one
 after another against a temporary data folder, as a reader following the pages would. `k` is pi-setup.md's
-shortcut for the kiosk command. The files the examples name (members.csv, planks.csv, ...) are the test fixtures;
-a file a block writes itself (a heredoc, a printf into /tmp) is written by the block's own line, in a temporary
-folder instead of /tmp. Dates: the README's example meeting date becomes tomorrow, so the reply it quotes is
-checked against a meeting still to come, whatever today is.
+shortcut for the kiosk command. The files the examples name (members.csv, planks.csv, contests.csv, ...) are the
+test fixtures; a file a block writes itself (a heredoc, a printf into /tmp) is written by the block's own line,
+in a temporary folder instead of /tmp. Dates: the README's example meeting date becomes tomorrow, so the reply it
+quotes is checked against a meeting still to come, whatever today is.
 """
 
 from __future__ import annotations
@@ -139,6 +139,7 @@ def reader(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     work.mkdir()
     shutil.copy(FIXTURES / "roster-messy.csv", work / "members.csv")
     shutil.copy(FIXTURES / "planks.csv", work / "planks.csv")
+    shutil.copy(FIXTURES / "contests.csv", work / "contests.csv")
     titles = [line.split(",")[0] for line in (FIXTURES / "planks.csv").read_text().splitlines()[1:] if line]
     (work / "deck.csv").write_text(
         ",".join(titles) + "\n" + ",".join(["yes"] * len(titles)) + "\n" + ",".join(["no"] * len(titles)) + "\n"

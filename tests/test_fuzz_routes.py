@@ -72,7 +72,19 @@ FIELDS: dict[str, list[str]] = {
     "kiosk.token_entry": [],
     "kiosk.token_post": ["token"],
     "kiosk.ballot": [],
-    "kiosk.cast": ["choice-1", "choice-2", "choice-3", "choice-999", "choice-x", "choice-"],
+    "kiosk.cast": [
+        "choice-1",
+        "choice-2",
+        "choice-3",
+        "choice-999",
+        "choice-x",
+        "choice-",
+        "rank-1",
+        "rank-2",
+        "rank-3",
+        "rank-999",
+        "rank-x",
+    ],
     "kiosk.done": [],
     "kiosk.events": [],
     "kiosk.screen": ["key"],
@@ -118,6 +130,20 @@ FIELDS: dict[str, list[str]] = {
     "organizer.add_plank": ["title", "text", "threshold"],
     "organizer.edit_plank": ["title", "text", "threshold"],
     "organizer.move_plank": ["direction"],
+    "organizer.add_contest": ["title", "title_es", "seats", "method", "threshold", "candidates", "no_endorsement"],
+    "organizer.edit_contest": [
+        "title",
+        "title_es",
+        "seats",
+        "method",
+        "threshold",
+        "decimal_places",
+        "candidates",
+        "no_endorsement",
+        "no_endorsement_name",
+    ],
+    "organizer.move_contest": ["direction"],
+    "organizer.remove_contest": ["confirm"],
     "organizer.import_csv": ["file"],
     "organizer.test_deck": ["file"],
     "organizer.change_state": ["confirm"],
@@ -145,7 +171,7 @@ BASELINE: dict[str, dict[str, str]] = {
     "kiosk.find_post": {"by": "name", "q": "Marcus"},
     "kiosk.walkin_post": {"name": "Sam Lee", "phone": "415 555 0123", "joining": "1"},
     "kiosk.token_post": {"token": "ACD3-4EFG"},
-    "kiosk.cast": {"choice-1": "yes", "choice-2": "no", "choice-3": "abstain"},
+    "kiosk.cast": {"choice-1": "yes", "choice-2": "no", "choice-3": "abstain", "rank-1": "2,1", "rank-2": ""},
     "kiosk.set_language": {"lang": "es", "next": "/kiosk/find"},
     "demo_pages.phone_send": {"from": "+15105550101", "body": "yes 2"},
     "organizer.login": {"name": "rosa", "password": PASSWORD, "next": "/organizer/"},
@@ -162,6 +188,10 @@ BASELINE: dict[str, dict[str, str]] = {
     "organizer.add_plank": {"title": "A new plank", "text": "Text", "threshold": "majority"},
     "organizer.edit_plank": {"title": "An edited plank", "text": "Text", "threshold": "two-thirds"},
     "organizer.move_plank": {"direction": "up"},
+    "organizer.add_contest": {"title": "Treasurer", "seats": "1", "candidates": "Ana\nLuis", "no_endorsement": "on"},
+    "organizer.edit_contest": {"title": "Board", "seats": "2", "method": "stv", "candidates": "Ana\nLuis\nMei"},
+    "organizer.move_contest": {"direction": "down"},
+    "organizer.remove_contest": {"confirm": "yes"},
     "organizer.change_state": {"confirm": "GA13"},
     "organizer.reissue": {"reason": "lost receipt"},
     "organizer.texts_count": {"body": "Hello", "audience": "members"},
@@ -174,9 +204,10 @@ BASELINE: dict[str, dict[str, str]] = {
 PATH_VALUES: dict[str, list[str]] = {
     "code": ["GA12", "GA12", "ga12", "GA13", "GA13", "GA14", "NOPE", "G", "GA12.json"],
     "plank_id": ["1", "2", "0", "999", "2147483648", "9223372036854775808", "1" * 40],
+    "contest_id": ["1", "3", "4", "0", "999", "2147483648", "1" * 40],
     "signin_id": ["1", "2", "0", "999", "2147483648", "9223372036854775808", "1" * 40],
     "action": ["open-signin", "open-voting", "close", "reopen"],
-    "what": ["roster", "planks", "voters"],
+    "what": ["roster", "planks", "contests", "voters"],
     "name": ["attendance.csv", "rsvps.csv", "results.csv", "results.json", "bundle.json", "yes", "confirm", "maybe"],
     "filename": ["kiosk.css", "kiosk.js", "organizer.css", "organizer.js", "../app.py", "%2e%2e/app.py"],
 }
@@ -371,14 +402,17 @@ def settings_in(tmp_path: Path, db_url: str) -> Settings:
 
 
 def seed(tally: Tally) -> None:
-    """GA12 voting (guests may vote, so walk-ins get a token), GA13 in draft with planks, GA14 closed."""
+    """GA12 voting (guests may vote, so walk-ins get a token), GA13 in draft with planks, GA14 closed; each with
+    the two contests of contests.csv (ids 1-2 on GA12, 3-4 on GA13)."""
     if tally.meetings():
         return
     tally.import_roster((FIXTURES / "roster-messy.csv").read_text(encoding="utf-8"))
     planks = (FIXTURES / "planks.csv").read_text(encoding="utf-8")
+    contests = (FIXTURES / "contests.csv").read_text(encoding="utf-8")
     for code, state in (("GA12", MeetingState.VOTING_OPEN), ("GA13", None), ("GA14", MeetingState.CLOSED)):
         tally.create_meeting(code=code, title=f"Meeting {code}", starts="2026-12-03T19:00", guests_may_vote=True)
         tally.import_planks(code, planks)
+        tally.import_contests(code, contests)
         if state is not None:
             tally.set_state(code, state)
     tally.sign_in_guest("GA12", "Dana Whitfield", "+1 415 555 0199")

@@ -165,6 +165,19 @@ def test_ballot_receipt_names_nobody_and_shows_choices_only_when_asked() -> None
     assert "1. Rent strike fund" in with_choices and "SÍ" in with_choices and "ABSTENCIÓN" in with_choices
 
 
+@pytest.mark.parametrize("columns", [32, 48])
+def test_ballot_receipt_shows_rankings_in_order_in_english_and_spanish(columns: int) -> None:
+    rankings = [("Mayor endorsement", ("Ana Díaz", "Luis Ortega")), ("Steering committee", ())]
+    english = render_text(ballot("en", columns=columns, rankings=rankings))
+    assert "Your rankings" in english and "Mayor endorsement" in english
+    assert "1. Ana Díaz" in english and "2. Luis Ortega" in english
+    assert english.index("1. Ana Díaz") < english.index("2. Luis Ortega") < english.index("Steering committee")
+    assert "(nobody ranked)" in english
+    spanish = render_text(ballot("es", columns=columns, rankings=[("Respaldo para la alcaldía", ("Ana Díaz",))]))
+    assert "Su orden de preferencia" in spanish and "1. Ana Díaz" in spanish
+    assert "Your rankings" not in render_text(ballot("en"))  # shown only when the meeting asks, like choices
+
+
 def test_tally_tape_counts_outcomes_quorum_and_audit_head() -> None:
     text = render_text(tally("en"))
     assert "1. Rent strike fund" in text

@@ -24,6 +24,8 @@ from kiosk.tally import MeetingState, Tally
 from kiosk.tokens import normalize_code
 from tests.test_concurrency import ROOT, issue_tokens
 
+CONTESTS_CSV = Path(__file__).parent / "fixtures" / "contests.csv"
+
 
 def kendall_tau(order: list[str], reference: list[str]) -> float:
     """Rank correlation of ``order`` against ``reference`` over the items both contain (tau-a)."""
@@ -55,14 +57,23 @@ BALLOTS = 1000  # with n random codes tau has sd ~ 0.67/sqrt(n): 1000 keeps 0.1 
 
 
 @pytest.fixture
-def cast_in_known_order(tally: Tally, voting_meeting: str) -> tuple[Tally, list[str]]:
-    tokens = issue_tokens(tally, voting_meeting, BALLOTS)
-    planks = tally.planks(voting_meeting)
+def cast_in_known_order(tally: Tally, roster_csv: str, planks_csv: str) -> tuple[Tally, list[str]]:
+    """GA12 with planks and ranked-choice contests; BALLOTS ballots cast in a known order, each with choices and
+    rankings (the rankings table must lose the order of casting exactly as the choices do)."""
+    tally.import_roster(roster_csv)
+    tally.create_meeting(code="GA12", title="General Assembly", starts="2026-12-03T19:00", quorum="20%")
+    tally.import_planks("GA12", planks_csv)
+    tally.import_contests("GA12", CONTESTS_CSV.read_text(encoding="utf-8"))
+    tally.set_state("GA12", MeetingState.VOTING_OPEN)
+    tokens = issue_tokens(tally, "GA12", BALLOTS)
+    planks = tally.planks("GA12")
+    contests = tally.contests("GA12")
     rng = random.Random(7)
     cast_order = []
     for token in tokens:
         choices = {p.id: rng.choice(["yes", "no", "abstain"]) for p in planks}
-        cast_order.append(normalize_code(tally.cast_ballot(voting_meeting, token, choices).verification_code))
+        rankings = {c.id: rng.sample([x.id for x in c.candidates], rng.randint(1, len(c.candidates))) for c in contests}
+        cast_order.append(normalize_code(tally.cast_ballot("GA12", token, choices, rankings).verification_code))
     return tally, cast_order
 
 
@@ -79,9 +90,10 @@ def test_nothing_links_ballots_to_casting_order_after_close(
     readings: dict[str, list[str]] = {}
     with sqlite3.connect(path) as conn:
         readings["SELECT code FROM ballots"] = [r[0] for r in conn.execute("SELECT code FROM ballots")]
-        readings["SELECT ballot_code FROM ballot_choices"] = list(
-            dict.fromkeys(r[0] for r in conn.execute("SELECT ballot_code FROM ballot_choices"))
-        )
+        for table in ("ballot_choices", "ballot_rankings"):
+            readings[f"SELECT ballot_code FROM {table}"] = list(
+                dict.fromkeys(r[0] for r in conn.execute(f"SELECT ballot_code FROM {table}"))
+            )
         dump = "\n".join(conn.iterdump())
         readings["SQL dump"] = offsets_order(dump.encode(), cast_order)
     readings["raw database file"] = offsets_order(path.read_bytes(), cast_order)
@@ -99,11 +111,12 @@ def test_nothing_links_ballots_to_casting_order_after_close(
         assert abs(kendall_tau(order, cast_order)) <= 0.1, name
 
 
-def _xmin_links(conn: Connection) -> int:
-    """Ballots whose choices were written by the same transaction as exactly one spent token: a named voter."""
+def _xmin_links(conn: Connection, table: str = "ballot_choices") -> int:
+    """Ballots whose choices (or rankings) were written by the same transaction as exactly one spent token: a
+    named voter."""
     return conn.execute(
         text(
-            "SELECT count(*) FROM (SELECT c.ballot_code FROM ballot_choices c "
+            f"SELECT count(*) FROM (SELECT c.ballot_code FROM {table} c "
             "JOIN ballot_tokens t ON t.xmin = c.xmin AND t.state = 'spent' "
             "GROUP BY c.ballot_code HAVING count(DISTINCT t.id) = 1) AS linked"
         )
@@ -120,6 +133,7 @@ def test_postgresql_nothing_links_ballots_to_casting_order_or_tokens_after_close
     with tally.engine.connect() as conn:
         before_tau = kendall_tau(list(conn.execute(text(physical)).scalars()), cast_order)
         before_links = _xmin_links(conn)
+        before_ranking_links = _xmin_links(conn, "ballot_rankings")
     tally.set_state("GA12", MeetingState.CLOSED)
     tally.engine.dispose()
 
@@ -127,13 +141,15 @@ def test_postgresql_nothing_links_ballots_to_casting_order_or_tokens_after_close
     with tally.engine.connect() as conn:
         readings["SELECT code FROM ballots"] = list(conn.execute(text("SELECT code FROM ballots")).scalars())
         readings[physical] = list(conn.execute(text(physical)).scalars())
-        for query in ("SELECT ballot_code FROM ballot_choices", "SELECT ballot_code FROM ballot_choices ORDER BY ctid"):
-            readings[query] = list(dict.fromkeys(conn.execute(text(query)).scalars()))
-        after_links = _xmin_links(conn)
+        for table in ("ballot_choices", "ballot_rankings"):
+            for query in (f"SELECT ballot_code FROM {table}", f"SELECT ballot_code FROM {table} ORDER BY ctid"):
+                readings[query] = list(dict.fromkeys(conn.execute(text(query)).scalars()))
+        after_links = _xmin_links(conn) + _xmin_links(conn, "ballot_rankings")
         stamps = conn.execute(
             text(
                 "SELECT count(DISTINCT xmin::text) FROM (SELECT xmin FROM ballots UNION ALL "
-                "SELECT xmin FROM ballot_choices UNION ALL SELECT xmin FROM ballot_tokens WHERE state = 'spent') AS s"
+                "SELECT xmin FROM ballot_choices UNION ALL SELECT xmin FROM ballot_rankings UNION ALL "
+                "SELECT xmin FROM ballot_tokens WHERE state = 'spent') AS s"
             )
         ).scalar_one()
     with capsys.disabled():
@@ -147,7 +163,7 @@ def test_postgresql_nothing_links_ballots_to_casting_order_or_tokens_after_close
             f"  after close: linked by xmin {after_links}; distinct xmin over ballots, choices, spent tokens {stamps}"
         )
     assert tally.results("GA12").planks == results_before.planks and tally.audit_verify().ok
-    assert before_links == BALLOTS  # the leak the rewrite exists for: every ballot named before close
+    assert before_links == before_ranking_links == BALLOTS  # the leak the rewrite exists for: every ballot named
     assert after_links == 0 and stamps == 1
     for name, order in readings.items():
         assert len(order) == BALLOTS, name

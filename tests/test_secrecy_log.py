@@ -22,6 +22,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 import pytest
 
@@ -33,6 +34,16 @@ from tests.printer_emulator import PrinterEmulator
 MEMBERS = 30
 SURNAMES = [f"Zq{chr(97 + i // 26)}{chr(97 + i % 26)}ovich" for i in range(MEMBERS)]  # each found by its own name
 FIRST = ["Priya", "José", "Ana", "Wei", "Fatima", "Tomás"]
+# Contest candidates with names found nowhere else: a ranking (or a receipt showing one) in the log would show them.
+CANDIDATES = ["Xochitl Qwertyson", "Bartholomew Zyxwvut", "Ingeborg Plkjhgf"]
+CONTESTS = "contest,seats,candidate,no_endorsement\n" + "".join(
+    f"{title},{seats},{name},\n" for title, seats in (("Treasurer", 1), ("Steering", 2)) for name in CANDIDATES
+)
+
+
+class BallotShape(NamedTuple):
+    planks: list[int]
+    contests: dict[int, list[int]]  # contest id -> candidate ids in ballot order
 
 
 def free_port() -> int:
@@ -48,7 +59,7 @@ def roster() -> str:
     return "\n".join(lines) + "\n"
 
 
-def prepare(tmp_path: Path, printer_url: str) -> tuple[Path, list[int]]:
+def prepare(tmp_path: Path, printer_url: str) -> tuple[Path, BallotShape]:
     data = tmp_path / "data"
     data.mkdir()
     config = tmp_path / "kiosk.toml"
@@ -63,10 +74,15 @@ def prepare(tmp_path: Path, printer_url: str) -> tuple[Path, list[int]]:
     tally.import_roster(roster())
     tally.create_meeting(code="GA12", title="General Assembly", starts=upcoming_starts(), quorum="20%")
     tally.import_planks("GA12", "title,text,threshold\nParks,More parks,majority\nRent,Rent control,majority\n")
+    tally.import_contests("GA12", CONTESTS)
+    # The most a receipt can say: choices and rankings printed (and, with the console printer, shown).
+    tally.update_meeting("GA12", show_choices_on_receipt=True)
     tally.set_state("GA12", MeetingState.VOTING_OPEN)
-    planks = [p.id for p in tally.planks("GA12")]
+    shape = BallotShape(
+        [p.id for p in tally.planks("GA12")], {c.id: [x.id for x in c.candidates] for c in tally.contests("GA12")}
+    )
     engine.dispose()
-    return config, planks
+    return config, shape
 
 
 class Attendee:
@@ -87,7 +103,7 @@ class Attendee:
 
 
 @pytest.fixture
-def served(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[str, list[int], subprocess.Popen[str]]]:
+def served(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[str, BallotShape, subprocess.Popen[str]]]:
     printer_url: str = request.param
     command, verbose = "serve", []
     if printer_url == "console -v":  # kiosk serve -v: debug logging, the most a log ever holds
@@ -100,7 +116,7 @@ def served(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[str
         printer_url = emulator.url
     elif printer_url == "file":
         printer_url = f"file:{tmp_path / 'printer.bin'}"
-    config, planks = prepare(tmp_path, printer_url)
+    config, ballot = prepare(tmp_path, printer_url)
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("KIOSK_")}
     env["KIOSK_CONFIG"] = str(config)
@@ -123,7 +139,7 @@ def served(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[str
                 assert proc.poll() is None, proc.communicate()
                 assert time.monotonic() < deadline, "kiosk serve did not start"
                 time.sleep(0.1)
-        yield base, planks, proc
+        yield base, ballot, proc
     finally:
         if proc.poll() is None:
             proc.terminate()
@@ -132,7 +148,7 @@ def served(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[tuple[str
             emulator.stop()
 
 
-def vote_everyone(base: str, planks: list[int]) -> tuple[list[str], list[str], list[str]]:
+def vote_everyone(base: str, ballot: BallotShape) -> tuple[list[str], list[str], list[str]]:
     tokens, codes, names = [], [], []
     for i, surname in enumerate(SURNAMES):
         person = Attendee(base)
@@ -144,7 +160,10 @@ def vote_everyone(base: str, planks: list[int]) -> tuple[list[str], list[str], l
         tokens.append(token.group(1))
         names.append(f"{FIRST[i % len(FIRST)]} {surname[0]}.")
         person.post("/kiosk/vote", {})
-        form = {f"choice-{plank}": ("yes", "no", "abstain")[(i + n) % 3] for n, plank in enumerate(planks)}
+        form = {f"choice-{plank}": ("yes", "no", "abstain")[(i + n) % 3] for n, plank in enumerate(ballot.planks)}
+        for contest, candidates in ballot.contests.items():  # rotate who is ranked first; some rank nobody
+            order = candidates[i % len(candidates) :] + candidates[: i % len(candidates)]
+            form[f"rank-{contest}"] = "" if i % 7 == 0 else ",".join(str(c) for c in order[: 1 + i % 3])
         done = person.post("/kiosk/ballot/cast", form)
         code = re.search(r'id="verification">([A-Z0-9-]+)<', done)
         assert code is not None, done
@@ -158,9 +177,9 @@ def found(text: str, secrets: list[str]) -> int:
 
 
 @pytest.mark.parametrize("served", ["console", "console -v", "file", "network", "usb:04b8:0e15", "none"], indirect=True)
-def test_no_token_code_or_name_reaches_the_log(served: tuple[str, list[int], subprocess.Popen[str]]) -> None:
-    base, planks, proc = served
-    tokens, codes, names = vote_everyone(base, planks)
+def test_no_token_code_or_name_reaches_the_log(served: tuple[str, BallotShape, subprocess.Popen[str]]) -> None:
+    base, ballot, proc = served
+    tokens, codes, names = vote_everyone(base, ballot)
     assert len(set(tokens)) == len(set(codes)) == MEMBERS
     time.sleep(1.0)  # the print worker has handled (or failed) the receipts and logged what it logs
     proc.terminate()
@@ -173,6 +192,8 @@ def test_no_token_code_or_name_reaches_the_log(served: tuple[str, list[int], sub
     assert found(log, codes) == 0, "verification codes in the log"
     assert sum(1 for n in names if n in log) == 0, "attendee names in the log"
     assert "Welcome" not in log and "Bienvenid" not in log  # no receipt text at all
+    assert [c for c in CANDIDATES if c in log] == [], "contest candidates (a ranking) in the log"
+    assert "rankings" not in log.lower() and "Treasurer" not in log
 
 
 def test_redaction_filter_blanks_token_and_code_shapes(caplog: pytest.LogCaptureFixture) -> None:
@@ -196,10 +217,10 @@ def test_redaction_filter_blanks_token_and_code_shapes(caplog: pytest.LogCapture
 
 @pytest.mark.parametrize("served", ["demo"], indirect=True)
 def test_the_demo_shows_receipts_on_screen_but_not_in_the_log(
-    served: tuple[str, list[int], subprocess.Popen[str]],
+    served: tuple[str, BallotShape, subprocess.Popen[str]],
 ) -> None:
-    base, planks, proc = served
-    tokens, codes, names = vote_everyone(base, planks)
+    base, ballot, proc = served
+    tokens, codes, names = vote_everyone(base, ballot)
     time.sleep(1.0)
     with urllib.request.urlopen(base + "/simulate/receipts", timeout=10) as response:
         preview = response.read().decode()

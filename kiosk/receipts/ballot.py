@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from kiosk.receipts.blocks import (
     QR,
@@ -28,6 +28,13 @@ def _choice_label(choice: Choice | str | None, language: str) -> str:
     return words(language, f"choice_{Choice(choice).value}")
 
 
+def ranking_line(names: Sequence[str], language: str) -> str:
+    """One contest's ranking as printed: "1. Ana Díaz  2. Luis Ortega", or that nothing was ranked."""
+    if not names:
+        return words(language, "not_ranked")
+    return "  ".join(f"{rank}. {safe(name)}" for rank, name in enumerate(names, start=1))
+
+
 def ballot_receipt(
     *,
     organization: str,
@@ -38,9 +45,11 @@ def ballot_receipt(
     language: str,
     columns: int,
     reprint: bool = False,
+    rankings: Iterable[tuple[str, Sequence[str]]] | None = None,
 ) -> Receipt:
     """The receipt after voting: a verification code and where to check it. Nothing on it names the voter; the
-    per-plank choices appear only when ``choices`` is given (the meeting decides)."""
+    per-plank choices and each contest's ranking ("1. Ana 2. Luis") appear only when given (the meeting decides
+    with its "show choices on the receipt" setting)."""
     check_language(language)
     check_columns(columns)
     code = safe(verification_code, limit=40)
@@ -63,6 +72,11 @@ def ballot_receipt(
         blocks += [Rule(), Line(words(language, "your_choices"), bold=True)]
         for position, (title, choice) in enumerate(choices, start=1):
             blocks.append(Row(f"{position}. {safe(title)}", _choice_label(choice, language)))
+    ranked = list(rankings or ())
+    if ranked:
+        blocks += [Rule(), Line(words(language, "your_rankings"), bold=True)]
+        for title, names in ranked:
+            blocks += [Line(safe(title), bold=True), Line(ranking_line(names, language))]
     blocks += [Rule(), Line(words(language, "no_name"), align="center")]
     if reprint:
         blocks.append(Heading(words(language, "reprint")))

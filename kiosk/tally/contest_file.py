@@ -95,6 +95,13 @@ def parse_threshold_percent(text: str | None) -> Decimal | None:
     return value.to_integral_value() if value == value.to_integral_value() else value
 
 
+def parse_method(text: str) -> ContestMethod:
+    try:
+        return ContestMethod(fold(text))
+    except ValueError:
+        raise InvalidInput(f"method {text!r} is not irv (instant-runoff) or stv (single transferable vote)") from None
+
+
 def _whole(text: str | int | None, what: str, low: int, high: int, default: int) -> int:
     if text is None or (isinstance(text, str) and not text.strip()):
         return default
@@ -122,34 +129,7 @@ def contest_spec(
     title = clean_name(title)
     if not title or len(title) > MAX_TITLE:
         raise InvalidInput(f"a contest title is 1-{MAX_TITLE} characters")
-    seat_count = _whole(seats, "seats", 1, MAX_SEATS, 1)
-    method_text = fold(method or "") or ("irv" if seat_count == 1 else "stv")
-    try:
-        chosen = ContestMethod(method_text)
-    except ValueError:
-        raise InvalidInput(f"method {method!r} is not irv (instant-runoff) or stv (single transferable vote)") from None
-    if chosen is ContestMethod.IRV and seat_count != 1:
-        raise InvalidInput(f"instant-runoff (irv) fills one seat; use stv for {seat_count} seats")
-    cleaned = tuple(CandidateSpec(clean_name(c.name), c.no_endorsement) for c in candidates)
-    if not cleaned:
-        raise InvalidInput(f"contest {title!r} has no candidates")
-    if len(cleaned) > MAX_CANDIDATES:
-        raise InvalidInput(f"contest {title!r} has more than {MAX_CANDIDATES} candidates")
-    for c in cleaned:
-        if not c.name or len(c.name) > MAX_CANDIDATE_NAME:
-            raise InvalidInput(f"a candidate's name is 1-{MAX_CANDIDATE_NAME} characters")
-    folded = [fold(c.name) for c in cleaned]
-    twice = sorted({c.name for c, f in zip(cleaned, folded, strict=True) if folded.count(f) > 1})
-    if twice:
-        raise InvalidInput(f"contest {title!r} lists {', '.join(twice)} twice")
-    if sum(c.no_endorsement for c in cleaned) > 1:
-        raise InvalidInput(f"contest {title!r} has more than one 'No endorsement' option")
-    given = {lang: clean_name(text) for lang, text in (translations or {}).items()}
-    for lang, text in given.items():
-        if lang not in translation_languages():
-            raise InvalidInput(f"the kiosk offers no translation language {lang!r}")
-        if len(text) > MAX_TITLE:
-            raise InvalidInput(f"a contest title is at most {MAX_TITLE} characters in every language")
+    seat_count, chosen = _seats_and_method(seats, method)
     return ContestSpec(
         title=title,
         seats=seat_count,
@@ -158,9 +138,45 @@ def contest_spec(
         decimal_places=_whole(decimal_places, "decimal places", 1, MAX_DECIMAL_PLACES, 4),
         # Drawn once, when the contest is set up, so nobody can pick it after seeing the ballots.
         tiebreak_seed=_whole(seed, "seed", 0, MAX_SEED, 0) if seed not in (None, "") else secrets.randbelow(MAX_SEED),
-        candidates=cleaned,
-        translations=given,
+        candidates=_checked_candidates(title, candidates),
+        translations=_checked_translations(translations or {}),
     )
+
+
+def _seats_and_method(seats: str | int | None, method: str | None) -> tuple[int, ContestMethod]:
+    seat_count = _whole(seats, "seats", 1, MAX_SEATS, 1)
+    chosen = parse_method(fold(method or "") or ("irv" if seat_count == 1 else "stv"))
+    if chosen is ContestMethod.IRV and seat_count != 1:
+        raise InvalidInput(f"instant-runoff (irv) fills one seat; use stv for {seat_count} seats")
+    return seat_count, chosen
+
+
+def _checked_candidates(title: str, candidates: list[CandidateSpec]) -> tuple[CandidateSpec, ...]:
+    cleaned = tuple(CandidateSpec(clean_name(c.name), c.no_endorsement) for c in candidates)
+    if not cleaned:
+        raise InvalidInput(f"contest {title!r} has no candidates")
+    if len(cleaned) > MAX_CANDIDATES:
+        raise InvalidInput(f"contest {title!r} has more than {MAX_CANDIDATES} candidates")
+    if any(not c.name or len(c.name) > MAX_CANDIDATE_NAME for c in cleaned):
+        raise InvalidInput(f"a candidate's name is 1-{MAX_CANDIDATE_NAME} characters")
+    # The same name twice (ignoring case and accents) would be two boxes a voter cannot tell apart.
+    folded = [fold(c.name) for c in cleaned]
+    twice = sorted({c.name for c, f in zip(cleaned, folded, strict=True) if folded.count(f) > 1})
+    if twice:
+        raise InvalidInput(f"contest {title!r} lists {', '.join(twice)} twice")
+    if sum(c.no_endorsement for c in cleaned) > 1:
+        raise InvalidInput(f"contest {title!r} has more than one 'No endorsement' option")
+    return cleaned
+
+
+def _checked_translations(translations: dict[str, str]) -> dict[str, str]:
+    given = {lang: clean_name(text) for lang, text in translations.items()}
+    for lang, text in given.items():
+        if lang not in translation_languages():
+            raise InvalidInput(f"the kiosk offers no translation language {lang!r}")
+        if len(text) > MAX_TITLE:
+            raise InvalidInput(f"a contest title is at most {MAX_TITLE} characters in every language")
+    return given
 
 
 def parse_flag(text: str) -> bool:
@@ -218,6 +234,7 @@ def _gather_row(
         value = cell(columns.get(name))
         if not value:
             continue
+        _FIELD_CHECKS[name](value)  # a bad value is named on its own line
         earlier = entry.fields.get(name)
         if earlier is not None and fold(earlier[1]) != fold(value):
             raise InvalidInput(f"{name} {value!r} differs from {earlier[1]!r} on line {earlier[0]} for {title!r}")
@@ -234,12 +251,21 @@ def _gather_row(
     entry.candidates.append(CandidateSpec(name, parse_flag(cell(columns.get("no_endorsement")))))
 
 
+_FIELD_CHECKS = {
+    "seats": lambda v: _whole(v, "seats", 1, MAX_SEATS, 1),
+    "method": parse_method,
+    "threshold": parse_threshold_percent,
+    "decimal_places": lambda v: _whole(v, "decimal places", 1, MAX_DECIMAL_PLACES, 4),
+    "seed": lambda v: _whole(v, "seed", 0, MAX_SEED, 0),
+}
+
+
 def parse_contests_csv(csv_text: str, notes: list[str]) -> list[ContestSpec]:
     """The contests of a contests file (see the module docstring), in file order; InvalidInput naming every line
     that is wrong, and then nothing of the file is used."""
     # strict: an unclosed quote is an error, not a candidate whose name swallows the rest of the file
     reader = csv.reader(io.StringIO(csv_text.lstrip("\ufeff"), newline=""), strict=True)
-    problems: list[str] = []
+    problems: list[tuple[int, str]] = []  # (line, what is wrong there)
     gathered: dict[str, _Gathered] = {}
     try:
         header = next(reader, None)
@@ -252,9 +278,9 @@ def parse_contests_csv(csv_text: str, notes: list[str]) -> list[ContestSpec]:
             try:
                 _gather_row(reader.line_num, row, columns, translated, gathered)
             except InvalidInput as exc:
-                problems.append(f"line {reader.line_num}: {exc}")
+                problems.append((reader.line_num, str(exc)))
     except csv.Error as exc:
-        problems.append(f"line {reader.line_num}: not readable as CSV ({exc})")
+        problems.append((reader.line_num, f"not readable as CSV ({exc})"))
     specs: list[ContestSpec] = []
     for entry in gathered.values():
         values = {name: value for name, (_, value) in entry.fields.items()}
@@ -272,11 +298,12 @@ def parse_contests_csv(csv_text: str, notes: list[str]) -> list[ContestSpec]:
                 )
             )
         except InvalidInput as exc:
-            problems.append(f"line {entry.first_line}: {exc}")
-    if not specs and not problems:
-        problems.append("the contests file has no contests")
-    if len(specs) > MAX_CONTESTS:
-        problems.append(f"a meeting has at most {MAX_CONTESTS} contests")
+            problems.append((entry.first_line, str(exc)))
     if problems:
-        raise InvalidInput("nothing imported: " + "; ".join(problems[:20]) + ("; ..." if len(problems) > 20 else ""))
+        said = [f"line {line}: {what}" for line, what in sorted(problems)]
+        raise InvalidInput("nothing imported: " + "; ".join(said[:20]) + ("; ..." if len(said) > 20 else ""))
+    if not specs:
+        raise InvalidInput("nothing imported: the contests file has no contests")
+    if len(specs) > MAX_CONTESTS:
+        raise InvalidInput(f"nothing imported: a meeting has at most {MAX_CONTESTS} contests")
     return specs

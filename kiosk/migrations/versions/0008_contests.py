@@ -70,6 +70,7 @@ def upgrade() -> None:
             name=op.f("fk_ballot_rankings_candidate_id_contest_candidates"),
         ),
         sa.PrimaryKeyConstraint("ballot_code", "contest_id", "rank", name="pk_ballot_rankings"),
+        sa.UniqueConstraint("ballot_code", "contest_id", "candidate_id", name="uq_ballot_rankings_candidate"),
         sqlite_with_rowid=False,
     )
 

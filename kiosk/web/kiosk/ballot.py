@@ -163,7 +163,9 @@ def cast() -> Any:
     ks = g.ks
     if state().ballot_hook is not None:
         try:
-            state().ballot_hook(meeting.code, result.verification_code, result.choices, ks.lang)
+            state().ballot_hook(
+                meeting.code, result.verification_code, result.choices, ks.lang, rankings=result.rankings
+            )
         except KioskError as exc:  # e.g. a full disk: the code is on screen, the ballot stands
             log.error("ballot receipt not queued, the ballot stands: %s", describe_storage(exc))
         except Exception:  # the code is on screen: a printer problem must not undo a cast ballot

@@ -37,7 +37,7 @@ STATE_ACTIONS = {
     "open-voting": (
         MeetingState.VOTING_OPEN,
         "Open voting",
-        "Ballots can be cast. Planks, quorum and who may vote can no longer change. Sign-in stays open.",
+        "Ballots can be cast. Planks, contests, quorum and who may vote can no longer change. Sign-in stays open.",
     ),
     "close": (
         MeetingState.CLOSED,
@@ -108,6 +108,7 @@ def _meeting_page(m: Any, *, report: dict[str, Any] | None = None, deck: dict[st
         "organizer/meeting.html",
         m=m,
         planks=tally.planks(m.code),
+        contests=tally.contests(m.code),
         thresholds=[t.value for t in Threshold],
         translation_languages={lang: i18n.LANGUAGES[lang] for lang in translation_languages()},
         report=report,
@@ -228,6 +229,8 @@ def import_csv(code: str, what: str) -> Any:
         text = _upload_text()
         if what == "planks":
             report = tally.import_planks(m.code, text, actor=_actor())
+        elif what == "contests":
+            report = tally.import_contests(m.code, text, actor=_actor())
         elif what == "roster":
             report = tally.import_roster(text, actor=_actor())
         else:

@@ -46,12 +46,25 @@ def _verify_page(ballot: Any, error: str | None, code: str) -> str:
         "organizer/verify.html",
         ballot=ballot,
         rows=rows,
+        ranking_rows=_ranking_rows(ballot, lang) if ballot is not None else [],
         error=error,
         code=code,
         page_lang=lang,
         t=lambda key, **kw: i18n.translate(key, lang, **kw),
         other_langs={k: v for k, v in i18n.LANGUAGES.items() if k != lang},
     )
+
+
+def _ranking_rows(ballot: Any, lang: str) -> list[tuple[Markup, list[str]]]:
+    """Each contest on the ballot (its title in the reader's language) with the names ranked, first choice
+    first (an empty list: nothing ranked)."""
+    contests_by_title = {c.title: c for c in _tally().contests(ballot.meeting_code)}
+    rows: list[tuple[Markup, list[str]]] = []
+    for title, names in ballot.rankings:
+        contest = contests_by_title.get(title)
+        shown = contest.title_in(lang) if contest else Shown(title, ORIGINAL_LANGUAGE)
+        rows.append((in_language(shown, lang), list(names)))
+    return rows
 
 
 @public.route("/verify", methods=["GET", "POST"])
