@@ -5,6 +5,7 @@
 //   page the attendee sees: presses arriving while this page is being left are not handled here, and the next
 //   page asks the server for every press after the last one handled (kept in sessionStorage; kiosk/web/presses.py).
 // - The ballot's choices live here until "Cast ballot" posts them; the page tells the server which LEDs to light.
+//   A contest's ranking screen (issue 16) is static/ranking.js, driven from here like a plank screen.
 // - Idle: after data-idle-seconds without input a 10 s countdown shows, then the screen resets (server too).
 // - Attendee data is only ever set with textContent, never parsed as HTML.
 "use strict";
