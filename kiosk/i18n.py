@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 from kiosk.i18n_ledger import LEDGER_TEXTS
 from kiosk.i18n_public import PUBLIC_CATALOGUE
@@ -291,6 +292,46 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "review_page": {"en": "Page {n} of {total}.", "es": "Página {n} de {total}."},
     "review_more": {"en": "More", "es": "Más"},
     "cast": {"en": "Cast ballot", "es": "Enviar mi voto"},
+    # ranking a contest (issue 16). Spanish says "nombre(s)" where English says "candidate": neutral without a
+    # slash, and it covers a "No endorsement" line, which is no person (docs/glossary-es.md).
+    "contest_n_of": {"en": "Ranked vote {n} of {total}", "es": "Voto por preferencia {n} de {total}"},
+    "rank_line": {
+        "en": "Pick names in order, your favorite first. Rank as few or as many as you like.",
+        "es": "Elija en orden, primero el que más prefiere. Puede elegir los que quiera.",
+    },
+    "rank_names": {"en": "Names to rank", "es": "Nombres para ordenar"},
+    "your_ranking": {"en": "Your ranking", "es": "Su orden de preferencia"},
+    "rank_next": {"en": "(next choice)", "es": "(la siguiente)"},
+    "rank_none_yet": {"en": "No one ranked yet.", "es": "Todavía no eligió ningún nombre."},
+    "rank_count": {"en": "Names ranked: {n} of {total}.", "es": "Nombres elegidos: {n} de {total}."},
+    "ranked_as": {"en": "{name} is your choice {n}.", "es": "{name} es su preferencia {n}."},
+    "already_ranked": {
+        "en": "{name} is already your choice {n}. To change it, use Undo.",
+        "es": "{name} ya es su preferencia {n}. Para cambiarlo, use Deshacer.",
+    },
+    "all_ranked": {
+        "en": "Every name is ranked. Press Confirm to go on.",
+        "es": "Ya eligió todos los nombres. Pulse Confirmar para seguir.",
+    },
+    "rank_undo": {"en": "Undo", "es": "Deshacer"},
+    "rank_clear": {"en": "Clear", "es": "Borrar todo"},
+    "rank_undone": {"en": "{name} taken off your ranking.", "es": "Se quitó {name} de su orden."},
+    "rank_cleared": {"en": "Your ranking is cleared.", "es": "Se borró su orden de preferencia."},
+    "rank_nothing": {"en": "Nothing to undo.", "es": "No hay nada que deshacer."},
+    "rank_blank_warn": {
+        "en": "You ranked no one. Press Confirm again to leave this blank.",
+        "es": "No eligió ningún nombre. Pulse Confirmar otra vez para dejarlo en blanco.",
+    },
+    "rank_help": {
+        "en": "Buttons: No moves down, Yes ranks the marked name, Abstain undoes, Confirm goes on.",
+        "es": "Botones: No baja, Sí elige el nombre marcado, Abstención deshace, Confirmar avanza.",
+    },
+    "review_help_rows": {
+        "en": "Tap a line to change it, then press Confirm.",
+        "es": "Toque una línea para cambiarla y luego pulse Confirmar.",
+    },
+    "rank_blank": {"en": "Blank (no one ranked)", "es": "En blanco (ningún nombre)"},
+    "no_endorsement": {"en": "No endorsement", "es": "No respaldar a nadie"},
     "cast_title": {"en": "Your ballot is cast", "es": "Su boleta se envió"},
     "verification": {"en": "Verification code", "es": "Código de verificación"},
     "verification_help": {
@@ -404,6 +445,14 @@ def blank_count(n: int, lang: str) -> str:
     if n == 0:
         return translate("blank_none", lang)
     return translate("blank_one", lang) if n == 1 else translate("blank_many", lang, n=n)
+
+
+def candidate_name(candidate: Any, lang: str) -> str:
+    """A contest candidate's name as the attendee sees and hears it: a "No endorsement" line (``no_endorsement``)
+    in ``lang`` (the organizer wrote it in one language), every other name as written."""
+    if candidate.no_endorsement and language(lang) != DEFAULT_LANGUAGE:
+        return translate("no_endorsement", lang)
+    return str(candidate.name)
 
 
 def token_rejected(reason: str, lang: str) -> str:

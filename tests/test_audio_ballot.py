@@ -25,6 +25,7 @@ from kiosk.errors import TokenRejected
 from kiosk.tally import MeetingState, Tally
 from kiosk.web.app import create_app
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS, LiveServer, member_id
+from tests.test_kiosk_ranking_browser import make_meeting
 
 PLANKS_CSV = (
     "title,text,threshold\n"
@@ -490,3 +491,84 @@ def test_without_audio_the_gesture_does_nothing_and_the_screen_works(
     assert page.evaluate("window.audioLog") == []
     page.get_by_role("button", name="Sign in", exact=True).click()  # voting goes on, on screen
     expect(page.locator("body")).to_have_attribute("data-screen", "find")
+
+
+# --- ranking a contest by ear (issue 16) ------------------------------------------------------------------------
+# Every press says what it did: the name No reached, the name Yes ranked and its choice number, the name Abstain
+# took off; the review reads each ranking back; the ranking is stored as ranked.
+
+
+def test_every_contest_title_and_name_has_its_clip_in_both_languages(tally: Tally) -> None:
+    code = make_meeting(tally, "AU2", planks=False)
+    contests = tally.contests(code)
+    phrases = {(p.lang, p.key): p.text for p in meeting_phrases([], contests=contests)}
+    mayor = contests[0]
+    assert phrases[("es", f"contest_{mayor.id}_title")] == "Respaldo para la alcaldía"
+    assert phrases[("en", f"cand_{mayor.candidates[3].id}")] == "No endorsement"
+    assert phrases[("es", f"cand_{mayor.candidates[3].id}")] == "No respaldar a nadie"
+    assert phrases[("es", "contest_2_of_2")] == "Voto por preferencia 2 de 2."
+    assert ("en", "choice_n_5") in phrases and ("en", "choice_n_6") not in phrases  # the longest contest has 5
+
+
+@needs_espeak
+@pytest.mark.browser
+def test_rank_by_ear_with_the_buttons_alone(
+    tally: Tally, clip_root: Path, tmp_path: Path, audio_page: Page, live_server_factory: Any
+) -> None:
+    code = make_meeting(tally, "AU2", planks=False)
+    mayor, steering = tally.contests(code)
+    ana, luis, mei, _ = (f"cand_{c.id}" for c in mayor.candidates)
+    settings = Settings()
+    settings = replace(settings, kiosk=replace(settings.kiosk, data_dir=str(tmp_path)))
+    builder = AudioBuilder(settings)
+    builder.root = clip_root
+    synth = EspeakSynth()
+    contests = [mayor, steering]
+    render_meeting(code, [], clip_root, synth, VOICES, builder.wpms, only_rates=[3], langs=["en"], contests=contests)
+    config = {"TESTING": True, "REVIEW_ARM_MS": 300, "DONE_SECONDS": 2, "AUDIO_BUILDER": builder}
+    config["AUDIO_PLAYBACK_SPEEDUP"] = 4
+    app = create_app(settings, tally, simulated=True, test_config=config)
+    server = live_server_factory(app)
+    token = tally.sign_in_member(code, member_id(tally, code, "Marcus Bell")).token
+    assert token
+    page = audio_page
+
+    page.goto(f"{server.url}/kiosk/")
+    expect(page.locator("body")).to_have_attribute("data-stream", "open")
+    expect(page.locator("body")).to_have_attribute("data-audio-ready", "1")
+    press(server, "back", "back", "back")
+    wait_played(page, ["audio_start"])
+    press(server, "yes")
+    expect(page.locator("body")).to_have_attribute("data-screen", "token")
+    page.wait_for_selector("body[data-ready]", state="attached")
+    page.keyboard.type(token + "\n")
+    expect(page.locator("body")).to_have_attribute("data-screen", "ballot")
+    expect(page.locator("body")).to_have_attribute("data-stream", "open")
+    title1 = f"contest_{mayor.id}_title"
+    wait_played(page, ["contest_1_of_2", title1, "ranking_keys", "rank_none_yet", "rank_marked", ana])
+
+    press(server, "no")
+    wait_played(page, [luis])
+    press(server, "yes")
+    wait_played(page, [luis, "choice_n_1", "rank_marked", mei])
+    press(server, "abstain")
+    wait_played(page, ["taken_off", luis])
+    press(server, "yes")  # the mark went back to Luis: Yes puts him back
+    wait_played(page, [luis, "choice_n_1", "rank_marked", mei])
+    press(server, "back", "confirm")  # repeat this screen: the ranking so far, and the keys
+    wait_played(page, ["your_ranking", "choice_n_1", luis, "rank_marked", mei, "ranking_keys"])
+    press(server, "confirm")
+    rosa = f"cand_{steering.candidates[0].id}"
+    wait_played(page, ["contest_2_of_2", f"contest_{steering.id}_title", "rank_none_yet", "rank_marked", rosa])
+    press(server, "confirm")  # blank: said once
+    wait_played(page, ["rank_blank_warn"])
+    press(server, "confirm")
+    review = ["review_title", "contest_1_of_2", title1, "your_ranking", "choice_n_1", luis]
+    review += ["contest_2_of_2", f"contest_{steering.id}_title", "answer_blank", "review_keys"]
+    wait_played(page, review)
+    press(server, "confirm")
+    expect(page.locator("body")).to_have_attribute("data-screen", "done")
+
+    tally.set_state(code, MeetingState.CLOSED)
+    assert tally.contest_rankings(code, mayor.id) == [(mayor.candidates[1].id,)]
+    assert tally.contest_rankings(code, steering.id) == [()]

@@ -22,6 +22,7 @@ from kiosk.config import Settings
 from kiosk.tally import Tally
 from kiosk.web.app import create_app
 from tests.conftest import LiveServer, assert_accessible, member_id
+from tests.test_kiosk_ranking_browser import make_meeting, open_ballot
 
 pytestmark = pytest.mark.browser
 
@@ -225,3 +226,44 @@ def test_screenshots_in_spanish(
     tap(page, es("cast"))
     expect(h1(page)).to_contain_text(es("cast_title"))
     shoot(page, out_dir, "14-ballot-cast-es")
+
+
+@pytest.fixture
+def contest_app(tally: Tally) -> Iterator[Flask]:
+    make_meeting(tally)  # one plank, then a mayor endorsement and a 3-seat steering committee (issue 16)
+    app = create_app(Settings(), tally, simulated=False, test_config={"REVIEW_ARM_MS": 0})
+    yield app
+    app.extensions["kiosk"].close()
+
+
+def test_screenshots_of_ranking(
+    contest_app: Flask,
+    live_server_factory: Callable[..., LiveServer],
+    browser_context: Callable[..., Any],
+    tally: Tally,
+    out_dir: Path,
+) -> None:
+    """A contest's ranking screen part-way (two names ranked, the next one marked) and the review with the
+    rankings, in English and in Spanish (``16-ballot-ranking[-es].png``, ``17-ballot-review-rankings[-es].png``)."""
+    server = live_server_factory(contest_app)
+    for lang, suffix, who in (("en", "", "Marcus Bell"), ("es", "-es", "Rosa Diaz")):
+        context = browser_context(viewport={"width": 800, "height": 480}, has_touch=True)
+        context.set_default_timeout(5000)
+        page = context.new_page()
+        try:
+            open_ballot(page, server, tally, "GA12", lang, who=who)
+            page.locator("[data-choice=yes]").tap()
+            page.locator("[data-act=next]").tap()
+            for name in ("Luis Ortega", "Mei Chen"):
+                page.locator("section.contest:visible .cand", has_text=name).tap()
+            expect(page.locator("section.contest:visible .rank-list li:not(.next)")).to_have_count(2)
+            page.wait_for_timeout(500)  # else the last name tapped is shot under Chromium's fading tap highlight
+            shoot(page, out_dir, "16-ballot-ranking" + suffix)
+            page.locator("[data-act=next]").tap()
+            for name in ("Dev Patel", "Rosa Kim", "Lena Fischer"):
+                page.locator("section.contest:visible .cand", has_text=name).tap()
+            page.locator("[data-act=review]").tap()
+            expect(page.locator("[data-row-rank='1']")).to_contain_text("Lena Fischer")
+            shoot(page, out_dir, "17-ballot-review-rankings" + suffix)
+        finally:
+            context.close()

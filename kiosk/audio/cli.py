@@ -21,7 +21,7 @@ def cmd_audio_build(args: argparse.Namespace) -> int:
     meeting = tally.meeting(args.code)
     builder = AudioBuilder(args.settings)
     try:
-        result = builder.build(meeting.code, tally.planks(meeting.code))
+        result = builder.build(meeting.code, tally.planks(meeting.code), tally.contests(meeting.code))
     except SpeechUnavailable as exc:
         print(f"no audio ballot: {exc}", file=sys.stderr)
         return EXIT_ERROR

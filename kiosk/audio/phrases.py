@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.i18n import CATALOGUE
+from kiosk.i18n import CATALOGUE, candidate_name
 from kiosk.tokens import ALPHABET
 
 LANGS = ("en", "es")
@@ -75,6 +75,17 @@ FIXED: dict[str, dict[str, str]] = {
         "es": "En la revisión, Sí, No y Abstención no cambian nada. Pulse Confirmar para enviar, o Atrás para cambiar.",
     },
     "casting": {"en": "Casting your ballot.", "es": "Enviando su boleta."},
+    # Ranking a contest (issue 16): the names are read one at a time as No moves the mark.
+    "ranking_keys": {
+        "en": "To rank, press No until you hear the name you want first, then press Yes. Then choose your next one "
+        "the same way. Abstain takes the last choice off. Rank as few or as many as you like, then press Confirm.",
+        "es": "Para ordenar, pulse No hasta oír el nombre que prefiere primero y luego pulse Sí. Después elija el "
+        "siguiente igual. Abstención quita el último. Elija los nombres que quiera y luego pulse Confirmar.",
+    },
+    "rank_marked": {"en": "Now on:", "es": "Ahora en:"},
+    "your_ranking": {"en": "Your ranking:", "es": "Su orden de preferencia:"},
+    "taken_off": {"en": "Taken off:", "es": "Se quitó:"},
+    "answer_blank": {"en": "Blank, no one ranked.", "es": "En blanco, ningún nombre."},
     "cast_done": {
         "en": "Your ballot is cast. Thank you. Your verification code is:",
         "es": "Su boleta se envió. Gracias. Su código de verificación es:",
@@ -104,8 +115,9 @@ FIXED: dict[str, dict[str, str]] = {
         "en": "Are you still there? Press any button to continue.",
         "es": "¿Sigue ahí? Pulse cualquier botón para continuar.",
     },
-    # How each threshold passes: the screen's own words (one place, kiosk.i18n), spoken as shown.
+    # How each threshold passes, and what a ranking screen says: the screen's own words (one place, kiosk.i18n).
     **{key: CATALOGUE[key] for key in CATALOGUE if key.startswith("threshold_")},
+    **{key: CATALOGUE[key] for key in ("rank_none_yet", "all_ranked", "rank_nothing", "rank_blank_warn")},
 }
 
 # Letter and digit names, so a verification code is spelled one character at a time (not read as a word).
@@ -126,6 +138,8 @@ COUNTED: dict[str, dict[str, str]] = {
     "ballot_intro": {"en": "Your ballot has {n} questions.", "es": "Su boleta tiene {n} propuestas."},
     "question_of": {"en": "Question {i} of {n}.", "es": "Propuesta {i} de {n}."},
     "question": {"en": "Question {i}.", "es": "Propuesta {i}."},
+    "contest_of": {"en": "Ranked vote {i} of {n}.", "es": "Voto por preferencia {i} de {n}."},
+    "choice_n": {"en": "Choice {i}.", "es": "Preferencia {i}."},
     "rate": {"en": "Speed {i} of 5.", "es": "Velocidad {i} de 5."},
     "volume": {"en": "Volume {i} of 5.", "es": "Volumen {i} de 5."},
 }
@@ -149,10 +163,13 @@ def _plank_text(plank: Any, name: str, lang: str) -> str:
     return str(getattr(plank, name))
 
 
-def meeting_phrases(planks: Iterable[Any], langs: Iterable[str] = LANGS) -> Iterator[Phrase]:
+def meeting_phrases(
+    planks: Iterable[Any], langs: Iterable[str] = LANGS, contests: Iterable[Any] = ()
+) -> Iterator[Phrase]:
     """Every sentence the audio ballot may say for a meeting with these planks (objects with ``id``, ``title``,
-    ``text``, and optionally ``title_es``/``text_es``)."""
+    ``text``, and optionally ``title_es``/``text_es``) and contests (``kiosk.tally.Contest``)."""
     plank_list = list(planks)
+    contest_list = list(contests)
     n = len(plank_list)
     for lang in langs:
         for key, texts in FIXED.items():
@@ -170,3 +187,18 @@ def meeting_phrases(planks: Iterable[Any], langs: Iterable[str] = LANGS) -> Iter
         for plank in plank_list:
             yield Phrase(lang, f"plank_{plank.id}_title", _plank_text(plank, "title", lang))
             yield Phrase(lang, f"plank_{plank.id}_text", _plank_text(plank, "text", lang))
+        yield from _contest_phrases(contest_list, lang)
+
+
+def _contest_phrases(contests: list[Any], lang: str) -> Iterator[Phrase]:
+    """A contest's number, title and candidates' names (each its own clip: the page says the name a press
+    reached), and "Choice k." up to the longest contest. Every voter's page preloads all of them."""
+    m = len(contests)
+    for i in range(1, m + 1):
+        yield Phrase(lang, f"contest_{i}_of_{m}", COUNTED["contest_of"][lang].format(i=i, n=m))
+    for k in range(1, max((len(c.candidates) for c in contests), default=0) + 1):
+        yield Phrase(lang, f"choice_n_{k}", COUNTED["choice_n"][lang].format(i=k))
+    for contest in contests:
+        yield Phrase(lang, f"contest_{contest.id}_title", contest.title_in(lang).text)
+        for candidate in contest.candidates:
+            yield Phrase(lang, f"cand_{candidate.id}", candidate_name(candidate, lang))

@@ -117,6 +117,7 @@ def render_meeting(
     langs: Iterable[str] = LANGS,
     only_rates: Iterable[int] | None = None,
     clock: Callable[[], float] = time.monotonic,
+    contests: Iterable[Any] = (),
 ) -> RenderResult:
     """Render every phrase of meeting ``code`` in each language with a usable voice, at each rate in ``wpms``
     (rate 1 = ``wpms[0]``). A language whose voice is missing is skipped and named in ``problems``."""
@@ -131,7 +132,7 @@ def render_meeting(
             usable.append(lang)
         except SpeechUnavailable as exc:
             result.problems.append(f"{lang}: {exc}")
-    phrases = list(meeting_phrases(planks, usable))
+    phrases = list(meeting_phrases(planks, usable, contests))
     identity = synth.identity()
     order = [default_rate] + [r for r in range(1, len(wpms) + 1) if r != default_rate]
     if only_rates is not None:  # tests, and a quick partial build

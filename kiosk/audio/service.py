@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,7 @@ class AudioBuilder:
             self._synth = open_synth(self.settings.audio.synth, self.settings.audio.espeak)
         return self._synth
 
-    def build(self, code: str, planks: list[Any]) -> RenderResult:
+    def build(self, code: str, planks: list[Any], contests: Sequence[Any] = ()) -> RenderResult:
         """Render now; the status file says how it went. Raises SpeechUnavailable when nothing can be spoken."""
         write_status(self.root, code, "rendering", "audio ballot being rendered")
         try:
@@ -67,7 +68,14 @@ class AudioBuilder:
             raise
         try:
             result = render_meeting(
-                code, planks, self.root, synth, self.voices, self.wpms, default_rate=self.settings.audio.default_rate
+                code,
+                planks,
+                self.root,
+                synth,
+                self.voices,
+                self.wpms,
+                default_rate=self.settings.audio.default_rate,
+                contests=contests,
             )
         except OSError as exc:  # e.g. a full disk: the ballot goes on, on screen
             write_status(self.root, code, "failed", f"no audio ballot: cannot write the clips ({exc})")
@@ -92,7 +100,7 @@ class AudioBuilder:
             write_status(self.root, code, "ready", message, **figures)
         return result
 
-    def start(self, code: str, planks: list[Any], *, again: bool = True) -> bool:
+    def start(self, code: str, planks: list[Any], contests: Sequence[Any] = (), *, again: bool = True) -> bool:
         """Render in a background thread unless one is already running for ``code`` (or, with ``again=False``,
         one was started by this process before). Returns whether a thread was started."""
         if not self.settings.audio.enabled or not self.autostart:
@@ -102,15 +110,17 @@ class AudioBuilder:
             if (running is not None and running.is_alive()) or (not again and code in self._started):
                 return False
             self._started.add(code)
-            thread = threading.Thread(target=self._background, args=(code, planks), name=f"audio-{code}", daemon=True)
+            thread = threading.Thread(
+                target=self._background, args=(code, planks, contests), name=f"audio-{code}", daemon=True
+            )
             self._running[code] = thread
         write_status(self.root, code, "rendering", "audio ballot being rendered")
         thread.start()
         return True
 
-    def _background(self, code: str, planks: list[Any]) -> None:
+    def _background(self, code: str, planks: list[Any], contests: Sequence[Any]) -> None:
         try:
-            self.build(code, planks)
+            self.build(code, planks, contests)
         except SpeechUnavailable as exc:
             log.warning("audio ballot for %s not rendered: %s", code, exc)
         except Exception:  # never take the web process down for the audio

@@ -42,7 +42,8 @@ def manifest() -> Any:
         return jsonify(ready=False, clips={}, rates=[], default_rate=b.settings.audio.default_rate)
     clips = b.clips(meeting.code)
     if not clips and meeting.state is MeetingState.VOTING_OPEN and b.status(meeting.code)["state"] == "none":
-        b.start(meeting.code, state().tally.planks(meeting.code), again=False)
+        tally = state().tally
+        b.start(meeting.code, tally.planks(meeting.code), tally.contests(meeting.code), again=False)
     by_rate: dict[str, dict[str, dict[str, str]]] = {}
     for clip in clips:
         url = url_for("kiosk_audio.clip", name=clip["file"])

@@ -26,7 +26,6 @@ from kiosk.errors import (
 )
 from kiosk.tokens import normalize_code
 from kiosk.web.kiosk.common import (
-    REVIEW_ROWS,
     bp,
     current_meeting,
     render_page,
@@ -34,6 +33,7 @@ from kiosk.web.kiosk.common import (
     t,
     typed,
 )
+from kiosk.web.kiosk.ranking import ranking_words, review_layout
 
 log = logging.getLogger(__name__)
 
@@ -89,18 +89,22 @@ def ballot() -> Any:
         g.ks.ballot_token = None
         message = i18n.token_rejected(exc.reason, g.ks.lang)
         return render_page("token.html", 409, meeting=meeting, code="", message=message, idle_on=True)
+    contests = state().tally.contests(meeting.code)
     keys = ("yes", "no", "abstain", "no_choice_short", "no_choice_yet", "choose_first", "first_plank", "review_title")
-    words = {key: t(key) for key in keys}
+    words: dict[str, Any] = {key: t(key) for key in keys}
     words["your_choice"] = t("your_choice", choice="{choice}")
     words["review_page"] = t("review_page", n="{n}", total="{total}")
     # "how many are left without a choice", for every count the review can show
     words["blank"] = {str(n): i18n.blank_count(n, g.ks.lang) for n in range(len(planks) + 1)}
+    words["ranking"] = ranking_words(g.ks.lang)
+    layout = review_layout(len(planks), len(contests))
     return render_page(
         "ballot.html",
         meeting=meeting,
         planks=planks,
-        review_rows=REVIEW_ROWS,
-        review_pages=max(1, -(-len(planks) // REVIEW_ROWS)),
+        contests=contests,
+        review=layout,
+        candidate_name=lambda candidate: i18n.candidate_name(candidate, g.ks.lang),
         words=words,
         arm_ms=current_app.config["REVIEW_ARM_MS"],
         idle_on=True,

@@ -44,8 +44,6 @@ log = logging.getLogger(__name__)
 
 COOKIE = "kiosk_sid"
 SIGNIN_STATES = (MeetingState.SIGNIN_OPEN, MeetingState.VOTING_OPEN)
-# Review rows on one 800x480 screen (two columns of four); a longer ballot's review has numbered pages.
-REVIEW_ROWS = 8
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 sim_bp = Blueprint("simulate", __name__, url_prefix="/simulate")

@@ -139,7 +139,31 @@
     const index = review ? planks.length : planks.findIndex((p) => !p.hidden);
     const choices = planks.map((p, i) => document.querySelector(`[data-input="${i}"]`).value || "");
     const cast = document.querySelector("#cast-form [data-act=cast]");
-    return { n: planks.length, review, index, choices, casting: Boolean(cast && cast.disabled) };
+    // Contests (issue 16): which one is on screen, each one's ranking (candidate ids, first choice first, as the
+    // form will post them) and the marked name.
+    const contests = Array.from(document.querySelectorAll("#ballot section.contest"));
+    const contest = review ? -1 : contests.findIndex((c) => !c.hidden);
+    const ranked = contests.map((c, j) => document.querySelector(`[data-rank-input="${j}"]`).value.split(",").filter(Boolean));
+    const markedEl = contest >= 0 ? contests[contest].querySelector(".cand.marked") : null;
+    return {
+      n: planks.length, review, index, choices, casting: Boolean(cast && cast.disabled),
+      contest, contestIds: contests.map((c) => c.dataset.contest), ranked, marked: markedEl ? markedEl.dataset.cand : null,
+    };
+  }
+
+  // A ranking as speech: "Your ranking: Choice 1. Ana. Choice 2. Luis." or "No one ranked yet."
+  function rankingSpeech(ids, none) {
+    if (!ids.length) return [none];
+    return ["your_ranking", ...ids.flatMap((id, k) => [`choice_n_${k + 1}`, `cand_${id}`])];
+  }
+  function markedSpeech(s) { return s.marked ? ["rank_marked", `cand_${s.marked}`] : ["all_ranked"]; }
+  let rankingKeysSaid = false; // the ranking keys are said on the first contest screen, and on a repeat
+
+  function contestSpeech(s) {
+    const j = s.contest;
+    const items = [`contest_${j + 1}_of_${s.contestIds.length}`, `contest_${s.contestIds[j]}_title`];
+    if (!rankingKeysSaid) { rankingKeysSaid = true; items.push("ranking_keys"); }
+    return [...items, ...rankingSpeech(s.ranked[j], "rank_none_yet"), ...markedSpeech(s)];
   }
 
   function ballotSpeech() {
@@ -148,9 +172,12 @@
     if (s.review) {
       const items = ["review_title"];
       s.choices.forEach((c, i) => items.push(`question_${i + 1}`, `plank_${id(i)}_title`, `answer_${c || "none"}`));
+      s.contestIds.forEach((cid, j) => items.push(`contest_${j + 1}_of_${s.contestIds.length}`, `contest_${cid}_title`,
+        ...rankingSpeech(s.ranked[j], "answer_blank")));
       items.push("review_keys");
       return items;
     }
+    if (s.contest >= 0) return contestSpeech(s);
     const i = s.index;
     const c = s.choices[i];
     return [`question_${i + 1}_of_${s.n}`, `plank_${id(i)}_title`, `plank_${id(i)}_text`,
@@ -164,6 +191,10 @@
   }
 
   function screenSpeech(first) {
+    if (screen === "ballot" && snap().contest >= 0) { // a ballot of contests alone, or a repeat on a contest
+      rankingKeysSaid = !first;
+      return [...ballotSpeech(), ...(first ? [] : ["ranking_keys"])];
+    }
     if (screen === "ballot") return first ? ["ballot_intro", "ballot_keys", ...ballotSpeech()] : [...ballotSpeech(), ...(snap().review ? [] : ["ballot_keys"])];
     if (screen === "done") return doneSpeech();
     if (screen === "token") return ["token_wait"];
@@ -249,6 +280,7 @@
     const before = snap();
     window.kioskPress(name);
     const after = snap();
+    if (before.contest >= 0) { speak(contestPress(name, before, after)); return; }
     if (["yes", "no", "abstain"].includes(name)) speak([before.review ? "review_no_change" : `selected_${name}`]);
     else if (name === "confirm") {
       if (before.review) speak([after.casting ? "casting" : "review_keys"]);
@@ -257,6 +289,23 @@
     } else if (name === "back") {
       speak(after.index !== before.index ? ballotSpeech() : ["first_plank"]);
     }
+  }
+
+  // What a press on a contest screen says: the name ranked and its choice number, the name No moved to, the name
+  // taken off; and the next screen when Back or Confirm left this one.
+  function contestPress(name, before, after) {
+    const j = before.contest;
+    if (after.contest !== j || after.review || after.index !== before.index) return ballotSpeech();
+    const was = before.ranked[j];
+    const now = after.ranked[j];
+    if (name === "yes") {
+      if (now.length <= was.length) return ["all_ranked"];
+      return [`cand_${now[now.length - 1]}`, `choice_n_${now.length}`, ...markedSpeech(after)];
+    }
+    if (name === "no") return after.marked ? [`cand_${after.marked}`] : ["all_ranked"];
+    if (name === "abstain") return was.length ? ["taken_off", `cand_${was[was.length - 1]}`] : ["rank_nothing"];
+    if (name === "confirm") return ["rank_blank_warn"]; // stayed: a blank ranking is said once before it goes on
+    return ["first_plank"]; // Back on the first screen of a ballot of contests alone
   }
 
   function setRate(delta) {

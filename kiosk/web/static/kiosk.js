@@ -5,6 +5,7 @@
 //   page the attendee sees: presses arriving while this page is being left are not handled here, and the next
 //   page asks the server for every press after the last one handled (kept in sessionStorage; kiosk/web/presses.py).
 // - The ballot's choices live here until "Cast ballot" posts them; the page tells the server which LEDs to light.
+//   A contest's ranking screen (issue 16) is static/ranking.js, driven from here like a plank screen.
 // - Idle: after data-idle-seconds without input a 10 s countdown shows, then the screen resets (server too).
 // - Attendee data is only ever set with textContent, never parsed as HTML.
 "use strict";
@@ -143,6 +144,10 @@
     const words = JSON.parse(root.dataset.words);
     const armMs = Number(root.dataset.armMs || 700);
     const planks = Array.from(root.querySelectorAll("section.plank"));
+    // Contests (static/ranking.js) follow the planks: screens 0..planks-1 are planks, then one per contest.
+    const contests = Array.from(root.querySelectorAll("section.contest"))
+      .map((s) => window.kioskRanking(s, words.ranking, () => render()));
+    const screens = [...planks, ...contests.map((c) => c.section)];
     const review = document.getElementById("review");
     const title = document.getElementById("screen-title");
     const counter = document.getElementById("counter");
@@ -154,18 +159,21 @@
     const reviewRows = Array.from(review.querySelectorAll("li[data-page]"));
     const reviewPages = Number(review.dataset.pages || 1);
     const help = document.getElementById("ballot-help");
-    let index = 0; // planks.length means the review screen
+    const rankHelp = document.getElementById("rank-help");
+    let index = 0; // screens.length means the review screen
     let page = 0; // the review page on screen (a long ballot's review has several)
     let armedAt = 0;
     let sent = false;
 
-    function onReview() { return index === planks.length; }
+    function onReview() { return index === screens.length; }
+    function contestAt(i) { return i >= planks.length && i < screens.length ? contests[i - planks.length] : null; }
 
     function render() {
       const rev = onReview();
-      planks.forEach((p, i) => { p.hidden = i !== index; });
+      const contest = contestAt(index);
+      screens.forEach((p, i) => { p.hidden = i !== index; });
       review.hidden = !rev;
-      options.hidden = rev;
+      options.hidden = rev || Boolean(contest);
       const lastPage = page === reviewPages - 1;
       btn("next").hidden = rev;
       btn("review").hidden = rev;
@@ -173,7 +181,8 @@
       btn("cast").hidden = !rev || !lastPage;
       counter.hidden = rev;
       status.hidden = rev;
-      help.hidden = rev;
+      help.hidden = rev || Boolean(contest);
+      rankHelp.hidden = rev || !contest;
       if (rev) {
         title.textContent = words.review_title;
         title.lang = document.documentElement.lang;
@@ -183,6 +192,7 @@
           const c = choices[i];
           root.querySelector(`[data-row-choice="${i}"]`).textContent = c ? words[c] : words.no_choice_short;
         });
+        contests.forEach((r, j) => { root.querySelector(`[data-row-rank="${j}"]`).textContent = r.summary(); });
         reviewRows.forEach((row) => { row.hidden = Number(row.dataset.page) !== page; });
         const pageNote = document.getElementById("review-page");
         pageNote.hidden = reviewPages < 2;
@@ -192,11 +202,18 @@
         blank.dataset.blank = String(choices.filter((c) => !c).length);
         setLit(["confirm"]);
       } else {
-        const p = planks[index];
-        const c = choices[index];
+        const p = screens[index];
         title.textContent = p.dataset.title;
         title.lang = p.dataset.titleLang || document.documentElement.lang; // an untranslated title keeps its own
         counter.textContent = p.dataset.counter;
+      }
+      if (contest) {
+        contest.render();
+        status.textContent = contest.status();
+        status.dataset.choice = "";
+        setLit(contest.lit());
+      } else if (!rev) {
+        const c = choices[index];
         options.querySelectorAll(".opt").forEach((b) => {
           const on = b.dataset.choice === c;
           b.setAttribute("aria-pressed", on ? "true" : "false");
@@ -207,10 +224,12 @@
         setLit(c ? [c] : []);
       }
       planks.forEach((p, i) => { form.querySelector(`[data-input="${i}"]`).value = choices[i] || ""; });
+      contests.forEach((r, j) => { form.querySelector(`[data-rank-input="${j}"]`).value = r.value(); });
     }
 
     function show(i, reviewPage) {
       index = i;
+      if (contestAt(i)) contestAt(i).entered();
       if (onReview()) {
         armedAt = Date.now() + armMs;
         page = reviewPage === undefined ? 0 : reviewPage;
@@ -220,13 +239,13 @@
     }
 
     function choose(c) {
-      if (onReview()) return; // A stray Yes/No/Abstain on the review screen changes nothing.
+      if (onReview() || contestAt(index)) return; // A stray Yes/No/Abstain on the review screen changes nothing.
       choices[index] = c;
       render();
     }
 
     function move(delta) {
-      if (onReview()) return;
+      if (onReview() || contestAt(index)) return;
       const at = CHOICES.indexOf(choices[index]);
       const next = at < 0 ? (delta > 0 ? 0 : CHOICES.length - 1) : (at + delta + CHOICES.length) % CHOICES.length;
       choose(CHOICES[next]);
@@ -234,15 +253,20 @@
     }
 
     function confirm() {
-      if (onReview() && page < reviewPages - 1) { show(planks.length, page + 1); return; } // the next review page
+      if (onReview() && page < reviewPages - 1) { show(screens.length, page + 1); return; } // the next review page
       if (onReview()) { cast(); return; }
+      if (contestAt(index)) {
+        if (contestAt(index).mayLeave()) show(index + 1);
+        else render();
+        return;
+      }
       if (!choices[index]) { status.textContent = words.choose_first; return; }
       show(index + 1);
     }
 
     function back() {
-      if (onReview() && page > 0) { show(planks.length, page - 1); return; }
-      if (onReview()) { show(planks.length - 1); return; }
+      if (onReview() && page > 0) { show(screens.length, page - 1); return; }
+      if (onReview()) { show(screens.length - 1); return; }
       if (index === 0) { status.textContent = words.first_plank; return; }
       show(index - 1);
     }
@@ -262,7 +286,7 @@
     });
     btn("next").addEventListener("click", confirm);
     btn("back").addEventListener("click", back);
-    btn("review").addEventListener("click", () => show(planks.length));
+    btn("review").addEventListener("click", () => show(screens.length));
     btn("more").addEventListener("click", confirm);
     form.addEventListener("submit", (e) => { e.preventDefault(); cast(); });
     review.addEventListener("click", (e) => {
@@ -274,6 +298,7 @@
     return {
       key(e) {
         const k = e.key;
+        if (contestAt(index) && contestAt(index).key(e)) return true;
         if (k === "y" || k === "Y") choose("yes");
         else if (k === "n" || k === "N") choose("no");
         else if (k === "a" || k === "A") choose("abstain");

@@ -313,7 +313,7 @@ def change_state(code: str, action: str) -> Any:
         _tally().set_state(m.code, target, actor=_actor())
         flash(f"{label}: done.", "ok")
         if target is MeetingState.VOTING_OPEN:  # the audio ballot is rendered now, in the background
-            _audio().start(m.code, _tally().planks(m.code))
+            _audio().start(m.code, _tally().planks(m.code), _tally().contests(m.code))
         owed = _tally().storage_order_pending() if target is MeetingState.CLOSED else None
         if owed:
             flash(
