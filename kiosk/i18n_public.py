@@ -13,8 +13,8 @@ PUBLIC_CATALOGUE: dict[str, dict[str, str]] = {
     "platform_lead": {
         "en": "Every plank our members adopted by secret ballot at a meeting, with the meeting, the date and the "
         "count. A later meeting may amend or repeal a plank.",
-        "es": "Cada propuesta que nuestros miembros aprobaron por voto secreto en una asamblea, con la asamblea, "
-        "la fecha y el resultado. Una asamblea posterior puede enmendar o derogar una propuesta.",
+        "es": "Cada propuesta que nuestros miembros aprobaron por voto secreto en una reunión, con la reunión, "
+        "la fecha y el resultado. Una reunión posterior puede enmendar o derogar una propuesta.",
     },
     "platform_empty": {
         "en": "No plank has been adopted yet.",
