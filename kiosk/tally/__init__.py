@@ -14,6 +14,7 @@ One module per concept:
 ``search``          the sign-in look-up by phone or name
 ``rsvps``           answers by text or from the organizer pages
 ``eligibility``     who may vote
+``attendance``      the attendance rule: the closed meetings it counts and each member's record
 ``signin``          signing in at the door
 ``ballot_tokens``   issuing, checking and reissuing ballot tokens
 ``ballots``         casting and verifying secret ballots
@@ -35,6 +36,7 @@ not even the physical order of records follows the order of casting.
 
 from __future__ import annotations
 
+from kiosk.tally.attendance import AttendanceMixin, AttendanceWindow
 from kiosk.tally.ballots import BallotsMixin
 from kiosk.tally.counting import CountingMixin
 from kiosk.tally.meetings import MeetingsMixin, parse_quorum, parse_start
@@ -62,6 +64,7 @@ from kiosk.tally.unit_of_work import CloseStep, UnitOfWork
 __all__ = [
     "MAX_PLANKS",
     "Answer",
+    "AttendanceWindow",
     "CastBallot",
     "CloseStep",
     "ImportReport",
@@ -88,6 +91,7 @@ class Tally(
     SearchMixin,
     RsvpsMixin,
     SignInMixin,
+    AttendanceMixin,
     BallotsMixin,
     CountingMixin,
 ):
