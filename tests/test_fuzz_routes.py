@@ -573,6 +573,10 @@ def test_meeting_code_with_nul_is_not_found(kiosk_app: Flask, path: str) -> None
         {"starts": "0001-01-01T00:00+14:00"},
         {"title": "T" * 201},  # value too long for varchar(200) on PostgreSQL; stored oversize on SQLite
         {"place": "P" * 201},
+        {"min_attended": "9" * 30, "of_last": "3"},  # the attendance rule: too big, half given, not a number
+        {"min_attended": "2"},
+        {"min_attended": "two", "of_last": "3"},
+        {"min_attended": "1", "of_last": "-3"},
     ],
 )
 def test_meeting_fields_out_of_range_are_refused_plainly(organizer_app: Flask, tally: Tally, fields: dict) -> None:
