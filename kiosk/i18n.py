@@ -389,7 +389,7 @@ def attendance_reason(attended: int, window: int, needed: int, lang: str) -> str
     if window == 1:
         return translate("reason_attended_last", lang)
     key = "reason_attended_one_needed" if needed == 1 else "reason_attended"
-    return translate(key, lang, attended=attended, window=window, **({} if needed == 1 else {"needed": needed}))
+    return translate(key, lang, attended=attended, window=window, needed=needed)  # format() ignores unused ones
 
 
 def language(lang: str | None) -> str:

@@ -337,3 +337,28 @@ def test_the_set_up_form(organizer: Flask, tally: Tally, clock: FakeClock, histo
     assert [(r["name"], r["attended"], r["of_meetings"], r["attendance_rule"]) for r in rows] == [
         ("Ben Ortiz", "1", "3", "not met")
     ]
+
+
+@pytest.mark.parametrize(
+    ("reason", "english", "spanish"),
+    [
+        (
+            "attended 2 of the last 5 closed meetings; at least 3 needed",
+            "you have attended 2 of the last 5 meetings; 3 are needed to vote",
+            "ha asistido a 2 de las últimas 5 reuniones; se necesitan 3 para votar",
+        ),
+        (
+            "attended 0 of the last 3 closed meetings; at least 1 needed",
+            "you have attended 0 of the last 3 meetings; 1 is needed to vote",
+            "ha asistido a 0 de las últimas 3 reuniones; se necesita 1 para votar",
+        ),
+        (
+            "attended 0 of the last 1 closed meetings; at least 1 needed",
+            "you did not attend the last meeting, and that is needed to vote",
+            "no asistió a la última reunión, y eso se necesita para votar",
+        ),
+    ],
+)
+def test_the_reason_reads_right_in_both_languages(reason: str, english: str, spanish: str) -> None:
+    assert i18n.ineligible_reason(reason, "en") == english
+    assert i18n.ineligible_reason(reason, "es") == spanish
