@@ -1,24 +1,42 @@
 """The attendance rule at the kiosk, in headless Chromium at 800x480: a member who attended too few of the last
 closed meetings signs in, gets no ballot code, and is told why with the numbers, in English and in Spanish
-(axe-core checks every page, and the screen once more as it is)."""
+(axe-core checks every page, and the screen once more as it is). The screen is shot too, checked for overflow;
+``KIOSK_SCREENSHOTS=docs/screenshots`` writes the documentation's copies (as tests/test_kiosk_screenshots.py)."""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from flask import Flask
 from playwright.sync_api import Page, expect
 
+from kiosk.config import Settings
 from kiosk.tally import MeetingState, Tally
+from kiosk.web.app import create_app
 from tests.conftest import FIXTURES, FakeClock, LiveServer, assert_accessible
 from tests.test_attendance_rule import ROSTER, held, ids, months_ago
+from tests.test_kiosk_screenshots import shoot
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def app_config() -> dict[str, object]:
-    return {"TESTING": True, "REVIEW_ARM_MS": 300, "DONE_SECONDS": 2}
+def app(tally: Tally) -> Iterator[Flask]:
+    """The kiosk as the Pi serves it (no simulated button panel), as the documentation's screenshots show it."""
+    application = create_app(Settings(), tally, simulated=False, test_config={"TESTING": True})
+    yield application
+    application.extensions["kiosk"].close()
+
+
+@pytest.fixture
+def out_dir(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("KIOSK_SCREENSHOTS") or tmp_path / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture
@@ -45,7 +63,7 @@ def _sign_in_by_name(page: Page, server: LiveServer, typed: str, shown: str) -> 
 
 
 def test_too_few_meetings_is_explained_in_english(
-    live_server: LiveServer, page: Page, rule_meeting: dict[str, int]
+    live_server: LiveServer, page: Page, rule_meeting: dict[str, int], out_dir: Path
 ) -> None:
     _sign_in_by_name(page, live_server, "ben", "Ben O.")
     expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Ben O.!")
@@ -56,6 +74,7 @@ def test_too_few_meetings_is_explained_in_english(
     expect(page.get_by_role("button", name="Vote now")).to_have_count(0)
     expect(page.locator("#receipt-token")).to_have_count(0)
     assert_accessible(page)
+    shoot(page, out_dir, "attendance-ineligible")
     # Enough meetings: the ballot code as usual.
     page.goto(f"{live_server.url}/kiosk/")
     _sign_in_by_name(page, live_server, "ana", "Ana R.")
@@ -63,7 +82,7 @@ def test_too_few_meetings_is_explained_in_english(
 
 
 def test_too_few_meetings_is_explained_in_spanish(
-    live_server: LiveServer, page: Page, rule_meeting: dict[str, int]
+    live_server: LiveServer, page: Page, rule_meeting: dict[str, int], out_dir: Path
 ) -> None:
     page.goto(f"{live_server.url}/kiosk/")
     page.locator("button.lang[value=es]").tap()
@@ -76,3 +95,4 @@ def test_too_few_meetings_is_explained_in_spanish(
     )
     expect(page.locator("#receipt-token")).to_have_count(0)
     assert_accessible(page)
+    shoot(page, out_dir, "attendance-ineligible-es")
