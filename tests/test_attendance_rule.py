@@ -81,6 +81,8 @@ def test_the_rule_at_its_boundary(tally: Tally, clock: FakeClock, history: dict[
     code = rule_meeting(tally, clock, 2, 3)
     window = tally.attendance_window(code)
     assert window is not None and window.counted == ("P1", "P2", "P3") and window.fixed and window.needed == 2
+    opened = tally.audit_entries(code)[-1]  # the log says which meetings were counted
+    assert opened.action == "state_changed" and json.loads(opened.detail)["attendance_counted"] == ["P1", "P2", "P3"]
     ana = tally.sign_in_member(code, history["Ana"])  # 2 of 3: exactly N
     assert ana.eligible and ana.token
     ben = tally.sign_in_member(code, history["Ben"])  # 1 of 3: N - 1

@@ -114,12 +114,14 @@ def candidate_window(conn: Connection, meeting: Any) -> list[Any]:
     return list(conn.execute(query))
 
 
-def freeze_window(conn: Connection, meeting: Any) -> None:
-    """Fix the meetings ``meeting``'s rule counts (called as it leaves draft, in that transaction)."""
+def freeze_window(conn: Connection, meeting: Any) -> list[str]:
+    """Fix the meetings ``meeting``'s rule counts (called as it leaves draft, in that transaction); their codes,
+    newest first, for the audit log."""
     conn.execute(delete(attendance_windows).where(attendance_windows.c.meeting_id == meeting.id))
     rows = candidate_window(conn, meeting)
     if rows:
         conn.execute(insert(attendance_windows), [{"meeting_id": meeting.id, "counted_meeting_id": r.id} for r in rows])
+    return [r.code for r in rows]
 
 
 def window(conn: Connection, meeting: Any) -> list[Any]:

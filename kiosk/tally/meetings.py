@@ -270,9 +270,11 @@ class MeetingsMixin(TallyBase):
             if count == 0:
                 raise StateError(f"meeting {row.code} has no planks to vote on; import planks first")
         conn.execute(update(meetings).where(meetings.c.id == row.id).values(state=str(target)))
+        detail: dict[str, Any] = {"from": str(current), "to": str(target)}
         if current is MeetingState.DRAFT and row.min_attended:
-            # Everyone who signs in is counted over the same meetings, even if an earlier one closes meanwhile.
-            attendance.freeze_window(conn, row)
+            # Everyone who signs in is counted over the same meetings, even if an earlier one closes meanwhile;
+            # the log says which they were.
+            detail["attendance_counted"] = attendance.freeze_window(conn, row)
         if target is MeetingState.CLOSED:
             # The edges' own steps (the print queue forgets queued ballot receipts, which follow the order of
             # casting): in this transaction, so before the files are rewritten.
@@ -282,7 +284,7 @@ class MeetingsMixin(TallyBase):
             # Marked in the closing transaction: a crash before the rewrite finishes leaves it marked, and the
             # next start of any kiosk process finishes it.
             storage_order.mark_pending(conn, row.code, self.clock())
-        self._audit(conn, actor, "state_changed", row.code, **{"from": str(current), "to": str(target)})
+        self._audit(conn, actor, "state_changed", row.code, **detail)
         return self._meeting(self._meeting_row(conn, row.code))
 
     def scrub_storage_order(self, wait_s: float | None = None) -> storage_order.RewriteOutcome:
