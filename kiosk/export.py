@@ -53,11 +53,29 @@ def to_csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 
 
 def attendance_csv(tally: Tally, code: str) -> str:
+    """One row per sign-in. Under an attendance rule (``kiosk.tally.attendance``), a member's row also says how
+    many of the counted meetings they had attended when they signed in, of how many, and whether that met the
+    rule ("met" / "not met"; empty for guests, people joining at the door, and meetings without a rule)."""
     rows = tally.signins(code)
+    window = tally.attendance_window(code)
+
+    def rule_cells(attended: int | None) -> list[Any]:
+        if window is None or attended is None:
+            return ["", "", ""]
+        return [attended, len(window.counted), "met" if attended >= window.needed else "not met"]
+
     return to_csv(
-        ["number", "name", "kind", "eligible", "station", "signed_in_at"],
+        ["number", "name", "kind", "eligible", "station", "signed_in_at", "attended", "of_meetings", "attendance_rule"],
         (
-            [r["id"], r["name"], r["kind"], "yes" if r["eligible"] else "no", r["station"], r["signed_in_at"]]
+            [
+                r["id"],
+                r["name"],
+                r["kind"],
+                "yes" if r["eligible"] else "no",
+                r["station"],
+                r["signed_in_at"],
+                *rule_cells(r["attended"]),
+            ]
             for r in rows
         ),
     )

@@ -204,6 +204,19 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "members must have joined at least {days} days before the meeting",
         "es": "solo votan quienes se hicieron miembros al menos {days} días antes de la reunión",
     },
+    # the attendance rule (kiosk.tally.attendance): {attended} of the last {window} closed meetings, {needed} needed
+    "reason_attended": {
+        "en": "you have attended {attended} of the last {window} meetings; {needed} are needed to vote",
+        "es": "ha asistido a {attended} de las últimas {window} reuniones; se necesitan {needed} para votar",
+    },
+    "reason_attended_one_needed": {
+        "en": "you have attended {attended} of the last {window} meetings; 1 is needed to vote",
+        "es": "ha asistido a {attended} de las últimas {window} reuniones; se necesita 1 para votar",
+    },
+    "reason_attended_last": {
+        "en": "you did not attend the last meeting, and that is needed to vote",
+        "es": "no asistió a la última reunión, y eso se necesita para votar",
+    },
     "reason_other": {"en": "your membership could not be confirmed", "es": "no se pudo confirmar su membresía"},
     # ballot code entry
     "token_title": {"en": "Type your ballot code", "es": "Escriba su código de votación"},
@@ -412,7 +425,20 @@ _INELIGIBLE = [
         ),
     ),
     (re.compile(r"at least (\d+) days"), lambda m, lang: translate("reason_days", lang, days=m.group(1))),
+    (
+        re.compile(r"attended (\d+) of the last (\d+) closed meetings; at least (\d+) needed"),
+        lambda m, lang: attendance_reason(int(m.group(1)), int(m.group(2)), int(m.group(3)), lang),
+    ),
 ]
+
+
+def attendance_reason(attended: int, window: int, needed: int, lang: str) -> str:
+    """Why the attendance rule holds someone back, with the numbers: "you have attended 1 of the last 3
+    meetings; 2 are needed to vote" (a window of one meeting, and one needed, said in words that read right)."""
+    if window == 1:
+        return translate("reason_attended_last", lang)
+    key = "reason_attended_one_needed" if needed == 1 else "reason_attended"
+    return translate(key, lang, attended=attended, window=window, needed=needed)  # format() ignores unused ones
 
 
 def language(lang: str | None) -> str:

@@ -121,6 +121,10 @@ meetings = Table(
     # hidden from every screen until voting closes (an organizer may still "peek", which is audited).
     Column("live_results_shown", Boolean, nullable=False, server_default="0"),
     Column("results_hidden_until_close", Boolean, nullable=False, server_default="0"),
+    # The attendance rule (migration 0008): members vote only if they signed in at ``min_attended`` or more of
+    # the ``of_last`` most recent closed meetings before this one (kiosk.tally.attendance). Both or neither.
+    Column("min_attended", Integer),
+    Column("of_last", Integer),
     CheckConstraint(_one_of("state", MEETING_STATES), name="state"),
     CheckConstraint(_one_of("quorum_kind", ("count", "percent")), name="quorum_kind"),
     CheckConstraint("quorum_value >= 0", name="quorum_value"),
@@ -190,8 +194,22 @@ signins = Table(
     Column("signed_in_at", UtcDateTime, nullable=False),
     # The language of the last sign-in receipt printed for it ("en"/"es"), so a desk reprint uses the same one.
     Column("language", String(5)),
+    # Under an attendance rule: how many of the meeting's counted meetings this member had attended when they
+    # signed in (migration 0008), so the export and a second sign-in show what was decided then.
+    Column("attended", Integer),
     UniqueConstraint("meeting_id", "person_key", name="uq_signins_person"),
     CheckConstraint(_one_of("kind", SIGNIN_KINDS), name="kind"),
+    Index("ix_signins_member", "member_id", "meeting_id"),
+)
+
+# The closed meetings an attendance rule counts, fixed when the meeting leaves draft (kiosk.tally.attendance):
+# everyone who signs in is counted over the same meetings, even if an earlier meeting closes meanwhile.
+attendance_windows = Table(
+    "attendance_windows",
+    metadata,
+    Column("meeting_id", Integer, ForeignKey("meetings.id"), nullable=False),
+    Column("counted_meeting_id", Integer, ForeignKey("meetings.id"), nullable=False),
+    PrimaryKeyConstraint("meeting_id", "counted_meeting_id", name="pk_attendance_windows"),
 )
 
 ballot_tokens = Table(

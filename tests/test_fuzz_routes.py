@@ -110,6 +110,8 @@ FIELDS: dict[str, list[str]] = {
         "place",
         "quorum",
         "min_membership_days",
+        "min_attended",
+        "of_last",
         "guests_may_vote",
         "show_choices_on_receipt",
         "live_results_shown",
@@ -122,6 +124,8 @@ FIELDS: dict[str, list[str]] = {
         "place",
         "quorum",
         "min_membership_days",
+        "min_attended",
+        "of_last",
         "guests_may_vote",
         "show_choices_on_receipt",
         "live_results_shown",
@@ -193,6 +197,8 @@ BASELINE: dict[str, dict[str, str]] = {
         "place": "Hall",
         "quorum": "20%",
         "min_membership_days": "30",
+        "min_attended": "2",
+        "of_last": "3",
         "guests_may_vote": "on",
     },
     "organizer.edit_meeting": {"title": "Renamed", "starts": "2026-12-04T19:00", "place": "Hall", "quorum": "25"},
@@ -613,6 +619,10 @@ def test_meeting_code_with_nul_is_not_found(kiosk_app: Flask, path: str) -> None
         {"starts": "0001-01-01T00:00+14:00"},
         {"title": "T" * 201},  # value too long for varchar(200) on PostgreSQL; stored oversize on SQLite
         {"place": "P" * 201},
+        {"min_attended": "9" * 30, "of_last": "3"},  # the attendance rule: too big, half given, not a number
+        {"min_attended": "2"},
+        {"min_attended": "two", "of_last": "3"},
+        {"min_attended": "1", "of_last": "-3"},
     ],
 )
 def test_meeting_fields_out_of_range_are_refused_plainly(organizer_app: Flask, tally: Tally, fields: dict) -> None:

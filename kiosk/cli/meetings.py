@@ -25,8 +25,15 @@ def cmd_meeting_create(args: argparse.Namespace) -> int:
         min_membership_days=args.min_days,
         guests_may_vote=args.guests_may_vote,
         show_choices_on_receipt=args.show_choices,
+        min_attended=args.min_attended,
+        of_last=args.of_last,
     )
     print(f"created meeting {meeting.code}: {meeting.title}, {meeting.local_start:%a %b %d %Y %H:%M %Z}")
+    if meeting.min_attended:
+        print(
+            f"members vote if they attended at least {meeting.min_attended} of the last {meeting.of_last} closed "
+            "meetings (counted when sign-in opens)"
+        )
     return 0
 
 
@@ -47,12 +54,21 @@ def cmd_meeting_show(args: argparse.Namespace) -> int:
     info = meeting.as_dict() | {
         "planks": [{"title": p.title, "threshold": str(p.threshold)} for p in tally.planks(args.code)]
     }
+    window = tally.attendance_window(args.code)
+    if window is not None:  # the closed meetings the attendance rule counts (as of now while in draft)
+        info["attendance_window"] = window.as_dict()
     if args.json:
         print_json(info)
     else:
         for key, value in info.items():
-            if key != "planks":
+            if key not in ("planks", "attendance_window"):
                 print(f"{key}: {value}")
+        if window is not None:
+            when = "fixed when sign-in opened" if window.fixed else "as of now; fixed when sign-in opens"
+            print(
+                f"attendance rule: {window.needed} needed of {', '.join(window.counted) or 'no closed meetings'} "
+                f"({when})"
+            )
         for i, plank in enumerate(info["planks"], start=1):
             print(f"plank {i}: {plank['title']} ({plank['threshold']})")
     return 0
@@ -241,6 +257,14 @@ def add_meeting_commands(sub: Any, command: CommandAdder) -> Any:
     p.add_argument("--min-days", type=int, default=None, help="members must have joined at least N days before")
     p.add_argument("--guests-may-vote", action="store_true", help="guests receive ballots too")
     p.add_argument("--show-choices", action="store_true", help="print choices on the ballot receipt")
+    p.add_argument(
+        "--min-attended",
+        type=int,
+        default=None,
+        metavar="N",
+        help="members vote only if they signed in at N or more of the last M closed meetings (with --of-last M)",
+    )
+    p.add_argument("--of-last", type=int, default=None, metavar="M", help="the M closed meetings --min-attended counts")
     p = command(meeting, "list", cmd_meeting_list, "list meetings")
     output_flags(p)
     p = command(meeting, "show", cmd_meeting_show, "show a meeting and its planks")

@@ -17,6 +17,7 @@ One module per concept:
 ``search``          the sign-in look-up by phone or name
 ``rsvps``           answers by text or from the organizer pages
 ``eligibility``     who may vote
+``attendance``      the attendance rule: the closed meetings it counts and each member's record
 ``signin``          signing in at the door
 ``ballot_tokens``   issuing, checking and reissuing ballot tokens
 ``ballots``         casting and verifying secret ballots
@@ -40,6 +41,7 @@ not even the physical order of records follows the order of casting.
 
 from __future__ import annotations
 
+from kiosk.tally.attendance import AttendanceMixin, AttendanceWindow
 from kiosk.tally.ballots import BallotsMixin
 from kiosk.tally.contest_file import CandidateSpec, ContestSpec, contest_spec
 from kiosk.tally.contest_setup import ContestSetupMixin
@@ -77,6 +79,7 @@ __all__ = [
     "MAX_PLANKS",
     "Adoption",
     "Answer",
+    "AttendanceWindow",
     "CandidateSpec",
     "CastBallot",
     "CloseStep",
@@ -114,6 +117,7 @@ class Tally(
     SearchMixin,
     RsvpsMixin,
     SignInMixin,
+    AttendanceMixin,
     BallotsMixin,
     CountingMixin,
     PlatformMixin,

@@ -18,15 +18,29 @@ from sqlalchemy.exc import IntegrityError
 from kiosk import storage_order
 from kiosk.errors import InvalidInput, StateError
 from kiosk.schema import contests, meetings, planks
+from kiosk.tally import attendance
 from kiosk.tally.model import STATE_ORDER, Meeting, MeetingState
 from kiosk.tally.storage import TallyBase
 
 MAX_TITLE = 200  # a meeting's title and place, each
 MAX_MEMBERSHIP_DAYS = 3650
 DISPLAY_FLAGS = ("show_choices_on_receipt", "live_results_shown", "results_hidden_until_close")
-EDITABLE = {"title", "starts", "place", "quorum", "min_membership_days", "guests_may_vote", *DISPLAY_FLAGS}
+ATTENDANCE_RULE = ("min_attended", "of_last")
+EDITABLE = {
+    "title",
+    "starts",
+    "place",
+    "quorum",
+    "min_membership_days",
+    "guests_may_vote",
+    *ATTENDANCE_RULE,
+    *DISPLAY_FLAGS,
+}
 # Who may vote and the quorum: fixed once voting opens (only the display choices may change after that).
 FIXED_WHEN_VOTING = {"quorum_kind", "quorum_value", "min_membership_days", "guests_may_vote"}
+# The attendance rule is fixed sooner, once the meeting leaves draft: its window is fixed then, and a sign-in
+# is counted under it at the door (a change later would hold people signed in before to another rule).
+FIXED_AFTER_DRAFT = set(ATTENDANCE_RULE)
 
 # Every kiosk page asks for the next meeting: built once (SQLAlchemy caches the compiled form, not the statement).
 _NEXT_MEETING = (
@@ -104,6 +118,10 @@ def meeting_changes(changes: Mapping[str, Any], row: Any) -> dict[str, Any]:
         values["quorum_kind"], values["quorum_value"] = parse_quorum(changes["quorum"])
     if "min_membership_days" in changes:
         values["min_membership_days"] = check_membership_days(changes["min_membership_days"])
+    if set(ATTENDANCE_RULE) & set(changes):
+        values["min_attended"], values["of_last"] = attendance.check_rule(
+            changes.get("min_attended", row.min_attended), changes.get("of_last", row.of_last)
+        )
     for flag in ("guests_may_vote", *DISPLAY_FLAGS):
         if flag in changes:
             values[flag] = bool(changes[flag])
@@ -123,8 +141,11 @@ class MeetingsMixin(TallyBase):
         guests_may_vote: bool = False,
         show_choices_on_receipt: bool = False,
         timezone: str | None = None,
+        min_attended: int | None = None,
+        of_last: int | None = None,
         actor: str = "cli",
     ) -> Meeting:
+        """A meeting in draft. ``min_attended`` of ``of_last``: the attendance rule (``kiosk.tally.attendance``)."""
         code = code.strip().upper()
         if not (2 <= len(code) <= 16 and code.isascii() and code.isalnum()):
             raise InvalidInput("a meeting code is 2-16 letters and digits, like GA12")
@@ -133,6 +154,7 @@ class MeetingsMixin(TallyBase):
         starts_at = parse_start(starts, tz_name)
         quorum_kind, quorum_value = parse_quorum(quorum)
         check_membership_days(min_membership_days)
+        min_attended, of_last = attendance.check_rule(min_attended, of_last)
         with self._write() as conn:
             try:
                 conn.execute(
@@ -148,6 +170,8 @@ class MeetingsMixin(TallyBase):
                         min_membership_days=min_membership_days,
                         guests_may_vote=guests_may_vote,
                         show_choices_on_receipt=show_choices_on_receipt,
+                        min_attended=min_attended,
+                        of_last=of_last,
                         created_at=self.clock(),
                     )
                 )
@@ -161,6 +185,7 @@ class MeetingsMixin(TallyBase):
                 title=title.strip(),
                 starts_at=starts_at.isoformat(),
                 quorum=str(quorum),
+                **({"min_attended": min_attended, "of_last": of_last} if min_attended else {}),
             )
             return self._meeting(self._meeting_row(conn, code))
 
@@ -183,8 +208,10 @@ class MeetingsMixin(TallyBase):
         """Change a meeting's details (not its code or state); returns the meeting. Audited with what changed.
 
         Accepts ``title``, ``starts``, ``place``, ``quorum``, ``min_membership_days``, ``guests_may_vote``,
-        ``show_choices_on_receipt``, ``live_results_shown``, ``results_hidden_until_close``. Who may vote and
-        the quorum are fixed once voting opens; only the display choices may change after that.
+        ``min_attended`` and ``of_last`` (the attendance rule; None for none), ``show_choices_on_receipt``,
+        ``live_results_shown``, ``results_hidden_until_close``. Who may vote and the quorum are fixed once voting
+        opens; only the display choices may change after that. The attendance rule is fixed once the meeting
+        leaves draft.
         """
         unknown = set(changes) - EDITABLE
         if unknown:
@@ -197,6 +224,11 @@ class MeetingsMixin(TallyBase):
                 raise StateError(f"meeting {row.code} is closed; it can no longer be changed")
             if row.state == MeetingState.VOTING_OPEN and FIXED_WHEN_VOTING & set(changed):
                 raise StateError(f"meeting {row.code}: quorum and who may vote are fixed once voting has opened")
+            if row.state != MeetingState.DRAFT and FIXED_AFTER_DRAFT & set(changed):
+                raise StateError(
+                    f"meeting {row.code}: the attendance rule is fixed once sign-in has opened "
+                    "(people who signed in were counted under it)"
+                )
             if changed:
                 conn.execute(update(meetings).where(meetings.c.id == row.id).values(**changed))
                 self._audit(
@@ -243,6 +275,11 @@ class MeetingsMixin(TallyBase):
                     f"meeting {row.code} has no planks or contests to vote on; import planks or contests first"
                 )
         conn.execute(update(meetings).where(meetings.c.id == row.id).values(state=str(target)))
+        detail: dict[str, Any] = {"from": str(current), "to": str(target)}
+        if current is MeetingState.DRAFT and row.min_attended:
+            # Everyone who signs in is counted over the same meetings, even if an earlier one closes meanwhile;
+            # the log says which they were.
+            detail["attendance_counted"] = attendance.freeze_window(conn, row)
         if target is MeetingState.CLOSED:
             # The edges' own steps (the print queue forgets queued ballot receipts, which follow the order of
             # casting): in this transaction, so before the files are rewritten.
@@ -252,7 +289,7 @@ class MeetingsMixin(TallyBase):
             # Marked in the closing transaction: a crash before the rewrite finishes leaves it marked, and the
             # next start of any kiosk process finishes it.
             storage_order.mark_pending(conn, row.code, self.clock())
-        self._audit(conn, actor, "state_changed", row.code, **{"from": str(current), "to": str(target)})
+        self._audit(conn, actor, "state_changed", row.code, **detail)
         return self._meeting(self._meeting_row(conn, row.code))
 
     def scrub_storage_order(self, wait_s: float | None = None) -> storage_order.RewriteOutcome:

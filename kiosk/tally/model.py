@@ -106,6 +106,9 @@ class Meeting:
     show_choices_on_receipt: bool
     live_results_shown: bool = False
     results_hidden_until_close: bool = False
+    # The attendance rule: at least ``min_attended`` of the last ``of_last`` closed meetings (both or neither).
+    min_attended: int | None = None
+    of_last: int | None = None
 
     @property
     def local_start(self) -> datetime:
@@ -128,6 +131,8 @@ class Meeting:
             "show_choices_on_receipt": self.show_choices_on_receipt,
             "live_results_shown": self.live_results_shown,
             "results_hidden_until_close": self.results_hidden_until_close,
+            "min_attended": self.min_attended,
+            "of_last": self.of_last,
         }
 
 

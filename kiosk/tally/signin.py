@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from kiosk.errors import InvalidInput, NotFound, StateError
 from kiosk.roster import display_name, fold, normalize_phone, search_name
 from kiosk.schema import ballot_tokens, members, signins
+from kiosk.tally import attendance
 from kiosk.tally.ballot_tokens import BallotTokensMixin
 from kiosk.tally.eligibility import eligibility
 from kiosk.tally.model import SIGNIN_STATES, PersonKey, SignIn, clean_name
@@ -38,7 +39,10 @@ class SignInMixin(BallotTokensMixin):
                 if member.status == "pending"
                 else "guest"
             )
-            eligible, reason = eligibility(meeting, kind, member.status, member.joined)
+            # Only a member's sign-in is held to the attendance rule (guests and pending members vote, or not,
+            # by the meeting's guest rule); its count is stored with the sign-in, as decided at the door.
+            record = attendance.attendance_of(conn, meeting, member_id) if kind == "member" else None
+            eligible, reason = eligibility(meeting, kind, member.status, member.joined, record)
             as_walkin = self._signed_in_as_walkin(conn, meeting, member)
             if as_walkin is not None:
                 return self._already_signed_in(conn, meeting, as_walkin)
@@ -53,6 +57,7 @@ class SignInMixin(BallotTokensMixin):
                 eligible,
                 reason,
                 station,
+                attended=None if record is None else record.attended,
             )
 
     def sign_in_guest(
@@ -139,7 +144,10 @@ class SignInMixin(BallotTokensMixin):
             if existing.member_id is not None:
                 member = conn.execute(select(members).where(members.c.id == existing.member_id)).first()
             status, joined = (member.status, member.joined) if member is not None else (None, None)
-            reason = eligibility(meeting, existing.kind, status, joined)[1]
+            record = None
+            if meeting.min_attended and existing.attended is not None:
+                record = attendance.stored(meeting, attendance.window_size(conn, meeting), existing.attended)
+            reason = eligibility(meeting, existing.kind, status, joined, record)[1]
         return SignIn(
             existing.id,
             meeting.code,
@@ -164,6 +172,8 @@ class SignInMixin(BallotTokensMixin):
         eligible: bool,
         reason: str | None,
         station: str,
+        *,
+        attended: int | None = None,
     ) -> SignIn:
         if meeting.state not in SIGNIN_STATES:
             raise StateError(f"sign-in for {meeting.code} is not open")
@@ -203,6 +213,7 @@ class SignInMixin(BallotTokensMixin):
                         eligible=eligible,
                         station=station[:64],
                         signed_in_at=now,
+                        attended=attended,
                     )
                 )
         except IntegrityError:
@@ -257,6 +268,7 @@ class SignInMixin(BallotTokensMixin):
                     "phone": r.phone,
                     "kind": r.kind,
                     "eligible": bool(r.eligible),
+                    "attended": r.attended,
                     "station": r.station,
                     "signed_in_at": r.signed_in_at.isoformat(),
                 }

@@ -56,6 +56,8 @@ def meeting_from_row(row: Any) -> Meeting:
         show_choices_on_receipt=bool(row.show_choices_on_receipt),
         live_results_shown=bool(row.live_results_shown),
         results_hidden_until_close=bool(row.results_hidden_until_close),
+        min_attended=row.min_attended,
+        of_last=row.of_last,
     )
 
 

@@ -70,7 +70,7 @@ def _meeting_fields(form: Any) -> dict[str, Any]:
         min_days = int(days) if days else None
     except ValueError:
         raise InvalidInput("minimum membership days must be a whole number") from None
-    return {
+    fields = {
         "title": _one_line(form, "title"),
         "starts": form.get("starts", ""),
         "place": _one_line(form, "place"),
@@ -81,6 +81,12 @@ def _meeting_fields(form: Any) -> dict[str, Any]:
         "live_results_shown": form.get("live_results_shown") == "on",
         "results_hidden_until_close": form.get("results_hidden_until_close") == "on",
     }
+    # The attendance rule's fields are left out of the form (disabled) once the meeting has left draft: absent,
+    # they change nothing; both empty means no rule. The tally checks the numbers.
+    if "min_attended" in form or "of_last" in form:
+        fields["min_attended"] = form.get("min_attended", "").strip() or None
+        fields["of_last"] = form.get("of_last", "").strip() or None
+    return fields
 
 
 @bp.post("/meetings")
@@ -123,6 +129,7 @@ def _meeting_page(m: Any, *, report: dict[str, Any] | None = None, deck: dict[st
         deck=deck,
         editable=m.state in (MeetingState.DRAFT, MeetingState.SIGNIN_OPEN),
         members=tally.member_count(),
+        attendance=tally.attendance_window(m.code),
         audio=_audio().status(m.code),
     )
 
