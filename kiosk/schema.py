@@ -253,74 +253,6 @@ ballot_choices = Table(
     sqlite_with_rowid=False,
 )
 
-# --- ranked-choice contests (migration 0008_contests) ------------------------------------------------------
-
-CONTEST_METHODS = ("irv", "stv")
-
-# A ranked-choice contest on a meeting's ballot (an endorsement or an election), after its planks. The title is
-# its identity for results, exports and the audit log, like a plank's. ``threshold_percent`` is the meeting's own
-# endorsement rule (a winner needs at least this share of the final round's continuing votes), stored as the
-# exact decimal text; ``tiebreak_seed`` seeds the count's random tie-break (kiosk.rcv), fixed before voting.
-contests = Table(
-    "contests",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("meeting_id", Integer, ForeignKey("meetings.id"), nullable=False),
-    Column("position", Integer, nullable=False),
-    Column("title", String(300), nullable=False),
-    Column("seats", Integer, nullable=False, server_default="1"),
-    Column("method", String(3), nullable=False, server_default="irv"),
-    Column("threshold_percent", String(12)),
-    Column("decimal_places", Integer, nullable=False, server_default="4"),
-    Column("tiebreak_seed", Integer, nullable=False, server_default="0"),
-    UniqueConstraint("meeting_id", "position", name="uq_contests_position"),
-    UniqueConstraint("meeting_id", "title", name="uq_contests_title"),
-    CheckConstraint(_one_of("method", CONTEST_METHODS), name="method"),
-    CheckConstraint("seats >= 1", name="seats"),
-    CheckConstraint("decimal_places BETWEEN 1 AND 20", name="decimal_places"),
-)
-
-# A contest's title in another language the kiosk offers, like plank_translations (the title only).
-contest_translations = Table(
-    "contest_translations",
-    metadata,
-    Column("contest_id", Integer, ForeignKey("contests.id"), nullable=False),
-    Column("language", String(5), nullable=False),
-    Column("title", String(300), nullable=False, server_default=""),
-    PrimaryKeyConstraint("contest_id", "language", name="pk_contest_translations"),
-)
-
-# The candidates in ballot order. ``no_endorsement``: the "No endorsement" option, ranked like any candidate;
-# if it wins, nobody is endorsed.
-contest_candidates = Table(
-    "contest_candidates",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("contest_id", Integer, ForeignKey("contests.id"), nullable=False),
-    Column("position", Integer, nullable=False),
-    Column("name", String(200), nullable=False),
-    Column("no_endorsement", Boolean, nullable=False, server_default="0"),
-    UniqueConstraint("contest_id", "position", name="uq_contest_candidates_position"),
-    UniqueConstraint("contest_id", "name", name="uq_contest_candidates_name"),
-)
-
-# One ballot's ranking of one contest: a row per rank, keyed like ballot_choices by the ballot's random code
-# (WITHOUT ROWID on SQLite, so storage order follows the code, not the order of casting). A blank ranking has
-# no rows; the ballot itself (``ballots``) says it was cast.
-ballot_rankings = Table(
-    "ballot_rankings",
-    metadata,
-    Column("ballot_code", String(16), ForeignKey("ballots.code"), nullable=False),
-    Column("contest_id", Integer, ForeignKey("contests.id"), nullable=False),
-    Column("rank", Integer, nullable=False),
-    Column("candidate_id", Integer, ForeignKey("contest_candidates.id"), nullable=False),
-    PrimaryKeyConstraint("ballot_code", "contest_id", "rank", name="pk_ballot_rankings"),
-    # ...and each candidate at most once per ballot and contest (a duplicate ranking cannot be stored).
-    UniqueConstraint("ballot_code", "contest_id", "candidate_id", name="uq_ballot_rankings_candidate"),
-    CheckConstraint("rank >= 1", name="rank"),
-    sqlite_with_rowid=False,
-)
-
 audit_log = Table(
     "audit_log",
     metadata,
@@ -509,57 +441,19 @@ organizer_sessions = Table(
 )
 
 
-# --- the platform (migration 0008_platform17) -----------------------------------------------------------------
-
-PLATFORM_STATES = ("current", "amended", "repealed")
-PLATFORM_ACTIONS = ("amends", "repeals")
-
-# Every plank that passed at a closed meeting, in force or not: the organization's platform and its history.
-# ``title_key`` is the title folded (case, accents and spaces ignored): unique among the current planks, so a
-# look-up by title (kiosk.tally.platform) finds at most one. The counts are those of the closed meeting (they
-# cannot change once it closed); the text in other languages is the adopted plank's (``plank_translations``).
-# An amended plank points to what replaced it; ``ended_*`` say which meeting and plank amended or repealed it.
-platform_planks = Table(
-    "platform_planks",
-    metadata,
-    Column("id", Integer, primary_key=True),
-    Column("title", String(300), nullable=False),
-    Column("title_key", String(300), nullable=False),
-    Column("text", Text, nullable=False, server_default=""),
-    Column("adopted_meeting_id", Integer, ForeignKey("meetings.id"), nullable=False),
-    Column("adopted_plank_id", Integer, ForeignKey("planks.id"), nullable=False, unique=True),
-    Column("threshold", String(16), nullable=False),
-    Column("yes_count", Integer, nullable=False),
-    Column("no_count", Integer, nullable=False),
-    Column("abstain_count", Integer, nullable=False, server_default="0"),
-    Column("state", String(8), nullable=False, server_default="current"),
-    Column("replaced_by_id", Integer, ForeignKey("platform_planks.id")),
-    Column("ended_meeting_id", Integer, ForeignKey("meetings.id")),
-    Column("ended_by_plank_id", Integer, ForeignKey("planks.id")),
-    CheckConstraint(_one_of("state", PLATFORM_STATES), name="state"),
-    CheckConstraint(_one_of("threshold", THRESHOLDS), name="threshold"),
-    Index(
-        "uq_platform_planks_current_title",
-        "title_key",
-        unique=True,
-        sqlite_where=Column("state") == "current",
-        postgresql_where=Column("state") == "current",
-    ),
+# The contests', the platform's and the accountability ledger's tables live in their own modules, on this same
+# metadata; imported here so that every user of the schema (create_all, the migration check) sees them.
+from kiosk.schema_contests import (  # noqa: E402, F401  (re-exported)
+    CONTEST_METHODS,
+    ballot_rankings,
+    contest_candidates,
+    contest_translations,
+    contests,
 )
-
-# A meeting's plank that would amend or repeal a platform plank if it passes (the planks file's ``amends`` /
-# ``repeals`` column, or the organizer's plank form). Applied in the transaction that closes the meeting.
-plank_platform_changes = Table(
-    "plank_platform_changes",
-    metadata,
-    Column("plank_id", Integer, ForeignKey("planks.id"), nullable=False),
-    Column("action", String(8), nullable=False),
-    Column("target_id", Integer, ForeignKey("platform_planks.id"), nullable=False),
-    PrimaryKeyConstraint("plank_id", name="pk_plank_platform_changes"),
-    CheckConstraint(_one_of("action", PLATFORM_ACTIONS), name="action"),
-)
-
-
-# The accountability ledger's tables (officials, pledges, recorded votes) live in kiosk.schema_ledger, on this
-# same metadata; imported here so that every user of the schema (create_all, the migration check) sees them.
 from kiosk.schema_ledger import officials, pledges, recorded_votes  # noqa: E402, F401  (re-exported)
+from kiosk.schema_platform import (  # noqa: E402, F401  (re-exported)
+    PLATFORM_ACTIONS,
+    PLATFORM_STATES,
+    plank_platform_changes,
+    platform_planks,
+)
