@@ -115,7 +115,7 @@ CLI_NO_FIGURES = {
     "roster import": "",
     "meeting create": "",
     "meeting list": "",
-    "meeting show": "settings and plank titles",
+    "meeting show": "settings, plank and contest titles",
     "meeting open-signin": "",
     "meeting open-voting": "",
     "meeting close": "",

@@ -45,16 +45,25 @@ def cmd_meeting_show(args: argparse.Namespace) -> int:
     tally = open_tally_for(args)
     meeting = tally.meeting(args.code)
     info = meeting.as_dict() | {
-        "planks": [{"title": p.title, "threshold": str(p.threshold)} for p in tally.planks(args.code)]
+        "planks": [{"title": p.title, "threshold": str(p.threshold)} for p in tally.planks(args.code)],
+        "contests": [
+            {"title": c.title, "seats": c.seats, "method": str(c.method), "candidates": len(c.candidates)}
+            for c in tally.contests(args.code)
+        ],
     }
     if args.json:
         print_json(info)
     else:
         for key, value in info.items():
-            if key != "planks":
+            if key not in ("planks", "contests"):
                 print(f"{key}: {value}")
         for i, plank in enumerate(info["planks"], start=1):
             print(f"plank {i}: {plank['title']} ({plank['threshold']})")
+        for i, contest in enumerate(info["contests"], start=1):
+            print(
+                f"contest {i}: {contest['title']} ({contest['seats']} seats, {contest['method']}, "
+                f"{contest['candidates']} candidates; `kiosk contests list` shows them)"
+            )
     return 0
 
 
@@ -224,7 +233,7 @@ def add_meeting_commands(sub: Any, command: CommandAdder) -> Any:
     p.add_argument("--show-choices", action="store_true", help="print choices on the ballot receipt")
     p = command(meeting, "list", cmd_meeting_list, "list meetings")
     output_flags(p)
-    p = command(meeting, "show", cmd_meeting_show, "show a meeting and its planks")
+    p = command(meeting, "show", cmd_meeting_show, "show a meeting, its planks and its contests")
     p.add_argument("code")
     output_flags(p)
     for name, state, text in [
