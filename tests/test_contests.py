@@ -246,6 +246,8 @@ def test_cli_imports_lists_and_names_the_bad_line(
     out = capsys.readouterr().out
     assert "contest 1: Mayor endorsement (1 seat, irv, endorsement needs 60% in the final round)" in out
     assert "  4. No endorsement [no endorsement]" in out
+    assert main(["meeting", "show", "GA12"]) == 0
+    assert "contest 2: Steering committee (3 seats, stv, 5 candidates" in capsys.readouterr().out
     assert main(["contests", "list", "GA12", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
     assert [c["seats"] for c in listed] == [1, 3] and listed[0]["translations"] == {"es": "Respaldo para la alcaldía"}

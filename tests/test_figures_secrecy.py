@@ -132,7 +132,7 @@ CLI_NO_FIGURES = {
     "scorecard": "officials' public votes on public bodies and their pledges, never members' ballots",
     "meeting create": "",
     "meeting list": "",
-    "meeting show": "settings and plank titles",
+    "meeting show": "settings, plank and contest titles",
     "meeting open-signin": "",
     "meeting open-voting": "",
     "meeting close": "",

@@ -52,7 +52,11 @@ def cmd_meeting_show(args: argparse.Namespace) -> int:
     tally = open_tally_for(args)
     meeting = tally.meeting(args.code)
     info = meeting.as_dict() | {
-        "planks": [{"title": p.title, "threshold": str(p.threshold)} for p in tally.planks(args.code)]
+        "planks": [{"title": p.title, "threshold": str(p.threshold)} for p in tally.planks(args.code)],
+        "contests": [
+            {"title": c.title, "seats": c.seats, "method": str(c.method), "candidates": len(c.candidates)}
+            for c in tally.contests(args.code)
+        ],
     }
     window = tally.attendance_window(args.code)
     if window is not None:  # the closed meetings the attendance rule counts (as of now while in draft)
@@ -61,7 +65,7 @@ def cmd_meeting_show(args: argparse.Namespace) -> int:
         print_json(info)
     else:
         for key, value in info.items():
-            if key not in ("planks", "attendance_window"):
+            if key not in ("planks", "contests", "attendance_window"):
                 print(f"{key}: {value}")
         if window is not None:
             when = "fixed when sign-in opened" if window.fixed else "as of now; fixed when sign-in opens"
@@ -71,6 +75,11 @@ def cmd_meeting_show(args: argparse.Namespace) -> int:
             )
         for i, plank in enumerate(info["planks"], start=1):
             print(f"plank {i}: {plank['title']} ({plank['threshold']})")
+        for i, contest in enumerate(info["contests"], start=1):
+            print(
+                f"contest {i}: {contest['title']} ({contest['seats']} seats, {contest['method']}, "
+                f"{contest['candidates']} candidates; `kiosk contests list` shows them)"
+            )
     return 0
 
 
@@ -267,7 +276,7 @@ def add_meeting_commands(sub: Any, command: CommandAdder) -> Any:
     p.add_argument("--of-last", type=int, default=None, metavar="M", help="the M closed meetings --min-attended counts")
     p = command(meeting, "list", cmd_meeting_list, "list meetings")
     output_flags(p)
-    p = command(meeting, "show", cmd_meeting_show, "show a meeting and its planks")
+    p = command(meeting, "show", cmd_meeting_show, "show a meeting, its planks and its contests")
     p.add_argument("code")
     output_flags(p)
     for name, state, text in [
