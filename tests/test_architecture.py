@@ -178,6 +178,20 @@ def test_the_tally_knows_no_edge_table_nor_package() -> None:
             assert name not in source, (file.name, name)
 
 
+def test_adapters_touch_only_their_own_tables() -> None:
+    # The roster, meetings, RSVPs, sign-ins and ballots are the tally's: an adapter reads and changes them through
+    # tally operations (kiosk/tally/contacts.py for phones and text languages), never with its own SQL.
+    own = {"sms": ("sms_",), "hardware": ()}
+    wrong = []
+    for module in (m for m in MODULES if layer(m) == "adapter"):
+        allowed = own[module.split(".")[0]]
+        for line, name in imported_names(MODULES[module], module):
+            table = name.removeprefix("kiosk.schema.")
+            if name.startswith("kiosk.schema.") and not table.startswith(allowed):
+                wrong.append(f"{module} line {line}: {table}")
+    assert wrong == [], "go through the tally for " + "; ".join(wrong)
+
+
 # --- every production module (issue 14): rooms of a size a maintainer can read ---
 # Production is what the wheel ships (pyproject: kiosk, sms, hardware), Alembic's migrations aside (each is one
 # schema step, run by Alembic and never changed again). bench/ and scripts/ are developer tools, not shipped.

@@ -11,6 +11,7 @@ One module per concept:
 ``meetings``        creating, editing and finding meetings; their states and the close
 ``planks``          the questions on the ballot
 ``people``          importing the roster (and merging walk-ins into it)
+``contacts``        members' phones and the language of their texts
 ``search``          the sign-in look-up by phone or name
 ``rsvps``           answers by text or from the organizer pages
 ``eligibility``     who may vote
@@ -36,6 +37,7 @@ not even the physical order of records follows the order of casting.
 from __future__ import annotations
 
 from kiosk.tally.ballots import BallotsMixin
+from kiosk.tally.contacts import ContactsMixin
 from kiosk.tally.counting import CountingMixin
 from kiosk.tally.meetings import MeetingsMixin, parse_quorum, parse_start
 from kiosk.tally.model import (
@@ -85,6 +87,7 @@ class Tally(
     MeetingsMixin,
     PlanksMixin,
     PeopleMixin,
+    ContactsMixin,
     SearchMixin,
     RsvpsMixin,
     SignInMixin,
