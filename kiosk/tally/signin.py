@@ -127,12 +127,7 @@ class SignInMixin(BallotTokensMixin):
         return next((row for row in rows if fold(row.name) == folded), None)
 
     def _already_signed_in(self, conn: Connection, meeting: Any, existing: Any) -> SignIn:
-        """What a second sign-in of the same person gets: no new token, and the state of the one they hold."""
-        state = conn.execute(
-            select(ballot_tokens.c.state).where(
-                and_(ballot_tokens.c.signin_id == existing.id, ballot_tokens.c.state != "void")
-            )
-        ).scalar()
+        """What a second sign-in of the same person as ``existing`` gets, with why they may not vote if so."""
         reason = None
         if not existing.eligible:
             member = None
@@ -140,9 +135,20 @@ class SignInMixin(BallotTokensMixin):
                 member = conn.execute(select(members).where(members.c.id == existing.member_id)).first()
             status, joined = (member.status, member.joined) if member is not None else (None, None)
             reason = eligibility(meeting, existing.kind, status, joined)[1]
+        return self._stored_signin(conn, meeting.code, existing, reason)
+
+    @staticmethod
+    def _stored_signin(conn: Connection, meeting_code: str, existing: Any, reason: str | None) -> SignIn:
+        """A sign-in already stored, as a second sign-in of the same person gets it: no new token, and the state
+        of the one they hold. (The one place this SignIn is built; it was built three times and had drifted.)"""
+        state = conn.execute(
+            select(ballot_tokens.c.state).where(
+                and_(ballot_tokens.c.signin_id == existing.id, ballot_tokens.c.state != "void")
+            )
+        ).scalar()
         return SignIn(
             existing.id,
-            meeting.code,
+            meeting_code,
             display_name(existing.name),
             existing.kind,
             bool(existing.eligible),
@@ -151,6 +157,12 @@ class SignInMixin(BallotTokensMixin):
             state,
             reason,
         )
+
+    @staticmethod
+    def _signin_of(conn: Connection, meeting: Any, person_key: str) -> Any:
+        return conn.execute(
+            select(signins).where(and_(signins.c.meeting_id == meeting.id, signins.c.person_key == person_key))
+        ).first()
 
     def _sign_in(
         self,
@@ -168,26 +180,9 @@ class SignInMixin(BallotTokensMixin):
         if meeting.state not in SIGNIN_STATES:
             raise StateError(f"sign-in for {meeting.code} is not open")
         person_key = str(key)
-        existing = conn.execute(
-            select(signins).where(and_(signins.c.meeting_id == meeting.id, signins.c.person_key == person_key))
-        ).first()
+        existing = self._signin_of(conn, meeting, person_key)
         if existing is not None:
-            state = conn.execute(
-                select(ballot_tokens.c.state).where(
-                    and_(ballot_tokens.c.signin_id == existing.id, ballot_tokens.c.state != "void")
-                )
-            ).scalar()
-            return SignIn(
-                existing.id,
-                meeting.code,
-                display_name(existing.name),
-                existing.kind,
-                bool(existing.eligible),
-                True,
-                None,
-                state,
-                reason,
-            )
+            return self._stored_signin(conn, meeting.code, existing, reason)
         now = self.clock()
         # A savepoint, so that losing a race to another kiosk leaves this transaction usable.
         try:
@@ -206,22 +201,11 @@ class SignInMixin(BallotTokensMixin):
                     )
                 )
         except IntegrityError:
-            existing = conn.execute(
-                select(signins).where(and_(signins.c.meeting_id == meeting.id, signins.c.person_key == person_key))
-            ).first()
+            # Another kiosk signed this person in first: theirs is the sign-in (and its token's state is shown).
+            existing = self._signin_of(conn, meeting, person_key)
             if existing is None:
                 raise
-            return SignIn(
-                existing.id,
-                meeting.code,
-                display_name(existing.name),
-                existing.kind,
-                bool(existing.eligible),
-                True,
-                None,
-                None,
-                reason,
-            )
+            return self._stored_signin(conn, meeting.code, existing, reason)
         signin_id = result.inserted_primary_key[0]
         self._audit(
             conn,
