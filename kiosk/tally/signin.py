@@ -16,6 +16,8 @@ from kiosk.tally.eligibility import eligibility
 from kiosk.tally.model import SIGNIN_STATES, PersonKey, SignIn, clean_name
 
 MAX_NAME = 200
+RECEIPT_LANGUAGES = ("en", "es")
+DEFAULT_RECEIPT_LANGUAGE = "en"
 
 
 class SignInMixin(BallotTokensMixin):
@@ -229,6 +231,28 @@ class SignInMixin(BallotTokensMixin):
             "issued" if token else None,
             reason,
         )
+
+    def remember_receipt_language(self, signin_id: int, language: str) -> None:
+        """Keep the language a sign-in's receipt was printed in (the latest, when the attendee switched and
+        reprinted), so a reprint at the desk comes out in it."""
+        if language not in RECEIPT_LANGUAGES:
+            raise ValueError(f"language must be one of {', '.join(RECEIPT_LANGUAGES)}, not {language!r}")
+        with self._write() as conn:
+            conn.execute(update(signins).where(signins.c.id == signin_id).values(language=language))
+
+    def receipt_language(self, signin_id: int) -> str:
+        """The language to reprint a sign-in's receipt in: the one its receipt was printed in, else the member's
+        stored language, else English."""
+        with self._read() as conn:
+            row = conn.execute(
+                select(signins.c.language, members.c.language.label("member_language"))
+                .select_from(signins.outerjoin(members, members.c.id == signins.c.member_id))
+                .where(signins.c.id == signin_id)
+            ).first()
+        for language in (row.language, row.member_language) if row is not None else ():
+            if language in RECEIPT_LANGUAGES:
+                return str(language)
+        return DEFAULT_RECEIPT_LANGUAGE
 
     def signins(self, code: str) -> list[dict[str, Any]]:
         with self._read() as conn:
