@@ -12,13 +12,13 @@ naming the file, the key and what is allowed.
 from __future__ import annotations
 
 import os
-import re
 import tomllib
 from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, get_args, get_origin
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+from kiosk.config_checks import validate
 from kiosk.errors import ConfigError
 
 
@@ -365,52 +365,6 @@ def parse_settings(text: str, source: str = "<config>") -> Settings:
     settings = Settings(**sections, source=source)
     validate(settings)
     return settings
-
-
-def validate(settings: Settings) -> None:
-    """Checks that span more than one value's type; each message names the file and the key."""
-    where = settings.source
-    try:
-        ZoneInfo(settings.organization.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(
-            f"{where}: [organization] timezone = {settings.organization.timezone!r} is not an IANA time zone "
-            "(e.g. America/Los_Angeles)"
-        ) from None
-    if settings.printer.columns not in (32, 42, 48, 64):
-        raise ConfigError(f"{where}: [printer] columns must be 48 (80 mm) or 32 (58 mm)")
-    if not re.fullmatch(r"auto|[A-Za-z][A-Za-z0-9_-]{1,15}", settings.printer.codepage):
-        raise ConfigError(
-            f"{where}: [printer] codepage = {settings.printer.codepage!r}: use auto or a code page name such as "
-            "CP858, CP1252 or CP850"
-        )
-    if not 1 <= settings.server.port <= 65535:
-        raise ConfigError(f"{where}: [server] port must be between 1 and 65535")
-    if not 1 <= settings.organizer.port <= 65535:
-        raise ConfigError(f"{where}: [organizer] port must be between 1 and 65535")
-    public = settings.organizer.public_url
-    if public and (not public.startswith(("http://", "https://")) or any(ch.isspace() for ch in public)):
-        raise ConfigError(f"{where}: [organizer] public_url must be an http:// or https:// address, got {public!r}")
-    if settings.organizer.live_step < 1:
-        raise ConfigError(f"{where}: [organizer] live_step must be at least 1")
-    if not 0 <= settings.organizer.trusted_proxies <= 5:
-        raise ConfigError(f"{where}: [organizer] trusted_proxies must be 0 (no proxy) to 5")
-    if not 0 <= settings.database.close_wait_s <= 3600:
-        raise ConfigError(f"{where}: [database] close_wait_s must be between 0 and 3600 seconds")
-    if settings.kiosk.idle_seconds < 15:
-        raise ConfigError(f"{where}: [kiosk] idle_seconds must be at least 15")
-    if not 80 <= settings.audio.rate_slowest < settings.audio.rate_fastest <= 450:
-        raise ConfigError(f"{where}: [audio] rate_slowest < rate_fastest, both between 80 and 450 words a minute")
-    if not 1 <= settings.audio.default_rate <= 5:
-        raise ConfigError(f"{where}: [audio] default_rate must be 1 (slowest) to 5 (fastest)")
-    pins = [getattr(settings.buttons, f.name) for f in fields(ButtonPins)]
-    pins += [getattr(settings.leds, f.name) for f in fields(LedPins)]
-    if any(not 0 <= p <= 27 for p in pins):
-        raise ConfigError(f"{where}: [buttons]/[leds] pins are BCM numbers 0-27")
-    if settings.backup.keep_days < 1:
-        raise ConfigError(f"{where}: [backup] keep_days must be at least 1")
-    if len(set(pins)) != len(pins):
-        raise ConfigError(f"{where}: [buttons]/[leds] each pin may be used only once")
 
 
 def load_settings(path: str | os.PathLike[str] | None = None, env: dict[str, str] | None = None) -> Settings:

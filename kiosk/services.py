@@ -19,7 +19,7 @@ from kiosk.device_status import set_device_status
 from kiosk.errors import KioskError, describe_storage
 from kiosk.print_queue import PrintQueue, PrintWorker, forget_ballot_receipts
 from kiosk.receipts import Receipt, ballot_receipt
-from kiosk.signin_receipts import remember_receipt_language, signin_receipt_for
+from kiosk.signin_receipts import signin_receipt_for
 from kiosk.tally import Tally
 
 log = logging.getLogger(__name__)
@@ -131,7 +131,7 @@ class Services:
         self.queue.submit("signin", key, receipt.to_json(), meeting_code=request.meeting_code, reprint=request.reprint)
         if getattr(request, "signin_id", None) is not None:
             try:  # so that a reprint at the desk comes out in this language; the receipt is queued either way
-                remember_receipt_language(self.tally.engine, request.signin_id, request.language)
+                self.tally.remember_receipt_language(request.signin_id, request.language)
             except KioskError as exc:
                 log.warning(
                     "the receipt's language was not kept (a desk reprint will use the member's or English): %s",

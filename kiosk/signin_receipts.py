@@ -1,22 +1,16 @@
 """The sign-in receipt as the kiosk prints it, built in one place for the kiosk and for the organizer's reissue at
-the desk (which used to build its own, in English and with a bare number for the RSVP line), and the language it
-was printed in, kept with the sign-in so a reprint at the desk comes out in the attendee's language.
+the desk (which used to build its own, in English and with a bare number for the RSVP line). The language it was
+printed in is kept with the sign-in by the tally (``Tally.remember_receipt_language``, ``receipt_language``), so a
+reprint at the desk comes out in the attendee's language.
 
 Core: it reads the settings and the tally's values and knows nothing of the web, the printer or the SMS gateway.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Engine, select, update
-
-from kiosk import db
 from kiosk.config import Settings
 from kiosk.receipts import Receipt, signin_receipt
-from kiosk.schema import members, signins
 from kiosk.tally import Meeting
-
-LANGUAGES = ("en", "es")
-DEFAULT_LANGUAGE = "en"
 
 
 def rsvp_hint(settings: Settings, language: str) -> str:
@@ -52,26 +46,3 @@ def signin_receipt_for(
         columns=settings.printer.columns,
         reprint=reprint,
     )
-
-
-def remember_receipt_language(engine: Engine, signin_id: int, language: str) -> None:
-    """Keep the language a sign-in's receipt was printed in (the latest, when the attendee switched and reprinted)."""
-    if language not in LANGUAGES:
-        raise ValueError(f"language must be one of {', '.join(LANGUAGES)}, not {language!r}")
-    with db.write_transaction(engine) as conn:
-        conn.execute(update(signins).where(signins.c.id == signin_id).values(language=language))
-
-
-def receipt_language(engine: Engine, signin_id: int) -> str:
-    """The language to reprint a sign-in's receipt in: the one its receipt was printed in, else the member's
-    stored language, else English."""
-    with db.read_transaction(engine) as conn:
-        row = conn.execute(
-            select(signins.c.language, members.c.language.label("member_language"))
-            .select_from(signins.outerjoin(members, members.c.id == signins.c.member_id))
-            .where(signins.c.id == signin_id)
-        ).first()
-    for language in (row.language, row.member_language) if row is not None else ():
-        if language in LANGUAGES:
-            return str(language)
-    return DEFAULT_LANGUAGE

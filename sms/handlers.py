@@ -20,11 +20,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, func, insert, select, update
 
 from kiosk.errors import KioskError
 from kiosk.roster import strip_invisible
-from kiosk.schema import members, sms_conversations, sms_outbound
+from kiosk.schema import sms_conversations, sms_outbound
 from kiosk.tally import Meeting, MeetingState, Tally, UnitOfWork
 from sms import replies
 from sms.outbound import OutboundQueue
@@ -67,7 +67,7 @@ class _Turn:
     """One inbound text being acted on, inside its storing transaction."""
 
     uow: UnitOfWork  # the storing transaction: the tally's operations go through it
-    conn: Connection  # the same transaction, for the gateway's own tables (and its reads of members)
+    conn: Connection  # the same transaction, for the gateway's own tables
     inbound_id: int
     phone: str
     reading: Reading
@@ -95,16 +95,12 @@ class InboundHandlers:
     def act(self, uow: UnitOfWork, inbound_id: int, phone: str, reading: Reading, body: str) -> Handled:
         conn = uow.connection
         conversation = conn.execute(select(sms_conversations).where(sms_conversations.c.phone == phone)).first()
-        lang = self._reply_language(conn, phone, reading, conversation.language if conversation else None)
+        lang = self._reply_language(uow, phone, reading, conversation.language if conversation else None)
         self._set_conversation(conn, phone, language=lang)
-        if reading.language_clear and self._members_on_phone(conn, phone) == 1:
-            # The language a member last wrote in is the one their invitations and reminders go in. A phone
-            # shared by a household says nothing about which of them wrote, so theirs stay as they are.
-            conn.execute(
-                update(members)
-                .where(and_(members.c.phone == phone, or_(members.c.language.is_(None), members.c.language != lang)))
-                .values(language=lang)
-            )
+        if reading.language_clear:
+            # The language a member last wrote in is the one their invitations and reminders go in (the tally's
+            # rule: not on a household's shared phone).
+            uow.people.note_text_language(phone, lang)
         turn = _Turn(uow, conn, inbound_id, phone, reading, lang)
         intent = reading.intent
         if intent is Intent.STOP:
@@ -172,23 +168,19 @@ class InboundHandlers:
         guests = (reading.guests or 0) if intent is Intent.YES else 0
         view = turn.uow.rsvps.record(meeting.code, answer=str(intent), guests=guests, source="sms", phone=phone)
         reply = replies.confirmation(lang, meeting.title, meeting.local_start, intent, guests)
-        household = view.member_id is None and self._members_on_phone(conn, phone) > 1
+        household = view.member_id is None and turn.uow.people.members_on_phone(phone) > 1
         if view.member_id is None and view.name is None and not household and not asked_name:
             reply = f"{reply} {replies.ask_name(lang, self.organization)}"
             self._set_conversation(conn, phone, awaiting_name_for=meeting.code, asked_name=True)
         return self._answer(turn, meeting.code, reply, guests=guests)
 
     @staticmethod
-    def _reply_language(conn: Connection, phone: str, reading: Reading, conversation: str | None) -> Language:
+    def _reply_language(uow: UnitOfWork, phone: str, reading: Reading, conversation: str | None) -> Language:
         """The text's own language when it shows one; otherwise ("NO", "ok", "2") the member's stored language,
         then the language of the conversation so far, then the reader's default."""
         if reading.language_clear:
             return reading.language
-        stored = {
-            lang
-            for lang in conn.execute(select(members.c.language).where(members.c.phone == phone)).scalars()
-            if lang in ("en", "es")
-        }
+        stored = uow.people.languages_on_phone(phone)
         if len(stored) == 1:  # a phone shared by members of different languages says nothing
             return "es" if stored == {"es"} else "en"
         if conversation in ("en", "es"):
@@ -220,10 +212,6 @@ class InboundHandlers:
             meeting = self.tally.meeting(code)
             return None if meeting.state is MeetingState.CLOSED else meeting
         return self.tally.next_meeting()
-
-    @staticmethod
-    def _members_on_phone(conn: Connection, phone: str) -> int:
-        return conn.execute(select(func.count()).select_from(members).where(members.c.phone == phone)).scalar_one()
 
     def _replies_last_hour(self, conn: Connection, phone: str) -> int:
         """Automatic texts (replies and opt-out confirmations) queued to ``phone`` in the last hour, whether

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import and_, select
+from sqlalchemy import select
 
 from kiosk import db
 from kiosk.errors import InvalidInput
-from kiosk.schema import members, sms_conversations
+from kiosk.schema import sms_conversations
 from kiosk.tally import Meeting, MeetingState, Tally
 from sms import replies
 from sms.outbound import OutboundQueue, audience_key
@@ -57,17 +57,7 @@ class AudienceTexts:
         return sorted({r.phone for r in self.tally.current_rsvps(code) if r.answer == "yes" and r.phone})
 
     def member_phones(self) -> list[str]:
-        with db.read_transaction(self.tally.engine) as conn:
-            phones = (
-                conn.execute(
-                    select(members.c.phone).where(
-                        and_(members.c.phone.is_not(None), members.c.status.in_(("member", "pending")))
-                    )
-                )
-                .scalars()
-                .all()
-            )
-        return sorted(set(phones))
+        return self.tally.member_phones()
 
     def recipients(
         self, audience: Audience | str, meeting_code: str | None = None, to: str | None = None
@@ -92,13 +82,8 @@ class AudienceTexts:
         """Each phone's language for invitations and reminders: the member's stored language (set by the roster,
         the kiosk or their last text), else the language of their texts so far, else English."""
         wanted = set(phones)
+        stored = self.tally.phone_languages(wanted)
         with db.read_transaction(self.tally.engine) as conn:
-            stored: dict[str, set[str]] = {}
-            for phone, lang in conn.execute(
-                select(members.c.phone, members.c.language).where(members.c.phone.is_not(None))
-            ):
-                if phone in wanted and lang in ("en", "es"):
-                    stored.setdefault(phone, set()).add(lang)
             talked = {
                 phone: lang
                 for phone, lang in conn.execute(select(sms_conversations.c.phone, sms_conversations.c.language))

@@ -473,7 +473,6 @@ def test_desk_reissue_prints_the_kiosks_receipt(
 ) -> None:
     """A sign-in receipt reprinted at the desk (an organizer's reissue) is the kiosk's own reprint, byte for byte but
     for the new code: in the language the attendee signed in with, with the same "RSVP by text" line."""
-    from kiosk.signin_receipts import receipt_language
     from tests.printer_emulator import PrinterEmulator, decode
     from tests.test_kiosk_printing import make_app
 
@@ -494,7 +493,7 @@ def test_desk_reissue_prints_the_kiosks_receipt(
             screen.post("/kiosk/reprint")  # "Show my receipt again": the kiosk's own reprint
             kiosk_reprint = printer.wait_for_jobs(2, timeout=10)[1]
             signin_id = next(p["id"] for p in tally.signins(voting_meeting) if p["name"].startswith("Marcus"))
-            assert receipt_language(tally.engine, signin_id) == lang
+            assert tally.receipt_language(signin_id) == lang
             accounts.add_organizer(tally.engine, "rosa", PASSWORD)
             desk = logged_in(create_organizer_app(settings, tally, test_config={"TESTING": True}))
             post(desk, f"/organizer/m/{voting_meeting}/people/{signin_id}/reissue", {"reason": "lost receipt"})
@@ -516,11 +515,10 @@ def test_a_desk_reprint_without_a_kiosk_receipt_uses_the_members_language(tally:
     from sqlalchemy import update
 
     from kiosk.schema import members
-    from kiosk.signin_receipts import receipt_language
 
     person = tally.find_people(voting_meeting, "marcus")[0]
     signin = tally.sign_in_member(voting_meeting, person.member_id)  # type: ignore[arg-type]
-    assert receipt_language(tally.engine, signin.id) == "en"  # nothing known: English
+    assert tally.receipt_language(signin.id) == "en"  # nothing known: English
     with tally.engine.begin() as conn:
         conn.execute(update(members).where(members.c.id == person.member_id).values(language="es"))
-    assert receipt_language(tally.engine, signin.id) == "es"
+    assert tally.receipt_language(signin.id) == "es"

@@ -245,46 +245,60 @@ def validate_contest(contest: Contest) -> None:
     One deliberate difference: a multi-winner mode with one seat is allowed, and counts as one-seat STV.
     """
     rules = contest.rules
-    mode = rules.winner_mode
-    stv_modes = (WinnerMode.MULTI_WINNER_MANY_PER_ROUND, WinnerMode.MULTI_WINNER_ONE_PER_ROUND)
-
-    def fail(key: str, message: str) -> RcvInputError:
-        return RcvInputError(f"rules.{key}: {message}")
-
     if not contest.candidates:
         raise RcvInputError("candidates: at least one candidate is needed")
     if all(c.excluded for c in contest.candidates):
         raise RcvInputError("candidates: every candidate is excluded")
+    _check_seats(contest)
+    if rules.winner_mode not in _STV_MODES:
+        if rules.non_integer_winning_threshold:
+            raise _rule_error(
+                "nonIntegerWinningThreshold", f"only for the multi-winner modes, not {rules.winner_mode.value}"
+            )
+        if rules.hare_quota:
+            raise _rule_error("hareQuota", f"only for the multi-winner modes, not {rules.winner_mode.value}")
+    if rules.non_integer_winning_threshold and rules.hare_quota:
+        raise _rule_error("hareQuota", "cannot be used with nonIntegerWinningThreshold")
+    if not 1 <= rules.decimal_places <= 20:
+        raise _rule_error("decimalPlacesForVoteArithmetic", "must be from 1 to 20")
+    if rules.needs_random_seed and rules.random_seed is None:
+        raise _rule_error("randomSeed", f"tiebreakMode {rules.tiebreak_mode.value} needs a random seed")
+
+
+_STV_MODES = (WinnerMode.MULTI_WINNER_MANY_PER_ROUND, WinnerMode.MULTI_WINNER_ONE_PER_ROUND)
+
+
+def _rule_error(key: str, message: str) -> RcvInputError:
+    return RcvInputError(f"rules.{key}: {message}")
+
+
+def _check_seats(contest: Contest) -> None:
+    """numberOfWinners against the winner mode, and the rules that one seat or several rule out."""
+    rules = contest.rules
+    mode = rules.winner_mode
     sequential = mode is WinnerMode.MULTI_PASS_IRV
     if mode is WinnerMode.BOTTOMS_UP_PERCENTAGE:
         if contest.seats != 0:
-            raise fail("numberOfWinners", "must be 0 with bottomsUpUsingPercentageThreshold")
+            raise _rule_error("numberOfWinners", "must be 0 with bottomsUpUsingPercentageThreshold")
         threshold = rules.bottoms_up_percentage_threshold
         if threshold is None or not 0 < threshold <= 1:
-            raise fail("multiSeatBottomsUpPercentageThreshold", "must be above 0 and at most 100")
+            raise _rule_error("multiSeatBottomsUpPercentageThreshold", "must be above 0 and at most 100")
         if rules.batch_elimination:
-            raise fail("batchElimination", "cannot be used with bottomsUpUsingPercentageThreshold")
+            raise _rule_error("batchElimination", "cannot be used with bottomsUpUsingPercentageThreshold")
     elif contest.seats < 1:
-        raise fail("numberOfWinners", "must be at least 1")
-    elif contest.seats == 1 and mode not in (WinnerMode.SINGLE_WINNER_MAJORITY, *stv_modes) and not sequential:
-        raise fail("winnerElectionMode", f"{mode.value} needs more than one winner")
+        raise _rule_error("numberOfWinners", "must be at least 1")
+    elif contest.seats == 1 and mode not in (WinnerMode.SINGLE_WINNER_MAJORITY, *_STV_MODES) and not sequential:
+        raise _rule_error("winnerElectionMode", f"{mode.value} needs more than one winner")
     elif contest.seats > 1:
-        if mode is WinnerMode.SINGLE_WINNER_MAJORITY:
-            raise fail("winnerElectionMode", "singleWinnerMajority needs numberOfWinners 1")
-        if rules.continue_until_two_candidates_remain and not sequential:
-            raise fail("continueUntilTwoCandidatesRemain", "cannot be used with several seats")
-        if rules.batch_elimination and not sequential:
-            raise fail("batchElimination", "cannot be used with several seats")
-        if rules.first_round_determines_threshold:
-            raise fail("doesFirstRoundDetermineThreshold", "cannot be used with several seats")
-    if mode not in stv_modes:
-        if rules.non_integer_winning_threshold:
-            raise fail("nonIntegerWinningThreshold", f"only for the multi-winner modes, not {mode.value}")
-        if rules.hare_quota:
-            raise fail("hareQuota", f"only for the multi-winner modes, not {mode.value}")
-    if rules.non_integer_winning_threshold and rules.hare_quota:
-        raise fail("hareQuota", "cannot be used with nonIntegerWinningThreshold")
-    if not 1 <= rules.decimal_places <= 20:
-        raise fail("decimalPlacesForVoteArithmetic", "must be from 1 to 20")
-    if rules.needs_random_seed and rules.random_seed is None:
-        raise fail("randomSeed", f"tiebreakMode {rules.tiebreak_mode.value} needs a random seed")
+        _check_several_seats(rules, sequential)
+
+
+def _check_several_seats(rules: Rules, sequential: bool) -> None:
+    if rules.winner_mode is WinnerMode.SINGLE_WINNER_MAJORITY:
+        raise _rule_error("winnerElectionMode", "singleWinnerMajority needs numberOfWinners 1")
+    if rules.continue_until_two_candidates_remain and not sequential:
+        raise _rule_error("continueUntilTwoCandidatesRemain", "cannot be used with several seats")
+    if rules.batch_elimination and not sequential:
+        raise _rule_error("batchElimination", "cannot be used with several seats")
+    if rules.first_round_determines_threshold:
+        raise _rule_error("doesFirstRoundDetermineThreshold", "cannot be used with several seats")

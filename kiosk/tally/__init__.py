@@ -14,6 +14,7 @@ One module per concept:
 ``contest_file``    a contest as given and checked; the contests file
 ``contest_setup``   importing and editing a meeting's contests until voting opens
 ``people``          importing the roster (and merging walk-ins into it)
+``contacts``        members' phones and the language of their texts
 ``search``          the sign-in look-up by phone or name
 ``rsvps``           answers by text or from the organizer pages
 ``eligibility``     who may vote
@@ -43,6 +44,7 @@ from __future__ import annotations
 
 from kiosk.tally.attendance import AttendanceMixin, AttendanceWindow
 from kiosk.tally.ballots import BallotsMixin
+from kiosk.tally.contacts import ContactsMixin
 from kiosk.tally.contest_file import CandidateSpec, ContestSpec, contest_spec
 from kiosk.tally.contest_setup import ContestSetupMixin
 from kiosk.tally.contests import Contest, ContestCandidate, ContestMethod
@@ -114,6 +116,7 @@ class Tally(
     ContestSetupMixin,
     PlanksMixin,
     PeopleMixin,
+    ContactsMixin,
     SearchMixin,
     RsvpsMixin,
     SignInMixin,

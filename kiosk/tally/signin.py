@@ -17,6 +17,8 @@ from kiosk.tally.eligibility import eligibility
 from kiosk.tally.model import SIGNIN_STATES, PersonKey, SignIn, clean_name
 
 MAX_NAME = 200
+RECEIPT_LANGUAGES = ("en", "es")
+DEFAULT_RECEIPT_LANGUAGE = "en"
 
 
 class SignInMixin(BallotTokensMixin):
@@ -132,12 +134,7 @@ class SignInMixin(BallotTokensMixin):
         return next((row for row in rows if fold(row.name) == folded), None)
 
     def _already_signed_in(self, conn: Connection, meeting: Any, existing: Any) -> SignIn:
-        """What a second sign-in of the same person gets: no new token, and the state of the one they hold."""
-        state = conn.execute(
-            select(ballot_tokens.c.state).where(
-                and_(ballot_tokens.c.signin_id == existing.id, ballot_tokens.c.state != "void")
-            )
-        ).scalar()
+        """What a second sign-in of the same person as ``existing`` gets, with why they may not vote if so."""
         reason = None
         if not existing.eligible:
             member = None
@@ -148,9 +145,20 @@ class SignInMixin(BallotTokensMixin):
             if meeting.min_attended and existing.attended is not None:
                 record = attendance.stored(meeting, attendance.window_size(conn, meeting), existing.attended)
             reason = eligibility(meeting, existing.kind, status, joined, record)[1]
+        return self._stored_signin(conn, meeting.code, existing, reason)
+
+    @staticmethod
+    def _stored_signin(conn: Connection, meeting_code: str, existing: Any, reason: str | None) -> SignIn:
+        """A sign-in already stored, as a second sign-in of the same person gets it: no new token, and the state
+        of the one they hold. (The one place this SignIn is built; it was built three times and had drifted.)"""
+        state = conn.execute(
+            select(ballot_tokens.c.state).where(
+                and_(ballot_tokens.c.signin_id == existing.id, ballot_tokens.c.state != "void")
+            )
+        ).scalar()
         return SignIn(
             existing.id,
-            meeting.code,
+            meeting_code,
             display_name(existing.name),
             existing.kind,
             bool(existing.eligible),
@@ -159,6 +167,12 @@ class SignInMixin(BallotTokensMixin):
             state,
             reason,
         )
+
+    @staticmethod
+    def _signin_of(conn: Connection, meeting: Any, person_key: str) -> Any:
+        return conn.execute(
+            select(signins).where(and_(signins.c.meeting_id == meeting.id, signins.c.person_key == person_key))
+        ).first()
 
     def _sign_in(
         self,
@@ -178,26 +192,9 @@ class SignInMixin(BallotTokensMixin):
         if meeting.state not in SIGNIN_STATES:
             raise StateError(f"sign-in for {meeting.code} is not open")
         person_key = str(key)
-        existing = conn.execute(
-            select(signins).where(and_(signins.c.meeting_id == meeting.id, signins.c.person_key == person_key))
-        ).first()
+        existing = self._signin_of(conn, meeting, person_key)
         if existing is not None:
-            state = conn.execute(
-                select(ballot_tokens.c.state).where(
-                    and_(ballot_tokens.c.signin_id == existing.id, ballot_tokens.c.state != "void")
-                )
-            ).scalar()
-            return SignIn(
-                existing.id,
-                meeting.code,
-                display_name(existing.name),
-                existing.kind,
-                bool(existing.eligible),
-                True,
-                None,
-                state,
-                reason,
-            )
+            return self._stored_signin(conn, meeting.code, existing, reason)
         now = self.clock()
         # A savepoint, so that losing a race to another kiosk leaves this transaction usable.
         try:
@@ -217,22 +214,11 @@ class SignInMixin(BallotTokensMixin):
                     )
                 )
         except IntegrityError:
-            existing = conn.execute(
-                select(signins).where(and_(signins.c.meeting_id == meeting.id, signins.c.person_key == person_key))
-            ).first()
+            # Another kiosk signed this person in first: theirs is the sign-in (and its token's state is shown).
+            existing = self._signin_of(conn, meeting, person_key)
             if existing is None:
                 raise
-            return SignIn(
-                existing.id,
-                meeting.code,
-                display_name(existing.name),
-                existing.kind,
-                bool(existing.eligible),
-                True,
-                None,
-                None,
-                reason,
-            )
+            return self._stored_signin(conn, meeting.code, existing, reason)
         signin_id = result.inserted_primary_key[0]
         self._audit(
             conn,
@@ -256,6 +242,28 @@ class SignInMixin(BallotTokensMixin):
             "issued" if token else None,
             reason,
         )
+
+    def remember_receipt_language(self, signin_id: int, language: str) -> None:
+        """Keep the language a sign-in's receipt was printed in (the latest, when the attendee switched and
+        reprinted), so a reprint at the desk comes out in it."""
+        if language not in RECEIPT_LANGUAGES:
+            raise ValueError(f"language must be one of {', '.join(RECEIPT_LANGUAGES)}, not {language!r}")
+        with self._write() as conn:
+            conn.execute(update(signins).where(signins.c.id == signin_id).values(language=language))
+
+    def receipt_language(self, signin_id: int) -> str:
+        """The language to reprint a sign-in's receipt in: the one its receipt was printed in, else the member's
+        stored language, else English."""
+        with self._read() as conn:
+            row = conn.execute(
+                select(signins.c.language, members.c.language.label("member_language"))
+                .select_from(signins.outerjoin(members, members.c.id == signins.c.member_id))
+                .where(signins.c.id == signin_id)
+            ).first()
+        for language in (row.language, row.member_language) if row is not None else ():
+            if language in RECEIPT_LANGUAGES:
+                return str(language)
+        return DEFAULT_RECEIPT_LANGUAGE
 
     def signins(self, code: str) -> list[dict[str, Any]]:
         with self._read() as conn:

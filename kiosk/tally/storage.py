@@ -19,8 +19,8 @@ from kiosk.tally.model import Meeting, MeetingState, Plank
 from kiosk.tally.unit_of_work import CloseStep, UnitOfWork
 
 if TYPE_CHECKING:
+    from kiosk.tally import Tally
     from kiosk.tally.contests import Contest
-    from kiosk.tally.rsvps import RsvpsMixin
 
 
 def utcnow() -> datetime:
@@ -97,7 +97,7 @@ class TallyBase:
             yield self._unit(conn)
 
     def _unit(self, conn: Connection) -> UnitOfWork:
-        tally: RsvpsMixin = self  # type: ignore[assignment]  # the Tally facade mixes RsvpsMixin in
+        tally: Tally = self  # type: ignore[assignment]  # every TallyBase in use is the Tally facade
         return UnitOfWork(conn, tally)
 
     @contextmanager

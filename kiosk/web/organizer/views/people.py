@@ -54,7 +54,7 @@ def reissue(code: str, signin_id: int) -> Any:
         flash(str(exc), "error")
         return redirect(url_for("organizer.people", code=m.code))
     from kiosk.roster import display_name
-    from kiosk.signin_receipts import receipt_language, signin_receipt_for
+    from kiosk.signin_receipts import signin_receipt_for
 
     receipt = signin_receipt_for(
         _settings(),
@@ -62,7 +62,7 @@ def reissue(code: str, signin_id: int) -> Any:
         display_name=display_name(person["name"]),
         kind=person["kind"],
         token=token,
-        language=receipt_language(tally.engine, signin_id),
+        language=tally.receipt_language(signin_id),
         reprint=True,
     )
     PrintQueue(tally.engine).submit(
