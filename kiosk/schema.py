@@ -98,6 +98,17 @@ members = Table(
     CheckConstraint(_one_of("status", MEMBER_STATUSES), name="status"),
 )
 
+# One counter, moved by database triggers (migration 0008_pi15) whenever a member is added or removed or their
+# search name changes, by any process or path. The kiosk keeps the roster's search names in memory for the
+# look-up at the door (kiosk.tally.name_index) and reads this one row to know they are still what is stored.
+roster_version = Table(
+    "roster_version",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", Integer, nullable=False, server_default="0"),
+    CheckConstraint("id = 1", name="one_row"),
+)
+
 meetings = Table(
     "meetings",
     metadata,
