@@ -12,6 +12,7 @@ One module per concept:
 ``planks``          the questions on the ballot
 ``people``          importing the roster (and merging walk-ins into it)
 ``search``          the sign-in look-up by phone or name
+``name_index``      the roster's search names in memory for the look-up by name, kept current by the database
 ``rsvps``           answers by text or from the organizer pages
 ``eligibility``     who may vote
 ``signin``          signing in at the door
