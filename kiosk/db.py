@@ -48,6 +48,9 @@ def make_engine(url: str, *, busy_timeout_ms: int = 10000) -> Engine:
         engine = create_engine(parsed, connect_args={"timeout": busy_timeout_ms / 1000})
         _configure_sqlite(engine, busy_timeout_ms)
         return engine
+    from kiosk.schema import postgresql_options
+
+    postgresql_options()
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")  # the one driver we install and test
     if parsed.drivername == "postgresql+psycopg":

@@ -101,6 +101,17 @@ members = Table(
     CheckConstraint(_one_of("status", MEMBER_STATUSES), name="status"),
 )
 
+# One counter, moved by database triggers (migration 0008_pi15) whenever a member is added or removed or their
+# search name changes, by any process or path. The kiosk keeps the roster's search names in memory for the
+# look-up at the door (kiosk.tally.name_index) and reads this one row to know they are still what is stored.
+roster_version = Table(
+    "roster_version",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", Integer, nullable=False, server_default="0"),
+    CheckConstraint("id = 1", name="one_row"),
+)
+
 meetings = Table(
     "meetings",
     metadata,
@@ -229,9 +240,18 @@ ballot_tokens = Table(
         "signin_id",
         unique=True,
         sqlite_where=Column("state") != "void",
-        postgresql_where=Column("state") != "void",
+        # and postgresql_where, the same, added by postgresql_options(): naming it here loads SQLAlchemy's
+        # whole PostgreSQL dialect (asyncpg, pg8000, psycopg... modules), a tenth of a SQLite kiosk's start.
     ),
 )
+
+
+def postgresql_options() -> None:
+    """The PostgreSQL-only options of the tables (idempotent): called when a PostgreSQL engine is made, before
+    the schema is compared or created there; SQLite never needs them."""
+    index = next(i for i in ballot_tokens.indexes if i.name == "uq_ballot_tokens_live")
+    index.dialect_options["postgresql"]["where"] = ballot_tokens.c.state != "void"
+
 
 ballots = Table(
     "ballots",

@@ -109,3 +109,30 @@ def test_web_start_imports_no_phonenumbers(tmp_path: Path) -> None:
         tmp_path,
     )
     assert out.splitlines() == ["False", "+15105550101"]
+
+
+def test_a_sqlite_kiosk_loads_no_postgresql_dialect(tmp_path: Path) -> None:
+    """The PostgreSQL dialect (with asyncpg's, pg8000's and psycopg's modules) cost a SQLite kiosk's start a
+    tenth of its CPU; it is loaded only for a PostgreSQL database (kiosk.schema.postgresql_options). (Migrating
+    loads it, through alembic: a start at the newest revision does not migrate.)"""
+    run_python(f"from kiosk import db; db.upgrade(db.make_engine('sqlite:///{tmp_path}/t.db'))", tmp_path)
+    out = run_python(
+        f"""
+        import sys
+        import kiosk.cli, kiosk.web.app, kiosk.services
+        from kiosk import db
+        engine = db.make_engine("sqlite:///{tmp_path}/t.db")
+        db.upgrade(engine)
+        print("sqlalchemy.dialects.postgresql" in sys.modules)
+        from kiosk.schema import ballot_tokens, postgresql_options
+        postgresql_options()
+        from sqlalchemy.dialects import postgresql
+        from sqlalchemy.schema import CreateIndex
+        [index] = [i for i in ballot_tokens.indexes if i.name == "uq_ballot_tokens_live"]
+        print(CreateIndex(index).compile(dialect=postgresql.dialect()))
+        """,
+        tmp_path,
+    )
+    lines = out.splitlines()
+    assert lines[0] == "False"
+    assert "WHERE state != 'void'" in lines[1]

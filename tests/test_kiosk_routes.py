@@ -280,3 +280,27 @@ def test_a_pick_that_is_not_on_the_list_signs_nobody_in(
     response = client.post("/kiosk/signin", data={"pick": pick})
     assert response.status_code == 303 and response.headers["Location"].endswith("/kiosk/find")
     assert tally.results(voting_meeting).ballots_issued == 0
+
+
+def test_every_page_ends_with_its_overlay_and_audio_in_its_language(
+    client: FlaskClient, tally: Tally, voting_meeting: str
+) -> None:
+    """The end of a page (idle overlay, reset form, audio ballot) is rendered once per language and reused; the
+    ballot's own, with its planks, is rendered each time."""
+    from kiosk import i18n
+
+    for lang in ("en", "es", "en"):
+        client.post("/kiosk/lang", data={"lang": lang, "next": "/kiosk/find"})
+        html = client.get("/kiosk/find?by=name").get_data(as_text=True)
+        assert f'<p id="idle-title" class="big">{i18n.translate("still_there", lang)}</p>' in html
+        assert 'id="reset-form" method="post" action="/kiosk/reset"' in html
+        assert "data-manifest-url=" in html
+        assert "data-planks=" not in html
+    client.post("/kiosk/lang", data={"lang": "en", "next": "/kiosk/find"})
+    _find(client, "Marcus")
+    client.post("/kiosk/signin", data={"pick": "0"})
+    client.post("/kiosk/vote")
+    ballot = client.get("/kiosk/ballot").get_data(as_text=True)
+    ids = [p.id for p in tally.planks(voting_meeting)]
+    assert f"data-planks='{ids}'".replace(" ", "") in ballot.replace(", ", ",")
+    assert '<p id="idle-title" class="big">' in ballot

@@ -16,6 +16,7 @@ One module per concept:
 ``people``          importing the roster (and merging walk-ins into it)
 ``contacts``        members' phones and the language of their texts
 ``search``          the sign-in look-up by phone or name
+``name_index``      the roster's search names in memory for the look-up by name, kept current by the database
 ``rsvps``           answers by text or from the organizer pages
 ``eligibility``     who may vote
 ``attendance``      the attendance rule: the closed meetings it counts and each member's record

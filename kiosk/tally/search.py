@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, String, and_, bindparam, cast, func, literal, select
+from sqlalchemy import Connection, Integer, String, and_, bindparam, cast, func, literal, select
 
 from kiosk import db
 from kiosk.errors import InvalidInput
@@ -43,6 +43,18 @@ def _lookup_statement(matches: Any) -> Any:
     )
 
 
+# The people the in-memory name index chose (kiosk.tally.name_index), read as stored now; up to this many ids
+# a statement, the ones not needed given as NULL (which no id equals).
+_BY_IDS = 8
+
+
+def _by_ids_statement() -> Any:
+    ids = [bindparam(f"id{i}_in", type_=Integer, required=False) for i in range(_BY_IDS)]
+    return select(members.c.id, members.c.name, members.c.phone, members.c.status, _signed_in_member()).where(
+        members.c.id.in_(ids)
+    )
+
+
 _PADDED_NAME = literal(" ") + func.replace(members.c.search_name, "-", " ") + literal(" ")
 _LOOKUP = db.DriverStatements(
     by_name=_lookup_statement(members.c.search_name.like(bindparam("pattern_in"))),
@@ -60,6 +72,7 @@ _LOOKUP = db.DriverStatements(
     .where(and_(rsvps.c.meeting_id == bindparam("meeting_in"), rsvps.c.person_key == bindparam("key_in")))
     .order_by(rsvps.c.id.desc())
     .limit(1),
+    by_ids=_by_ids_statement(),
 )
 
 
@@ -113,14 +126,33 @@ class SearchMixin(TallyBase):
         if found is None:
             return []
         statement, pattern = found
-        rows = (
-            _LOOKUP.on(conn)[statement]
-            .execute(conn, {"pattern_in": pattern, "meeting_in": meeting_id, "limit_in": limit})
-            .fetchall()
-        )
+        rows = self._by_name_index(conn, meeting_id, statement, pattern, limit)
+        if rows is None:  # a database without the roster version: the same search, in SQL
+            rows = (
+                _LOOKUP.on(conn)[statement]
+                .execute(conn, {"pattern_in": pattern, "meeting_in": meeting_id, "limit_in": limit})
+                .fetchall()
+            )
         return [
             Person(m_id, display_name(name), phone, status, bool(signed)) for m_id, name, phone, status, signed in rows
         ]
+
+    def _by_name_index(
+        self, conn: Connection, meeting_id: int, statement: str, pattern: str, limit: int
+    ) -> list[Any] | None:
+        """What the ``statement`` (by_name or by_word) would find for ``pattern``, chosen by the in-memory name
+        index and read from ``members``; None when the index cannot answer."""
+        ids = self._name_index.candidates(conn, pattern.strip("%"), whole_word=statement == "by_word", limit=limit)
+        if ids is None:
+            return None
+        by_ids = _LOOKUP.on(conn)["by_ids"]
+        rows: dict[int, Any] = {}
+        for start in range(0, len(ids), _BY_IDS):
+            chunk = ids[start : start + _BY_IDS]
+            args = {f"id{i}_in": chunk[i] if i < len(chunk) else None for i in range(_BY_IDS)}
+            for row in by_ids.execute(conn, {**args, "meeting_in": meeting_id}).fetchall():
+                rows[row[0]] = row
+        return [rows[i] for i in ids if i in rows]  # in the index's order: the database's (search_name, id)
 
     def _find_by_phone(self, conn: Connection, meeting_id: int, query: str, limit: int) -> list[Person]:
         hot = _LOOKUP.on(conn)

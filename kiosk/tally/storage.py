@@ -16,6 +16,7 @@ from kiosk.plank_texts import PlankTranslation
 from kiosk.results import Threshold
 from kiosk.schema import meetings, plank_translations, planks
 from kiosk.tally.model import Meeting, MeetingState, Plank
+from kiosk.tally.name_index import NameIndex
 from kiosk.tally.unit_of_work import CloseStep, UnitOfWork
 
 if TYPE_CHECKING:
@@ -83,6 +84,7 @@ class TallyBase:
         self.close_wait_s = close_wait_s  # how long closing waits for other readers to let the rewrite finish
         self._plank_cache: dict[int, list[Plank]] = {}
         self._contest_cache: dict[int, list[Contest]] = {}
+        self._name_index = NameIndex()  # the roster's search names for the look-up by name (kept current)
         self._close_steps: list[CloseStep] = []
 
     def on_close(self, step: CloseStep) -> None:

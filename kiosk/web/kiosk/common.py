@@ -70,6 +70,7 @@ class KioskState:
     meetings: MeetingCache | None = None  # the current meeting, re-read only when the database changed
     closed: bool = field(default=False)
     keys_html: dict[tuple[str, str], Markup] = field(default_factory=dict)  # see _keys_html
+    page_ends: dict[tuple[str, str], Markup] = field(default_factory=dict)  # see _page_end_html
 
     def close(self) -> None:
         """End open event streams and release the panel's pins (idempotent)."""
@@ -155,6 +156,7 @@ def _template_globals() -> dict[str, Any]:
         "countdown_seconds": cfg["IDLE_COUNTDOWN_SECONDS"],
         "token_alphabet": ALPHABET,
         "keys": lambda kind: _keys_html(kind, lang),
+        "page_end": lambda: _page_end_html(lang),
         "press_cursor": state().hub.cursor,
     }
 
@@ -169,6 +171,19 @@ def _keys_html(kind: str, lang: str) -> Markup:
         words = {"t": lambda key, **kw: i18n.translate(key, lang, **kw), "token_alphabet": ALPHABET}
         module = current_app.jinja_env.get_template("kiosk/_keys.html").make_module(words)
         html = cache[(kind, lang)] = Markup(module.keys(kind))  # type: ignore[attr-defined]
+    return html
+
+
+def _page_end_html(lang: str) -> Markup:
+    """The end of every page but the ballot (``kiosk/_end.html``) in ``lang``: it holds nothing that changes
+    between requests (its URLs and words only), yet building its nine URLs and words was a sixth of the find page's
+    rendering, which an attendee waits for after every look-up. Kept per language and mount point."""
+    cache = state().page_ends
+    key = (lang, request.script_root)
+    html = cache.get(key)
+    if html is None:
+        words = {"t": lambda k, **kw: i18n.translate(k, lang, **kw), "simulated": state().simulated}
+        html = cache[key] = Markup(current_app.jinja_env.get_template("kiosk/_end.html").render(words))
     return html
 
 

@@ -162,7 +162,7 @@ def find_post() -> Any:
         message=None,
         none_found=_none_found(g.ks.search_by, query),
         idle_on=True,
-        replace_url=url_for("kiosk.find", by=g.ks.search_by),
+        replace_url=current_app.jinja_env.globals["url_for"]("kiosk.find", by=g.ks.search_by),  # memoized
     )
 
 
