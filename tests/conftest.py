@@ -270,16 +270,23 @@ def live_server(app: Flask, live_server_factory: Callable[..., LiveServer]) -> L
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    """One headless Chromium for the whole session (Debian's /usr/bin/chromium; nothing is downloaded)."""
+def playwright_session() -> Iterator[Any]:
+    """The one Playwright driver of the session: its sync API refuses to start while another instance's event loop
+    runs, so every browser a test launches (the shared one below, the audio ballot's own) comes from this one."""
     if not CHROMIUM.exists():
         pytest.skip("browser tests need Chromium at /usr/bin/chromium (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_session: Any) -> Iterator[Any]:
+    """One headless Chromium for the whole session (Debian's /usr/bin/chromium; nothing is downloaded)."""
+    chromium = playwright_session.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+    yield chromium
+    chromium.close()
 
 
 @pytest.fixture

@@ -136,15 +136,12 @@ AUDIO_ARGS = [*CHROMIUM_ARGS, "--autoplay-policy=no-user-gesture-required"]
 
 
 @pytest.fixture(scope="module")
-def audio_browser() -> Iterator[Any]:
-    if not CHROMIUM.exists():
-        pytest.skip(f"Chromium not found at {CHROMIUM}")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=AUDIO_ARGS)
-        yield chromium
-        chromium.close()
+def audio_browser(playwright_session: Any) -> Iterator[Any]:
+    # Its own Chromium (the audio flags), from the session's one Playwright driver: a second sync_playwright()
+    # fails once another browser test has started the shared one.
+    chromium = playwright_session.chromium.launch(executable_path=str(CHROMIUM), args=AUDIO_ARGS)
+    yield chromium
+    chromium.close()
 
 
 @pytest.fixture
