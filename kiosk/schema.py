@@ -251,6 +251,8 @@ def postgresql_options() -> None:
     the schema is compared or created there; SQLite never needs them."""
     index = next(i for i in ballot_tokens.indexes if i.name == "uq_ballot_tokens_live")
     index.dialect_options["postgresql"]["where"] = ballot_tokens.c.state != "void"
+    current = next(i for i in platform_planks.indexes if i.name == "uq_platform_planks_current_title")
+    current.dialect_options["postgresql"]["where"] = platform_planks.c.state == "current"
 
 
 ballots = Table(

@@ -50,7 +50,8 @@ platform_planks = Table(
         "title_key",
         unique=True,
         sqlite_where=Column("state") == "current",
-        postgresql_where=Column("state") == "current",
+        # and postgresql_where, the same, added by kiosk.schema.postgresql_options() (naming it here loads
+        # SQLAlchemy's whole PostgreSQL dialect into every SQLite kiosk's start).
     ),
 )
 
