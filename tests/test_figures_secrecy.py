@@ -127,6 +127,7 @@ CLI_NO_FIGURES = {
     "init": "",
     "roster import": "",
     "officials import": "",
+    "officials endorse": "refused until the close; names the candidates its contests endorsed, never a count",
     "pledges import": "",
     "votes import": "officials' public votes on public bodies, never members' ballots",
     "scorecard": "officials' public votes on public bodies and their pledges, never members' ballots",
