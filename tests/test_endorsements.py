@@ -20,10 +20,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from kiosk import accounts
 from kiosk.cli import main
 from kiosk.errors import StateError
 from kiosk.schema import audit_log, meetings, officials
 from kiosk.tally import EndorsementChange, MeetingState, Tally
+from kiosk.web.organizer import create_organizer_app
+from tests.test_organizer import PASSWORD, logged_in, organizer_settings, post
 
 CONTESTS_CSV = """contest,seats,method,threshold,candidate,no_endorsement
 Mayor endorsement,1,irv,60%,Ana Díaz,
@@ -168,3 +171,26 @@ def test_cli_endorse(tally: Tally, kiosk: Any) -> None:
     assert status == 0 and (data["meeting"], data["added"], data["unchanged"]) == ("GA20", 0, 4)
     status, out, err = kiosk("officials", "endorse", "NOPE")
     assert status == 1 and "NOPE" in out + err
+
+
+def test_the_ledger_page_button(tally: Tally, tmp_path: Path, db_url: str) -> None:
+    """The organizer ledger page offers the closed meetings; the button reports each change in English or Spanish
+    and refuses a meeting that is not closed with the reason."""
+    accounts.add_organizer(tally.engine, "rosa", PASSWORD)
+    app = create_organizer_app(organizer_settings(tmp_path, db_url), tally, test_config={"TESTING": True})
+    client = logged_in(app)
+    code = voting_meeting(tally)
+    assert "No meeting has closed yet." in client.get("/organizer/ledger").get_data(as_text=True)
+    refused = post(client, "/organizer/ledger/endorse", {"code": code}, follow_redirects=True)
+    assert "GA20 is voting_open, not closed" in refused.get_data(as_text=True)
+    assert officials_table(tally) == {}
+    tally.set_state(code, MeetingState.CLOSED)
+    assert '<option value="GA20">GA20 · Endorsements</option>' in client.get("/organizer/ledger").get_data(as_text=True)
+    page = post(client, "/organizer/ledger/endorse?lang=es", {"code": code}).get_data(as_text=True)
+    assert "Respaldos de GA20" in page and "4 personas agregadas como representantes" in page
+    assert "Se agregó: Ana Díaz · Mayor endorsement" in page
+    again = post(client, "/organizer/ledger/endorse", {"code": code}).get_data(as_text=True)
+    assert "0 added as officials, 0 updated, 4 unchanged." in again
+    with tally.engine.connect() as conn:
+        actors = conn.execute(select(audit_log.c.actor).where(audit_log.c.action == "officials_endorsed")).scalars()
+        assert list(actors) == ["organizer:rosa", "organizer:rosa"]

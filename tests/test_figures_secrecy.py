@@ -93,6 +93,7 @@ NO_FIGURES = {
     "public.scorecard": "officials' public votes on public bodies and their pledges, never members' ballots",
     "organizer.ledger": "the officials' scorecard and import forms, never members' ballots",
     "organizer.ledger_import": "an import report of officials, pledges or officials' votes",
+    "organizer.ledger_endorse": "refused until the close; names the candidates a meeting's contests endorsed",
     "organizer.ledger_official": "one official's public votes and pledges",
     "organizer.ledger_planks": "officials' public votes by platform plank",
     "organizer.ledger_projector": "officials' public votes (the scorecard), never members' ballots",
