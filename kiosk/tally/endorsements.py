@@ -106,7 +106,9 @@ class EndorsementsMixin(TallyBase):
                     chosen.append((name, contest.title))
         report = EndorsementReport(meeting.code)
         with self._write() as conn:
-            meeting_id = self._meeting_row(conn, meeting.code).id
+            # Locked: two requests for the same meeting (a double click) run one after the other, so the second
+            # finds the officials the first added instead of adding them again (PostgreSQL; SQLite's write lock).
+            meeting_id = self._meeting_row(conn, meeting.code, lock=True).id
             for name, title in chosen:
                 report.endorsements.append(self._endorse(conn, name, title, meeting_id))
             self._audit(conn, actor, "officials_endorsed", meeting.code, **_counts(report))
