@@ -99,4 +99,26 @@ LEDGER_TEXTS: dict[str, dict[str, str]] = {
     "sc_public_page": {"en": "Public page", "es": "Página pública"},
     "sc_log_out": {"en": "Log out", "es": "Cerrar sesión"},
     "sc_meetings": {"en": "Meetings", "es": "Reuniones"},
+    "sc_endorse": {"en": "Endorsements from a meeting", "es": "Respaldos de una reunión"},
+    "sc_endorse_hint": {
+        "en": "Marks every candidate a closed meeting's contests endorsed as endorsed by that meeting (adding them "
+        "as officials if needed). Running it again changes nothing.",
+        "es": "Marca a cada persona que respaldaron las votaciones por preferencia de una reunión cerrada como "
+        "respaldada por esa reunión (y la agrega como representante si hace falta). Repetirlo no cambia nada.",
+    },
+    "sc_endorse_meeting": {"en": "Closed meeting", "es": "Reunión cerrada"},
+    "sc_endorse_button": {"en": "Set endorsements", "es": "Registrar los respaldos"},
+    "sc_endorse_no_meetings": {"en": "No meeting has closed yet.", "es": "Todavía no se ha cerrado ninguna reunión."},
+    "sc_endorse_report": {"en": "Endorsements from {meeting}", "es": "Respaldos de {meeting}"},
+    "sc_endorse_summary": {
+        "en": "{added} added as officials, {updated} updated, {unchanged} unchanged.",
+        "es": "{added} personas agregadas como representantes, {updated} actualizadas, {unchanged} sin cambios.",
+    },
+    "sc_endorse_added": {"en": "Added", "es": "Se agregó"},
+    "sc_endorse_updated": {"en": "Updated", "es": "Se actualizó"},
+    "sc_endorse_unchanged": {"en": "Unchanged", "es": "Sin cambios"},
+    "sc_endorse_nobody": {
+        "en": "No contest of this meeting endorsed anyone.",
+        "es": "Ninguna votación por preferencia de esta reunión respaldó a nadie.",
+    },
 }

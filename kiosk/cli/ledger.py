@@ -26,6 +26,15 @@ def cmd_officials_import(args: argparse.Namespace) -> int:
     return _print_report(args, open_tally_for(args).import_officials(read_file(args.file), actor="cli"))
 
 
+def cmd_officials_endorse(args: argparse.Namespace) -> int:
+    report = open_tally_for(args).endorse_from_meeting(args.code, actor="cli")
+    if args.json:
+        print_json(report.as_dict())
+    else:
+        print(report.summary())
+    return 0
+
+
 def cmd_pledges_import(args: argparse.Namespace) -> int:
     return _print_report(args, open_tally_for(args).import_pledges(read_file(args.file), actor="cli"))
 
@@ -69,6 +78,14 @@ def add_commands(sub: Any, command: CommandAdder) -> None:
         "import or update officials from a CSV (name, office, body, term_start, term_end, endorsed)",
     )
     p.add_argument("file")
+    output_flags(p)
+    p = command(
+        group,
+        "endorse",
+        cmd_officials_endorse,
+        "mark the candidates a closed meeting's contests endorsed as officials endorsed by that meeting",
+    )
+    p.add_argument("code", metavar="CODE")
     output_flags(p)
 
     group = sub.add_parser("pledges", help="candidates' pledges to platform planks").add_subparsers(

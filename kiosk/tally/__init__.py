@@ -50,6 +50,7 @@ from kiosk.tally.contest_file import CandidateSpec, ContestSpec, contest_spec
 from kiosk.tally.contest_setup import ContestSetupMixin
 from kiosk.tally.contests import Contest, ContestCandidate, ContestMethod
 from kiosk.tally.counting import CountingMixin
+from kiosk.tally.endorsements import EndorsementChange, EndorsementReport, EndorsementsMixin
 from kiosk.tally.ledger import LedgerMixin
 from kiosk.tally.meetings import MeetingsMixin, parse_quorum, parse_start
 from kiosk.tally.model import (
@@ -90,6 +91,8 @@ __all__ = [
     "ContestCandidate",
     "ContestMethod",
     "ContestSpec",
+    "EndorsementChange",
+    "EndorsementReport",
     "ImportReport",
     "Meeting",
     "MeetingState",
@@ -126,6 +129,7 @@ class Tally(
     CountingMixin,
     PlatformMixin,
     LedgerMixin,
+    EndorsementsMixin,
 ):
     """The meeting tally over one database: ``Tally(engine, region=..., timezone=..., clock=..., token_key=...)``
     (see ``kiosk.tally.storage.TallyBase``). Every method is one transaction; see the concept modules."""

@@ -1,6 +1,7 @@
 """The organizer's ledger pages (``/organizer/ledger/...``, login required), in English and Spanish (``?lang=``):
 importing officials, pledges and recorded votes (CSV, or Open Civic Data VoteEvent files with a map) with a
-report, the scorecard by official and by platform plank, one official's record, a projector view for the
+report, marking the candidates a closed meeting's contests endorsed (``Tally.endorse_from_meeting``), the
+scorecard by official and by platform plank, one official's record, a projector view for the
 meeting's agenda item "how our officials voted", and the scorecard as CSV."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from flask import Response, abort, flash, redirect, request, url_for
 from kiosk.errors import InvalidInput, KioskError
 from kiosk.ledger.model import LedgerReport
 from kiosk.ledger.render import scorecard_csv
+from kiosk.tally import MeetingState
 from kiosk.web.organizer.scorecard_words import template_helpers
 from kiosk.web.organizer.security import login_required
 from kiosk.web.organizer.views.base import _actor, _tally, bp
@@ -27,10 +29,32 @@ def _page(template: str, **context: Any) -> str:
     return render_public(template, lang, **template_helpers(_tally(), lang), **context)
 
 
+def _ledger_page(**context: Any) -> str:
+    """The ledger's main page; the endorsement form offers the closed meetings (newest first)."""
+    closed = [m for m in _tally().meetings() if m.state is MeetingState.CLOSED]
+    closed.sort(key=lambda m: m.starts_at, reverse=True)
+    context.setdefault("report", None)
+    context.setdefault("endorsed", None)
+    return _page("organizer/ledger.html", scores=_tally().scorecard(), closed_meetings=closed, **context)
+
+
 @bp.get("/ledger")
 @login_required
 def ledger() -> str:
-    return _page("organizer/ledger.html", scores=_tally().scorecard(), report=None)
+    return _ledger_page()
+
+
+@bp.post("/ledger/endorse")
+@login_required
+def ledger_endorse() -> Any:
+    """Officials endorsed by a closed meeting's contests; refused (with the reason) before the close."""
+    code = request.form.get("code", "")[:16]
+    try:
+        report = _tally().endorse_from_meeting(code, actor=_actor())
+    except KioskError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("organizer.ledger", lang=public_language()) + "#endorse", 303)
+    return _ledger_page(endorsed=report.as_dict())
 
 
 def _ocd_files() -> list[tuple[str, bytes]]:
@@ -69,7 +93,7 @@ def ledger_import(what: str) -> Any:
     except KioskError as exc:
         flash(str(exc), "error")
         return redirect(url_for("organizer.ledger", lang=public_language()) + "#import", 303)
-    return _page("organizer/ledger.html", scores=_tally().scorecard(), report={"what": what, **report.as_dict()})
+    return _ledger_page(report={"what": what, **report.as_dict()})
 
 
 @bp.get("/ledger/official")
