@@ -174,6 +174,7 @@ FIELDS: dict[str, list[str]] = {
     "public.scorecard": ["lang"],
     "organizer.ledger": ["lang"],
     "organizer.ledger_import": ["file", "lang"],
+    "organizer.ledger_endorse": ["code", "lang"],
     "organizer.ledger_official": ["name", "lang"],
     "organizer.ledger_planks": ["lang"],
     "organizer.ledger_projector": ["lang"],
