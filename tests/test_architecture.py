@@ -48,6 +48,7 @@ CORE = [
     "kiosk.audit",
     "kiosk.tokens",
     "kiosk.schema",
+    "kiosk.import_report",
     "kiosk.db",
     "kiosk.config",
     "kiosk.errors",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from typing import Any
+
+from kiosk.import_report import ImportReport
 
 
 class VoteCast(StrEnum):
@@ -105,31 +107,11 @@ class VoteRow:
 
 
 @dataclass
-class LedgerReport:
-    """What an import did: lines imported (added, updated, unchanged), refused with their reasons, and notes."""
-
-    imported: int = 0
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    refused: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+class LedgerReport(ImportReport):
+    """What a ledger import did: the roster's report, less its walk-in merges (the ledger has none, so its JSON
+    has no ``merged`` key)."""
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "imported": self.imported,
-            "added": self.added,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "refused": self.refused,
-            "notes": self.notes,
-        }
-
-    def summary(self) -> str:
-        parts = [
-            f"{self.imported} lines imported ({self.added} added, {self.updated} updated, "
-            f"{self.unchanged} unchanged), {len(self.refused)} refused"
-        ]
-        parts += [f"  refused {reason}" for reason in self.refused]
-        parts += [f"  note: {note}" for note in self.notes]
-        return "\n".join(parts)
+        counts = super().as_dict()
+        del counts["merged"]
+        return counts

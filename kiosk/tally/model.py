@@ -11,6 +11,7 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from kiosk.import_report import ImportReport  # noqa: F401  (re-exported: the tally's imports return it)
 from kiosk.plank_texts import PlankTranslation, Shown, shown
 from kiosk.results import Choice, Threshold
 from kiosk.roster import strip_invisible
@@ -273,39 +274,6 @@ class CastBallot:
     # Each contest on the ballot (in ballot order): its title and the candidates' names ranked, first choice first
     # (a blank ranking: ()).
     rankings: tuple[tuple[str, tuple[str, ...]], ...] = field(default=(), repr=False)
-
-
-@dataclass
-class ImportReport:
-    imported: int = 0
-    added: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    refused: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    # Walk-ins who joined at the door (pending members) merged into the roster entry the file gave for them.
-    merged: int = 0
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "imported": self.imported,
-            "added": self.added,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "merged": self.merged,
-            "refused": self.refused,
-            "notes": self.notes,
-        }
-
-    def summary(self) -> str:
-        parts = [
-            f"{self.imported} lines imported ({self.added} added, {self.updated} updated, "
-            f"{self.unchanged} unchanged), {len(self.refused)} refused"
-            + (f", {self.merged} walk-ins merged into their roster entry" if self.merged else "")
-        ]
-        parts += [f"  refused {reason}" for reason in self.refused]
-        parts += [f"  note: {note}" for note in self.notes]
-        return "\n".join(parts)
 
 
 @dataclass(frozen=True)
