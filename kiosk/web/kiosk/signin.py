@@ -362,15 +362,20 @@ def _with_state(signin: SignIn, token_state: str) -> SignIn:
     return replace(signin, token_state=token_state)
 
 
+def _hold_new_code(signin: SignIn, token: str, note: str) -> None:
+    """The screen session now holds the reissued code (Continue or Reprint; ``note`` says which)."""
+    g.ks.signin = _with_state(signin, "issued")
+    g.ks.token = token
+    g.ks.token_note = note
+
+
 @bp.post("/continue")
 def continue_to_ballot() -> Any:
     result = _reissue("continued at kiosk")
     if not isinstance(result, tuple):
         return result
     _meeting, signin, token = result
-    g.ks.signin = _with_state(signin, "issued")
-    g.ks.token = token
-    g.ks.token_note = "continued"
+    _hold_new_code(signin, token, "continued")
     g.ks.ballot_token = token
     return redirect(url_for("kiosk.ballot"), 303)
 
@@ -381,9 +386,7 @@ def reprint() -> Any:
     if not isinstance(result, tuple):
         return result
     meeting, signin, token = result
-    g.ks.signin = _with_state(signin, "issued")
-    g.ks.token = token
-    g.ks.token_note = "reprint"
+    _hold_new_code(signin, token, "reprint")
     _print_receipt(meeting, signin, token, reprint=True)
     return redirect(_signed_in_url(), 303)
 
