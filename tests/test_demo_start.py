@@ -19,7 +19,7 @@ from kiosk.cli import main
 from kiosk.config import Settings
 from kiosk.demo import reset_demo_database
 from kiosk.errors import KioskError
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, upcoming_starts
 
 
 def free_port() -> int:
@@ -120,7 +120,7 @@ def test_reset_refuses_a_database_the_demo_did_not_make(
     monkeypatch.delenv("KIOSK_CONFIG", raising=False)
     monkeypatch.delenv("KIOSK_DATABASE_URL", raising=False)
     # A real meeting, even one coded GA12 like the demo's, made by an organizer: never deleted by --reset.
-    assert main(["meeting", "create", "--code", "GA12", "--title", "Real", "--starts", "2030-01-01T19:00"]) == 0
+    assert main(["meeting", "create", "--code", "GA12", "--title", "Real", "--starts", upcoming_starts()]) == 0
     db_file = tmp_path / "data" / "tally.db"
     before = db_file.read_bytes()
     with pytest.raises(KioskError, match=r"holds meetings the demo did not create \(GA12\)"):
@@ -161,7 +161,7 @@ def test_people_lists_the_roster_with_masked_phones_and_who_signed_in(
     assert main(["people"]) == 0
     assert "nobody on the roster yet" in capsys.readouterr().out
     assert main(["roster", "import", str(FIXTURES / "roster-messy.csv")]) == 0
-    assert main(["meeting", "create", "--code", "GA12", "--title", "GA", "--starts", "2030-01-01T19:00"]) == 0
+    assert main(["meeting", "create", "--code", "GA12", "--title", "GA", "--starts", upcoming_starts()]) == 0
     assert main(["meeting", "open-signin", "GA12"]) == 0
     from kiosk.config import load_settings
     from kiosk.runtime import open_tally

@@ -14,7 +14,7 @@ from kiosk.cli import main as cli_main
 from kiosk.receipts import render_text
 from kiosk.tally import MeetingState, Tally
 from kiosk.web.organizer import create_organizer_app
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, upcoming_starts
 from tests.test_organizer import app, logged_in, organizer_settings, post  # noqa: F401 (app is a fixture)
 
 
@@ -122,7 +122,7 @@ def test_the_cli_refuses_a_reminder_for_a_closed_meeting(
     monkeypatch.chdir(tmp_path)
     monkeypatch.delenv("KIOSK_CONFIG", raising=False)
     monkeypatch.setenv("KIOSK_DATABASE_URL", f"sqlite:///{tmp_path / 't.db'}")
-    assert cli_main(["meeting", "create", "--code", "GA1", "--title", "T", "--starts", "2030-01-01T19:00"]) == 0
+    assert cli_main(["meeting", "create", "--code", "GA1", "--title", "T", "--starts", upcoming_starts()]) == 0
     assert cli_main(["meeting", "close", "GA1"]) == 0
     capsys.readouterr()
     assert cli_main(["sms", "send", "--meeting", "GA1", "--reminder"]) == 1
