@@ -51,8 +51,7 @@ def freeze_startup_objects() -> None:
 
 
 def _serve_holding(settings: Settings, *, host: str, port: int, simulated: bool, banner: str) -> int:
-    import waitress
-
+    from kiosk.http_server import create_http_server
     from kiosk.web.app import create_app
 
     tally = open_tally(settings)
@@ -111,16 +110,16 @@ def _serve_holding(settings: Settings, *, host: str, port: int, simulated: bool,
 
     freeze_startup_objects()
     try:
-        # channel_request_lookahead lets waitress notice a closed page at once and free its stream's thread.
-        waitress.serve(
+        # channel_request_lookahead lets waitress notice a closed page at once and free its stream's thread;
+        # create_http_server's channel keeps waitress's loop from spinning with it (kiosk/http_server.py).
+        create_http_server(
             app,
             host=host,
             port=port,
             threads=settings.server.threads,
             ident="assembly-kiosk",
             channel_request_lookahead=1,
-            _quiet=True,
-        )
+        ).run()
     finally:
         if organizer is not None:
             organizer.stop()
@@ -185,12 +184,12 @@ def _start_organizer(settings: Settings, tally: object, audio: Any = None) -> _O
     """
     import threading
 
-    import waitress
+    from kiosk.http_server import create_http_server
 
     org = settings.organizer
     _bind_check(org.host, org.port, "--organizer-port")
     app = _OrganizerApp(settings, tally, audio)
-    server = waitress.create_server(
+    server = create_http_server(
         app,
         host=org.host,
         port=org.port,

@@ -218,10 +218,10 @@ class LiveServer:
     """A Flask app served by waitress on 127.0.0.1 (a port chosen by the OS) in a thread."""
 
     def __init__(self, app: Flask, *, threads: int = 8, **adjustments: Any) -> None:
-        import waitress
+        from kiosk.http_server import create_http_server
 
         self.app = app
-        self.server = waitress.create_server(app, host="127.0.0.1", port=0, threads=threads, **adjustments)
+        self.server = create_http_server(app, host="127.0.0.1", port=0, threads=threads, **adjustments)
         self.url = f"http://127.0.0.1:{self.server.effective_port}"  # type: ignore[union-attr]
         self.thread = threading.Thread(target=self._run, name="live-server", daemon=True)
         self.thread.start()
