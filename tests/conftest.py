@@ -341,7 +341,12 @@ def watch_accessibility(context: Any) -> AccessibilityLog:
 
 
 def assert_accessible(page: Any) -> None:
-    """Check the page as it is now (e.g. a screen its script drew): any axe-core violation fails the test."""
+    """Check the page as it is now (e.g. a screen its script drew): any axe-core violation fails the test.
+
+    A page answering a form post can be checked as soon as its text is there, before its stylesheet has come: on
+    a loaded machine axe then measured the unstyled 23x21 px keys (target-size). Its load event comes after
+    the stylesheet, so that is waited for first."""
+    page.wait_for_load_state("load")
     report = page.evaluate("() => window.__axeCheck()")
     problems = _describe_violations(report)
     assert not problems, "axe-core violations:\n" + "\n".join(problems)
