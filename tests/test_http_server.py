@@ -134,29 +134,21 @@ class PollCounter:
 
 @pytest.fixture
 def serve() -> Iterator[Callable[..., tuple[int, PollCounter]]]:
-    servers: list[Any] = []
+    with contextlib.ExitStack() as servers:
 
-    def start(
-        channel: type[HTTPChannel] = KioskChannel, *, stock: bool = False, **adjustments: Any
-    ) -> tuple[int, PollCounter]:
-        counter = PollCounter()
+        def start(channel: type[HTTPChannel] = KioskChannel, **adjustments: Any) -> tuple[int, PollCounter]:
+            counter = PollCounter()
 
-        class Counting(channel):  # type: ignore[misc, valid-type]
-            def readable(self) -> bool:  # called once per turn of the main loop for each connection
-                counter.polls += 1
-                return bool(super().readable())
+            class Counting(channel):  # type: ignore[misc, valid-type]
+                def readable(self) -> bool:  # called once per turn of the main loop for each connection
+                    counter.polls += 1
+                    return bool(super().readable())
 
-        create = waitress.create_server if stock else create_http_server  # stock: waitress's own dispatcher
-        server = create(busy_app, host="127.0.0.1", port=0, threads=4, **adjustments)
-        server.channel_class = Counting
-        threading.Thread(target=server.run, daemon=True).start()
-        servers.append(server)
-        return server.effective_port, counter
+            server = create_http_server(busy_app, host="127.0.0.1", port=0, threads=4, **adjustments)
+            server.channel_class = Counting
+            return servers.enter_context(running(server)), counter  # closed on the loop's own thread at the end
 
-    yield start
-    for server in servers:
-        server.task_dispatcher.shutdown(timeout=2)
-        server.close()
+        yield start
 
 
 def polls_per_request(port: int, counter: PollCounter, requests: int = 60, path: str = "/find") -> float:
