@@ -89,6 +89,19 @@ class SessionStore:
                 self._sessions.popitem(last=False)
             return new_sid, fresh
 
+    def live(self, sid: str | None) -> KioskSession | None:
+        """The live session for ``sid`` (kept alive like :meth:`get`), or None: never makes one."""
+        if not sid:
+            return None
+        now = self.clock()
+        with self._lock:
+            current = self._sessions.get(sid)
+            if current is None or now - current.last_seen > self.idle_seconds:
+                return None
+            current.last_seen = now
+            self._sessions.move_to_end(sid)
+            return current
+
     def reset(self, sid: str | None) -> None:
         with self._lock:
             if sid:

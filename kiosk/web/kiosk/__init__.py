@@ -28,6 +28,7 @@ from kiosk.kiosk_session import SessionStore
 from kiosk.tally import Tally
 from kiosk.web.kiosk import ballot, common, screen, signin  # noqa: F401  (importing them adds their routes to the blueprint)
 from kiosk.web.kiosk.common import KioskState, bp, current_meeting, sim_bp, state
+from kiosk.web.kiosk.lookup import LookupEndpoint
 from kiosk.web.meeting_cache import MeetingCache
 from kiosk.web.presses import PressHub
 from kiosk.web.receipts import request_receipt
@@ -75,6 +76,10 @@ def init_app(
     app.jinja_env.globals["url_for"] = common._memoized_url_for({})
     panel.start(kiosk_state.hub.publish)
     app.register_blueprint(bp)
+    # The find page's script asks for its look-ups as JSON, answered before Flask (kiosk.web.kiosk.lookup).
+    app.wsgi_app = LookupEndpoint(  # type: ignore[method-assign]
+        app, app.wsgi_app, meeting=lambda code: common.kiosk_meeting(kiosk_state, code)
+    )
     if simulated:
         app.register_blueprint(sim_bp)
     return kiosk_state

@@ -31,9 +31,9 @@ from kiosk.errors import (
     storage_problem,
 )
 from kiosk.kiosk_session import KioskSession, SessionStore
-from kiosk.roster import strip_invisible
 from kiosk.tally import Meeting, MeetingState, Tally
 from kiosk.tokens import ALPHABET
+from kiosk.web.kiosk.lookup import typed_text
 from kiosk.web.meeting_cache import MeetingCache
 from kiosk.web.plank_words import in_language
 from kiosk.web.presses import PressHub
@@ -43,7 +43,6 @@ from kiosk.web.screen_key import ScreenKeys
 log = logging.getLogger(__name__)
 
 COOKIE = "kiosk_sid"
-SIGNIN_STATES = (MeetingState.SIGNIN_OPEN, MeetingState.VOTING_OPEN)
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 sim_bp = Blueprint("simulate", __name__, url_prefix="/simulate")
@@ -98,17 +97,18 @@ def current_meeting() -> Meeting | None:
     """The meeting this kiosk serves: ``KIOSK_MEETING`` if configured, else the next meeting."""
     if "kiosk_meeting" in g:  # once per request: a page asks several times (the handler, then the layout)
         return g.kiosk_meeting  # type: ignore[no-any-return]
-    code = current_app.config.get("KIOSK_MEETING")
-    cache = state().meetings
-    if cache is not None:
-        meeting = cache.meeting(code)
-    else:
-        try:
-            meeting = state().tally.meeting(code) if code else state().tally.next_meeting()
-        except NotFound:
-            meeting = None
-    g.kiosk_meeting = meeting
+    meeting = g.kiosk_meeting = kiosk_meeting(state(), current_app.config.get("KIOSK_MEETING"))
     return meeting
+
+
+def kiosk_meeting(kiosk_state: KioskState, code: str | None) -> Meeting | None:
+    """``code``'s meeting, or (no code) the next meeting; None when there is none."""
+    if kiosk_state.meetings is not None:
+        return kiosk_state.meetings.meeting(code)
+    try:
+        return kiosk_state.tally.meeting(code) if code else kiosk_state.tally.next_meeting()
+    except NotFound:
+        return None
 
 
 def render_page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
@@ -211,10 +211,8 @@ def _memoized_url_for(cache: dict[tuple[Any, ...], str]) -> Any:
 
 
 def typed(field: str, limit: int) -> str:
-    """What the attendee typed into ``field``, at most ``limit`` characters. The on-screen keyboard cannot type
-    control or invisible characters, but a forged post can: they would be echoed into the page and stored
-    (PostgreSQL refuses NUL outright), so they are dropped here."""
-    return strip_invisible(request.form.get(field, "")[: limit * 2])[:limit]
+    """What the attendee typed into ``field``, at most ``limit`` characters (``lookup.typed_text``)."""
+    return typed_text(request.form.get(field, ""), limit)
 
 
 def ballot_open(meeting: Meeting | None) -> bool:

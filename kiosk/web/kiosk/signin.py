@@ -24,12 +24,9 @@ from kiosk.errors import (
     StateError,
     describe_storage,
 )
-from kiosk.kiosk_session import Match
-from kiosk.roster import fold
 from kiosk.tally import Meeting, SignIn
 from kiosk.web.kiosk.common import (
     COOKIE,
-    SIGNIN_STATES,
     ballot_open,
     bp,
     current_meeting,
@@ -38,6 +35,7 @@ from kiosk.web.kiosk.common import (
     t,
     typed,
 )
+from kiosk.web.kiosk.lookup import can_sign_in, look_up, none_found_text
 from kiosk.web.receipts import ReceiptRequest
 
 log = logging.getLogger(__name__)
@@ -50,11 +48,7 @@ def welcome() -> Any:
     meeting = current_meeting()
     state().panel.set_lit(())
     dirty = g.ks.lang != state().sessions.default_lang or g.ks.query or g.ks.signin
-    return render_page("welcome.html", meeting=meeting, idle_on=bool(dirty), can_sign_in=_can_sign_in(meeting))
-
-
-def _can_sign_in(meeting: Meeting | None) -> bool:
-    return meeting is not None and meeting.state in SIGNIN_STATES
+    return render_page("welcome.html", meeting=meeting, idle_on=bool(dirty), can_sign_in=can_sign_in(meeting))
 
 
 @bp.post("/lang")
@@ -95,7 +89,7 @@ def find() -> Any:
         g.ks.search_by = by
         g.ks.clear_lookup()
     meeting = current_meeting()
-    if not _can_sign_in(meeting):
+    if not can_sign_in(meeting):
         return redirect(url_for("kiosk.welcome"), 303)
     return render_page(
         "find.html",
@@ -105,71 +99,53 @@ def find() -> Any:
         matches=g.ks.matches,
         searched=bool(g.ks.query),
         message=None,
-        none_found=_none_found(by, g.ks.query),
+        none_found=none_found_text(by, g.ks.query, g.ks.lang),
         idle_on=True,
     )
-
-
-def _none_found(by: str, query: str) -> str:
-    """What "nobody found" tells the attendee to do instead, for what they searched with."""
-    if by == "name" and len(fold(query).replace(" ", "")) < 3:  # two letters match only the start of names
-        return t("none_found_short_name", query=query)
-    return t("none_found")
 
 
 @bp.post("/find")
 def find_post() -> Any:
     meeting = current_meeting()
-    if not _can_sign_in(meeting):
+    if not can_sign_in(meeting):
         return redirect(url_for("kiosk.welcome"), 303)
     assert meeting is not None
-    by = request.form.get("by", "phone")
-    g.ks.search_by = by if by in ("phone", "name") else "phone"
-    query = " ".join(typed("q", 60).split())[:60]
-    g.ks.query = query
-    digits = sum(ch.isdigit() for ch in query)
-    letters = len(fold(query).replace(" ", ""))
-    too_short = (digits < 7 or any(ch.isalpha() for ch in query)) and letters < 2
-    # Garbage in the phone field (too few digits, or more than any phone number has): say how to type one.
-    alpha = sum(ch.isalpha() for ch in query)
-    not_a_phone = g.ks.search_by == "phone" and alpha < 2 and not 7 <= digits <= 15
-    if too_short or not_a_phone:
-        g.ks.matches = []
+    answer = look_up(state().tally, meeting, g.ks, request.form.get("by", "phone"), request.form.get("q", ""))
+    if answer.refusal:
         return render_page(
             "find.html",
-            422,
+            answer.status,
             meeting=meeting,
-            by=g.ks.search_by,
-            query=query,
+            by=answer.by,
+            query=answer.query,
             matches=[],
             searched=False,
-            message=t("not_a_phone") if not_a_phone else t("too_short"),
+            message=t(answer.refusal),
             idle_on=True,
         )
-    people = state().tally.find_people_in(meeting, query)
-    g.ks.matches = [Match(p.display_name, p.member_id, p.phone, p.kind, p.signed_in) for p in people]
     # The result page is the answer to the post itself (not a 303 to a GET that renders it): on a Pi the second
     # request was half of what an attendee waits for. The query stays out of every URL either way (it is in the
     # form body and the server-side session), and the page asks kiosk.js to turn its history entry into
     # ``GET /kiosk/find?by=...`` (data-replace-url), so a reload shows the same matches without posting again.
+    # (The page's script asks for the matches alone instead, as JSON: kiosk.web.kiosk.lookup.)
     return render_page(
         "find.html",
         meeting=meeting,
-        by=g.ks.search_by,
-        query=query,
-        matches=g.ks.matches,
-        searched=bool(query),
+        by=answer.by,
+        query=answer.query,
+        matches=answer.matches,
+        searched=bool(answer.query),
         message=None,
-        none_found=_none_found(g.ks.search_by, query),
+        none_found=none_found_text(answer.by, answer.query, g.ks.lang),
         idle_on=True,
-        replace_url=current_app.jinja_env.globals["url_for"]("kiosk.find", by=g.ks.search_by),  # memoized
+        replace_url=current_app.jinja_env.globals["url_for"]("kiosk.find", by=answer.by),  # memoized
     )
 
 
 @bp.post("/signin")
 def sign_in() -> Any:
     meeting = current_meeting()
-    if not _can_sign_in(meeting):
+    if not can_sign_in(meeting):
         return redirect(url_for("kiosk.welcome"), 303)
     assert meeting is not None
     pick = request.form.get("pick", "")
@@ -241,7 +217,7 @@ def _signed_in_url() -> str:
 @bp.get("/walkin")
 def walkin() -> Any:
     meeting = current_meeting()
-    if not _can_sign_in(meeting):
+    if not can_sign_in(meeting):
         return redirect(url_for("kiosk.welcome"), 303)
     phone, g.ks.prefill_phone = g.ks.prefill_phone, ""
     return render_page(
@@ -259,7 +235,7 @@ def walkin() -> Any:
 @bp.post("/walkin")
 def walkin_post() -> Any:
     meeting = current_meeting()
-    if not _can_sign_in(meeting):
+    if not can_sign_in(meeting):
         return redirect(url_for("kiosk.welcome"), 303)
     assert meeting is not None
     name = typed("name", 200)

@@ -319,6 +319,74 @@
     };
   }
 
+  // ---- the look-up, answered in place --------------------------------------------------------------------
+  // The find form asks for its matches as JSON (kiosk/web/kiosk/lookup.py) and shows them as the page would: on
+  // a Pi, loading and laying out the whole page again after each look-up was most of the wait. Anything but a
+  // JSON answer (sign-in closed, the session gone, the database busy, no answer at all) posts the form as a page
+  // instead, which the server answers as it always did.
+  const findForm = document.getElementById("find-form");
+  const results = document.getElementById("results");
+  function element(tag, className, text) {
+    const el = document.createElement(tag);
+    if (className) el.className = className;
+    if (text !== undefined) el.textContent = text;
+    return el;
+  }
+  function showMatches(found) {
+    const q = findForm.elements.q;
+    if (q && q.value !== found.query) q.value = found.query;
+    const parts = [];
+    if (found.notice) {
+      const notice = element("p", "notice", found.notice);
+      notice.setAttribute("role", "alert"); // as on the page; the region itself then stays quiet (said once)
+      parts.push(notice);
+    }
+    if (found.matches.length) {
+      parts.push(element("p", "", found.prompt));
+      const list = element("ul", "matches");
+      found.matches.forEach((match, i) => {
+        const form = element("form");
+        form.method = "post";
+        form.action = results.dataset.signinUrl;
+        const pick = element("input");
+        pick.type = "hidden";
+        pick.name = "pick";
+        pick.value = String(i);
+        const button = element("button", "match", match.label);
+        button.type = "submit";
+        if (match.tag) button.append(" ", element("span", "tag", `(${match.tag})`));
+        form.append(pick, button);
+        const item = element("li");
+        item.append(form);
+        list.append(item);
+      });
+      parts.push(list);
+    }
+    results.setAttribute("aria-live", found.notice ? "off" : "polite"); // a screen reader hears the matches
+    results.replaceChildren(...parts);
+    if (q) q.focus();
+    body.dataset.lookups = String(Number(body.dataset.lookups || 0) + 1); // for tests: answered in place
+  }
+  if (findForm && results && window.fetch && window.URLSearchParams) {
+    let searching = false;
+    findForm.addEventListener("submit", (e) => {
+      e.preventDefault();
+      if (searching) return; // a second Enter while the first look-up is on its way
+      searching = true;
+      const asPage = () => { startLeaving(); findForm.submit(); };
+      fetch(findForm.action, {
+        method: "POST",
+        headers: { Accept: "application/json" },
+        body: new URLSearchParams(new FormData(findForm)),
+        credentials: "same-origin",
+      }).then((r) => {
+        const json = (r.headers.get("Content-Type") || "").startsWith("application/json");
+        if (!json || (r.status !== 200 && r.status !== 422)) throw new Error(`look-up answered ${r.status}`);
+        return r.json();
+      }).then(showMatches).catch(asPage).finally(() => { searching = false; });
+    });
+  }
+
   // ---- keys and physical buttons -------------------------------------------------------------------------
   const PRESS_KEYS = { yes: "y", no: "n", abstain: "a", back: "Backspace", confirm: "Enter" };
   let scanBuffer = "";
