@@ -378,11 +378,13 @@ class Client:
         self.cookies: dict[str, str] = {}
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
-    def request(self, method: str, path: str, form: dict[str, str] | None = None) -> tuple[int, str, str]:
+    def request(
+        self, method: str, path: str, form: dict[str, str] | None = None, *, accept: str | None = None
+    ) -> tuple[int, str, str]:
         """(status, location, body)."""
         from urllib.parse import urlencode
 
-        headers = {}
+        headers = {"Accept": accept} if accept else {}
         body = None
         if form is not None:
             body = urlencode(form)

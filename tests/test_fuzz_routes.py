@@ -479,6 +479,37 @@ def test_kiosk_app_routes(kiosk_app: Flask, tally: Tally) -> None:
     assert_clean(tally.engine, "after fuzzing the kiosk app")
 
 
+def test_the_find_pages_json_look_up(kiosk_app: Flask, tally: Tally) -> None:
+    """POST /kiosk/find asked for JSON is answered before Flask (kiosk/web/kiosk/lookup.py): fuzzed on its own,
+    with and without a screen session, in both languages; always JSON, never a 5xx but 503, nothing logged."""
+    client = kiosk_app.test_client()
+    statuses: Counter[int] = Counter()
+
+    @fuzz_settings(EXAMPLES_PER_ROUTE * 6, EXAMPLES_PER_ROUTE * 6)
+    @given(data=st.data())
+    def one(data: st.DataObject) -> None:
+        client.delete_cookie("kiosk_sid")
+        if data.draw(st.booleans(), label="screen session"):
+            client.get("/kiosk/")
+            if data.draw(st.booleans(), label="in Spanish"):
+                client.post("/kiosk/lang", data={"lang": "es", "next": "/kiosk/find"})
+        body, content_type = data.draw(form_bodies(FIELDS["kiosk.find_post"], BASELINE.get("kiosk.find_post")))
+        accept = data.draw(
+            st.sampled_from(["application/json", "application/json, */*", "text/html, application/json"])
+        )
+        with ErrorLog() as errors:
+            response = client.post("/kiosk/find", data=body, content_type=content_type, headers={"Accept": accept})
+            statuses[response.status_code] += 1
+            assert response.mimetype == "application/json"
+            check_response(response, "kiosk.find_post", "POST", "/kiosk/find")
+            assert isinstance(json.loads(response.get_data(as_text=True)), dict)
+        assert errors.messages() == [], "the JSON look-up logged errors"
+
+    one()
+    assert {200, 409} <= set(statuses), statuses  # the fuzzer reached the look-up itself, not only refusals
+    assert_clean(tally.engine, "after fuzzing the JSON look-up")
+
+
 def test_organizer_routes_logged_out(organizer_app: Flask, tally: Tally) -> None:
     client = organizer_app.test_client()
     fuzz_app(organizer_app, lambda: client, lambda _c, _d: None)

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
+import werkzeug.urls  # noqa: F401  (registers the "werkzeug.url_quote" error handler the form is read with)
 from werkzeug.exceptions import SecurityError
 from werkzeug.sansio.http import parse_cookie
 from werkzeug.wsgi import get_host
@@ -169,10 +170,11 @@ class LookupEndpoint:
         if not 0 <= length <= FORM_LIMIT:
             return 413, {"error": "too long"}
         raw = environ["wsgi.input"].read(length)
-        try:
-            form = dict(parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=8))
-        except ValueError:
-            return 400, {"error": "too many fields"}
+        try:  # read as Flask reads a form (werkzeug.formparser), so both answers search for the same text
+            fields = parse_qsl(raw.decode(), keep_blank_values=True, errors="werkzeug.url_quote", max_num_fields=8)
+        except ValueError:  # not UTF-8, or too many fields
+            return 400, {"error": "not a look-up form"}
+        form = dict(fields)
         state = self.app.extensions["kiosk"]
         session = state.sessions.live(parse_cookie(environ.get("HTTP_COOKIE")).get("kiosk_sid"))
         if session is None:  # no screen session (expired, or a restart): the page's post makes one
