@@ -266,3 +266,17 @@ def test_modem_error_lines_are_parsed_in_one_place() -> None:
         if "ERROR:" in p.read_text(encoding="utf-8") and "re.compile" in p.read_text(encoding="utf-8")
     ]
     assert parsers == ["sms/modem_errors.py"], parsers
+
+
+def test_the_kiosk_process_does_not_import_the_orm() -> None:
+    """The tally is SQLAlchemy Core only; importing sqlalchemy.orm (for one ``aliased``) was a fifth of the imports
+    of ``kiosk serve``'s start, which a Pi's screen waits for (docs/benchmarks.md, cold start)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, kiosk.cli, kiosk.web.app, kiosk.web.organizer\n"
+        "print(sorted(m for m in sys.modules if m.startswith('sqlalchemy.orm')))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
