@@ -117,3 +117,63 @@ def test_sign_in_closed_meanwhile_goes_to_welcome(
     type_text(page, "Marcus\n")
     expect(page.locator("body")).to_have_attribute("data-screen", "welcome")
     assert not in_place(page)
+
+
+def test_old_matches_cannot_be_picked_while_a_look_up_is_on_its_way(kiosk: LiveServer, page: Page) -> None:
+    held: list[Any] = []
+
+    def hold_json(route: Any) -> None:  # the network (or a slow server) holds the script's look-ups
+        if route.request.headers.get("accept") == "application/json" and hold[0]:
+            held.append(route)
+        else:
+            route.continue_()
+
+    hold = [False]
+    page.route("**/kiosk/find", hold_json)
+    open_find(page, kiosk, "en", "name")
+    type_text(page, "Rosa\n")
+    expect(page.locator("button.match")).to_have_text(["Rosa D."])
+    hold[0] = True
+    page.locator("#q").fill("")
+    type_text(page, "Marcus\n")
+    # The server has replaced its list already: the old button would pick by its place in the new one.
+    expect(page.locator("button.match")).to_be_disabled()
+    expect(page.locator("#results")).to_have_attribute("aria-busy", "true")
+    type_text(page, " B")  # typing on while it is looked up: kept
+    assert len(held) == 1
+    held.pop().continue_()
+    expect(page.locator("button.match")).to_have_text(["Marcus B."])
+    expect(page.locator("button.match")).to_be_enabled()
+    expect(page.locator("#q")).to_have_value("Marcus B")
+    assert in_place(page)
+    page.unroute("**/kiosk/find")
+
+
+def test_an_answer_that_never_comes_is_not_waited_for(kiosk: LiveServer, page: Page) -> None:
+    held: list[Any] = []
+
+    def never_answer_json(route: Any) -> None:
+        if route.request.headers.get("accept") == "application/json":
+            held.append(route)  # never answered: the script gives up after 8 s and posts the page
+        else:
+            route.continue_()
+
+    page.route("**/kiosk/find", never_answer_json)
+    open_find(page, kiosk, "en", "name")
+    type_text(page, "Marcus\n")
+    type_text(page, "\n")  # pressed again while waiting: nothing more is sent
+    expect(page.get_by_role("button", name=re.compile("Marcus B."))).to_be_visible(timeout=15_000)
+    assert not in_place(page) and len(held) == 1
+    page.unroute("**/kiosk/find")
+
+
+def test_a_failed_request_posts_the_page(kiosk: LiveServer, page: Page) -> None:
+    page.route(
+        "**/kiosk/find",
+        lambda route: route.abort() if route.request.headers.get("accept") == "application/json" else route.continue_(),
+    )
+    open_find(page, kiosk, "en", "name")
+    type_text(page, "Marcus\n")
+    expect(page.get_by_role("button", name=re.compile("Marcus B."))).to_be_visible()
+    assert not in_place(page)
+    page.unroute("**/kiosk/find")

@@ -180,3 +180,30 @@ def test_other_requests_are_flasks(screen: FlaskClient, voting_meeting: str) -> 
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
     assert screen.get("/kiosk/find?by=name", headers=JSON).headers["Content-Type"].startswith("text/html")
     assert screen.post("/kiosk/findx", data={"q": "Marcus"}, headers=JSON).status_code == 404
+
+
+def test_a_repeated_field_is_read_as_the_page_reads_it(screen: FlaskClient, voting_meeting: str) -> None:
+    body = "by=name&q=Zq&q=Marcus&by=phone"
+    form = {"content_type": "application/x-www-form-urlencoded"}
+    found = screen.post("/kiosk/find", data=body, headers=JSON, **form).get_json()
+    page = screen.post("/kiosk/find", data=body, **form).get_data(as_text=True)
+    assert found["query"] == "Zq" and found["by"] == "name" and found["matches"] == []
+    assert found["notice"] in page and labels_on_page(page) == []
+
+
+def test_a_fault_is_left_to_the_page_and_logged_by_its_kind_only(
+    screen: FlaskClient, tally: Tally, voting_meeting: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    from sqlalchemy import event
+
+    def broken(*_args: Any) -> None:  # a fault below the look-up (the driver), not one of the database's own
+        raise RuntimeError("fault while looking up Marcus at 5105550109")
+
+    event.listen(tally.engine, "before_cursor_execute", broken)
+    try:
+        with caplog.at_level("INFO"):
+            response = look_up(screen, "Marcus")
+    finally:
+        event.remove(tally.engine, "before_cursor_execute", broken)
+    assert response.status_code == 503 and response.get_json() == {"error": "failed"}
+    assert "RuntimeError" in caplog.text and "Marcus" not in caplog.text and "5105550109" not in caplog.text

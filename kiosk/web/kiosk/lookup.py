@@ -11,7 +11,8 @@ of the core, and a look-up through Flask took two or three of the Pi's 10 ms sch
 the ordinary case: a request for a trusted host name from a screen whose session is alive, while sign-in is
 open. Anything else is refused with a status the script answers by posting the form as a page, which Flask then
 answers as it always did (the redirect to welcome, the storage error page, a new session), so no rule lives in
-two places but the few checks below. Nothing here is logged: a look-up holds a name or a phone number.
+two places but the few checks below. Nothing here logs what was looked up (a name or a phone number): a fault
+is logged by its kind only.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from kiosk import i18n
 from kiosk.errors import KioskError
 from kiosk.kiosk_session import KioskSession, Match
 from kiosk.roster import fold, strip_invisible
-from kiosk.tally import Meeting, MeetingState, Tally
+from kiosk.tally import Meeting, Tally
+from kiosk.tally.model import SIGNIN_STATES
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -40,7 +42,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 QUERY_LIMIT = 60  # characters of a query kept (the field's maxlength)
-SIGNIN_STATES = (MeetingState.SIGNIN_OPEN, MeetingState.VOTING_OPEN)
 FORM_LIMIT = 4096  # bytes of a look-up's form: "by" and a query of 60 characters need a few hundred
 
 
@@ -174,7 +175,9 @@ class LookupEndpoint:
             fields = parse_qsl(raw.decode(), keep_blank_values=True, errors="werkzeug.url_quote", max_num_fields=8)
         except ValueError:  # not UTF-8, or too many fields
             return 400, {"error": "not a look-up form"}
-        form = dict(fields)
+        form: dict[str, str] = {}
+        for name, value in fields:  # the first of a repeated field, as Flask's request.form.get gives it
+            form.setdefault(name, value)
         state = self.app.extensions["kiosk"]
         session = state.sessions.live(parse_cookie(environ.get("HTTP_COOKIE")).get("kiosk_sid"))
         if session is None:  # no screen session (expired, or a restart): the page's post makes one
@@ -187,4 +190,7 @@ class LookupEndpoint:
             answer = look_up(state.tally, meeting, session, form.get("by", "phone"), form.get("q", ""))
         except KioskError:  # the database is busy or unreachable: the page's post shows it in the screen's words
             return 503, {"error": "storage"}
+        except Exception as exc:  # a fault of ours: the page's post meets it too, and Flask logs it there
+            log.error("the find page's JSON look-up failed (%s); its page post follows", type(exc).__name__)
+            return 503, {"error": "failed"}
         return answer.status, answer_json(answer, session.lang)

@@ -332,9 +332,10 @@
     if (text !== undefined) el.textContent = text;
     return el;
   }
-  function showMatches(found) {
+  function showMatches(found, sent) {
     const q = findForm.elements.q;
-    if (q && q.value !== found.query) q.value = found.query;
+    // The tidied query, unless the attendee typed on while it was being looked up.
+    if (q && q.value === sent && q.value !== found.query) q.value = found.query;
     const parts = [];
     if (found.notice) {
       const notice = element("p", "notice", found.notice);
@@ -364,6 +365,7 @@
     }
     results.setAttribute("aria-live", found.notice ? "off" : "polite"); // a screen reader hears the matches
     results.replaceChildren(...parts);
+    results.removeAttribute("aria-busy");
     if (q) q.focus();
     body.dataset.lookups = String(Number(body.dataset.lookups || 0) + 1); // for tests: answered in place
   }
@@ -373,17 +375,29 @@
       e.preventDefault();
       if (searching) return; // a second Enter while the first look-up is on its way
       searching = true;
+      // The matches on screen belong to the last look-up, which the server is replacing: a tap on one now
+      // would pick by its place in the new list, so they are taken away until the answer comes.
+      results.querySelectorAll("button.match").forEach((b) => { b.disabled = true; });
+      results.setAttribute("aria-busy", "true");
+      const sent = findForm.elements.q ? findForm.elements.q.value : "";
       const asPage = () => { startLeaving(); findForm.submit(); };
+      // An answer that does not come within a few seconds is not waited for: the page's post takes over.
+      const abort = window.AbortController ? new AbortController() : null;
+      const timer = abort ? setTimeout(() => abort.abort(), 8000) : 0;
       fetch(findForm.action, {
         method: "POST",
         headers: { Accept: "application/json" },
         body: new URLSearchParams(new FormData(findForm)),
         credentials: "same-origin",
+        signal: abort ? abort.signal : undefined,
       }).then((r) => {
         const json = (r.headers.get("Content-Type") || "").startsWith("application/json");
         if (!json || (r.status !== 200 && r.status !== 422)) throw new Error(`look-up answered ${r.status}`);
         return r.json();
-      }).then(showMatches).catch(asPage).finally(() => { searching = false; });
+      }).then((found) => showMatches(found, sent)).catch(asPage).finally(() => {
+        clearTimeout(timer);
+        searching = false;
+      });
     });
   }
 
