@@ -369,6 +369,9 @@ def browser_context(browser: Any) -> Iterator[Callable[..., Any]]:
     for context, log in made:
         for pg in context.pages:
             with contextlib.suppress(Exception):  # a page closed or navigating away has been checked on load
+                # A page the test's last step started loading (an idle reset, "back to the start") is checked once
+                # its stylesheet is there, as on load: before it, axe measured unstyled buttons (target-size).
+                pg.wait_for_load_state("load", timeout=10_000)
                 log.record(pg.evaluate("() => window.__axeCheck ? window.__axeCheck() : {url: location.href}"))
         with contextlib.suppress(Exception):
             context.close()
