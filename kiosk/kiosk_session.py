@@ -53,6 +53,9 @@ class KioskSession:
         self.matches = []
 
 
+COOKIE = "kiosk_sid"  # the cookie holding a screen's session id (random; nothing else is in it)
+
+
 class SessionStore:
     """Kiosk sessions by id, expired after ``idle_seconds`` without a request; at most ``capacity`` kept."""
 
@@ -75,10 +78,8 @@ class SessionStore:
         """The live session for ``sid``, or a fresh one (with a new id) if it is unknown or expired."""
         now = self.clock()
         with self._lock:
-            current = self._sessions.get(sid) if sid else None
-            if current is not None and now - current.last_seen <= self.idle_seconds:
-                current.last_seen = now
-                self._sessions.move_to_end(sid)  # type: ignore[arg-type]
+            current = self._touch(sid, now)
+            if current is not None:
                 return sid, current  # type: ignore[return-value]
             if sid:
                 self._sessions.pop(sid, None)
@@ -91,16 +92,18 @@ class SessionStore:
 
     def live(self, sid: str | None) -> KioskSession | None:
         """The live session for ``sid`` (kept alive like :meth:`get`), or None: never makes one."""
-        if not sid:
-            return None
         now = self.clock()
         with self._lock:
-            current = self._sessions.get(sid)
-            if current is None or now - current.last_seen > self.idle_seconds:
-                return None
-            current.last_seen = now
-            self._sessions.move_to_end(sid)
-            return current
+            return self._touch(sid, now)
+
+    def _touch(self, sid: str | None, now: float) -> KioskSession | None:
+        """``sid``'s session if it has not expired, seen again at ``now``; the caller holds the lock."""
+        current = self._sessions.get(sid) if sid else None
+        if current is None or now - current.last_seen > self.idle_seconds:
+            return None
+        current.last_seen = now
+        self._sessions.move_to_end(sid)  # type: ignore[arg-type]
+        return current
 
     def reset(self, sid: str | None) -> None:
         with self._lock:

@@ -11,6 +11,7 @@ from flask import Flask
 from playwright.sync_api import Page, expect
 
 from kiosk import i18n
+from kiosk.kiosk_session import COOKIE
 from tests.conftest import LiveServer, assert_accessible
 from tests.test_kiosk_browser import app_config, h1, tap, type_text, word  # noqa: F401  (app_config: the fixture)
 
@@ -98,7 +99,8 @@ def test_without_its_answer_the_form_is_posted_as_a_page(kiosk: LiveServer, page
     open_find(page, kiosk, "en", "name")
     # The server forgot this screen (a restart, an idle reset): the look-up is posted as a page, which starts a
     # new session and shows the matches.
-    app.extensions["kiosk"].sessions.reset(page.context.cookies()[0]["value"])
+    sid = next(c["value"] for c in page.context.cookies() if c["name"] == COOKIE)
+    app.extensions["kiosk"].sessions.reset(sid)
     type_text(page, "Marcus\n")
     expect(page.get_by_role("button", name=re.compile("Marcus B."))).to_be_visible()
     assert not in_place(page)

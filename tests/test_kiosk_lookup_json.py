@@ -207,3 +207,24 @@ def test_a_fault_is_left_to_the_page_and_logged_by_its_kind_only(
         event.remove(tally.engine, "before_cursor_execute", broken)
     assert response.status_code == 503 and response.get_json() == {"error": "failed"}
     assert "RuntimeError" in caplog.text and "Marcus" not in caplog.text and "5105550109" not in caplog.text
+
+
+def test_the_look_up_never_tells_who_has_voted(app: Flask, tally: Tally, voting_meeting: str) -> None:
+    """An attacker at another screen (or a local process with a screen session) looks Marcus up before and after
+    he casts his ballot: the answers are the same, so the look-up cannot show who voted, nor when."""
+    attacker, voter = app.test_client(), app.test_client()
+    attacker.get("/kiosk/")
+    voter.get("/kiosk/")
+    assert [m["label"] for m in look_up(voter, "Marcus").get_json()["matches"]] == ["Marcus B."]
+    assert "Welcome, Marcus B.!" in voter.post("/kiosk/signin", data={"pick": "0"}, follow_redirects=True).get_data(
+        as_text=True
+    )
+    signed_in = [look_up(attacker, q, by).get_data() for q, by in (("Marcus", "name"), ("5105550102", "phone"))]
+    assert voter.post("/kiosk/vote").headers["Location"].endswith("/kiosk/ballot")
+    form = {f"choice-{p.id}": "no" for p in tally.planks(voting_meeting)}
+    assert "Your ballot is cast" in voter.post("/kiosk/ballot/cast", data=form, follow_redirects=True).get_data(
+        as_text=True
+    )
+    assert tally.results(voting_meeting).ballots_cast == 1
+    voted = [look_up(attacker, q, by).get_data() for q, by in (("Marcus", "name"), ("5105550102", "phone"))]
+    assert voted == signed_in

@@ -44,3 +44,18 @@ def test_capacity_drops_the_least_recently_used() -> None:
     assert len(store) == 3
     assert store.get(first)[0] != first
     assert store.get(others[-1])[0] == others[-1]
+
+
+def test_live_keeps_a_session_in_use_and_never_makes_one() -> None:
+    """The find page's JSON look-up asks with ``live``: a used session lives on, an idle or unknown one is None."""
+    tick = Tick()
+    store = SessionStore(idle_seconds=60, default_lang="en", clock=tick)
+    sid, session = store.get(None)
+    for _ in range(3):  # each use keeps it alive, as a page request does
+        tick.now += 59
+        assert store.live(sid) is session
+    assert store.live(None) is None and store.live("made-up") is None
+    tick.now += 61
+    assert store.live(sid) is None
+    assert len(store) == 1  # nothing made; the expired one goes when get() next sees it
+    assert store.get(sid)[0] != sid

@@ -30,7 +30,7 @@ from kiosk.errors import (
     describe_storage,
     storage_problem,
 )
-from kiosk.kiosk_session import KioskSession, SessionStore
+from kiosk.kiosk_session import COOKIE, KioskSession, SessionStore
 from kiosk.tally import Meeting, MeetingState, Tally
 from kiosk.tokens import ALPHABET
 from kiosk.web.kiosk.lookup import typed_text
@@ -41,8 +41,6 @@ from kiosk.web.receipts import request_receipt
 from kiosk.web.screen_key import ScreenKeys
 
 log = logging.getLogger(__name__)
-
-COOKIE = "kiosk_sid"
 
 bp = Blueprint("kiosk", __name__, url_prefix="/kiosk")
 sim_bp = Blueprint("simulate", __name__, url_prefix="/simulate")

@@ -21,6 +21,7 @@ import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
@@ -31,7 +32,7 @@ from werkzeug.wsgi import get_host
 
 from kiosk import i18n
 from kiosk.errors import KioskError
-from kiosk.kiosk_session import KioskSession, Match
+from kiosk.kiosk_session import COOKIE, KioskSession, Match
 from kiosk.roster import fold, strip_invisible
 from kiosk.tally import Meeting, Tally
 from kiosk.tally.model import SIGNIN_STATES
@@ -144,9 +145,8 @@ class LookupEndpoint:
             return self.next_app(environ, start_response)
         status, payload = self._answer(environ)
         body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
-        reasons = {200: "OK", 400: "Bad Request", 409: "Conflict", 413: "Content Too Large", 415: "Unsupported"}
         start_response(
-            f"{status} {reasons.get(status, 'Unprocessable Content' if status == 422 else 'Service Unavailable')}",
+            f"{status} {HTTPStatus(status).phrase}",
             [
                 ("Content-Type", "application/json"),
                 ("Content-Length", str(len(body))),
@@ -179,7 +179,7 @@ class LookupEndpoint:
         for name, value in fields:  # the first of a repeated field, as Flask's request.form.get gives it
             form.setdefault(name, value)
         state = self.app.extensions["kiosk"]
-        session = state.sessions.live(parse_cookie(environ.get("HTTP_COOKIE")).get("kiosk_sid"))
+        session = state.sessions.live(parse_cookie(environ.get("HTTP_COOKIE")).get(COOKIE))
         if session is None:  # no screen session (expired, or a restart): the page's post makes one
             return 409, {"error": "no session"}
         try:
