@@ -119,6 +119,9 @@ def test_the_projector_view_fits_without_scrolling(
         page.fill("input[name=password]", PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_selector("svg.bars text.title")
+        # Measured once its stylesheet is there: the planks are in the page before organizer.css has come, and
+        # under load Chromium laid the page out unstyled (809 px tall in 800, the SVG at its natural height).
+        page.wait_for_load_state("load")
         # Every plank is shown: six at a time, the pages turning (by themselves, or with the arrow key).
         seen: list[int] = []
         for _ in range(expected_planks // 6):
