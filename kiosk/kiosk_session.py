@@ -105,6 +105,11 @@ class SessionStore:
         self._sessions.move_to_end(sid)  # type: ignore[arg-type]
         return current
 
+    def last_used_at(self) -> float | None:
+        """When (on ``clock``) any session was last seen, or None: the most recent one is kept last."""
+        with self._lock:
+            return next(reversed(self._sessions.values())).last_seen if self._sessions else None
+
     def reset(self, sid: str | None) -> None:
         with self._lock:
             if sid:

@@ -9,8 +9,10 @@ that rendered).
 from __future__ import annotations
 
 import logging
+import os
 import threading
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,65 @@ from kiosk.config import Settings
 log = logging.getLogger(__name__)
 
 
+def yield_to_the_kiosk() -> None:
+    """Run the calling thread at the lowest priority there is (Linux ``SCHED_IDLE``; ``nice`` 19 elsewhere).
+
+    A background render synthesizes about a thousand clips (77 s at Pi speed, on one core), and it starts when
+    voting opens, just as the first voters press their buttons. At normal priority its espeak-ng runs took two
+    thirds of the core from the press path (press to screen p95 91 ms, against 13 ms once it had finished;
+    docs/benchmarks.md). Scheduling policy and nice value belong to a thread on Linux and are inherited by the
+    threads it starts and the processes they spawn, so the render's pool and its espeak-ng children run only on
+    time the kiosk leaves over. A thread may always lower its own priority; if even that fails the render simply
+    runs as before."""
+    try:
+        if hasattr(os, "SCHED_IDLE"):
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
+        else:  # pragma: no cover - not Linux
+            os.nice(19)
+    except OSError as exc:
+        log.info("the audio render keeps its normal priority: %s", exc)
+
+
+class GiveWay:
+    """Holds a background render back while an attendee is using the kiosk: before each clip, it waits until the
+    kiosk has been left alone for ``quiet_s`` (no button press, no page of an attendee's session), but never longer
+    than ``longest_s`` at a time, so the render always gets on, a clip at a time, however busy the kiosk is.
+
+    Even at the lowest priority, a render running beside a voter takes CPU time from the voter's presses when there
+    is little of it (one Pi core: press to screen p95 50 ms during the render, 13 ms after it; docs/benchmarks.md).
+    Voters press a button every second or so and stop between ballots: the render runs in those gaps."""
+
+    def __init__(
+        self,
+        quiet_s: float = 1.5,
+        longest_s: float = 10.0,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.quiet_s, self.longest_s = quiet_s, longest_s
+        self._clock, self._sleep = clock, sleep
+        self._last_used: Callable[[], float | None] = lambda: None
+
+    def watch(self, last_used: Callable[[], float | None]) -> None:
+        """``last_used``: when (on ``clock``) the kiosk was last used, or None if it has not been."""
+        self._last_used = last_used
+
+    def in_use(self) -> bool:
+        """Whether the kiosk was used within the last ``quiet_s``."""
+        last = self._last_used()
+        return last is not None and self._clock() - last < self.quiet_s
+
+    def wait(self) -> None:
+        """Until the kiosk has been left alone for ``quiet_s``, or ``longest_s`` have passed."""
+        started = self._clock()
+        while True:
+            last, now = self._last_used(), self._clock()
+            if last is None or now - last >= self.quiet_s or now - started >= self.longest_s:
+                return
+            self._sleep(min(self.quiet_s - (now - last), self.longest_s - (now - started)))
+
+
 class AudioBuilder:
     """One per process; renders each meeting at most once at a time.
 
@@ -44,6 +105,7 @@ class AudioBuilder:
         self._lock = threading.Lock()
         self._running: dict[str, threading.Thread] = {}
         self._started: set[str] = set()
+        self.give_way = GiveWay()
 
     @property
     def voices(self) -> dict[str, str]:
@@ -58,8 +120,11 @@ class AudioBuilder:
             self._synth = open_synth(self.settings.audio.synth, self.settings.audio.espeak)
         return self._synth
 
-    def build(self, code: str, planks: list[Any], contests: Sequence[Any] = ()) -> RenderResult:
-        """Render now; the status file says how it went. Raises SpeechUnavailable when nothing can be spoken."""
+    def build(
+        self, code: str, planks: list[Any], contests: Sequence[Any] = (), *, background: bool = False
+    ) -> RenderResult:
+        """Render now; the status file says how it went. Raises SpeechUnavailable when nothing can be spoken.
+        ``background``: give way to the kiosk's users (:class:`GiveWay`); ``kiosk audio build`` does not."""
         write_status(self.root, code, "rendering", "audio ballot being rendered")
         try:
             synth = self.synth()
@@ -76,6 +141,7 @@ class AudioBuilder:
                 self.wpms,
                 default_rate=self.settings.audio.default_rate,
                 contests=contests,
+                before_each=self.give_way.wait if background else None,
             )
         except OSError as exc:  # e.g. a full disk: the ballot goes on, on screen
             write_status(self.root, code, "failed", f"no audio ballot: cannot write the clips ({exc})")
@@ -119,8 +185,9 @@ class AudioBuilder:
         return True
 
     def _background(self, code: str, planks: list[Any], contests: Sequence[Any]) -> None:
+        yield_to_the_kiosk()
         try:
-            self.build(code, planks, contests)
+            self.build(code, planks, contests, background=True)
         except SpeechUnavailable as exc:
             log.warning("audio ballot for %s not rendered: %s", code, exc)
         except Exception:  # never take the web process down for the audio

@@ -70,4 +70,12 @@ def clip(name: str) -> Any:
 
 def init_app(app: Flask, audio_builder: AudioBuilder) -> None:
     app.extensions["audio"] = audio_builder
+    kiosk_state = app.extensions.get("kiosk")
+    if kiosk_state is not None:  # a background render gives way to the kiosk's attendees (AudioBuilder.give_way)
+        hub, sessions = kiosk_state.hub, kiosk_state.sessions
+
+        def last_used() -> float | None:  # both on time.monotonic()
+            return max((t for t in (hub.last_press_at(), sessions.last_used_at()) if t is not None), default=None)
+
+        audio_builder.give_way.watch(last_used)
     app.register_blueprint(bp)

@@ -79,6 +79,11 @@ class PressHub:
         with self._lock:
             return f"{self.epoch}.{self._seq}"
 
+    def last_press_at(self) -> float | None:
+        """When (on this hub's clock) the last press came, or None before the first."""
+        with self._lock:
+            return self._recent[-1].at if self._recent else None
+
     def publish(self, name: str) -> None:
         """Called on the panel's dispatcher thread: hands the press to every stream and returns at once."""
         with self._lock:
