@@ -16,6 +16,7 @@ CPU quota: Pi speed); Chromium and the driver are never pinned.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import socket
@@ -80,6 +81,16 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[k]
 
 
+def audio_state(workdir: str) -> str:
+    """The demo meeting's audio ballot: its state and how many clips are ready so far (a rate at a time)."""
+    status = next(Path(workdir).glob("**/audio/meetings/*.status.json"), None)
+    meetings = Path(workdir).glob("**/audio/meetings/*.json")
+    manifest = next((p for p in meetings if not p.name.endswith(".status.json")), None)  # written after each rate
+    state = json.loads(status.read_text()).get("state", "?") if status else "not started"
+    clips = len(json.loads(manifest.read_text()).get("clips", [])) if manifest else 0
+    return f"{state}, {clips} clips"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presses", type=int, default=200)
@@ -131,6 +142,7 @@ def main() -> int:
                 page.evaluate(PRESS, ["yes" if i % 2 == 0 else "no", i])
                 time.sleep(0.1)
             page.evaluate("() => { window.__marks = []; }")
+            audio_before = audio_state(workdir)
             dom, frame, answered = [], [], []
             for i in range(args.presses):
                 # The panel debounces each button for [hardware] debounce_ms (50): pace the presses like a
@@ -141,6 +153,7 @@ def main() -> int:
                 dom.append(d)
                 frame.append(f)
                 answered.append(a)
+            audio_after = audio_state(workdir)
             browser.close()
     finally:
         server.terminate()
@@ -158,6 +171,7 @@ def main() -> int:
             f"  {label:28s} p50 {statistics.median(values):6.1f}  p95 {percentile(values, 95):6.1f}"
             f"  max {max(values):6.1f}"
         )
+    print(f"  the audio ballot's render: {audio_before} before the presses; {audio_after} after them")
     target = percentile(frame, 95)
     print(f"target p95 <= 50 ms (to the painted frame): {'met' if target <= 50 else 'NOT met'} ({target:.1f} ms)")
     emit(
@@ -171,7 +185,7 @@ def main() -> int:
             }
             for label, values in (("answered", answered), ("dom", dom), ("frame", frame))
         }
-        | {"presses": args.presses},
+        | {"presses": args.presses, "audio_before": audio_before, "audio_after": audio_after},
     )
     return 0
 
