@@ -14,7 +14,9 @@ processes fewer than the unit's earlier flags (see docs/benchmarks.md and docs/p
 from __future__ import annotations
 
 # Features turned off: translation prompts, per-site processes (IsolateOrigins, site-per-process), the
-# back-forward cache, and background fetchers a kiosk never uses.
+# back-forward cache, background fetchers a kiosk never uses, and the address bar's suggestion popup, which
+# Chromium 156 preloads as two pages of its own (chrome://omnibox-popup.top-chrome/) in a second renderer although
+# kiosk mode shows no address bar: about 43 MB (bench/bench_memory.py --browser; docs/benchmarks.md).
 _DISABLED_FEATURES = (
     "Translate",
     "TranslateUI",
@@ -27,6 +29,8 @@ _DISABLED_FEATURES = (
     "AutofillServerCommunication",
     "CertificateTransparencyComponentUpdater",
     "InterestFeedContentSuggestions",
+    "WebUIOmniboxPopup",
+    "WebUIOmniboxAimPopup",
 )
 
 SCREEN_CHROMIUM_FLAGS: tuple[str, ...] = (
