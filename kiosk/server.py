@@ -44,10 +44,12 @@ def freeze_startup_objects() -> None:
     """Move everything made so far (modules, the apps, compiled templates: ~200,000 objects) out of the
     garbage collector's reach. They live as long as the process, yet each full collection walked all of them:
     tens of milliseconds at Pi speed, landing on whichever request was running (a look-up's slowest tail).
-    No collection first: it would cost the cold start more than the little start-up garbage kept is worth."""
+    No collection first: it would cost the cold start more than the little start-up garbage kept is worth.
+    The collector was off until now (kiosk.entry), and is on from here."""
     import gc
 
     gc.freeze()
+    gc.enable()
 
 
 def _serve_holding(settings: Settings, *, host: str, port: int, simulated: bool, banner: str) -> int:

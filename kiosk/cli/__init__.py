@@ -8,6 +8,7 @@ an ``add_commands`` that registers them; this module assembles the parser and ru
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 from collections.abc import Sequence
@@ -21,6 +22,10 @@ from kiosk.errors import KioskError
 from kiosk.rcv.command import add_rcv_commands
 
 log = logging.getLogger("kiosk")
+
+# Commands that live as long as the process: they turn the garbage collector back on themselves, once their
+# start-up objects are frozen (kiosk.server.freeze_startup_objects; kiosk.entry says why it was off).
+LONG_RUNNING: frozenset[Handler] = frozenset({serve.cmd_serve, serve.cmd_demo, sms.cmd_sms_run})
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -70,6 +75,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.func not in LONG_RUNNING:
+        gc.enable()
     verbose = getattr(args, "verbose", False)
     logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     log_redaction.install()  # a second line of defence: nothing token- or code-shaped reaches the log or journal
