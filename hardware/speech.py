@@ -56,12 +56,15 @@ class EspeakSynth:
 
     def render(self, text: str, voice: str, wpm: int, out: Path) -> None:
         # Text goes on stdin, never on the command line: a plank's text is data, not arguments.
-        proc = subprocess.run(
-            [self.program, "-v", voice, "-s", str(wpm), "-w", str(out), "--stdin"],
-            input=text.encode(),
-            capture_output=True,
-            timeout=self.timeout_s,
-        )
+        try:
+            proc = subprocess.run(
+                [self.program, "-v", voice, "-s", str(wpm), "-w", str(out), "--stdin"],
+                input=text.encode(),
+                capture_output=True,
+                timeout=self.timeout_s,
+            )
+        except subprocess.TimeoutExpired as exc:  # one clip's problem (a starved background render), not all
+            raise SpeechUnavailable(f"espeak-ng took longer than {self.timeout_s:.0f} s") from exc
         if proc.returncode != 0 or not out.exists():
             why = proc.stderr.decode(errors="replace")[:200]
             raise SpeechUnavailable(f"espeak-ng failed ({proc.returncode}): {why}")

@@ -72,7 +72,7 @@ def _serve_holding(settings: Settings, *, host: str, port: int, simulated: bool,
     from kiosk.audio.service import AudioBuilder
 
     # One builder for both apps: the audio ballot is rendered in the background when voting opens (issue 18).
-    audio = AudioBuilder(settings, autostart=True)
+    audio = AudioBuilder(settings, autostart=True, idle_priority=True)
     app = create_app(
         settings,
         tally,

@@ -95,6 +95,14 @@ def test_units_carry_the_hardening_and_the_right_paths(tmp_path: Path) -> None:
         assert int(unit["Unit"]["StartLimitBurst"]) >= 3 and int(unit["Unit"]["StartLimitIntervalSec"]) >= 60
         assert unit["Unit"]["PartOf"] == TARGET
         assert unit["Install"]["WantedBy"] == TARGET
+    # The web app's filter gives sched_setscheduler back after denying @resources (systemd reads a later allow as
+    # taking a call off the deny list): the audio render lowers its own thread to SCHED_IDLE (kiosk/audio/service.py).
+    assert all_values(units[WEB], "Service", "SystemCallFilter") == [
+        "@system-service",
+        "~@privileged @resources",
+        "sched_setscheduler",
+    ]
+    assert all_values(units[SMS], "Service", "SystemCallFilter") == ["@system-service", "~@privileged @resources"]
     sms = parse_unit(units[SMS])
     assert sms["Service"]["Type"] == "notify" and int(sms["Service"]["WatchdogSec"]) > 0
     assert "network-online.target" in sms["Unit"]["Wants"] and "network-online.target" in sms["Unit"]["After"]

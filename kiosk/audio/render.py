@@ -118,12 +118,12 @@ def render_meeting(
     only_rates: Iterable[int] | None = None,
     clock: Callable[[], float] = time.monotonic,
     contests: Iterable[Any] = (),
-    before_each: Callable[[], None] | None = None,
+    before_each: Callable[[int], None] | None = None,
 ) -> RenderResult:
     """Render every phrase of meeting ``code`` in each language with a usable voice, at each rate in ``wpms``
     (rate 1 = ``wpms[0]``). A language whose voice is missing is skipped and named in ``problems``.
-    ``before_each`` is called before each clip is synthesized (not for one found in the cache): a background
-    render waits there while the kiosk is in use."""
+    ``before_each`` is called with the clip's rate before each clip is synthesized (not for one found in the
+    cache): a background render waits there while the kiosk is in use."""
     started = clock()
     result = RenderResult()
     clips_dir = root / "clips"
@@ -149,7 +149,7 @@ def render_meeting(
         path = clips_dir / f"{digest}.wav"
         if not path.exists():
             if before_each is not None:
-                before_each()
+                before_each(rate)
             tmp = clips_dir / f".{digest}.{os.getpid()}.{threading.get_ident()}.wav"
             try:
                 synth.render(phrase.text, voice, wpm, tmp)

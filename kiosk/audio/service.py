@@ -33,28 +33,30 @@ log = logging.getLogger(__name__)
 
 
 def yield_to_the_kiosk() -> None:
-    """Run the calling thread at the lowest priority there is (Linux ``SCHED_IDLE``; ``nice`` 19 elsewhere).
+    """Run the calling thread at Linux's lowest priority, ``SCHED_IDLE`` (elsewhere: as it was).
 
     A background render synthesizes about a thousand clips (77 s at Pi speed, on one core), and it starts when
     voting opens, just as the first voters press their buttons. At normal priority its espeak-ng runs took two
     thirds of the core from the press path (press to screen p95 91 ms, against 13 ms once it had finished;
-    docs/benchmarks.md). Scheduling policy and nice value belong to a thread on Linux and are inherited by the
-    threads it starts and the processes they spawn, so the render's pool and its espeak-ng children run only on
-    time the kiosk leaves over. A thread may always lower its own priority; if even that fails the render simply
-    runs as before."""
+    docs/benchmarks.md). Scheduling policy belongs to a thread on Linux and is inherited by the threads it starts
+    and the processes they spawn, so the render's pool and its espeak-ng runs get only time the kiosk leaves over.
+    A thread may always lower its own priority (the web unit's system call filter lets it: systemd/); if even that
+    fails, the render runs as before."""
+    if not hasattr(os, "SCHED_IDLE"):  # pragma: no cover - elsewhere a nice value would lower the whole process
+        return
     try:
-        if hasattr(os, "SCHED_IDLE"):
-            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
-        else:  # pragma: no cover - not Linux
-            os.nice(19)
+        os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))
     except OSError as exc:
-        log.info("the audio render keeps its normal priority: %s", exc)
+        log.warning("the audio render keeps its normal priority: %s", exc)
 
 
 class GiveWay:
     """Holds a background render back while an attendee is using the kiosk: before each clip, it waits until the
     kiosk has been left alone for ``quiet_s`` (no button press, no page of an attendee's session), but never longer
     than ``longest_s`` at a time, so the render always gets on, a clip at a time, however busy the kiosk is.
+
+    The clips of the default speed, without which there is no audio ballot at all, give way only during the render's
+    first ``first_s``: a blind voter who is waiting for them, pressing buttons meanwhile, must not hold them back.
 
     Even at the lowest priority, a render running beside a voter takes CPU time from the voter's presses when there
     is little of it (one Pi core: press to screen p95 50 ms during the render, 13 ms after it; docs/benchmarks.md).
@@ -64,42 +66,64 @@ class GiveWay:
         self,
         quiet_s: float = 1.5,
         longest_s: float = 10.0,
+        first_s: float = 30.0,
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.quiet_s, self.longest_s = quiet_s, longest_s
+        self.quiet_s, self.longest_s, self.first_s = quiet_s, longest_s, first_s
         self._clock, self._sleep = clock, sleep
         self._last_used: Callable[[], float | None] = lambda: None
+        self._began = clock()
 
     def watch(self, last_used: Callable[[], float | None]) -> None:
         """``last_used``: when (on ``clock``) the kiosk was last used, or None if it has not been."""
         self._last_used = last_used
+
+    def begin(self) -> None:
+        """A render starts: the default speed's clips give way for ``first_s`` from now."""
+        self._began = self._clock()
 
     def in_use(self) -> bool:
         """Whether the kiosk was used within the last ``quiet_s``."""
         last = self._last_used()
         return last is not None and self._clock() - last < self.quiet_s
 
-    def wait(self) -> None:
-        """Until the kiosk has been left alone for ``quiet_s``, or ``longest_s`` have passed."""
-        started = self._clock()
+    def wait(self, *, needed: bool = False) -> None:
+        """Until the kiosk has been left alone for ``quiet_s``, or ``longest_s`` have passed. ``needed``: a clip of
+        the default speed, which waits only until ``first_s`` after :meth:`begin`."""
+        now = self._clock()
+        until = now + self.longest_s
+        if needed:
+            until = min(until, self._began + self.first_s)
         while True:
-            last, now = self._last_used(), self._clock()
-            if last is None or now - last >= self.quiet_s or now - started >= self.longest_s:
+            last = self._last_used()
+            if last is None or now - last >= self.quiet_s or now >= until:
                 return
-            self._sleep(min(self.quiet_s - (now - last), self.longest_s - (now - started)))
+            self._sleep(min(self.quiet_s - (now - last), until - now))
+            now = self._clock()
 
 
 class AudioBuilder:
     """One per process; renders each meeting at most once at a time.
 
     ``autostart``: whether :meth:`start` renders in the background at all. ``kiosk serve``/``kiosk demo`` turn it
-    on; apps made elsewhere (tests) leave it off, so a page load never sets off a thousand espeak-ng runs."""
+    on; apps made elsewhere (tests) leave it off, so a page load never sets off a thousand espeak-ng runs.
+    ``idle_priority``: background renders run at Linux's ``SCHED_IDLE`` (``kiosk serve``/``kiosk demo``)."""
 
-    def __init__(self, settings: Settings, synth: SpeechSynth | None = None, *, autostart: bool = False) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        synth: SpeechSynth | None = None,
+        *,
+        autostart: bool = False,
+        idle_priority: bool = False,
+    ) -> None:
         self.settings = settings
         self.autostart = autostart
+        # The server's background renders run at SCHED_IDLE (yield_to_the_kiosk). Off elsewhere: tests render in
+        # the background on a machine the test workers keep busy, where an idle thread may wait minutes for a core.
+        self.idle_priority = idle_priority
         self.root = audio_root(settings.data_path)
         self._synth = synth
         self._lock = threading.Lock()
@@ -141,7 +165,7 @@ class AudioBuilder:
                 self.wpms,
                 default_rate=self.settings.audio.default_rate,
                 contests=contests,
-                before_each=self.give_way.wait if background else None,
+                before_each=self._give_way if background else None,
             )
         except OSError as exc:  # e.g. a full disk: the ballot goes on, on screen
             write_status(self.root, code, "failed", f"no audio ballot: cannot write the clips ({exc})")
@@ -184,8 +208,13 @@ class AudioBuilder:
         thread.start()
         return True
 
+    def _give_way(self, rate: int) -> None:
+        self.give_way.wait(needed=rate == self.settings.audio.default_rate)
+
     def _background(self, code: str, planks: list[Any], contests: Sequence[Any]) -> None:
-        yield_to_the_kiosk()
+        if self.idle_priority:
+            yield_to_the_kiosk()
+        self.give_way.begin()
         try:
             self.build(code, planks, contests, background=True)
         except SpeechUnavailable as exc:
