@@ -30,6 +30,7 @@ EDGES = (
     "kiosk.web",
     "kiosk.cli",
     "kiosk.__main__",
+    "kiosk.entry",  # the console script: turns the collector off, then runs kiosk.cli
     "kiosk.server",
     "kiosk.services",
     "kiosk.doctor",
