@@ -180,6 +180,44 @@ def pi_slice() -> PiSlice:
     return _slice
 
 
+# A fixed piece of pure-Python work (dict, string and integer operations, as a request does), timed in a process of
+# its own: how fast this machine's core is today. The Pi-speed quota is a share of that core, so when the core is
+# slower (another tenant, a different host) every Pi-speed figure is slower too: on 6 and 7 December 2026 the same
+# tree's pinned start-up took 0.63 s of CPU one day and 0.45 s the next. Printed with every --pi run.
+_REFERENCE_LOOP = """
+import time
+t0 = time.process_time()
+d = {}
+for i in range(300_000):
+    k = "k" + str(i % 5000)
+    d[k] = d.get(k, 0) + i * 3 // 7
+print((time.process_time() - t0) * 1000)
+"""
+
+
+def reference_loop_ms(piece: PiSlice | None = None) -> float:
+    """The reference loop's CPU time in ms (best of 3), pinned to CPU 0; inside ``piece`` when given."""
+    command = [sys.executable, "-c", _REFERENCE_LOOP]
+    command = piece.wrap(command) if piece is not None else ["taskset", "-c", "0", *command]
+    best = float("inf")
+    for _ in range(3):
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
+        best = min(best, float(done.stdout.split()[-1]))
+    return best
+
+
+def reference_wall_ms(piece: PiSlice) -> float:
+    """The reference loop's wall time in ms (best of 3) inside ``piece``: what the quota makes of it."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.monotonic()
+        subprocess.run(
+            piece.wrap([sys.executable, "-c", _REFERENCE_LOOP]), capture_output=True, timeout=120, check=True
+        )
+        best = min(best, (time.monotonic() - started) * 1000)
+    return best
+
+
 def pi_or_skip(args: argparse.Namespace, bench: str) -> PiSlice | None:
     """With ``--pi``: the slice (and ``--pin`` set too); without: None. Says so and exits when unavailable."""
     if not getattr(args, "pi", False):
@@ -194,6 +232,11 @@ def pi_or_skip(args: argparse.Namespace, bench: str) -> PiSlice | None:
             Path(args.json).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         raise SystemExit(0) from None
     print(f"Pi speed: {piece.detail}")
+    free, slowed = reference_loop_ms(), reference_wall_ms(piece)
+    print(
+        f"this core today: a reference Python loop takes {free:.0f} ms of CPU on CPU 0 and {slowed:.0f} ms at Pi "
+        f"speed ({slowed / free:.1f}x; Python start-up included in the latter)"
+    )
     return piece
 
 
@@ -447,6 +490,8 @@ def machine() -> dict[str, str]:
     info["kernel"] = platform.release()
     info["os"] = _os_name()
     info["python"] = platform.python_version()
+    with contextlib.suppress(OSError, subprocess.SubprocessError, ValueError):
+        info["reference"] = f"{reference_loop_ms():.0f} ms of CPU on CPU 0 (benchlib._REFERENCE_LOOP)"
     info["sqlite"] = sqlite3.sqlite_version
     return info
 

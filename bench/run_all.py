@@ -293,6 +293,7 @@ def markdown(results: dict[tuple[str, str], dict[str, Any]], info: dict[str, str
         "kernel": "Kernel",
         "python": "Python",
         "sqlite": "SQLite",
+        "reference": "A reference Python loop (how fast the core was)",
     }
     lines += [f"| {label} | {info.get(key, 'unknown')} |" for key, label in names.items()]
     lines += [
