@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -49,6 +50,33 @@ class FakeClock:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+class SteadyClock:
+    """A monotonic clock (seconds, a float) that tests move by hand, with a ``sleep`` that moves it and notes how
+    long each sleep was: for code given ``clock=`` and ``sleep=`` (the SMS rate limiter, the audio render's
+    GiveWay)."""
+
+    def __init__(self, start: float = 1000.0) -> None:
+        self.now = start
+        self.sleeps: list[float] = []
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def stop_process(proc: subprocess.Popen[Any], timeout: float = 10.0) -> None:
+    """Terminate ``proc`` and wait for it; kill it if it has not gone within ``timeout``."""
+    proc.terminate()
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout)
 
 
 BACKENDS = ("sqlite", "postgresql")

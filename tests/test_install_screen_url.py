@@ -26,7 +26,7 @@ from kiosk.config import load_settings
 from kiosk.install import SCREEN, Layout, run
 from kiosk.runtime import open_tally
 from kiosk.tally import MeetingState
-from tests.conftest import upcoming_starts
+from tests.conftest import stop_process, upcoming_starts
 
 pytestmark = pytest.mark.browser
 
@@ -122,9 +122,4 @@ def test_installed_screen_opens_the_attendee_welcome_screen(tmp_path: Path, page
         expect(page.get_by_role("button", name="Sign in")).to_be_visible()
         assert page.url == url
     finally:
-        web.terminate()
-        try:
-            web.wait(10)
-        except subprocess.TimeoutExpired:
-            web.kill()
-            web.wait(10)
+        stop_process(web)

@@ -32,7 +32,7 @@ from kiosk.install import SCREEN, Layout, render_units
 from kiosk.tally import Tally
 from kiosk.web.app import create_app
 from kiosk.web.screen_key import COOKIE, ScreenKeys
-from tests.conftest import CHROMIUM, LiveServer, member_id
+from tests.conftest import CHROMIUM, LiveServer, member_id, stop_process
 
 
 @pytest.fixture
@@ -208,9 +208,4 @@ def test_the_real_screen_gets_presses(
         expect(page.get_by_text("Your choice: Yes")).to_be_visible()
         screen.close()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
+        stop_process(proc)

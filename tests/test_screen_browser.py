@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
@@ -17,17 +16,12 @@ from pathlib import Path
 import pytest
 
 from kiosk.screen_browser import DISPLAY_ONLY_FLAGS, SCREEN_CHROMIUM_FLAGS
-from tests.conftest import CHROMIUM
+from tests.conftest import CHROMIUM, stop_process
+from tests.test_demo_start import free_port
 
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium")]
 
 PAGE = "data:text/html,<title>kiosk</title><p>The kiosk page</p>"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def targets(port: int) -> list[dict[str, str]]:
@@ -96,10 +90,5 @@ def test_the_screen_flags_give_the_kiosk_page_the_only_renderer(tmp_path: Path) 
         assert [p["url"] for p in pages] == [PAGE], [(p["type"], p["url"]) for p in pages]
         assert len(renderers(browser.pid)) == 1
     finally:
-        browser.terminate()
-        try:
-            browser.wait(10)
-        except subprocess.TimeoutExpired:
-            browser.kill()
-            browser.wait(10)
+        stop_process(browser)
         shutil.rmtree(tmp_path / "chromium", ignore_errors=True)

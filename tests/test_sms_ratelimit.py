@@ -8,23 +8,11 @@ import time
 import pytest
 
 from sms.ratelimit import TokenBucket
+from tests.conftest import SteadyClock
 
 
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-def bucket(rate: float, burst: float = 1.0) -> tuple[TokenBucket, FakeClock]:
-    clock = FakeClock()
+def bucket(rate: float, burst: float = 1.0) -> tuple[TokenBucket, SteadyClock]:
+    clock = SteadyClock()
     return TokenBucket(rate, burst, clock=clock, sleep=clock.sleep), clock
 
 
